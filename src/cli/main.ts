@@ -1,0 +1,37 @@
+/**
+ * The adam-lab program: one commander command per file, each a thin layer over the library.
+ * main() returns the exit code instead of exiting, so tests can run the CLI in-process.
+ */
+import { Command } from 'commander';
+import { adamLabVersion } from '../runs/provenance.js';
+import { EXIT } from './exit-codes.js';
+import type { Terminal } from './progress.js';
+import { reportError } from './report-error.js';
+import { registerSchema } from './schema.js';
+import { registerTrain } from './train.js';
+import { registerValidate } from './validate.js';
+
+export async function main(argv: readonly string[], terminal: Terminal = process): Promise<number> {
+  let code: number = EXIT.ok;
+  const done = (c: number): void => {
+    code = c;
+  };
+  const program = new Command('adam-lab')
+    .description('A laboratory for optimizer experiments on neural networks.')
+    .version(adamLabVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => terminal.stdout.write(s),
+      writeErr: (s) => terminal.stderr.write(s),
+    })
+    .showSuggestionAfterError()
+    .addHelpText('after', '\nExamples:\n  $ adam-lab train configs/mnist-mlp-adam.yaml\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab schema > adam-lab.schema.json');
+  for (const register of [registerTrain, registerValidate, registerSchema]) register(program, terminal, done);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) });
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(error, argv.includes('--debug'), (text) => terminal.stderr.write(text));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * What `train` shows while it runs: on a terminal a cli-progress bar per epoch (step/total,
+ * smoothed loss, lr, samples/s, ETA) and a line per finished epoch; without a terminal, or with
+ * CI set, only the lines; with --quiet, nothing until the result.
+ */
+import cliProgress from 'cli-progress';
+import type { EpochEvent, StartEvent, TrainEvent } from '../train/events.js';
+
+export type ProgressMode = 'bar' | 'lines' | 'quiet';
+
+export interface Terminal {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function progressMode(quiet: boolean, terminal: Terminal, env: NodeJS.ProcessEnv): ProgressMode {
+  if (quiet) return 'quiet';
+  return terminal.stderr.isTTY === true && !env.CI ? 'bar' : 'lines';
+}
+
+export function createProgress(mode: ProgressMode, terminal: Terminal): { onEvent(event: TrainEvent): void; stop(): void } {
+  const print = (line: string): void => {
+    terminal.stdout.write(`${line}\n`);
+  };
+  let start: StartEvent | null = null;
+  let bar: cliProgress.SingleBar | null = null;
+  let barEpoch = 0;
+  let epochStarted = { seconds: 0, samples: 0 };
+  const stop = (): void => {
+    bar?.stop();
+    bar = null;
+  };
+  return {
+    stop,
+    onEvent(event) {
+      if (mode === 'quiet') return;
+      switch (event.type) {
+        case 'start':
+          start = event;
+          print(`run     ${event.runDir}`);
+          print(`seed    ${event.seed}`);
+          print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels`);
+          print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
+          break;
+        case 'progress': {
+          if (mode !== 'bar' || start === null) break;
+          if (bar === null || barEpoch !== event.epoch) {
+            stop();
+            barEpoch = event.epoch;
+            const epochs = start.epochs === null ? '' : `/${start.epochs}`;
+            bar = new cliProgress.SingleBar(
+              {
+                format: `epoch ${event.epoch}${epochs} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} samples/s | ETA {eta_formatted}`,
+                stream: terminal.stderr,
+                hideCursor: true,
+                barsize: 24,
+                etaBuffer: 50,
+              },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(event.stepsPerEpoch, 0, { loss: '-', lr: '-', rate: '-' });
+            epochStarted = { seconds: event.seconds, samples: event.samples };
+          }
+          const elapsed = event.seconds - epochStarted.seconds;
+          const rate = elapsed > 0 ? Math.round((event.samples - epochStarted.samples) / elapsed) : 0;
+          bar.update(event.epochStep, { loss: event.loss.toFixed(4), lr: event.lr.toPrecision(3), rate: rate.toLocaleString('en-US') });
+          break;
+        }
+        case 'epoch':
+          stop();
+          print(epochLine(event, start));
+          break;
+        case 'end':
+          stop();
+          break;
+      }
+    },
+  };
+}
+
+function epochLine(e: EpochEvent, start: StartEvent | null): string {
+  const of = start?.epochs === null || start === null ? '' : `/${start.epochs}`;
+  const parts = [`epoch ${e.epoch}${of}`, `step ${e.step}`, `train_loss ${e.trainLoss.toFixed(4)}`];
+  if (e.trainAccuracy !== null) parts.push(`train_acc ${percent(e.trainAccuracy)}`);
+  if (e.testLoss !== null) parts.push(`test_loss ${e.testLoss.toFixed(4)}`);
+  if (e.testAccuracy !== null) parts.push(`test_acc ${percent(e.testAccuracy)}`);
+  parts.push(`${e.seconds.toFixed(1)}s`);
+  return parts.join('  ');
+}
+
+export function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}

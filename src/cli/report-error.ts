@@ -1,0 +1,47 @@
+/** The one place where a failure becomes words on stderr and an exit code. */
+import { CommanderError } from 'commander';
+import { AdamLabError, ConfigError, DataError, OutputError, UsageError, type ConfigIssue } from '../errors.js';
+import { formatPath } from '../config/overrides.js';
+import { EXIT } from './exit-codes.js';
+
+export function reportError(error: unknown, debug: boolean, write: (text: string) => void): number {
+  const code = describe(error, write);
+  if (debug && error instanceof Error && error.stack) write(`${error.stack}\n`);
+  return code;
+}
+
+function describe(error: unknown, write: (text: string) => void): number {
+  if (error instanceof ConfigError) {
+    for (const issue of error.issues) write(`${formatIssue(error.file, issue)}\n`);
+    if (error.issues.length > 1) write(`${error.issues.length} problems in ${error.file}\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof DataError) {
+    write(`${error.file}: ${error.problem}\n`);
+    if (error.hint !== undefined) write(`  hint: ${error.hint}\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof UsageError) {
+    write(`error: ${error.problem}\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof OutputError) {
+    write(`${error.file}: ${error.problem}\n`);
+    return EXIT.failed;
+  }
+  if (error instanceof CommanderError) {
+    // commander has already printed its message
+    return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  }
+  if (error instanceof AdamLabError) {
+    write(`error: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  write(`internal error: ${error instanceof Error ? error.message : String(error)} (run with --debug for the stack trace)\n`);
+  return EXIT.failed;
+}
+
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.origin ?? (issue.line === undefined ? file : `${file}:${issue.line}:${issue.column}`);
+  return issue.path.length === 0 ? `${where}: ${issue.problem}` : `${where} ${formatPath(issue.path)}: ${issue.problem}`;
+}

@@ -1,0 +1,82 @@
+/** `adam-lab train <config>`: one run from a YAML experiment file. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { parseOverride } from '../config/overrides.js';
+import { runExperiment } from '../train/experiment.js';
+import type { RunResult } from '../train/events.js';
+import { EXIT } from './exit-codes.js';
+import { createProgress, percent, progressMode, type Terminal } from './progress.js';
+import { abortOnSignals } from './signals.js';
+
+export interface TrainFlags {
+  readonly set: string[];
+  readonly out: string;
+  readonly quiet: boolean;
+}
+
+export function registerTrain(program: Command, terminal: Terminal, done: (code: number) => void): void {
+  program
+    .command('train')
+    .description('train a model from a YAML experiment file; results go to <out>/<name>/<run-id>/')
+    .argument('<config>', 'experiment file (YAML)')
+    .option('-s, --set <path=value>', 'override a config value (repeatable), e.g. optimizer.lr=3e-4', collect, [])
+    .option('-o, --out <dir>', 'runs root', 'runs')
+    .option('-q, --quiet', 'print only the result', false)
+    .option('--debug', 'print stack traces of errors', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ adam-lab train configs/mnist-mlp-adam.yaml
+  $ adam-lab train configs/mnist-mlp-adam.yaml --set optimizer.lr=3e-4 --set optimizer.betas.0=0.95
+  $ adam-lab train configs/seed-simple-nn.yaml --out /tmp/runs --quiet`,
+    )
+    .action(async (file: string, flags: TrainFlags) => done(await train(file, flags, terminal)));
+}
+
+export async function train(file: string, flags: TrainFlags, terminal: Terminal): Promise<number> {
+  const config = loadConfig(file, flags.set.map((s) => parseOverride(s)));
+  const progress = createProgress(progressMode(flags.quiet, terminal, process.env), terminal);
+  const signals = abortOnSignals((signal) => {
+    progress.stop();
+    terminal.stderr.write(`\n${signal}: finishing the current step and writing results (again to quit at once)\n`);
+  });
+  try {
+    const result = await runExperiment(config, { configFile: file, outRoot: flags.out, signal: signals.signal, onEvent: progress.onEvent });
+    return summarize(result, terminal);
+  } finally {
+    progress.stop();
+    signals.dispose();
+  }
+}
+
+function summarize(result: RunResult, terminal: Terminal): number {
+  const out = (line: string): void => {
+    terminal.stdout.write(`${line}\n`);
+  };
+  const last = result.last;
+  const metrics: string[] = [];
+  if (last !== null) {
+    metrics.push(`train_loss ${last.trainLoss.toFixed(4)}`);
+    if (last.testLoss !== null) metrics.push(`test_loss ${last.testLoss.toFixed(4)}`);
+    if (last.testAccuracy !== null) metrics.push(`test_accuracy ${percent(last.testAccuracy)}`);
+  }
+  switch (result.status) {
+    case 'completed':
+      out(`completed ${result.steps} steps in ${result.seconds.toFixed(1)}s${metrics.length > 0 ? `: ${metrics.join(', ')}` : ''}`);
+      out(`results in ${result.runDir}`);
+      return EXIT.ok;
+    case 'diverged':
+      terminal.stderr.write(`diverged: the loss at step ${result.divergedAtStep} is not finite (NaN or Inf); try a smaller learning rate\n`);
+      out(`results in ${result.runDir}`);
+      return EXIT.failed;
+    default:
+      terminal.stderr.write(`interrupted after step ${result.steps}\n`);
+      out(`results so far in ${result.runDir}`);
+      return EXIT.interrupted;
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

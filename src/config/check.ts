@@ -1,0 +1,43 @@
+/**
+ * Checks that need more than one key at a time, run after the schema has passed and before
+ * any data is read: the model's shapes against the dataset, the loss against the targets.
+ */
+import { describeDataset } from '../data/registry.js';
+import { matchTargets } from '../data/targets.js';
+import { layerName } from '../engine/layers/index.js';
+import { lossKinds } from '../engine/losses/index.js';
+import { LayerShapeError, planModel } from '../engine/model.js';
+import { sizeOf } from '../engine/tensor.js';
+import type { PathIssue } from './issues.js';
+import type { ExperimentConfig } from './schema.js';
+
+export function checkConfig(config: ExperimentConfig, configFile: string): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const description = describeDataset(config.data, configFile);
+  const data = config.data;
+  if ((data.dataset === 'mnist' || data.dataset === 'fashion-mnist') && data.normalize !== undefined) {
+    const channels = description.inputShape[0];
+    if (data.normalize.mean.length !== channels) {
+      issues.push({ path: ['data', 'normalize', 'mean'], problem: `needs ${channels} value(s), one per channel of ${data.dataset}` });
+    }
+  }
+  const layers = config.model.layers;
+  const last = ['model', 'layers', layers.length - 1];
+  let plan;
+  try {
+    plan = planModel(layers, description.inputShape);
+  } catch (error) {
+    if (!(error instanceof LayerShapeError)) throw error;
+    issues.push({ path: ['model', 'layers', error.index], problem: error.problem });
+    return issues;
+  }
+  const loss = lossKinds[config.loss];
+  if (description.targets !== null) {
+    const match = matchTargets(description.targets, loss.targets, sizeOf(plan.outShape));
+    if ('problem' in match) issues.push({ path: last, problem: match.problem });
+  }
+  if (loss.expectsProbabilities && layerName(layers[layers.length - 1]) !== 'sigmoid') {
+    issues.push({ path: ['loss'], problem: `${config.loss} reads probabilities: end the model with sigmoid, or use bce_with_logits` });
+  }
+  return issues;
+}

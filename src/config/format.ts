@@ -1,0 +1,27 @@
+/**
+ * The resolved config as YAML: what `adam-lab validate` prints and each run stores as
+ * config.yaml. It is itself a valid config, so a run can be repeated from its own folder.
+ * Short lists and layer options are written inline, as a person would write them.
+ */
+import { Document, isScalar, visit } from 'yaml';
+import type { ExperimentConfig } from './schema.js';
+
+export function formatConfig(config: ExperimentConfig, header: string): string {
+  const document = new Document(nameFirst(config));
+  visit(document, {
+    Seq(_key, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+    Map(_key, node) {
+      if (node.items.length <= 3 && node.items.every((pair) => isScalar(pair.value))) node.flow = true;
+    },
+  });
+  document.commentBefore = header;
+  return document.toString({ lineWidth: 0 });
+}
+
+/** `name` reads best as the first key of the optimizer (zod appends the discriminator last). */
+function nameFirst(config: ExperimentConfig): object {
+  const { name, ...options } = config.optimizer;
+  return { ...config, optimizer: { name, ...options } };
+}

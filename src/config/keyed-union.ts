@@ -1,0 +1,32 @@
+/**
+ * A union whose member is chosen by a name, written either bare (`relu`) or as the single key
+ * of a mapping (`linear: {out_features: 128}`), like the entries of a Sequential.
+ * zod's plain union would report every member's complaint about a typo; registering the
+ * union here lets the error mapper say "unknown layer 'lienar' (did you mean 'linear'?)" or,
+ * for a known name, report only that member's problems.
+ */
+import { z } from 'zod';
+
+export interface KeyedUnionInfo {
+  /** What the names are names of, for messages: "layer". */
+  readonly noun: string;
+  readonly names: readonly string[];
+  /** Names that take options, each with the index of its member in the union. */
+  readonly memberOf: ReadonlyMap<string, number>;
+}
+
+const registry = new WeakMap<object, KeyedUnionInfo>();
+
+export function keyedUnionInfo(schema: unknown): KeyedUnionInfo | undefined {
+  return typeof schema === 'object' && schema !== null ? registry.get(schema) : undefined;
+}
+
+/**
+ * `bare` turns a bare name into its validated form; `members` are the one-key mapping schemas
+ * of the names that take options.
+ */
+export function keyedUnion<B extends z.ZodType, M extends z.ZodType>(noun: string, names: readonly string[], bare: B, members: readonly { name: string; schema: M }[]) {
+  const union = z.union([bare, ...members.map((m) => m.schema)]);
+  registry.set(union, { noun, names, memberOf: new Map(members.map((m, i) => [m.name, i + 1])) });
+  return union;
+}

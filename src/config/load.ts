@@ -1,0 +1,141 @@
+/**
+ * Reading a config: YAML text → document with source positions → plain object → overrides →
+ * zod validation → cross-key checks. Every problem found on the way is collected and thrown
+ * together as one ConfigError whose issues carry file line:column and key path.
+ *
+ * YAML is parsed as data only: the core schema (no language-specific tags), unknown tags are
+ * errors, duplicate keys are errors, aliases are capped and the file size is bounded, so a
+ * config can neither run code nor expand without limit.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { checkConfig } from './check.js';
+import { IssueContext, type PathIssue } from './issues.js';
+import { applyOverride, type ConfigPath, type Override } from './overrides.js';
+import { configSchema, type ExperimentConfig } from './schema.js';
+
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_ALIASES = 100;
+
+/** A parsed YAML file: the document (for positions) and its plain value. */
+export interface ConfigSource {
+  readonly file: string;
+  readonly document: Document;
+  readonly lineCounter: LineCounter;
+  readonly value: Record<string, unknown>;
+}
+
+export function loadConfig(file: string, overrides: readonly Override[] = []): ExperimentConfig {
+  return resolveConfig(readConfigSource(file), overrides);
+}
+
+export function readConfigSource(file: string): ConfigSource {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_CONFIG_BYTES) throw fileIssue(file, `is larger than ${MAX_CONFIG_BYTES} bytes; a config should be a small YAML file`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw fileIssue(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a YAML file' : `cannot be read (${code})`);
+  }
+  return parseConfigSource(text, file);
+}
+
+export function parseConfigSource(text: string, file: string): ConfigSource {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, strict: true, schema: 'core', prettyErrors: false });
+  const syntax = [...document.errors, ...document.warnings].map((e): ConfigIssue => {
+    const [line, column] = [e.linePos?.[0].line, e.linePos?.[0].col];
+    return { path: [], problem: yamlProblem(e.message), line, column };
+  });
+  if (syntax.length > 0) throw new ConfigError(file, syntax);
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    throw fileIssue(file, `aliases expand too far (${(error as Error).message}); write the values out`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(file, [{ path: [], problem: 'the config must be a mapping of keys (data:, model:, optimizer:, ...)', line: 1, column: 1 }]);
+  }
+  return { file, document, lineCounter, value: value as Record<string, unknown> };
+}
+
+/** Applies the overrides, validates and checks; throws ConfigError listing every problem. */
+export function resolveConfig(source: ConfigSource, overrides: readonly Override[]): ExperimentConfig {
+  const raw = structuredClone(source.value);
+  const context = new IssueContext();
+  const parseOptions = { reportInput: true, error: context.hook } as const;
+  const defaults = configSchema.safeParse(source.value).data;
+  for (const override of overrides) applyOverride(raw, override, defaults);
+  const parsed = configSchema.safeParse(raw, parseOptions);
+  if (!parsed.success) throw new ConfigError(source.file, locate(source, context.toPathIssues(parsed.error.issues), overrides));
+  const config = { ...parsed.data, name: parsed.data.name ?? defaultName(source.file) } as unknown as ExperimentConfig;
+  const problems = checkConfig(config, source.file);
+  if (problems.length > 0) throw new ConfigError(source.file, locate(source, problems, overrides));
+  return config;
+}
+
+/** The run name a config gets when it sets none: its file name, made safe for a folder. */
+export function defaultName(file: string): string {
+  const stem = basename(file, extname(file)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
+  return stem === '' ? 'run' : stem.slice(0, 128);
+}
+
+function locate(source: ConfigSource, issues: readonly PathIssue[], overrides: readonly Override[]): ConfigIssue[] {
+  return issues.map((issue) => {
+    const override = overrides.find((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path));
+    if (override !== undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
+    const offset = offsetOf(source.document, issue.path, issue.atKey ?? false);
+    const position = offset === null ? undefined : source.lineCounter.linePos(offset);
+    return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col };
+  });
+}
+
+function startsWith(path: ConfigPath, prefix: ConfigPath): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => String(p) === String(path[i]));
+}
+
+/**
+ * Source offset of the node at `path`, or of its deepest existing ancestor when the key is
+ * missing (a required key is reported at the mapping that lacks it). With `atKey`, the offset
+ * of the key itself rather than of its value.
+ */
+function offsetOf(document: Document, path: ConfigPath, atKey: boolean): number | null {
+  let node: unknown = document.contents;
+  let offset: number | null = rangeStart(node);
+  for (let i = 0; i < path.length; i++) {
+    if (isAlias(node)) node = node.resolve(document);
+    let next: unknown;
+    let keyNode: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(path[i]));
+      keyNode = pair?.key;
+      next = pair?.value;
+    } else if (isSeq(node) && typeof path[i] === 'number') {
+      next = node.items[path[i] as number];
+    }
+    if (next === undefined && keyNode === undefined) return offset;
+    if (atKey && i === path.length - 1 && keyNode !== undefined) return rangeStart(keyNode) ?? offset;
+    node = next;
+    offset = rangeStart(next) ?? rangeStart(keyNode) ?? offset;
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | null {
+  const range = (node as Node | undefined)?.range;
+  return range === undefined || range === null ? null : range[0];
+}
+
+function fileIssue(file: string, problem: string): ConfigError {
+  return new ConfigError(file, [{ path: [], problem }]);
+}
+
+/** yaml's messages end with a position and a source excerpt; the position is reported separately. */
+function yamlProblem(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}

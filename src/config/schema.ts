@@ -1,0 +1,71 @@
+/**
+ * The experiment config: the single source of truth for the YAML format. Validation, the
+ * defaults recorded in a run's config.yaml, the TypeScript types and `adam-lab schema`
+ * (JSON Schema for editors) all come from here. Keys mirror PyTorch argument names.
+ */
+import { z } from 'zod';
+import { dataSchema } from '../data/registry.js';
+import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/index.js';
+import { lossNames } from '../engine/losses/index.js';
+import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
+import { RUN_NAME_PATTERN } from '../runs/layout.js';
+import { keyedUnion } from './keyed-union.js';
+
+/** A layer as a bare name (`relu`, or `dropout` with default options) → its canonical form. */
+const bareLayer = z.enum(layerNames as [string, ...string[]]).transform((name): LayerConfig => {
+  const options = layerKinds[name].options;
+  return options === null ? name : { [name]: options.parse({}) };
+});
+
+/** `{linear: 128}` or `{linear: {out_features: 128, bias: false}}` → `{linear: {...all options}}`. */
+const layerWithOptions = Object.entries(layerKinds)
+  .filter(([, kind]) => kind.options !== null)
+  .map(([name, kind]) => {
+    const options = kind.options!;
+    const value =
+      kind.shorthand === null
+        ? options
+        : z.union([z.number().transform((v) => options.parse({ [kind.shorthand!]: v })), options]);
+    return { name, schema: z.strictObject({ [name]: value }) };
+  });
+
+export const layerSchema = keyedUnion('layer', layerNames, bareLayer, layerWithOptions);
+
+const optimizerSchemas = Object.values(optimizerKinds).map((kind) => kind.schema);
+export const optimizerSchema = z.discriminatedUnion('name', optimizerSchemas as [z.ZodObject, ...z.ZodObject[]]);
+
+const trainSchema = z
+  .strictObject({
+    epochs: z.int().positive().optional(),
+    /** Stop after this many optimizer steps (the run ends at whichever limit comes first). */
+    max_steps: z.int().positive().optional(),
+  })
+  .transform((t) => (t.epochs === undefined && t.max_steps === undefined ? { ...t, epochs: 1 } : t));
+
+export const configSchema = z.strictObject({
+  /** The run's folder under the runs root; defaults to the config file's name. */
+  name: z
+    .string()
+    .regex(RUN_NAME_PATTERN, "must be a single folder name: letters, digits, '.', '_' or '-', not starting with '.'")
+    .optional(),
+  /** Fixes initialization, shuffling, dropout and synthetic data. */
+  seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  data: dataSchema,
+  model: z.strictObject({
+    layers: z.array(layerSchema).min(1),
+    /** Start from these weights (safetensors, nn.Sequential names) instead of a fresh init. */
+    init: z.strictObject({ from: z.string().min(1) }).optional(),
+  }),
+  loss: z.enum(lossNames).default('cross_entropy'),
+  optimizer: optimizerSchema.prefault({ name: 'adam' }),
+  train: trainSchema.prefault({}),
+});
+
+type Parsed = z.output<typeof configSchema>;
+
+/** A validated config with every default filled in: what a run records in config.yaml. */
+export type ExperimentConfig = Omit<Parsed, 'name' | 'optimizer' | 'model'> & {
+  readonly name: string;
+  readonly optimizer: { readonly name: OptimizerName } & Record<string, unknown>;
+  readonly model: { readonly layers: readonly LayerConfig[]; readonly init?: { readonly from: string } };
+};

@@ -1,0 +1,89 @@
+/**
+ * CSV datasets: a header row, then one sample per row. The `label` column is the target;
+ * every other column is a feature, in file order. With class targets (cross_entropy) the
+ * label is a class index 0..C−1; otherwise it is a real number. Every bad cell is an error
+ * naming the file, the line and the column.
+ */
+import { parse } from 'csv-parse/sync';
+import { DataError } from '../errors.js';
+import { Split, type TargetInfo } from './dataset.js';
+import { readDataFile } from './files.js';
+
+export interface CsvTable {
+  readonly file: string;
+  readonly header: readonly string[];
+  /** Data rows, each with its 1-based line number in the file. */
+  readonly rows: readonly { readonly line: number; readonly cells: readonly string[] }[];
+}
+
+const HINT = 'a CSV dataset needs a header row and one number per cell';
+
+export function readCsv(file: string): CsvTable {
+  const text = Buffer.from(readDataFile(file, HINT)).toString('utf8');
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+  } catch (error) {
+    throw new DataError(file, `is not valid CSV: ${(error as Error).message}`, HINT);
+  }
+  if (records.length === 0) throw new DataError(file, 'is empty: no header row', HINT);
+  const header = records[0].record;
+  const rows = records.slice(1).map(({ record, info }) => ({ line: info.lines, cells: record }));
+  for (const row of rows) {
+    if (row.cells.length !== header.length) {
+      throw new DataError(file, `line ${row.line} has ${row.cells.length} cells, the header has ${header.length}`, HINT);
+    }
+  }
+  return { file, header, rows };
+}
+
+/** Reads only the header, for shape checks before the data is loaded. */
+export function csvFeatureCount(file: string, label: string): number {
+  const header = readCsv(file).header;
+  return labelIndex(header, label, file) >= 0 ? header.length - 1 : 0;
+}
+
+function labelIndex(header: readonly string[], label: string, file: string): number {
+  const index = header.indexOf(label);
+  if (index < 0) {
+    throw new DataError(file, `has no column "${label}" (data.csv.label); its columns are ${header.map((h) => `"${h}"`).join(', ')}`);
+  }
+  return index;
+}
+
+/**
+ * Turns a table into a split. `classes` is the class count when the targets are class indices
+ * (null to infer it as max label + 1 from this table), or 'values' for real-valued targets.
+ */
+export function csvSplit(table: CsvTable, label: string, targetKind: 'class' | 'values', classes: number | null): { split: Split; targets: TargetInfo } {
+  const { file, header, rows } = table;
+  const labelAt = labelIndex(header, label, file);
+  const width = header.length - 1;
+  const features = new Float32Array(rows.length * width);
+  const targets = new Float32Array(rows.length);
+  let binary = true;
+  let maxLabel = 0;
+  rows.forEach(({ line, cells }, r) => {
+    let f = 0;
+    cells.forEach((cell, c) => {
+      const value = Number(cell);
+      if (cell === '' || !Number.isFinite(value)) {
+        throw new DataError(file, `line ${line}, column "${header[c]}": ${JSON.stringify(cell)} is not a finite number`, HINT);
+      }
+      if (c === labelAt) targets[r] = value;
+      else features[r * width + f++] = value;
+    });
+    const y = targets[r];
+    if (targetKind === 'class' && (!Number.isInteger(y) || y < 0 || (classes !== null && y >= classes))) {
+      const range = classes === null ? 'a class index ≥ 0' : `a class index in 0..${classes - 1}`;
+      throw new DataError(file, `line ${line}, column "${label}": ${y} is not ${range}`, HINT);
+    }
+    if (y !== 0 && y !== 1) binary = false;
+    if (y > maxLabel) maxLabel = y;
+  });
+  const info: TargetInfo =
+    targetKind === 'class'
+      ? { kind: 'class', classes: classes ?? maxLabel + 1 }
+      : { kind: 'values', width: 1, binary };
+  return { split: new Split(rows.length, features, [width], targets, 1, null), targets: info };
+}

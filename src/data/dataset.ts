@@ -1,0 +1,106 @@
+/**
+ * A dataset is a train split and an optional test split of samples with a fixed per-sample
+ * shape. Features stay in their compact source form (uint8 pixels for images) and become
+ * float32 only per batch, in `gather`; MNIST therefore costs 47 MB, not 60000×784 doubles.
+ */
+import type { Shape } from '../engine/tensor.js';
+
+/** What the targets are: class indices, or real values (one or more per sample). */
+export type TargetInfo =
+  | { readonly kind: 'class'; readonly classes: number }
+  | { readonly kind: 'values'; readonly width: number; readonly binary: boolean };
+
+/**
+ * How targets are written into a batch for a given loss:
+ *  'index'   the class index (cross_entropy),
+ *  'value'   the stored values (a 2-class label as 0/1, for bce/mse on one output),
+ *  'one-hot' a class as a one-hot row (bce/mse on C outputs).
+ */
+export type TargetEncoding = 'index' | 'value' | 'one-hot';
+
+/** Per-element affine map applied to features while gathering: x = raw·scale[c] − shift[c] for channel c. */
+export interface FeatureScaling {
+  readonly channels: number;
+  readonly scale: Float64Array;
+  readonly shift: Float64Array;
+}
+
+export class Split {
+  readonly featureSize: number;
+
+  constructor(
+    /** Number of samples (after `limit`). */
+    readonly size: number,
+    readonly features: Uint8Array | Float32Array,
+    /** Per-sample shape of the features. */
+    readonly shape: Shape,
+    /** One value per sample (class index or scalar target) or `targetWidth` values per sample. */
+    readonly targets: Float32Array,
+    readonly targetWidth: number,
+    readonly scaling: FeatureScaling | null,
+  ) {
+    this.featureSize = shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** The same split restricted to its first n samples. */
+  limit(n: number): Split {
+    return n >= this.size ? this : new Split(n, this.features, this.shape, this.targets, this.targetWidth, this.scaling);
+  }
+
+  /**
+   * Copies samples order[start .. start+count) into x ([count, featureSize], float32) and their
+   * targets into y, encoded as `encoding` with `width` values per sample for 'one-hot'.
+   */
+  gather(order: Uint32Array, start: number, count: number, x: Float32Array, y: Float32Array, encoding: TargetEncoding, width: number): void {
+    const fs = this.featureSize;
+    for (let b = 0; b < count; b++) {
+      const sample = order[start + b];
+      this.copyFeatures(sample * fs, x, b * fs);
+      this.copyTarget(sample, y, b, encoding, width);
+    }
+  }
+
+  private copyFeatures(from: number, x: Float32Array, to: number): void {
+    const src = this.features;
+    const fs = this.featureSize;
+    if (this.scaling === null) {
+      for (let j = 0; j < fs; j++) x[to + j] = src[from + j];
+      return;
+    }
+    const { channels, scale, shift } = this.scaling;
+    const plane = fs / channels;
+    for (let c = 0, j = 0; c < channels; c++) {
+      const s = scale[c];
+      const t = shift[c];
+      for (let k = 0; k < plane; k++, j++) x[to + j] = src[from + j] * s - t;
+    }
+  }
+
+  private copyTarget(sample: number, y: Float32Array, b: number, encoding: TargetEncoding, width: number): void {
+    const tw = this.targetWidth;
+    if (encoding === 'one-hot') {
+      const row = b * width;
+      for (let j = 0; j < width; j++) y[row + j] = 0;
+      y[row + this.targets[sample]] = 1;
+    } else {
+      for (let j = 0; j < tw; j++) y[b * tw + j] = this.targets[sample * tw + j];
+    }
+  }
+}
+
+export interface Dataset {
+  readonly inputShape: Shape;
+  readonly targets: TargetInfo;
+  readonly train: Split;
+  /** Null when the dataset has no test split (a CSV without `test:`). */
+  readonly test: Split | null;
+  /** Called at the start of every epoch; synthetic data with `resample` draws fresh points here. */
+  beginEpoch(epoch: number): void;
+}
+
+/** The shape facts the config checker needs, known without reading the data. */
+export interface DatasetDescription {
+  readonly inputShape: Shape;
+  /** Null when only the data can tell (class count of a CSV). */
+  readonly targets: TargetInfo | null;
+}

@@ -1,0 +1,31 @@
+/** Reading data files with errors that name the file and say how to fix the problem. */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { DataError } from '../errors.js';
+
+/**
+ * Reads `file`, or `file.gz` (gunzipped) when only the compressed one is there, since the
+ * MNIST-style archives are usually downloaded as .gz.
+ */
+export function readDataFile(file: string, hint: string): Uint8Array {
+  const plain = tryRead(file);
+  if (plain !== null) return plain;
+  const compressed = tryRead(`${file}.gz`);
+  if (compressed === null) throw new DataError(file, 'file not found (nor a .gz of it)', hint);
+  try {
+    return gunzipSync(compressed);
+  } catch (error) {
+    throw new DataError(`${file}.gz`, `not a valid gzip file (${(error as Error).message})`, hint);
+  }
+}
+
+function tryRead(file: string): Uint8Array | null {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EISDIR') throw new DataError(file, 'is a directory, expected a file');
+    throw new DataError(file, `cannot be read (${code ?? (error as Error).message})`);
+  }
+}

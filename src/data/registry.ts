@@ -1,0 +1,129 @@
+/**
+ * Dataset configs (the `data:` block) and what each dataset name means: its option schema,
+ * its shapes (known before reading, for config checks) and its loader.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import type { Dataset, DatasetDescription, FeatureScaling, Split, TargetInfo } from './dataset.js';
+import { csvFeatureCount, csvSplit, readCsv } from './csv.js';
+import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE } from './mnist.js';
+import { syntheticDataset, syntheticShape } from './synthetic.js';
+
+const batching = {
+  batch_size: z.int().positive().default(64),
+  shuffle: z.boolean().default(true),
+  drop_last: z.boolean().default(false),
+  /** Train on the first `limit` training samples only (quick checks). */
+  limit: z.int().positive().optional(),
+  /** Batch size for evaluation passes (no gradients, so it can be larger). */
+  eval_batch_size: z.int().positive().default(500),
+};
+
+const normalize = z
+  .strictObject({ mean: z.array(z.number().finite()).min(1), std: z.array(z.number().gt(0).finite()).min(1) })
+  .refine((n) => n.mean.length === n.std.length, { message: 'mean and std need one value per channel each', path: ['std'] });
+
+const imageDataset = <N extends string>(name: N) =>
+  z.strictObject({
+    dataset: z.literal(name),
+    /** Folder with the four IDX files; relative paths start at the config file's folder. */
+    path: z.string().min(1).optional(),
+    normalize: normalize.optional(),
+    ...batching,
+  });
+
+const synthetic = { dataset: z.literal('synthetic'), n_train: z.int().positive().default(1000), n_test: z.int().positive().default(1000), resample: z.boolean().default(false), ...batching };
+
+export const dataSchema = z.discriminatedUnion('dataset', [
+  imageDataset('mnist'),
+  imageDataset('fashion-mnist'),
+  z.strictObject({
+    dataset: z.literal('csv'),
+    csv: z.strictObject({ train: z.string().min(1), test: z.string().min(1).optional(), label: z.string().min(1) }),
+    /** Class count for cross_entropy; inferred as the largest label + 1 when absent. */
+    num_classes: z.int().min(2).optional(),
+    ...batching,
+  }),
+  z.discriminatedUnion('task', [
+    z.strictObject({ ...synthetic, task: z.literal('uniform'), features: z.int().positive().default(2), targets: z.int().positive().default(1) }),
+    z.strictObject({ ...synthetic, task: z.literal('moons'), noise: z.number().min(0).default(0.1) }),
+    z.strictObject({ ...synthetic, task: z.literal('spirals'), classes: z.int().min(2).default(3), noise: z.number().min(0).default(0.2) }),
+  ]),
+]);
+export type DataConfig = z.output<typeof dataSchema>;
+export const datasetNames = ['mnist', 'fashion-mnist', 'csv', 'synthetic'] as const;
+
+/** Resolves a path from the config the way a user reads it: relative to the config file. */
+export function resolveFromConfig(configFile: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dirname(configFile), path);
+}
+
+/** Shapes and target kind without loading: static for built-in datasets, the header for CSV. */
+export function describeDataset(data: DataConfig, configFile: string): DatasetDescription {
+  switch (data.dataset) {
+    case 'mnist':
+    case 'fashion-mnist':
+      return { inputShape: MNIST_SHAPE, targets: { kind: 'class', classes: MNIST_CLASSES } };
+    case 'csv':
+      return {
+        inputShape: [csvFeatureCount(resolveFromConfig(configFile, data.csv.train), data.csv.label)],
+        targets: data.num_classes === undefined ? null : { kind: 'class', classes: data.num_classes },
+      };
+    case 'synthetic':
+      return syntheticShape(data);
+  }
+}
+
+export function loadDataset(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
+  const dataset = loadUnlimited(data, configFile, targetKind, seed);
+  if (data.limit === undefined) return dataset;
+  const limit = data.limit;
+  return {
+    inputShape: dataset.inputShape,
+    targets: dataset.targets,
+    test: dataset.test,
+    get train(): Split {
+      return dataset.train.limit(limit);
+    },
+    beginEpoch: (epoch) => dataset.beginEpoch(epoch),
+  };
+}
+
+function loadUnlimited(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
+  switch (data.dataset) {
+    case 'mnist':
+    case 'fashion-mnist': {
+      const folder = data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path);
+      const { train, test } = loadMnistLike(data.dataset, folder, pixelScaling(data.normalize, MNIST_SHAPE[0]));
+      return fixedDataset(MNIST_SHAPE, { kind: 'class', classes: MNIST_CLASSES }, train, test);
+    }
+    case 'csv': {
+      const train = csvSplit(readCsv(resolveFromConfig(configFile, data.csv.train)), data.csv.label, targetKind, data.num_classes ?? null);
+      const classes = train.targets.kind === 'class' ? train.targets.classes : null;
+      const test =
+        data.csv.test === undefined
+          ? null
+          : csvSplit(readCsv(resolveFromConfig(configFile, data.csv.test)), data.csv.label, targetKind, classes).split;
+      return fixedDataset(train.split.shape, train.targets, train.split, test);
+    }
+    case 'synthetic':
+      return syntheticDataset(data, seed);
+  }
+}
+
+function fixedDataset(inputShape: readonly number[], targets: TargetInfo, train: Split, test: Split | null): Dataset {
+  return { inputShape, targets, train, test, beginEpoch: () => {} };
+}
+
+/** Pixels ÷255 into [0, 1] (torchvision's ToTensor), then (x − mean)/std per channel when asked. */
+function pixelScaling(normalize: { mean: number[]; std: number[] } | undefined, channels: number): FeatureScaling {
+  const scale = new Float64Array(channels);
+  const shift = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const mean = normalize?.mean[c] ?? 0;
+    const std = normalize?.std[c] ?? 1;
+    scale[c] = 1 / (255 * std);
+    shift[c] = mean / std;
+  }
+  return { channels, scale, shift };
+}

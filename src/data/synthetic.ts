@@ -1,0 +1,84 @@
+/**
+ * Synthetic datasets, drawn from the run's seeded 'data' stream (test split first, then train):
+ *
+ *  uniform  the seed's toy task: features and targets uniform in [0, 1) (for bce/mse);
+ *  moons    two interleaving half circles (as scikit-learn's make_moons), 2 classes;
+ *  spirals  `classes` interleaved spiral arms (the CS231n toy), a harder 2-D classification.
+ *
+ * Gaussian noise of standard deviation `noise` is added to moons and spirals. With `resample`,
+ * every epoch after the first trains on freshly drawn points, as the seed's loop did.
+ */
+import { Rng } from '../engine/rng.js';
+import { Split, type Dataset, type TargetInfo } from './dataset.js';
+
+export type SyntheticTask =
+  | { readonly task: 'uniform'; readonly features: number; readonly targets: number }
+  | { readonly task: 'moons'; readonly noise: number }
+  | { readonly task: 'spirals'; readonly classes: number; readonly noise: number };
+
+export type SyntheticConfig = SyntheticTask & { readonly n_train: number; readonly n_test: number; readonly resample: boolean };
+
+export function syntheticShape(config: SyntheticTask): { inputShape: number[]; targets: TargetInfo } {
+  switch (config.task) {
+    case 'uniform':
+      return { inputShape: [config.features], targets: { kind: 'values', width: config.targets, binary: false } };
+    case 'moons':
+      return { inputShape: [2], targets: { kind: 'class', classes: 2 } };
+    case 'spirals':
+      return { inputShape: [2], targets: { kind: 'class', classes: config.classes } };
+  }
+}
+
+export function syntheticDataset(config: SyntheticConfig, seed: number): Dataset {
+  const rng = new Rng(seed, 'data');
+  const { inputShape, targets } = syntheticShape(config);
+  const test = drawSplit(config, config.n_test, rng);
+  let train = drawSplit(config, config.n_train, rng);
+  return {
+    inputShape,
+    targets,
+    test,
+    get train() {
+      return train;
+    },
+    beginEpoch(epoch) {
+      if (config.resample && epoch > 1) train = drawSplit(config, config.n_train, rng);
+    },
+  };
+}
+
+function drawSplit(config: SyntheticTask, n: number, rng: Rng): Split {
+  const { inputShape, targets: info } = syntheticShape(config);
+  const featureSize = inputShape[0];
+  const targetWidth = info.kind === 'values' ? info.width : 1;
+  const features = new Float32Array(n * featureSize);
+  const targets = new Float32Array(n * targetWidth);
+  for (let i = 0; i < n; i++) {
+    switch (config.task) {
+      case 'uniform':
+        for (let j = 0; j < featureSize; j++) features[i * featureSize + j] = rng.uniform();
+        for (let j = 0; j < targetWidth; j++) targets[i * targetWidth + j] = rng.uniform();
+        break;
+      case 'moons': {
+        // Alternate the two moons; the angle runs along each half circle.
+        const label = i % 2;
+        const angle = Math.PI * rng.uniform();
+        features[2 * i] = (label === 0 ? Math.cos(angle) : 1 - Math.cos(angle)) + config.noise * rng.normal();
+        features[2 * i + 1] = (label === 0 ? Math.sin(angle) : 0.5 - Math.sin(angle)) + config.noise * rng.normal();
+        targets[i] = label;
+        break;
+      }
+      case 'spirals': {
+        // Arm `label` winds from the centre outwards: radius r ∈ [0, 1), angle turning with r.
+        const label = i % config.classes;
+        const r = rng.uniform();
+        const angle = (2 * Math.PI * label) / config.classes + 4 * r + config.noise * rng.normal();
+        features[2 * i] = r * Math.sin(angle);
+        features[2 * i + 1] = r * Math.cos(angle);
+        targets[i] = label;
+        break;
+      }
+    }
+  }
+  return new Split(n, features, inputShape, targets, targetWidth, null);
+}

@@ -1,0 +1,61 @@
+/**
+ * The contract every layer keeps. A layer goes through two stages:
+ *
+ *  1. plan(options, inShape) → LayerPlan: pure shape arithmetic, no memory. The config checker
+ *     runs this before any data is read, so a shape mistake is reported against the YAML.
+ *  2. plan.build(parameters, context) → Layer: binds the parameter views and allocates the
+ *     layer's scratch buffers once, for the largest batch it will ever see.
+ *
+ * forward/backward work on flat batch-major buffers owned by the model (see tensor.ts), llm.c style:
+ *   forward(x, y, batch, mode)        y  = f(x)
+ *   backward(x, y, dy, dx, batch)     dx = ∂L/∂x and every parameter's grad, given dy = ∂L/∂y
+ * backward *writes* parameter gradients (it does not accumulate): in a Sequential every parameter
+ * is used exactly once per step, so there is nothing to zero between steps.
+ */
+import type { Rng } from './rng.js';
+import type { Shape } from './tensor.js';
+
+/** torch's default initializations are all of these two forms. */
+export type ParameterInit = { readonly kind: 'uniform'; readonly bound: number } | { readonly kind: 'constant'; readonly value: number };
+
+export interface ParameterSpec {
+  /** Suffix of the safetensors name: the model stores it as "<layer index>.<name>". */
+  readonly name: string;
+  /** PyTorch layout, e.g. linear weight [out, in]. */
+  readonly shape: Shape;
+  readonly init: ParameterInit;
+}
+
+/** A parameter bound to its slices of the model's flat parameter and gradient vectors. */
+export interface Parameter extends ParameterSpec {
+  readonly value: Float32Array;
+  readonly grad: Float32Array;
+}
+
+export type Mode = 'train' | 'eval';
+
+export interface BuildContext {
+  /** Largest batch the layer will be run on: scratch buffers are sized for it. */
+  readonly maxBatch: number;
+  /** The model's dropout stream; only stochastic layers draw from it. */
+  readonly rng: Rng;
+}
+
+export interface Layer {
+  forward(x: Float32Array, y: Float32Array, batch: number, mode: Mode): void;
+  /** `dx` is null for the first layer: nobody needs the gradient of the data. */
+  backward(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array | null, batch: number): void;
+}
+
+export interface LayerPlan {
+  readonly outShape: Shape;
+  readonly parameters: readonly ParameterSpec[];
+  build(parameters: readonly Parameter[], context: BuildContext): Layer;
+}
+
+/** A layer that cannot follow its input: reported against the layer's place in the config. */
+export class ShapeMismatch extends Error {
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}

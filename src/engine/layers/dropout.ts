@@ -1,0 +1,43 @@
+/**
+ * Dropout (torch.nn.Dropout): in training each element is zeroed with probability p and the
+ * survivors are scaled by 1/(1−p), so the expected activation is unchanged; in evaluation it
+ * is the identity. The mask (0 or 1/(1−p) per element) is kept for backward: dx = dy · mask.
+ * Draws come from the model's seeded dropout stream, so runs are reproducible.
+ */
+import { z } from 'zod';
+import type { Layer, LayerPlan } from '../layer.js';
+import { allocFloat32, sizeOf, type Shape } from '../tensor.js';
+
+export const dropoutOptions = z.strictObject({ p: z.number().min(0).max(1).default(0.5) });
+export type DropoutOptions = z.infer<typeof dropoutOptions>;
+
+export function planDropout({ p }: DropoutOptions, inShape: Shape): LayerPlan {
+  const width = sizeOf(inShape);
+  // p = 1 drops everything (torch returns zeros); avoid the 1/0 scale.
+  const keepScale = p < 1 ? 1 / (1 - p) : 0;
+  return {
+    outShape: inShape,
+    parameters: [],
+    build: (_parameters, { maxBatch, rng }): Layer => {
+      const mask = allocFloat32(maxBatch * width);
+      return {
+        forward(x, y, batch, mode) {
+          const n = batch * width;
+          if (mode === 'eval') {
+            for (let i = 0; i < n; i++) y[i] = x[i];
+            return;
+          }
+          for (let i = 0; i < n; i++) {
+            mask[i] = rng.uniform() < p ? 0 : keepScale;
+            y[i] = x[i] * mask[i];
+          }
+        },
+        backward(_x, _y, dy, dx, batch) {
+          if (dx === null) return;
+          const n = batch * width;
+          for (let i = 0; i < n; i++) dx[i] = dy[i] * mask[i];
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The layer registry: config name → option schema, shorthand and planner. The config schema,
+ * `adam-lab schema` and the model builder all read this one table.
+ *
+ * In a config a layer is written as torch.nn.Sequential would list it:
+ *   - relu                          a layer without options, or with all options defaulted
+ *   - linear: 128                   the shorthand sets the layer's main option (out_features)
+ *   - linear: {out_features: 128, bias: false}
+ */
+import { z } from 'zod';
+import type { LayerPlan } from '../layer.js';
+import type { Shape } from '../tensor.js';
+import { gelu, leakyRelu, leakyReluOptions, relu, sigmoid, tanh } from './activations.js';
+import { dropoutOptions, planDropout } from './dropout.js';
+import { planElementwise } from './elementwise.js';
+import { planFlatten } from './flatten.js';
+import { linearOptions, planLinear } from './linear.js';
+
+export interface LayerKind {
+  /** Options object schema, or null for a layer that takes none. */
+  readonly options: z.ZodType<Record<string, unknown>> | null;
+  /** The option a bare scalar sets (`linear: 128`), if the layer has such a main option. */
+  readonly shorthand: string | null;
+  readonly summary: string;
+  plan(options: Record<string, unknown>, inShape: Shape): LayerPlan;
+}
+
+function withOptions<S extends z.ZodType<Record<string, unknown>>>(
+  options: S,
+  shorthand: string | null,
+  summary: string,
+  plan: (options: z.output<S>, inShape: Shape) => LayerPlan,
+): LayerKind {
+  return { options, shorthand, summary, plan: (o, s) => plan(o as z.output<S>, s) };
+}
+
+function withoutOptions(summary: string, plan: (inShape: Shape) => LayerPlan): LayerKind {
+  return { options: null, shorthand: null, summary, plan: (_o, s) => plan(s) };
+}
+
+export const layerKinds: Readonly<Record<string, LayerKind>> = {
+  linear: withOptions(linearOptions, 'out_features', 'y = x·Wᵀ + b (flattens its input)', planLinear),
+  relu: withoutOptions('max(0, x)', (s) => planElementwise(relu, s)),
+  leaky_relu: withOptions(leakyReluOptions, 'negative_slope', 'x if x > 0 else negative_slope·x', (o, s) =>
+    planElementwise(leakyRelu(o), s),
+  ),
+  sigmoid: withoutOptions('1 / (1 + e^(−x))', (s) => planElementwise(sigmoid, s)),
+  tanh: withoutOptions('tanh(x)', (s) => planElementwise(tanh, s)),
+  gelu: withoutOptions('x·Φ(x), exact erf form', (s) => planElementwise(gelu, s)),
+  flatten: withoutOptions('[C, H, W] → [C·H·W]', planFlatten),
+  dropout: withOptions(dropoutOptions, 'p', 'zero each element with probability p in training, scale by 1/(1−p)', planDropout),
+};
+
+export const layerNames = Object.keys(layerKinds);
+
+/**
+ * A layer as the validated config holds it: a bare name for a layer without options,
+ * otherwise a one-key object `{ name: options }` with every default filled in.
+ */
+export type LayerConfig = string | Readonly<Record<string, Record<string, unknown>>>;
+
+export function layerName(config: LayerConfig): string {
+  return typeof config === 'string' ? config : Object.keys(config)[0];
+}
+
+export function planLayer(config: LayerConfig, inShape: Shape): LayerPlan {
+  const name = layerName(config);
+  const kind = layerKinds[name];
+  const options = typeof config === 'string' ? (kind.options?.parse({}) ?? {}) : config[name];
+  return kind.plan(options, inShape);
+}

@@ -1,0 +1,142 @@
+/**
+ * A Sequential model (torch.nn.Sequential) over flat buffers.
+ *
+ * All parameters live in one flat Float32Array and all gradients in another; each layer's
+ * weight and bias are views into them. Optimizers therefore see one vector, and a global
+ * gradient norm is one loop. Activations are one buffer per layer boundary, sized for the
+ * largest batch at construction: acts[0] is the input batch, acts[i+1] is layer i's output,
+ * and grads[i] = ∂loss/∂acts[i]. A step (forward + backward) allocates nothing.
+ */
+import { planLayer, type LayerConfig } from './layers/index.js';
+import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type Parameter } from './layer.js';
+import { Rng } from './rng.js';
+import { allocFloat32, sizeOf, type Shape } from './tensor.js';
+
+export interface PlannedLayer {
+  readonly config: LayerConfig;
+  readonly inShape: Shape;
+  readonly plan: LayerPlan;
+}
+
+export interface ModelPlan {
+  readonly inputShape: Shape;
+  readonly outShape: Shape;
+  readonly layers: readonly PlannedLayer[];
+  readonly parameterCount: number;
+}
+
+/** A layer whose shapes do not fit, with its index in the config's layer list. */
+export class LayerShapeError extends Error {
+  constructor(
+    readonly index: number,
+    readonly problem: string,
+  ) {
+    super(`layer ${index}: ${problem}`);
+  }
+}
+
+/** Shape inference through the whole stack, without allocating anything. */
+export function planModel(configs: readonly LayerConfig[], inputShape: Shape): ModelPlan {
+  const layers: PlannedLayer[] = [];
+  let shape = inputShape;
+  let parameterCount = 0;
+  configs.forEach((config, index) => {
+    let plan: LayerPlan;
+    try {
+      plan = planLayer(config, shape);
+    } catch (error) {
+      if (error instanceof ShapeMismatch) throw new LayerShapeError(index, error.problem);
+      throw error;
+    }
+    layers.push({ config, inShape: shape, plan });
+    for (const p of plan.parameters) parameterCount += sizeOf(p.shape);
+    shape = plan.outShape;
+  });
+  return { inputShape, outShape: shape, layers, parameterCount };
+}
+
+/** A parameter with its safetensors name, "<layer index>.<name>" as nn.Sequential names it. */
+export interface NamedParameter extends Parameter {
+  readonly fullName: string;
+}
+
+export class Model {
+  readonly values: Float32Array;
+  readonly grads: Float32Array;
+  readonly parameters: readonly NamedParameter[];
+  readonly outputWidth: number;
+  private readonly layers: readonly Layer[];
+  private readonly acts: readonly Float32Array[];
+  private readonly actGrads: readonly Float32Array[];
+
+  constructor(
+    readonly plan: ModelPlan,
+    readonly maxBatch: number,
+    seed: number,
+  ) {
+    this.values = allocFloat32(plan.parameterCount);
+    this.grads = allocFloat32(plan.parameterCount);
+    const parameters: NamedParameter[] = [];
+    const dropoutRng = new Rng(seed, 'dropout');
+    let offset = 0;
+    this.layers = plan.layers.map(({ plan: layerPlan }, index) => {
+      const bound = layerPlan.parameters.map((spec) => {
+        const size = sizeOf(spec.shape);
+        const parameter: NamedParameter = {
+          ...spec,
+          fullName: `${index}.${spec.name}`,
+          value: this.values.subarray(offset, offset + size),
+          grad: this.grads.subarray(offset, offset + size),
+        };
+        offset += size;
+        parameters.push(parameter);
+        return parameter;
+      });
+      return layerPlan.build(bound, { maxBatch, rng: dropoutRng });
+    });
+    this.parameters = parameters;
+    const shapes = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)];
+    this.acts = shapes.map((s) => allocFloat32(maxBatch * sizeOf(s)));
+    this.actGrads = shapes.map((s, i) => (i === 0 ? allocFloat32(0) : allocFloat32(maxBatch * sizeOf(s))));
+    this.outputWidth = sizeOf(plan.outShape);
+    this.initialize(seed);
+  }
+
+  /** Where the caller writes the input batch, [maxBatch, input size]. */
+  get input(): Float32Array {
+    return this.acts[0];
+  }
+
+  /** Where the caller writes ∂loss/∂output before calling backward. */
+  get outputGrad(): Float32Array {
+    return this.actGrads[this.actGrads.length - 1];
+  }
+
+  forward(batch: number, mode: Mode): Float32Array {
+    this.checkBatch(batch);
+    for (let i = 0; i < this.layers.length; i++) this.layers[i].forward(this.acts[i], this.acts[i + 1], batch, mode);
+    return this.acts[this.acts.length - 1];
+  }
+
+  /** Backpropagates outputGrad through the stack; fills `grads`. Call after forward(batch, 'train'). */
+  backward(batch: number): void {
+    this.checkBatch(batch);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      this.layers[i].backward(this.acts[i], this.acts[i + 1], this.actGrads[i + 1], i === 0 ? null : this.actGrads[i], batch);
+    }
+  }
+
+  /** Fresh parameters drawn as torch's defaults draw them, from the seed's init stream. */
+  initialize(seed: number): void {
+    const rng = new Rng(seed, 'init');
+    for (const p of this.parameters) {
+      const init = p.init;
+      if (init.kind === 'constant') p.value.fill(init.value);
+      else for (let i = 0; i < p.value.length; i++) p.value[i] = rng.uniformIn(-init.bound, init.bound);
+    }
+  }
+
+  private checkBatch(batch: number): void {
+    if (!(batch >= 1 && batch <= this.maxBatch)) throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Typed failures. Code below src/cli/ throws these and never prints; src/cli/ turns them into
+ * one message and an exit code. Each class carries structured fields rather than finished text,
+ * so a caller (a test, another program) can inspect what went wrong.
+ */
+
+/** Where in a config a problem sits: a YAML position, a --set override, or a sweep value. */
+export interface ConfigIssue {
+  /** Key path into the config, e.g. ["optimizer", "betas", 0]. */
+  readonly path: readonly (string | number)[];
+  /** What is wrong, in words ("must be > 0, got -0.01"). */
+  readonly problem: string;
+  /** 1-based line and column in `file`, when the problem has a place in the file. */
+  readonly line?: number;
+  readonly column?: number;
+  /** The override the value came from (`--set optimizer.lr=-1`), when it did not come from the file. */
+  readonly origin?: string;
+}
+
+export class AdamLabError extends Error {}
+
+/** The config file cannot be read, parsed or validated. All issues are reported at once. */
+export class ConfigError extends AdamLabError {
+  constructor(
+    readonly file: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(`${file}: ${issues.length} problem(s) in the config`);
+  }
+}
+
+/** A dataset (or weights file) is missing, truncated or malformed. */
+export class DataError extends AdamLabError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    /** How to fix it, when there is something to say. */
+    readonly hint?: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+/** Bad command-line arguments that commander itself cannot catch (a malformed --set, ...). */
+export class UsageError extends AdamLabError {
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}
+
+/** The run directory could not be written (permissions, disk full, ...). */
+export class OutputError extends AdamLabError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}

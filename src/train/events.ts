@@ -1,0 +1,59 @@
+/** What the training loop reports while it runs. The CLI draws progress from these; nothing below src/cli prints. */
+import type { RunStatus } from '../runs/manifest.js';
+
+export interface StartEvent {
+  readonly type: 'start';
+  readonly runDir: string;
+  readonly name: string;
+  readonly seed: number;
+  readonly parameterCount: number;
+  readonly kernel: string;
+  readonly trainSize: number;
+  readonly testSize: number | null;
+  readonly stepsPerEpoch: number;
+  /** Steps the run will take if nothing stops it early. */
+  readonly totalSteps: number;
+  readonly epochs: number | null;
+}
+
+export interface ProgressEvent {
+  readonly type: 'progress';
+  readonly step: number;
+  readonly epoch: number;
+  /** Steps done in the current epoch. */
+  readonly epochStep: number;
+  readonly stepsPerEpoch: number;
+  /** Running mean of this epoch's batch losses. */
+  readonly loss: number;
+  readonly lr: number;
+  readonly samples: number;
+  readonly seconds: number;
+}
+
+export interface EpochEvent {
+  readonly type: 'epoch';
+  readonly epoch: number;
+  readonly step: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number | null;
+  readonly testLoss: number | null;
+  readonly testAccuracy: number | null;
+  readonly seconds: number;
+}
+
+export interface RunResult {
+  readonly status: RunStatus;
+  readonly runDir: string;
+  readonly steps: number;
+  readonly divergedAtStep: number | null;
+  /** The last evaluation, if there was one. */
+  readonly last: EpochEvent | null;
+  readonly seconds: number;
+}
+
+export interface EndEvent {
+  readonly type: 'end';
+  readonly result: RunResult;
+}
+
+export type TrainEvent = StartEvent | ProgressEvent | EpochEvent | EndEvent;

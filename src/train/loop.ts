@@ -1,0 +1,145 @@
+/**
+ * The training loop: for each epoch, for each batch — gather, forward, loss, backward,
+ * optimizer step — then evaluate. It stops at the configured epochs or max_steps, at the
+ * first non-finite loss (diverged), or when the abort signal fires (interrupted; the current
+ * step is finished first).
+ *
+ * The loop is synchronous work, so it yields to the event loop every YIELD_MS: that is when
+ * signal handlers run, progress is reported and pending steps.csv rows are handed over.
+ */
+import type { Dataset, TargetEncoding } from '../data/dataset.js';
+import type { LossKind } from '../engine/losses/loss.js';
+import type { Model } from '../engine/model.js';
+import { Rng } from '../engine/rng.js';
+import { allocFloat32 } from '../engine/tensor.js';
+import type { Optimizer } from '../optim/transform.js';
+import { formatFloat32, formatNumber } from '../runs/numbers.js';
+import type { StepRow } from '../runs/run-writer.js';
+import { Evaluator } from './evaluate.js';
+import type { EpochEvent, ProgressEvent } from './events.js';
+import { countCorrect, l2Norm, type AccuracyRule } from './metrics.js';
+
+const YIELD_MS = 50;
+
+export interface LoopSetup {
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly lossKind: LossKind;
+  readonly dataset: Dataset;
+  readonly encoding: TargetEncoding;
+  readonly targetWidth: number;
+  readonly accuracy: AccuracyRule;
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly evalBatchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly epochs: number | null;
+  readonly maxSteps: number | null;
+}
+
+export interface LoopCallbacks {
+  readonly signal?: AbortSignal;
+  onSteps(rows: StepRow[]): void;
+  onProgress(event: ProgressEvent): void;
+  onEpoch(event: EpochEvent): void;
+}
+
+export interface LoopOutcome {
+  readonly status: 'completed' | 'diverged' | 'interrupted';
+  readonly steps: number;
+  readonly divergedAtStep: number | null;
+}
+
+export function batchesPerEpoch(size: number, batchSize: number, dropLast: boolean): number {
+  return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+}
+
+export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Promise<LoopOutcome> {
+  const { model, optimizer, lossKind, dataset, encoding, targetWidth, batchSize } = setup;
+  const targets = allocFloat32(model.maxBatch * targetWidth);
+  const trainSize = dataset.train.size;
+  const order = new Uint32Array(trainSize);
+  const shuffleRng = new Rng(setup.seed, 'shuffle');
+  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, targets, setup.evalBatchSize, dataset.test?.size ?? 0);
+  const stepsPerEpoch = batchesPerEpoch(trainSize, batchSize, setup.dropLast);
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
+  let lastYield = started;
+  let pending: StepRow[] = [];
+  let step = 0;
+  let samples = 0;
+  let status: LoopOutcome['status'] = 'completed';
+
+  for (let epoch = 1; setup.epochs === null || epoch <= setup.epochs; epoch++) {
+    dataset.beginEpoch(epoch);
+    const train = dataset.train;
+    for (let i = 0; i < trainSize; i++) order[i] = i;
+    if (setup.shuffle) shuffleRng.shuffle(order);
+    let lossSum = 0;
+    let seen = 0;
+    let correct = 0;
+    let epochStep = 0;
+    while (epochStep < stepsPerEpoch) {
+      const start = epochStep * batchSize;
+      const count = Math.min(batchSize, trainSize - start);
+      train.gather(order, start, count, model.input, targets, encoding, targetWidth);
+      const out = model.forward(count, 'train');
+      const loss = lossKind.loss.compute(out, targets, count, model.outputWidth, model.outputGrad);
+      const lr = optimizer.hyper.lr;
+      step++;
+      epochStep++;
+      if (!Number.isFinite(loss)) {
+        pending.push(stepRow(step, epoch, loss, lr, NaN, seconds()));
+        status = 'diverged';
+        break;
+      }
+      if (setup.accuracy !== null) correct += countCorrect(setup.accuracy, out, targets, count, model.outputWidth, encoding);
+      model.backward(count);
+      const gradNorm = l2Norm(model.grads);
+      optimizer.apply(model.grads);
+      pending.push(stepRow(step, epoch, loss, lr, gradNorm, seconds()));
+      lossSum += loss * count;
+      seen += count;
+      samples += count;
+      if (step === setup.maxSteps || callbacks.signal?.aborted) break;
+      const now = performance.now();
+      if (now - lastYield >= YIELD_MS) {
+        callbacks.onSteps(pending);
+        pending = [];
+        callbacks.onProgress({ type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds() });
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    callbacks.onSteps(pending);
+    pending = [];
+    if (status === 'diverged') return { status, steps: step, divergedAtStep: step };
+    if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
+    callbacks.onProgress({ type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds() });
+    const test = dataset.test === null ? null : evaluator.evaluate(dataset.test);
+    callbacks.onEpoch({
+      type: 'epoch',
+      epoch,
+      step,
+      trainLoss: lossSum / seen,
+      trainAccuracy: setup.accuracy === null ? null : correct / seen,
+      testLoss: test?.loss ?? null,
+      testAccuracy: test?.accuracy ?? null,
+      seconds: seconds(),
+    });
+    if (step === setup.maxSteps) break;
+  }
+  return { status, steps: step, divergedAtStep: null };
+}
+
+function stepRow(step: number, epoch: number, loss: number, lr: number, gradNorm: number, seconds: number): StepRow {
+  return {
+    step: String(step),
+    epoch: String(epoch),
+    loss: formatFloat32(loss),
+    lr: formatNumber(lr),
+    grad_norm: formatFloat32(gradNorm),
+    seconds: seconds.toFixed(6),
+  };
+}
