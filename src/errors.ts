@@ -17,7 +17,12 @@ export interface ConfigIssue {
   readonly origin?: string;
 }
 
-export class AdamLabError extends Error {}
+export class AdamLabError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
 
 /** The config file cannot be read, parsed or validated. All issues are reported at once. */
 export class ConfigError extends AdamLabError {

@@ -70,7 +70,7 @@ export class IssueContext {
         return this.describeUnion(issue, path, input);
       case 'invalid_type':
         if (input === undefined) return [{ path, problem: 'is required' }];
-        return [{ path, problem: `expected ${issue.expected}, got ${describeValue(input)}` }];
+        return [{ path, problem: `expected ${typeName(issue.expected)}, got ${describeValue(input)}` }];
       case 'too_small':
       case 'too_big':
         return [{ path, problem: boundProblem(issue, input) }];
@@ -107,7 +107,7 @@ export class IssueContext {
     const matched = errors.filter((errors) => errors.every((e) => !(e.path.length === 0 && e.code === 'invalid_type')));
     if (matched.length === 1) return this.toPathIssues(matched[0], path);
     const expected = errors.flatMap((errors) => errors.filter((e) => e.code === 'invalid_type').map((e) => (e as { expected: string }).expected));
-    return [{ path, problem: `expected ${[...new Set(expected)].join(' or ')}, got ${describeValue(input)}` }];
+    return [{ path, problem: `expected ${[...new Set(expected)].map(typeName).join(' or ')}, got ${describeValue(input)}` }];
   }
 }
 
@@ -130,6 +130,20 @@ function boundProblem(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, 
     default:
       return issue.message;
   }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  tuple: 'a list',
+};
+
+function typeName(expected: string): string {
+  return TYPE_NAMES[expected] ?? expected;
 }
 
 export function describeValue(value: unknown): string {

@@ -46,7 +46,7 @@ export function readConfigSource(file: string): ConfigSource {
 
 export function parseConfigSource(text: string, file: string): ConfigSource {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, strict: true, schema: 'core', prettyErrors: false });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, strict: true, schema: 'core', prettyErrors: true });
   const syntax = [...document.errors, ...document.warnings].map((e): ConfigIssue => {
     const [line, column] = [e.linePos?.[0].line, e.linePos?.[0].col];
     return { path: [], problem: yamlProblem(e.message), line, column };
@@ -85,14 +85,17 @@ export function defaultName(file: string): string {
   return stem === '' ? 'run' : stem.slice(0, 128);
 }
 
+/** Issues with their origin or file position, in reading order (overrides first, then by line). */
 function locate(source: ConfigSource, issues: readonly PathIssue[], overrides: readonly Override[]): ConfigIssue[] {
-  return issues.map((issue) => {
+  const located = issues.map((issue): ConfigIssue => {
     const override = overrides.find((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path));
     if (override !== undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
     const offset = offsetOf(source.document, issue.path, issue.atKey ?? false);
     const position = offset === null ? undefined : source.lineCounter.linePos(offset);
     return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col };
   });
+  const key = (i: ConfigIssue): number => (i.line ?? 0) * 1e6 + (i.column ?? 0);
+  return located.sort((a, b) => key(a) - key(b));
 }
 
 function startsWith(path: ConfigPath, prefix: ConfigPath): boolean {
@@ -137,5 +140,7 @@ function fileIssue(file: string, problem: string): ConfigError {
 
 /** yaml's messages end with a position and a source excerpt; the position is reported separately. */
 function yamlProblem(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const problem = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const tag = /^Unresolved tag: (?:tag:yaml\.org,2002:)?(.*)$/.exec(problem);
+  return tag === null ? problem : `tag '${tag[1]}' is not allowed: a config is plain data (numbers, strings, lists, mappings)`;
 }

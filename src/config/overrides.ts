@@ -44,10 +44,14 @@ export function formatPath(path: ConfigPath): string {
   return path.length === 0 ? '(top level)' : path.join('.');
 }
 
+/** Keys that say what kind of thing a mapping is (the discriminators of the config's unions). */
+const IDENTIFYING_KEYS = ['name', 'dataset', 'task'];
+
 /**
- * Sets the value at `path` inside a plain config object (mutating it). A missing list or
- * mapping on the way is taken from `defaults` when it has one there (so `optimizer.betas.0`
- * works on a config that leaves betas at torch's default), otherwise created empty.
+ * Sets the value at `path` inside a plain config object (mutating it). A list missing on the
+ * way is copied from `defaults` (so `optimizer.betas.0=0.95` works on a config that leaves
+ * betas at torch's default); a missing mapping starts empty but for the default's identifying
+ * keys (`name: adam`), so it stays the same kind of optimizer or dataset.
  */
 export function applyOverride(config: Record<string, unknown>, override: Override, defaults: unknown): void {
   let node: Record<string | number, unknown> = config;
@@ -56,12 +60,20 @@ export function applyOverride(config: Record<string, unknown>, override: Overrid
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i];
     fallback = childOf(fallback, key);
-    if (!isContainer(node[key])) {
-      node[key] = isContainer(fallback) ? structuredClone(fallback) : typeof path[i + 1] === 'number' ? [] : {};
-    }
+    if (!isContainer(node[key])) node[key] = freshContainer(fallback, typeof path[i + 1] === 'number');
     node = node[key] as Record<string | number, unknown>;
   }
   node[path[path.length - 1]] = override.value;
+}
+
+function freshContainer(fallback: unknown, indexed: boolean): object {
+  if (Array.isArray(fallback)) return structuredClone(fallback);
+  if (indexed) return [];
+  const identity: Record<string, unknown> = {};
+  if (isContainer(fallback)) {
+    for (const key of IDENTIFYING_KEYS) if (key in fallback) identity[key] = (fallback as Record<string, unknown>)[key];
+  }
+  return identity;
 }
 
 function childOf(value: unknown, key: string | number): unknown {

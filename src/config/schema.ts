@@ -25,7 +25,7 @@ const layerWithOptions = Object.entries(layerKinds)
     const value =
       kind.shorthand === null
         ? options
-        : z.union([z.number().transform((v) => options.parse({ [kind.shorthand!]: v })), options]);
+        : z.union([z.number().transform((v): unknown => ({ [kind.shorthand!]: v })).pipe(options as z.ZodType), options]);
     return { name, schema: z.strictObject({ [name]: value }) };
   });
 

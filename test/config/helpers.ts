@@ -1,0 +1,28 @@
+import { parseConfigSource, resolveConfig } from '../../src/config/load.js';
+import { parseOverride } from '../../src/config/overrides.js';
+import type { ExperimentConfig } from '../../src/config/schema.js';
+import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+
+/** Resolves YAML text as if it were the file `exp.yaml` in the current folder. */
+export function resolveText(text: string, sets: string[] = []): ExperimentConfig {
+  return resolveConfig(parseConfigSource(text, 'exp.yaml'), sets.map((s) => parseOverride(s)));
+}
+
+/** The issues a config raises; fails the test if it resolves. */
+export function issuesOf(text: string, sets: string[] = []): ConfigIssue[] {
+  try {
+    resolveText(text, sets);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config resolved');
+}
+
+export const MNIST_MLP = `data: {dataset: mnist}
+model:
+  layers:
+    - linear: 128
+    - relu
+    - linear: 10
+`;

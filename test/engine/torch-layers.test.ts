@@ -1,0 +1,160 @@
+/**
+ * Layers and losses against PyTorch.
+ *
+ * The fixtures test/fixtures/torch/layers.json and losses.json were written by
+ * test/fixtures/torch/generate.py (PyTorch 1.13, float32, fixed seeds). To regenerate them:
+ *
+ *     /usr/bin/python3 test/fixtures/torch/generate.py
+ *
+ * and commit the JSON (CI never runs Python). Values are stored unrounded, so JSON.parse gives
+ * back torch's exact float32 numbers.
+ *
+ * Tolerance: |ours − torch| ≤ 1e-5 · max(|torch|, FLOOR), FLOOR = 1e-2, i.e. relative 1e-5 and,
+ * for values below 0.01, an absolute 1e-7 (≈ one float32 ulp at 1). The floor is needed where
+ * torch's own float32 result is a cancellation: tanh'(8) = 1 − y² with y = 0.99999977 in float32,
+ * σ'(x) = y(1 − y) for saturated y, bias gradients that sum to nearly 0. There torch is only
+ * accurate to a few ulps of the O(1) operands, i.e. to ~1e-7 absolute, not relative.
+ * Set TORCH_FIXTURE_REPORT=1 to print the worst relative error of each comparison.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Parameter } from '../../src/engine/layer.js';
+import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
+import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
+import { Model, planModel } from '../../src/engine/model.js';
+import { Rng } from '../../src/engine/rng.js';
+import { sizeOf } from '../../src/engine/tensor.js';
+
+const RELATIVE = 1e-5;
+const FLOOR = 1e-2;
+
+interface LayerCase {
+  id: string;
+  config: LayerConfig;
+  torch_module: string;
+  in_shape: number[];
+  out_shape: number[];
+  batch: number;
+  x: number[];
+  dy: number[];
+  params: { name: string; shape: number[]; value: number[] }[];
+  y: number[];
+  dx: number[];
+  param_grads: Record<string, number[]>;
+}
+
+interface LossCase {
+  id: string;
+  loss: LossName;
+  batch: number;
+  width: number;
+  input: number[];
+  target_kind: 'class' | 'values';
+  target: number[];
+  value: number;
+  d_input: number[];
+}
+
+const fixture = <T>(name: string): T =>
+  JSON.parse(readFileSync(new URL(`../fixtures/torch/${name}`, import.meta.url), 'utf8')) as T;
+
+const layerCases = fixture<{ cases: LayerCase[] }>('layers.json').cases;
+const lossCases = fixture<{ cases: LossCase[] }>('losses.json').cases;
+
+/** Worst error, in units of the tolerance's denominator, over a whole tensor; fails with the element. */
+function expectClose(label: string, ours: ArrayLike<number>, torch: readonly number[]): void {
+  expect(ours.length, `${label}: length`).toBe(torch.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < torch.length; i++) {
+    const err = Math.abs(ours[i] - torch[i]) / Math.max(Math.abs(torch[i]), FLOOR);
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  if (process.env.TORCH_FIXTURE_REPORT) console.log(`${label}: worst relative error ${worst.toExponential(2)}`);
+  const detail = at < 0 ? '' : ` at [${at}]: ours ${ours[at]}, torch ${torch[at]}`;
+  expect(worst, `${label}: relative error ${worst}${detail}`).toBeLessThanOrEqual(RELATIVE);
+}
+
+describe('layers match torch (layers.json)', () => {
+  it('covers every layer the brief lists', () => {
+    expect(layerCases.map((c) => c.id).sort()).toEqual(
+      ['flatten', 'gelu', 'leaky_relu', 'linear_bias', 'linear_no_bias', 'relu', 'sigmoid', 'tanh'].sort(),
+    );
+  });
+
+  for (const c of layerCases) {
+    it(`${c.id}: ${c.torch_module}: y, dx and parameter gradients`, () => {
+      const plan = planLayer(c.config, c.in_shape);
+      expect(plan.outShape).toEqual(c.out_shape);
+      // Same parameters, same names, same (torch) layout and order as module.named_parameters().
+      expect(plan.parameters.map((p) => ({ name: p.name, shape: [...p.shape] }))).toEqual(
+        c.params.map((p) => ({ name: p.name, shape: p.shape })),
+      );
+      const parameters: Parameter[] = plan.parameters.map((spec, i) => ({
+        ...spec,
+        value: Float32Array.from(c.params[i].value),
+        grad: new Float32Array(sizeOf(spec.shape)).fill(NaN), // backward must write every element
+      }));
+      const layer = plan.build(parameters, { maxBatch: c.batch, rng: new Rng(0, 'dropout') });
+      const x = Float32Array.from(c.x);
+      const y = new Float32Array(c.batch * sizeOf(plan.outShape));
+      const dy = Float32Array.from(c.dy);
+      const dx = new Float32Array(x.length).fill(NaN);
+      layer.forward(x, y, c.batch, 'train');
+      expectClose(`${c.id} y`, y, c.y);
+      layer.backward(x, y, dy, dx, c.batch);
+      expectClose(`${c.id} dx`, dx, c.dx);
+      for (const p of parameters) expectClose(`${c.id} d${p.name}`, p.grad, c.param_grads[p.name]);
+    });
+  }
+
+  for (const id of ['linear_bias', 'linear_no_bias']) {
+    it(`${id}: a Model names and lays out the parameters as torch's state_dict`, () => {
+      const c = layerCases.find((l) => l.id === id)!;
+      const model = new Model(planModel([c.config], c.in_shape), c.batch, 0);
+      expect(model.parameters.map((p) => ({ name: p.fullName, shape: [...p.shape] }))).toEqual(
+        c.params.map((p) => ({ name: `0.${p.name}`, shape: p.shape })),
+      );
+      expect(model.parameters[0].shape).toEqual([5, 7]); // weight [out, in], as nn.Linear
+      for (const p of model.parameters) p.value.set(c.params.find((q) => `0.${q.name}` === p.fullName)!.value);
+      model.input.set(c.x);
+      const out = model.forward(c.batch, 'train');
+      expectClose(`${id} model y`, out.subarray(0, c.batch * model.outputWidth), c.y);
+      model.outputGrad.set(c.dy);
+      model.backward(c.batch);
+      for (const p of model.parameters) expectClose(`${id} model grad ${p.fullName}`, p.grad, c.param_grads[p.name]);
+    });
+  }
+
+  it("names parameters by their index in the Sequential, as torch's state_dict does", () => {
+    const model = new Model(planModel(['flatten', { linear: { out_features: 3, bias: true } }], [2, 3, 4]), 1, 0);
+    expect(model.parameters.map((p) => ({ name: p.fullName, shape: [...p.shape] }))).toEqual([
+      { name: '1.weight', shape: [3, 24] },
+      { name: '1.bias', shape: [3] },
+    ]);
+  });
+});
+
+describe('losses match torch (losses.json, reduction=mean)', () => {
+  it('covers every loss', () => {
+    expect(lossCases.map((c) => c.id).sort()).toEqual(['bce', 'bce_with_logits', 'cross_entropy', 'mse']);
+  });
+
+  for (const c of lossCases) {
+    it(`${c.id}: mean loss and d loss / d input`, () => {
+      const kind = lossKinds[c.loss];
+      expect(kind.targets).toBe(c.target_kind);
+      const out = Float32Array.from(c.input);
+      const target = Float32Array.from(c.target);
+      const dOut = new Float32Array(out.length).fill(NaN);
+      const value = kind.loss.compute(out, target, c.batch, c.width, dOut);
+      expectClose(`${c.id} loss`, [value], [c.value]);
+      expectClose(`${c.id} d input`, dOut, c.d_input);
+      // Without dOut only the value is computed, and it is the same.
+      expect(kind.loss.compute(out, target, c.batch, c.width, null)).toBe(value);
+    });
+  }
+});
