@@ -1,6 +1,5 @@
 /**
- * The training loop: for each epoch, for each batch — gather, forward, loss, backward,
- * optimizer step — then evaluate. It stops at the configured epochs or max_steps, at the
+ * The training loop: for each epoch, a TrainStep per batch, then an evaluation. It stops at the configured epochs or max_steps, at the
  * first non-finite loss (diverged), or when the abort signal fires (interrupted; the current
  * step is finished first).
  *
@@ -11,13 +10,13 @@ import type { Dataset, TargetEncoding } from '../data/dataset.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
 import { Rng } from '../engine/rng.js';
-import { allocFloat32 } from '../engine/tensor.js';
 import type { Optimizer } from '../optim/transform.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';
 import type { StepRow } from '../runs/run-writer.js';
 import { Evaluator } from './evaluate.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
-import { countCorrect, l2Norm, type AccuracyRule } from './metrics.js';
+import type { AccuracyRule } from './metrics.js';
+import { TrainStep } from './step.js';
 
 const YIELD_MS = 50;
 
@@ -57,11 +56,11 @@ export function batchesPerEpoch(size: number, batchSize: number, dropLast: boole
 
 export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Promise<LoopOutcome> {
   const { model, optimizer, lossKind, dataset, encoding, targetWidth, batchSize } = setup;
-  const targets = allocFloat32(model.maxBatch * targetWidth);
+  const trainer = new TrainStep(model, optimizer, lossKind, encoding, targetWidth, setup.accuracy);
   const trainSize = dataset.train.size;
   const order = new Uint32Array(trainSize);
   const shuffleRng = new Rng(setup.seed, 'shuffle');
-  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, targets, setup.evalBatchSize, dataset.test?.size ?? 0);
+  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, trainer.targets, setup.evalBatchSize, dataset.test?.size ?? 0);
   const stepsPerEpoch = batchesPerEpoch(trainSize, batchSize, setup.dropLast);
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
@@ -83,22 +82,16 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
     while (epochStep < stepsPerEpoch) {
       const start = epochStep * batchSize;
       const count = Math.min(batchSize, trainSize - start);
-      train.gather(order, start, count, model.input, targets, encoding, targetWidth);
-      const out = model.forward(count, 'train');
-      const loss = lossKind.loss.compute(out, targets, count, model.outputWidth, model.outputGrad);
       const lr = optimizer.hyper.lr;
+      const loss = trainer.run(train, order, start, count);
       step++;
       epochStep++;
+      pending.push(stepRow(step, epoch, loss, lr, trainer.gradNorm, seconds()));
       if (!Number.isFinite(loss)) {
-        pending.push(stepRow(step, epoch, loss, lr, NaN, seconds()));
         status = 'diverged';
         break;
       }
-      if (setup.accuracy !== null) correct += countCorrect(setup.accuracy, out, targets, count, model.outputWidth, encoding);
-      model.backward(count);
-      const gradNorm = l2Norm(model.grads);
-      optimizer.apply(model.grads);
-      pending.push(stepRow(step, epoch, loss, lr, gradNorm, seconds()));
+      correct += trainer.correct;
       lossSum += loss * count;
       seen += count;
       samples += count;

@@ -14,6 +14,15 @@
  * torch's own float32 result is a cancellation: tanh'(8) = 1 − y² with y = 0.99999977 in float32,
  * σ'(x) = y(1 − y) for saturated y, bias gradients that sum to nearly 0. There torch is only
  * accurate to a few ulps of the O(1) operands, i.e. to ~1e-7 absolute, not relative.
+ *
+ * Every case is checked twice: against torch's float32 result (what a torch user sees) and against
+ * torch's float64 result for the same inputs (the fixture's "float64" block: the accurate answer).
+ * One documented exception: torch's float32 GELU computes x·½·(1 + erf(x/√2)), and for x < −3 the
+ * 1 + erf cancels, so its y and dx are only accurate to ~2⁻²²·|x| and ~2⁻²²·|dy| absolute (at
+ * x = −3 it is off by 4e-5 relative; at x = −6 it returns 0 for −5.9e-9). Our GELU uses erfc and is
+ * accurate, so it meets the normal tolerance against float64 and is held to torch's float32 values
+ * only within that extra allowance (2⁻²¹, twice torch's worst error over a dense sweep of [−8, 8]).
+ *
  * Set TORCH_FIXTURE_REPORT=1 to print the worst relative error of each comparison.
  */
 import { readFileSync } from 'node:fs';
@@ -41,6 +50,7 @@ interface LayerCase {
   y: number[];
   dx: number[];
   param_grads: Record<string, number[]>;
+  float64: { y: number[]; dx: number[]; param_grads: Record<string, number[]> };
 }
 
 interface LossCase {
@@ -53,6 +63,7 @@ interface LossCase {
   target: number[];
   value: number;
   d_input: number[];
+  float64: { value: number; d_input: number[] };
 }
 
 const fixture = <T>(name: string): T =>
@@ -61,22 +72,32 @@ const fixture = <T>(name: string): T =>
 const layerCases = fixture<{ cases: LayerCase[] }>('layers.json').cases;
 const lossCases = fixture<{ cases: LossCase[] }>('losses.json').cases;
 
-/** Worst error, in units of the tolerance's denominator, over a whole tensor; fails with the element. */
-function expectClose(label: string, ours: ArrayLike<number>, torch: readonly number[]): void {
+/**
+ * Fails with the worst element unless |ours − torch| ≤ RELATIVE·max(|torch|, FLOOR) + allowance[i]
+ * everywhere; the error reported is |ours − torch| / max(|torch|, FLOOR) (allowance excluded).
+ */
+function expectClose(label: string, ours: ArrayLike<number>, torch: readonly number[], allowance?: readonly number[]): void {
   expect(ours.length, `${label}: length`).toBe(torch.length);
   let worst = 0;
+  let worstExcess = -Infinity;
   let at = -1;
   for (let i = 0; i < torch.length; i++) {
-    const err = Math.abs(ours[i] - torch[i]) / Math.max(Math.abs(torch[i]), FLOOR);
-    if (!(err <= worst)) {
-      worst = err;
+    const diff = Math.abs(ours[i] - torch[i]);
+    const scale = Math.max(Math.abs(torch[i]), FLOOR);
+    const excess = diff - RELATIVE * scale - (allowance?.[i] ?? 0);
+    if (diff / scale > worst) worst = diff / scale;
+    if (!(excess <= worstExcess)) {
+      worstExcess = excess;
       at = i;
     }
   }
   if (process.env.TORCH_FIXTURE_REPORT) console.log(`${label}: worst relative error ${worst.toExponential(2)}`);
-  const detail = at < 0 ? '' : ` at [${at}]: ours ${ours[at]}, torch ${torch[at]}`;
-  expect(worst, `${label}: relative error ${worst}${detail}`).toBeLessThanOrEqual(RELATIVE);
+  const detail = at < 0 ? '' : ` worst at [${at}]: ours ${ours[at]}, torch ${torch[at]}`;
+  expect(worstExcess, `${label}: beyond tolerance,${detail}`).toBeLessThanOrEqual(0);
 }
+
+/** torch's float32 GELU error bound, see the header: 2⁻²¹ per unit of |x| (y) or |dy| (dx). */
+const TORCH_F32_GELU = 2 ** -21;
 
 describe('layers match torch (layers.json)', () => {
   it('covers every layer the brief lists', () => {
@@ -104,10 +125,14 @@ describe('layers match torch (layers.json)', () => {
       const dy = Float32Array.from(c.dy);
       const dx = new Float32Array(x.length).fill(NaN);
       layer.forward(x, y, c.batch, 'train');
-      expectClose(`${c.id} y`, y, c.y);
       layer.backward(x, y, dy, dx, c.batch);
-      expectClose(`${c.id} dx`, dx, c.dx);
-      for (const p of parameters) expectClose(`${c.id} d${p.name}`, p.grad, c.param_grads[p.name]);
+      const gelu = c.id === 'gelu';
+      expectClose(`${c.id} y vs float32`, y, c.y, gelu ? c.x.map((v) => TORCH_F32_GELU * Math.abs(v)) : undefined);
+      expectClose(`${c.id} dx vs float32`, dx, c.dx, gelu ? c.dy.map((v) => TORCH_F32_GELU * Math.abs(v)) : undefined);
+      for (const p of parameters) expectClose(`${c.id} d${p.name} vs float32`, p.grad, c.param_grads[p.name]);
+      expectClose(`${c.id} y vs float64`, y, c.float64.y);
+      expectClose(`${c.id} dx vs float64`, dx, c.float64.dx);
+      for (const p of parameters) expectClose(`${c.id} d${p.name} vs float64`, p.grad, c.float64.param_grads[p.name]);
     });
   }
 
@@ -151,8 +176,10 @@ describe('losses match torch (losses.json, reduction=mean)', () => {
       const target = Float32Array.from(c.target);
       const dOut = new Float32Array(out.length).fill(NaN);
       const value = kind.loss.compute(out, target, c.batch, c.width, dOut);
-      expectClose(`${c.id} loss`, [value], [c.value]);
-      expectClose(`${c.id} d input`, dOut, c.d_input);
+      expectClose(`${c.id} loss vs float32`, [value], [c.value]);
+      expectClose(`${c.id} d input vs float32`, dOut, c.d_input);
+      expectClose(`${c.id} loss vs float64`, [value], [c.float64.value]);
+      expectClose(`${c.id} d input vs float64`, dOut, c.float64.d_input);
       // Without dOut only the value is computed, and it is the same.
       expect(kind.loss.compute(out, target, c.batch, c.width, null)).toBe(value);
     });

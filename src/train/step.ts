@@ -1,0 +1,51 @@
+/**
+ * One optimizer step on one batch: gather → forward → loss → backward → gradient norm →
+ * optimizer. The training loop and the benchmarks both run exactly this.
+ */
+import type { Split, TargetEncoding } from '../data/dataset.js';
+import type { LossKind } from '../engine/losses/loss.js';
+import type { Model } from '../engine/model.js';
+import { allocFloat32 } from '../engine/tensor.js';
+import type { Optimizer } from '../optim/transform.js';
+import { countCorrect, l2Norm, type AccuracyRule } from './metrics.js';
+
+export class TrainStep {
+  /** The batch's targets, as the loss reads them; shared with evaluation. */
+  readonly targets: Float32Array;
+  /** Gradient norm before the update of the last step (NaN when it diverged). */
+  gradNorm = NaN;
+  /** Correctly predicted samples of the last batch. */
+  correct = 0;
+
+  constructor(
+    readonly model: Model,
+    readonly optimizer: Optimizer,
+    readonly lossKind: LossKind,
+    readonly encoding: TargetEncoding,
+    readonly targetWidth: number,
+    readonly accuracy: AccuracyRule,
+  ) {
+    this.targets = allocFloat32(model.maxBatch * targetWidth);
+  }
+
+  /**
+   * Trains on samples order[start .. start+count) of `split` and returns the batch loss
+   * computed before the update. A non-finite loss returns at once, leaving the parameters as they were.
+   */
+  run(split: Split, order: Uint32Array, start: number, count: number): number {
+    const { model, targets } = this;
+    split.gather(order, start, count, model.input, targets, this.encoding, this.targetWidth);
+    const out = model.forward(count, 'train');
+    const loss = this.lossKind.loss.compute(out, targets, count, model.outputWidth, model.outputGrad);
+    if (!Number.isFinite(loss)) {
+      this.gradNorm = NaN;
+      this.correct = 0;
+      return loss;
+    }
+    this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, count, model.outputWidth, this.encoding);
+    model.backward(count);
+    this.gradNorm = l2Norm(model.grads);
+    this.optimizer.apply(model.grads);
+    return loss;
+  }
+}
