@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { decayRate, epsilon, learningRate, maximize, weightDecay } from './options.js';
-import { addDecayedWeights, negate, scaleByAdam, scaleByLearningRate } from './pieces.js';
+import { scaleByAdam, scaleByLearningRate, torchGradient } from './pieces.js';
 import { chain, type Hyperparams, type Transform } from './transform.js';
 
 export const adamOptions = z.strictObject({
@@ -26,8 +26,7 @@ export function adam(o: AdamOptions): { transform: Transform; hyper: Hyperparams
   return {
     hyper: { lr: o.lr, beta1: o.betas[0] },
     transform: chain(
-      o.maximize && negate(),
-      o.weight_decay !== 0 && addDecayedWeights(o.weight_decay),
+      ...torchGradient(o),
       scaleByAdam({ beta2: o.betas[1], eps: o.eps, amsgrad: o.amsgrad }),
       scaleByLearningRate(),
     ),

@@ -122,6 +122,14 @@ export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: bool
   };
 }
 
+/**
+ * The first two lines of every torch.optim algorithm box: g ← −g if maximize, then
+ * g ← g + λθ if λ ≠ 0 (coupled weight decay, i.e. L2 regularization).
+ */
+export function torchGradient(options: { maximize: boolean; weight_decay: number }): (Transform | false)[] {
+  return [options.maximize && negate(), options.weight_decay !== 0 && addDecayedWeights(options.weight_decay)];
+}
+
 /** u ← −γu: the last link of every chain, γ read from hyper.lr so that schedules can move it. */
 export function scaleByLearningRate(): Transform {
   return {

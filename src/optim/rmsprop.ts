@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { epsilon, learningRate, maximize, weightDecay } from './options.js';
-import { addDecayedWeights, negate, scaleByLearningRate, scaleByRms, trace } from './pieces.js';
+import { scaleByLearningRate, scaleByRms, torchGradient, trace } from './pieces.js';
 import { chain, type Hyperparams, type Transform } from './transform.js';
 
 export const rmspropOptions = z.strictObject({
@@ -28,8 +28,7 @@ export function rmsprop(o: RmspropOptions): { transform: Transform; hyper: Hyper
   return {
     hyper: { lr: o.lr, momentum: o.momentum },
     transform: chain(
-      o.maximize && negate(),
-      o.weight_decay !== 0 && addDecayedWeights(o.weight_decay),
+      ...torchGradient(o),
       scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered }),
       trace({ dampening: 0, nesterov: false }),
       scaleByLearningRate(),

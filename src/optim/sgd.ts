@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { learningRate, maximize, weightDecay } from './options.js';
-import { addDecayedWeights, negate, scaleByLearningRate, trace } from './pieces.js';
+import { scaleByLearningRate, torchGradient, trace } from './pieces.js';
 import { chain, type Hyperparams, type Transform } from './transform.js';
 
 export const sgdOptions = z
@@ -31,8 +31,7 @@ export function sgd(o: SgdOptions): { transform: Transform; hyper: Hyperparams }
   return {
     hyper: { lr: o.lr, momentum: o.momentum },
     transform: chain(
-      o.maximize && negate(),
-      o.weight_decay !== 0 && addDecayedWeights(o.weight_decay),
+      ...torchGradient(o),
       trace({ dampening: o.dampening, nesterov: o.nesterov }),
       scaleByLearningRate(),
     ),
