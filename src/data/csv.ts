@@ -17,12 +17,15 @@ export interface CsvTable {
 }
 
 const HINT = 'a CSV dataset needs a header row and one number per cell';
+/** A decimal number as people write it in CSV: not '', 'NaN', 'inf' or JavaScript's 0x1F. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export function readCsv(file: string): CsvTable {
+export function readCsv(file: string, headerOnly = false): CsvTable {
   const text = Buffer.from(readDataFile(file, HINT)).toString('utf8');
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+    const options = { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, ...(headerOnly ? { to: 1 } : {}) };
+    records = parse(text, options) as unknown as typeof records;
   } catch (error) {
     throw new DataError(file, `is not valid CSV: ${(error as Error).message}`, HINT);
   }
@@ -37,9 +40,9 @@ export function readCsv(file: string): CsvTable {
   return { file, header, rows };
 }
 
-/** Reads only the header, for shape checks before the data is loaded. */
+/** Parses only the header, for shape checks before the data is loaded. */
 export function csvFeatureCount(file: string, label: string): number {
-  const header = readCsv(file).header;
+  const header = readCsv(file, true).header;
   return labelIndex(header, label, file) >= 0 ? header.length - 1 : 0;
 }
 
@@ -66,8 +69,8 @@ export function csvSplit(table: CsvTable, label: string, targetKind: 'class' | '
   rows.forEach(({ line, cells }, r) => {
     let f = 0;
     cells.forEach((cell, c) => {
-      const value = Number(cell);
-      if (cell === '' || !Number.isFinite(value)) {
+      const value = DECIMAL.test(cell) ? Number(cell) : NaN;
+      if (!Number.isFinite(value)) {
         throw new DataError(file, `line ${line}, column "${header[c]}": ${JSON.stringify(cell)} is not a finite number`, HINT);
       }
       if (c === labelAt) targets[r] = value;

@@ -24,6 +24,7 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
+    if (Object.hasOwn(header, t.name) || t.name === '__proto__') throw new RangeError(`tensor name ${JSON.stringify(t.name)} is reserved or repeated`);
     const bytes = t.data.length * 4;
     header[t.name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -49,9 +50,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
   if (bytes.length < 8) fail(`not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(bytes.length - 8, MAX_HEADER_BYTES))) {
-    fail(`header length ${headerLength} is larger than the file (${bytes.length} bytes)`);
-  }
+  if (headerLength > BigInt(bytes.length - 8)) fail(`header length ${headerLength} is larger than the file (${bytes.length} bytes)`);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
   try {
@@ -82,7 +82,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
     }
     entries.push({ name, shape: shape as number[], begin, end });
   }
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end); // empty tensors first at a shared offset
   let expected = 0;
   for (const e of sorted) {
     if (e.begin !== expected) fail(`tensor "${e.name}" starts at byte ${e.begin}, expected ${expected}: tensors overlap or leave a gap`);

@@ -14,11 +14,26 @@
  * CrossEntropyLoss. We run our own trajectory from the initial parameters (never resynchronised
  * with torch) and compare, at every step, the loss before the update and every parameter after it.
  *
- * Tolerance: |ours − torch| ≤ 1e-5 · max(|torch|, FLOOR) with FLOOR = 1e-2: relative 1e-5, and an
- * absolute 1e-7 (about one float32 ulp at 1) for values under 0.01. Parameters that pass close to
- * zero are the ones that need the floor: a weight of 1e-4 reached as 0.3 − 0.2999 carries the
- * absolute rounding error of its O(0.1) history, not a relative one.
- * Set TORCH_FIXTURE_REPORT=1 to print the worst relative error of each case.
+ * Tolerance, for the loss before step s and every parameter after it:
+ *
+ *     |ours − torch| ≤ 1e-5 · max(|torch|, FLOOR) + drift[s],     FLOOR = 1e-2
+ *
+ * The first term is relative 1e-5, with an absolute floor of 1e-7 (about one float32 ulp at 1)
+ * for values under 0.01: parameters that pass close to zero carry the absolute rounding error of
+ * their O(0.1) history, not a relative one.
+ *
+ * drift[s] is the fixture's float32_drift: how far torch's own float32 trajectory is, at step s,
+ * from the same run in float64 (max over parameters, and for the loss). Rounding differences
+ * compound over 40 steps, so torch's float32 trajectory is itself only that close to the exact
+ * one, and no float32 implementation, ours included, can be asked to follow its particular
+ * rounding more closely. In the well-conditioned cases the drift is ~1e-7 and the relative term
+ * dominates; it matters in rmsprop_centered_momentum, where, as the loss falls to 1e-5 on the one
+ * batch, the centered variance v − ḡ² cancels in float32 and torch drifts ~2e-6 from the exact
+ * run, while ours stays within ~1e-7 of it (measured against a full float64 torch run when this
+ * test was written; the fixture keeps only the per-step drift, to stay small).
+ *
+ * Set TORCH_FIXTURE_REPORT=1 to print, per case, the worst relative error |ours − torch| /
+ * max(|torch|, FLOOR) (drift not subtracted) and the worst fraction of the tolerance used.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +55,7 @@ interface TrajectoryCase {
   loss: number[];
   lr: number[];
   params: number[][];
+  float32_drift: { loss: number[]; params: number[] };
 }
 
 interface TrajectoryFixture {
@@ -57,6 +73,10 @@ const fixture = JSON.parse(
 ) as TrajectoryFixture;
 
 const relativeError = (ours: number, torch: number): number => Math.abs(ours - torch) / Math.max(Math.abs(torch), FLOOR);
+
+/** |ours − torch| as a fraction of the tolerance (≤ 1 passes), see the header. */
+const toleranceUsed = (ours: number, torch: number, drift: number): number =>
+  Math.abs(ours - torch) / (RELATIVE * Math.max(Math.abs(torch), FLOOR) + drift);
 
 function newModel(): Model {
   const { layers, input_shape } = fixture.model;
@@ -120,36 +140,43 @@ describe('optimizer trajectories match torch (optim.json)', () => {
 
       let worstLoss = 0;
       let worstParam = 0;
+      let worstUsed = 0;
       for (let step = 0; step < fixture.steps; step++) {
         const out = model.forward(batch, 'train');
         const value = loss.compute(out, target, batch, width, model.outputGrad);
-        const lossError = relativeError(value, c.loss[step]);
-        worstLoss = Math.max(worstLoss, lossError);
-        expect(lossError, `step ${step + 1} loss: ours ${value}, torch ${c.loss[step]}`).toBeLessThanOrEqual(RELATIVE);
+        const lossUsed = toleranceUsed(value, c.loss[step], c.float32_drift.loss[step]);
+        worstLoss = Math.max(worstLoss, relativeError(value, c.loss[step]));
+        worstUsed = Math.max(worstUsed, lossUsed);
+        expect(lossUsed, `step ${step + 1} loss: ours ${value}, torch ${c.loss[step]}`).toBeLessThanOrEqual(1);
         expect(optimizer.hyper.lr, `step ${step + 1} lr`).toBe(c.lr[step]);
 
         model.backward(batch);
         optimizer.apply(model.grads);
 
         const expected = c.params[step];
-        let worst = 0;
+        const drift = c.float32_drift.params[step];
+        let used = 0;
         let at = 0;
         for (let i = 0; i < expected.length; i++) {
-          const err = relativeError(model.values[i], expected[i]);
-          if (!(err <= worst)) {
-            worst = err;
+          worstParam = Math.max(worstParam, relativeError(model.values[i], expected[i]));
+          const u = toleranceUsed(model.values[i], expected[i], drift);
+          if (!(u <= used)) {
+            used = u;
             at = i;
           }
         }
-        worstParam = Math.max(worstParam, worst);
+        worstUsed = Math.max(worstUsed, used);
         const where = fixture.parameters.find((p) => at >= p.offset && at < p.offset + p.size)!;
         expect(
-          worst,
-          `after step ${step + 1}, ${where.name}[${at - where.offset}]: ours ${model.values[at]}, torch ${expected[at]}`,
-        ).toBeLessThanOrEqual(RELATIVE);
+          used,
+          `after step ${step + 1}, ${where.name}[${at - where.offset}]: ours ${model.values[at]}, torch ${expected[at]}, torch's float32 drift ${drift}`,
+        ).toBeLessThanOrEqual(1);
       }
       if (process.env.TORCH_FIXTURE_REPORT) {
-        console.log(`${c.id}: worst relative error: loss ${worstLoss.toExponential(2)}, parameters ${worstParam.toExponential(2)}`);
+        console.log(
+          `${c.id}: worst relative error: loss ${worstLoss.toExponential(2)}, parameters ${worstParam.toExponential(2)}; ` +
+            `worst fraction of tolerance used ${worstUsed.toFixed(2)}`,
+        );
       }
     });
   }
