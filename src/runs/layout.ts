@@ -1,0 +1,49 @@
+/**
+ * The run directory (DESIGN.md): runs/<name>/<run-id>/ holding
+ *   config.yaml        the fully resolved config (every default filled in)
+ *   steps.csv          one row per optimizer step
+ *   epochs.csv         one row per evaluation
+ *   manifest.json      seed, versions, git commit, start/end, status
+ *   model.safetensors  the final weights, nn.Sequential names
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { outputError } from './atomic.js';
+
+export const RUN_FILES = {
+  config: 'config.yaml',
+  steps: 'steps.csv',
+  epochs: 'epochs.csv',
+  manifest: 'manifest.json',
+  weights: 'model.safetensors',
+} as const;
+
+/**
+ * A run name is one path segment: letters, digits, '.', '_', '-', not starting with a dot, so it
+ * can never climb out of the runs root ('..', '/', absolute paths and NUL are all excluded).
+ */
+export const RUN_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Creates runs/<name>/<run-id>/ and returns its path. The id is the start time to the second;
+ * mkdir without `recursive` fails if the folder exists, so concurrent runs get distinct ids.
+ */
+export function createRunDirectory(root: string, name: string, now: Date): string {
+  if (!RUN_NAME_PATTERN.test(name)) throw new RangeError(`unsafe run name ${JSON.stringify(name)}`);
+  const parent = join(root, name);
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (error) {
+    throw outputError(parent, error);
+  }
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  for (let attempt = 1; ; attempt++) {
+    const dir = join(parent, attempt === 1 ? stamp : `${stamp}-${attempt}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(dir, error);
+    }
+  }
+}

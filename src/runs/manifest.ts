@@ -1,0 +1,24 @@
+/** manifest.json: what a run was, where it came from and how it ended. */
+import type { Provenance } from './provenance.js';
+
+export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+
+export interface Manifest {
+  readonly name: string;
+  readonly run_id: string;
+  readonly status: RunStatus;
+  readonly seed: number;
+  readonly config_file: string;
+  readonly parameter_count: number;
+  /** Which matmul path trained the model. */
+  readonly kernel: string;
+  readonly started_at: string;
+  readonly ended_at: string | null;
+  readonly steps: number;
+  readonly epochs: number;
+  /** Step whose loss was NaN or infinite, when status is 'diverged'. */
+  readonly diverged_at_step: number | null;
+  /** The error message, when status is 'failed'. */
+  readonly error: string | null;
+  readonly provenance: Provenance;
+}
