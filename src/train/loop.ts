@@ -68,7 +68,7 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
   let pending: StepRow[] = [];
   let step = 0;
   let samples = 0;
-  let status: LoopOutcome['status'] = 'completed';
+  let diverged = false;
 
   for (let epoch = 1; setup.epochs === null || epoch <= setup.epochs; epoch++) {
     dataset.beginEpoch(epoch);
@@ -79,6 +79,9 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
     let seen = 0;
     let correct = 0;
     let epochStep = 0;
+    const progress = (): ProgressEvent => ({
+      type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds(),
+    });
     while (epochStep < stepsPerEpoch) {
       const start = epochStep * batchSize;
       const count = Math.min(batchSize, trainSize - start);
@@ -88,7 +91,7 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
       epochStep++;
       pending.push(stepRow(step, epoch, loss, lr, trainer.gradNorm, seconds()));
       if (!Number.isFinite(loss)) {
-        status = 'diverged';
+        diverged = true;
         break;
       }
       correct += trainer.correct;
@@ -100,16 +103,16 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
       if (now - lastYield >= YIELD_MS) {
         callbacks.onSteps(pending);
         pending = [];
-        callbacks.onProgress({ type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds() });
+        callbacks.onProgress(progress());
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
     }
     callbacks.onSteps(pending);
     pending = [];
-    if (status === 'diverged') return { status, steps: step, divergedAtStep: step };
+    if (diverged) return { status: 'diverged', steps: step, divergedAtStep: step };
     if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
-    callbacks.onProgress({ type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds() });
+    callbacks.onProgress(progress());
     const test = dataset.test === null ? null : evaluator.evaluate(dataset.test);
     callbacks.onEpoch({
       type: 'epoch',
@@ -123,7 +126,7 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
     });
     if (step === setup.maxSteps) break;
   }
-  return { status, steps: step, divergedAtStep: null };
+  return { status: 'completed', steps: step, divergedAtStep: null };
 }
 
 function stepRow(step: number, epoch: number, loss: number, lr: number, gradNorm: number, seconds: number): StepRow {
