@@ -8,6 +8,7 @@ import { layerName } from '../engine/layers/index.js';
 import { lossKinds } from '../engine/losses/index.js';
 import { LayerShapeError, planModel } from '../engine/model.js';
 import { sizeOf } from '../engine/tensor.js';
+import { optimizerKinds } from '../optim/registry.js';
 import type { PathIssue } from './issues.js';
 import type { ExperimentConfig } from './schema.js';
 
@@ -39,5 +40,16 @@ export function checkConfig(config: ExperimentConfig, configFile: string): PathI
   if (loss.expectsProbabilities && layerName(layers[layers.length - 1]) !== 'sigmoid') {
     issues.push({ path: ['loss'], problem: `${config.loss} reads probabilities: end the model with sigmoid, or use bce_with_logits` });
   }
+  issues.push(...checkMomentumCycling(config));
   return issues;
+}
+
+/** one_cycle_lr cycles momentum or β1 (torch's rule); Adagrad and Adadelta have neither. */
+function checkMomentumCycling(config: ExperimentConfig): PathIssue[] {
+  const scheduler = config.scheduler;
+  if (scheduler?.name !== 'one_cycle_lr' || scheduler.cycle_momentum !== true) return [];
+  const { name, ...options } = config.optimizer;
+  const { hyper } = optimizerKinds[name].create(options);
+  if (hyper.momentum !== undefined || hyper.beta1 !== undefined) return [];
+  return [{ path: ['scheduler', 'cycle_momentum'], problem: `${name} has no momentum or β1 to cycle; set cycle_momentum: false` }];
 }

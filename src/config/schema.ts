@@ -8,6 +8,7 @@ import { dataSchema } from '../data/registry.js';
 import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/index.js';
 import { lossNames } from '../engine/losses/index.js';
 import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
+import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from '../runs/layout.js';
 import { keyedUnion } from './keyed-union.js';
 
@@ -34,11 +35,16 @@ export const layerSchema = keyedUnion('layer', layerNames, bareLayer, layerWithO
 const optimizerSchemas = Object.values(optimizerKinds).map((kind) => kind.schema);
 export const optimizerSchema = z.discriminatedUnion('name', optimizerSchemas as [z.ZodObject, ...z.ZodObject[]]);
 
+const scheduleSchemas = Object.values(scheduleKinds).map((kind) => kind.schema);
+export const scheduleSchema = z.discriminatedUnion('name', scheduleSchemas as [z.ZodObject, ...z.ZodObject[]]);
+
 const trainSchema = z
   .strictObject({
     epochs: z.int().positive().optional(),
     /** Stop after this many optimizer steps (the run ends at whichever limit comes first). */
     max_steps: z.int().positive().optional(),
+    clip_grad_norm: z.number().gt(0).optional().describe('clip the global L2 norm of the gradient to this value (torch.nn.utils.clip_grad_norm_)'),
+    clip_grad_value: z.number().gt(0).optional().describe('clamp every gradient element to ±this value (torch.nn.utils.clip_grad_value_)'),
   })
   .transform((t) => (t.epochs === undefined && t.max_steps === undefined ? { ...t, epochs: 1 } : t));
 
@@ -58,14 +64,17 @@ export const configSchema = z.strictObject({
   }),
   loss: z.enum(lossNames).default('cross_entropy'),
   optimizer: optimizerSchema.prefault({ name: 'adam' }),
+  /** A learning-rate schedule (torch.optim.lr_scheduler names), advanced once per optimizer step. */
+  scheduler: scheduleSchema.optional(),
   train: trainSchema.prefault({}),
 });
 
 type Parsed = z.output<typeof configSchema>;
 
 /** A validated config with every default filled in: what a run records in config.yaml. */
-export type ExperimentConfig = Omit<Parsed, 'name' | 'optimizer' | 'model'> & {
+export type ExperimentConfig = Omit<Parsed, 'name' | 'optimizer' | 'model' | 'scheduler'> & {
   readonly name: string;
   readonly optimizer: { readonly name: OptimizerName } & Record<string, unknown>;
+  readonly scheduler?: ScheduleConfig;
   readonly model: { readonly layers: readonly LayerConfig[]; readonly init?: { readonly from: string } };
 };

@@ -2,8 +2,9 @@
  * The building blocks optimizers are composed of. Each is one formula from torch.optim's
  * algorithm boxes, applied to the update vector u in place (u starts as the gradient g).
  * Symbols follow the torch docs: θ parameters, γ learning rate, λ weight decay, μ momentum.
+ * The adaptive scalings (Adam's, RMSprop's, ...) live with their optimizer families.
  */
-import type { Hyperparams, Transform } from './transform.js';
+import { chain, type Hyperparams, type Transform } from './transform.js';
 
 const noState = (): Record<string, never> => ({});
 
@@ -47,87 +48,22 @@ export function trace(options: { dampening: number; nesterov: boolean }): Transf
       const first = started[0] === 0;
       started[0] = 1;
       for (let i = 0; i < u.length; i++) {
-        const b = first ? u[i] : mu * buffer[i] + (1 - dampening) * u[i];
-        buffer[i] = b;
+        buffer[i] = first ? u[i] : mu * buffer[i] + (1 - dampening) * u[i];
         u[i] = nesterov ? u[i] + mu * buffer[i] : buffer[i];
       }
     },
   };
 }
 
-/**
- * RMSprop's scaling (torch.optim.RMSprop), α the smoothing constant:
- *   v ← αv + (1−α)g²
- *   centered: ḡ ← αḡ + (1−α)g,  ṽ = v − ḡ²;  otherwise ṽ = v
- *   u ← g / (√ṽ + ε)
- */
-export function scaleByRms(options: { alpha: number; eps: number; centered: boolean }): Transform<{
-  squareAvg: Float32Array;
-  gradAvg: Float32Array;
-}> {
-  const { alpha, eps, centered } = options;
+/** Adagrad's learning-rate decay: u ← u / (1 + (t−1)·η), so that γ becomes γ/(1 + (t−1)η). */
+export function scaleByInverseTimeDecay(lrDecay: number): Transform {
   return {
-    init: (size) => ({ squareAvg: new Float32Array(size), gradAvg: new Float32Array(centered ? size : 0) }),
-    update(u, { squareAvg, gradAvg }) {
-      for (let i = 0; i < u.length; i++) {
-        const g = u[i];
-        squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
-        let variance = squareAvg[i];
-        if (centered) {
-          gradAvg[i] = alpha * gradAvg[i] + (1 - alpha) * g;
-          variance -= gradAvg[i] * gradAvg[i];
-        }
-        u[i] = g / (Math.sqrt(variance) + eps);
-      }
+    init: noState,
+    update(u, _state, { step }) {
+      const factor = 1 + (step - 1) * lrDecay;
+      for (let i = 0; i < u.length; i++) u[i] /= factor;
     },
   };
-}
-
-/**
- * Adam's scaling (torch.optim.Adam, Kingma & Ba 2015), ε outside the square root:
- *   m ← β1·m + (1−β1)g,   v ← β2·v + (1−β2)g²
- *   AMSGrad: v_max ← max(v_max, v) and v_max replaces v below (the torch ≥ 1.13 form: the
- *   maximum of the raw second moments, bias-corrected afterwards)
- *   u ← (m / (1−β1ᵗ)) / (√v / √(1−β2ᵗ) + ε)
- * β1 is read from hyper.beta1 each step, so one_cycle_lr can cycle it.
- */
-export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: boolean }): Transform<{
-  expAvg: Float32Array;
-  expAvgSq: Float32Array;
-  maxExpAvgSq: Float32Array;
-}> {
-  const { beta2, eps, amsgrad } = options;
-  return {
-    init: (size) => ({
-      expAvg: new Float32Array(size),
-      expAvgSq: new Float32Array(size),
-      maxExpAvgSq: new Float32Array(amsgrad ? size : 0),
-    }),
-    update(u, { expAvg, expAvgSq, maxExpAvgSq }, { step, hyper }) {
-      const beta1 = beta1Of(hyper);
-      const biasCorrection1 = 1 - beta1 ** step;
-      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-      for (let i = 0; i < u.length; i++) {
-        const g = u[i];
-        expAvg[i] = beta1 * expAvg[i] + (1 - beta1) * g;
-        expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
-        let second = expAvgSq[i];
-        if (amsgrad) {
-          maxExpAvgSq[i] = Math.max(maxExpAvgSq[i], second); // Math.max keeps a NaN, as torch.maximum does
-          second = maxExpAvgSq[i];
-        }
-        u[i] = expAvg[i] / biasCorrection1 / (Math.sqrt(second) / biasCorrection2Sqrt + eps);
-      }
-    },
-  };
-}
-
-/**
- * The first two lines of every torch.optim algorithm box: g ← −g if maximize, then
- * g ← g + λθ if λ ≠ 0 (coupled weight decay, i.e. L2 regularization).
- */
-export function torchGradient(options: { maximize: boolean; weight_decay: number }): (Transform | false)[] {
-  return [options.maximize && negate(), options.weight_decay !== 0 && addDecayedWeights(options.weight_decay)];
 }
 
 /** u ← −γu: the last link of every chain, γ read from hyper.lr so that schedules can move it. */
@@ -141,11 +77,57 @@ export function scaleByLearningRate(): Transform {
   };
 }
 
+/**
+ * torch.nn.utils.clip_grad_norm_: with the global L2 norm ‖g‖ over all parameters,
+ * g ← g · min(1, max_norm / (‖g‖ + 1e-6)).
+ */
+export function clipByGlobalNorm(maxNorm: number): Transform {
+  return {
+    init: noState,
+    update(u) {
+      let sum = 0;
+      for (let i = 0; i < u.length; i++) sum += u[i] * u[i];
+      const coefficient = maxNorm / (Math.sqrt(sum) + 1e-6);
+      if (coefficient < 1) for (let i = 0; i < u.length; i++) u[i] *= coefficient;
+    },
+  };
+}
+
+/** torch.nn.utils.clip_grad_value_: g ← clamp(g, −v, v). */
+export function clipByValue(limit: number): Transform {
+  return {
+    init: noState,
+    update(u) {
+      for (let i = 0; i < u.length; i++) u[i] = Math.min(limit, Math.max(-limit, u[i]));
+    },
+  };
+}
+
+export interface TorchFrame {
+  readonly maximize: boolean;
+  readonly weight_decay: number;
+  readonly decoupled_weight_decay?: boolean;
+}
+
+/**
+ * The frame every torch.optim algorithm box shares, around the optimizer's own scaling:
+ *   g ← −g                        if maximize
+ *   g ← g + λθ                    if λ ≠ 0 and the decay is coupled (L2)
+ *   u ← scaling(g)
+ *   θ ← θ − γ(u + λθ)             with the λθ term only if the decay is decoupled (AdamW)
+ */
+export function torchChain(frame: TorchFrame, ...scaling: (Transform | false)[]): Transform {
+  const decay = frame.weight_decay !== 0 && addDecayedWeights(frame.weight_decay);
+  const decoupled = frame.decoupled_weight_decay === true;
+  return chain(frame.maximize && negate(), !decoupled && decay, ...scaling, decoupled && decay, scaleByLearningRate());
+}
+
 function momentumOf(hyper: Hyperparams): number {
   return hyper.momentum ?? 0;
 }
 
-function beta1Of(hyper: Hyperparams): number {
-  if (hyper.beta1 === undefined) throw new Error('scaleByAdam needs hyper.beta1');
+/** β1 of the Adam family, read each step so that one_cycle_lr can cycle it. */
+export function beta1Of(hyper: Hyperparams): number {
+  if (hyper.beta1 === undefined) throw new Error('this scaling needs hyper.beta1');
   return hyper.beta1;
 }

@@ -1,37 +1,52 @@
-/**
- * RMSprop as torch.optim.RMSprop documents it (Hinton's lecture 6e; centered form of Graves 2013):
- *
- *   g ← −g                                     if maximize
- *   g ← g + λθ                                 if λ ≠ 0
- *   v ← αv + (1−α)g²
- *   ṽ ← v − ḡ², ḡ ← αḡ + (1−α)g                if centered, else ṽ ← v
- *   b ← μb + g/(√ṽ + ε), θ ← θ − γb            if μ > 0
- *   θ ← θ − γ g/(√ṽ + ε)                       otherwise
- */
+/** RMSprop (Hinton's lecture 6e; the centered form of Graves 2013), as torch.optim.RMSprop. */
 import { z } from 'zod';
-import { epsilon, learningRate, maximize, weightDecay } from './options.js';
-import { scaleByLearningRate, scaleByRms, torchGradient, trace } from './pieces.js';
-import { chain, type Hyperparams, type Transform } from './transform.js';
+import { updateAverage } from './moments.js';
+import { epsilon, learningRate, maximize, momentum, weightDecay } from './options.js';
+import { torchChain, trace } from './pieces.js';
+import type { OptimizerSetup, Transform } from './transform.js';
+
+export const rule = 'θ ← θ − γ·g/(√v + ε),  v ← αv + (1−α)g²  (centered: v − ḡ²)';
+
+export const algorithm = `
+g ← −g                                     if maximize
+g ← g + λθ                                 if λ ≠ 0
+v ← αv + (1−α)g²
+ṽ ← v − ḡ², ḡ ← αḡ + (1−α)g                if centered, else ṽ ← v
+b ← μb + g/(√ṽ + ε), θ ← θ − γb            if μ > 0
+θ ← θ − γ g/(√ṽ + ε)                       otherwise`;
 
 export const rmspropOptions = z.strictObject({
   lr: learningRate(1e-2),
-  alpha: z.number().min(0).max(1).default(0.99),
+  alpha: z.number().min(0).max(1).default(0.99).describe('smoothing constant α of the average of g²'),
   eps: epsilon(1e-8),
   weight_decay: weightDecay(),
-  momentum: z.number().min(0).finite().default(0),
-  centered: z.boolean().default(false),
+  momentum: momentum(),
+  centered: z.boolean().default(false).describe('divide by the estimated variance v − ḡ² instead of v'),
   maximize: maximize(),
 });
-export type RmspropOptions = z.output<typeof rmspropOptions>;
 
-export function rmsprop(o: RmspropOptions): { transform: Transform; hyper: Hyperparams } {
+/** The scaling g ← g / (√ṽ + ε) with ṽ the (centered) running average of g². */
+export function scaleByRms(options: { alpha: number; eps: number; centered: boolean }): Transform<{ squareAvg: Float32Array; gradAvg: Float32Array }> {
+  const { alpha, eps, centered } = options;
+  return {
+    init: (size) => ({ squareAvg: new Float32Array(size), gradAvg: new Float32Array(centered ? size : 0) }),
+    update(u, { squareAvg, gradAvg }) {
+      for (let i = 0; i < u.length; i++) {
+        const g = u[i];
+        let variance = updateAverage(squareAvg, i, g * g, alpha);
+        if (centered) {
+          const mean = updateAverage(gradAvg, i, g, alpha);
+          variance -= mean * mean;
+        }
+        u[i] = g / (Math.sqrt(variance) + eps);
+      }
+    },
+  };
+}
+
+export function rmsprop(o: z.output<typeof rmspropOptions>): OptimizerSetup {
   return {
     hyper: { lr: o.lr, momentum: o.momentum },
-    transform: chain(
-      ...torchGradient(o),
-      scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered }),
-      trace({ dampening: 0, nesterov: false }),
-      scaleByLearningRate(),
-    ),
+    transform: torchChain(o, scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered }), trace({ dampening: 0, nesterov: false })),
   };
 }

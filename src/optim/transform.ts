@@ -49,6 +49,12 @@ export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   };
 }
 
+/** What a named optimizer builds: its transformation and the initial schedulable values. */
+export interface OptimizerSetup {
+  readonly transform: Transform;
+  readonly hyper: Hyperparams;
+}
+
 /** A configured optimizer: the transformation, its state and the hyperparameters schedules move. */
 export class Optimizer {
   readonly state: unknown;

@@ -15,6 +15,7 @@ import { Model, planModel } from '../engine/model.js';
 import { loadModelWeights, encodeModelWeights } from '../engine/weights.js';
 import { ConfigError, DataError } from '../errors.js';
 import { createOptimizer } from '../optim/registry.js';
+import { createSchedule, type ScheduleConfig } from '../optim/schedules.js';
 import { createRunDirectory } from '../runs/layout.js';
 import type { Manifest } from '../runs/manifest.js';
 import { formatFloat32 } from '../runs/numbers.js';
@@ -59,10 +60,11 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     const file = resolveFromConfig(options.configFile, config.model.init.from);
     loadModelWeights(model, readWeightsFile(file), file);
   }
-  const optimizer = createOptimizer(config.optimizer, model.values);
+  const optimizer = createOptimizer(config.optimizer, model.values, config.train);
   const epochs = config.train.epochs ?? null;
   const maxSteps = config.train.max_steps ?? null;
   const plannedSteps = Math.min(epochs === null ? Infinity : epochs * stepsPerEpoch, maxSteps ?? Infinity);
+  const schedule = config.scheduler === undefined ? null : createSchedule(checkSchedule(config, options.configFile, plannedSteps, dataset), optimizer.hyper, plannedSteps);
 
   const runDir = options.runDir ?? createRunDirectory(options.outRoot ?? 'runs', config.name, new Date());
   const writer = new RunWriter(runDir);
@@ -109,6 +111,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
       {
         model,
         optimizer,
+        schedule,
         lossKind,
         dataset,
         encoding: match.encoding,
@@ -170,6 +173,21 @@ function epochRow(e: EpochEvent): EpochRow {
     test_accuracy: e.testAccuracy === null ? '' : String(e.testAccuracy),
     seconds: e.seconds.toFixed(6),
   };
+}
+
+/** The schedule checks that need the data: one_cycle_lr's length and the metric a plateau schedule watches. */
+function checkSchedule(config: ExperimentConfig, configFile: string, plannedSteps: number, dataset: Dataset): ScheduleConfig {
+  const scheduler = config.scheduler!;
+  const problem = (key: string, text: string): never => {
+    throw new ConfigError(configFile, [{ path: ['scheduler', key], problem: text }]);
+  };
+  if (scheduler.name === 'one_cycle_lr' && typeof scheduler.total_steps === 'number' && scheduler.total_steps < plannedSteps) {
+    problem('total_steps', `is ${scheduler.total_steps}, but the run takes ${plannedSteps} steps (torch's OneCycleLR stops there); leave it out to use the run's length`);
+  }
+  if (scheduler.name === 'reduce_lr_on_plateau' && String(scheduler.metric).startsWith('test_') && dataset.test === null) {
+    problem('metric', `watches ${scheduler.metric}, but the dataset has no test split`);
+  }
+  return scheduler;
 }
 
 function readWeightsFile(file: string): Uint8Array {

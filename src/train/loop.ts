@@ -10,6 +10,7 @@ import type { Dataset, TargetEncoding } from '../data/dataset.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
 import { Rng } from '../engine/rng.js';
+import type { Schedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/transform.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';
 import type { StepRow } from '../runs/run-writer.js';
@@ -23,6 +24,7 @@ const YIELD_MS = 50;
 export interface LoopSetup {
   readonly model: Model;
   readonly optimizer: Optimizer;
+  readonly schedule: Schedule | null;
   readonly lossKind: LossKind;
   readonly dataset: Dataset;
   readonly encoding: TargetEncoding;
@@ -85,6 +87,7 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
     while (epochStep < stepsPerEpoch) {
       const start = epochStep * batchSize;
       const count = Math.min(batchSize, trainSize - start);
+      setup.schedule?.apply(step, optimizer.hyper);
       const lr = optimizer.hyper.lr;
       const loss = trainer.run(train, order, start, count);
       step++;
@@ -114,7 +117,7 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
     if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
     callbacks.onProgress(progress());
     const test = dataset.test === null ? null : evaluator.evaluate(dataset.test);
-    callbacks.onEpoch({
+    const evaluation: EpochEvent = {
       type: 'epoch',
       epoch,
       step,
@@ -123,7 +126,14 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
       testLoss: test?.loss ?? null,
       testAccuracy: test?.accuracy ?? null,
       seconds: seconds(),
+    };
+    setup.schedule?.observe({
+      train_loss: evaluation.trainLoss,
+      train_accuracy: evaluation.trainAccuracy,
+      test_loss: evaluation.testLoss,
+      test_accuracy: evaluation.testAccuracy,
     });
+    callbacks.onEpoch(evaluation);
     if (step === setup.maxSteps) break;
   }
   return { status: 'completed', steps: step, divergedAtStep: null };

@@ -7,7 +7,7 @@ describe('adam-lab validate', () => {
     const first = await runCli('validate', 'configs/mnist-mlp-adam.yaml', '--set', 'optimizer.betas.1=0.99');
     expect(first.code).toBe(0);
     const resolved = parse(first.stdout);
-    expect(resolved.optimizer).toEqual({ name: 'adam', lr: 0.001, betas: [0.9, 0.99], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false });
+    expect(resolved.optimizer).toEqual({ name: 'adam', lr: 0.001, betas: [0.9, 0.99], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, decoupled_weight_decay: false });
     const again = await runCli('validate', writeConfig(first.stdout));
     expect(parse(again.stdout)).toEqual(resolved);
   });
@@ -25,10 +25,12 @@ describe('adam-lab schema', () => {
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout);
     expect(schema.$schema).toMatch(/json-schema\.org/);
-    expect(Object.keys(schema.properties)).toEqual(['name', 'seed', 'data', 'model', 'loss', 'optimizer', 'train']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'seed', 'data', 'model', 'loss', 'optimizer', 'scheduler', 'train']);
     expect(schema.required).toEqual(['data', 'model']);
     const optimizers = JSON.stringify(schema.properties.optimizer);
     for (const name of ['"sgd"', '"rmsprop"', '"adam"', '"weight_decay"', '"amsgrad"']) expect(optimizers).toContain(name);
     expect(JSON.stringify(schema.properties.model)).toContain('"leaky_relu"');
+    expect(JSON.stringify(schema.properties.scheduler)).toContain('"one_cycle_lr"');
+    expect(optimizers).toContain('"description":"learning rate γ"');
   });
 });

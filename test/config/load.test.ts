@@ -35,20 +35,22 @@ train: {epochs: 0}
 
   it('lists the valid keys when nothing is close', () => {
     const [issue] = issuesOf(`${MNIST_MLP}train: {epochs: 1, zzzzzz: 3}\n`);
-    expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps");
+    expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps, clip_grad_norm, clip_grad_value");
   });
 
   it('lists the valid names for an unknown optimizer, dataset or layer', () => {
     const text = `data: {dataset: mnst}
 model:
   layers: [{lienar: 10}, relux]
-optimizer: {name: adamw}
+optimizer: {name: adamm}
 `;
     const problems = issuesOf(text).map((i) => `${i.path.join('.')}: ${i.problem}`);
     expect(problems[0]).toBe("data.dataset: unknown dataset 'mnst' (did you mean 'mnist'?); valid: mnist, fashion-mnist, csv, synthetic");
     expect(problems[1]).toMatch(/^model\.layers\.0: unknown layer 'lienar' \(did you mean 'linear'\?\); valid: linear, relu, /);
     expect(problems[2]).toMatch(/^model\.layers\.1: unknown layer 'relux' \(did you mean 'relu'\?\)/);
-    expect(problems[3]).toBe("optimizer.name: unknown optimizer 'adamw' (did you mean 'adam'?); valid: sgd, rmsprop, adam");
+    expect(problems[3]).toBe(
+      "optimizer.name: unknown optimizer 'adamm' (did you mean 'adam'?); valid: sgd, rmsprop, adam, adamw, adamax, nadam, radam, adagrad, adadelta",
+    );
   });
 
   it("reports a known layer's own option problems, not every union member's", () => {
@@ -94,7 +96,7 @@ optimizer: {name: adamw}
 describe('resolved config', () => {
   it('fills every default, the optimizer with torch defaults', () => {
     const config = resolveText(MNIST_MLP);
-    expect(config.optimizer).toEqual({ name: 'adam', lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false });
+    expect(config.optimizer).toEqual({ name: 'adam', lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, decoupled_weight_decay: false });
     expect(config.model.layers).toEqual([{ linear: { out_features: 128, bias: true } }, 'relu', { linear: { out_features: 10, bias: true } }]);
     expect(config.data).toMatchObject({ batch_size: 64, shuffle: true, drop_last: false });
     expect(config.train).toEqual({ epochs: 1 });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { issuesOf, MNIST_MLP, resolveText } from './helpers.js';
+
+const withOptimizer = (optimizer: string, extra = ''): string => `${MNIST_MLP}optimizer: ${optimizer}\n${extra}`;
+
+describe('optimizer options', () => {
+  it.each([
+    ['{name: adamw, lr: -0.1}', 'optimizer.lr', 'must be > 0, got -0.1'],
+    ['{name: nadam, betas: [0.9, 1.0]}', 'optimizer.betas.1', 'must be < 1, got 1'],
+    ['{name: radam, betas: [-0.1, 0.99]}', 'optimizer.betas.0', 'must be >= 0, got -0.1'],
+    ['{name: adadelta, rho: 1.5}', 'optimizer.rho', 'must be <= 1, got 1.5'],
+    ['{name: adagrad, eps: -1}', 'optimizer.eps', 'must be >= 0, got -1'],
+    ['{name: adam, momentum: 0.9}', 'optimizer.momentum', "unknown key 'momentum'; valid keys: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, name"],
+    ['{name: adagrad, lr_decy: 0.1}', 'optimizer.lr_decy', "unknown key 'lr_decy' (did you mean 'lr_decay'?)"],
+    ['{name: adamax, amsgrad: true}', 'optimizer.amsgrad', "unknown key 'amsgrad'; valid keys: lr, betas, eps, weight_decay, maximize, name"],
+  ])('%s is rejected at its key and line', (optimizer, path, problem) => {
+    const [issue] = issuesOf(withOptimizer(optimizer));
+    expect(`${issue.path.join('.')}: ${issue.problem}`).toBe(`${path}: ${problem}`);
+    expect(issue.line).toBe(7);
+  });
+
+  it("fills torch's defaults for every optimizer", () => {
+    const defaults = (name: string): Record<string, unknown> => resolveText(withOptimizer(`{name: ${name}}`)).optimizer;
+    expect(defaults('adamw')).toMatchObject({ lr: 1e-3, weight_decay: 1e-2, amsgrad: false });
+    expect(defaults('adamax')).toMatchObject({ lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8 });
+    expect(defaults('nadam')).toMatchObject({ lr: 2e-3, momentum_decay: 4e-3, decoupled_weight_decay: false });
+    expect(defaults('radam')).toMatchObject({ lr: 1e-3, decoupled_weight_decay: false });
+    expect(defaults('adagrad')).toMatchObject({ lr: 1e-2, lr_decay: 0, initial_accumulator_value: 0, eps: 1e-10 });
+    expect(defaults('adadelta')).toMatchObject({ lr: 1, rho: 0.9, eps: 1e-6, weight_decay: 0 });
+  });
+});
+
+describe('schedules and clipping', () => {
+  it('validates a schedule by its name, with torch defaults', () => {
+    const config = resolveText(withOptimizer('{name: sgd, momentum: 0.9}', 'scheduler: {name: one_cycle_lr, max_lr: 0.1}\n'));
+    expect(config.scheduler).toMatchObject({ name: 'one_cycle_lr', max_lr: 0.1, pct_start: 0.3, div_factor: 25, cycle_momentum: true });
+    const [issue] = issuesOf(withOptimizer('{name: adam}', 'scheduler: {name: cosine_anealing_lr, t_max: 10}\n'));
+    expect(issue).toMatchObject({ path: ['scheduler', 'name'], line: 8 });
+    expect(issue.problem).toMatch(/^unknown scheduler 'cosine_anealing_lr' \(did you mean 'cosine_annealing_lr'\?\); valid: step_lr, /);
+  });
+
+  it('checks sequential_lr milestones against its schedulers', () => {
+    const text = withOptimizer('{name: adam}', 'scheduler:\n  name: sequential_lr\n  schedulers: [{name: linear_lr}, {name: cosine_annealing_lr, t_max: 9}]\n  milestones: [5, 10]\n');
+    const [issue] = issuesOf(text);
+    expect(issue).toMatchObject({ path: ['scheduler', 'milestones'], problem: 'needs one milestone fewer than schedulers', line: 11 });
+  });
+
+  it('refuses to cycle momentum on an optimizer that has none', () => {
+    const [issue] = issuesOf(withOptimizer('{name: adagrad}', 'scheduler: {name: one_cycle_lr, max_lr: 0.1}\n'));
+    expect(issue).toMatchObject({ path: ['scheduler', 'cycle_momentum'], problem: 'adagrad has no momentum or β1 to cycle; set cycle_momentum: false' });
+    expect(resolveText(withOptimizer('{name: adagrad}', 'scheduler: {name: one_cycle_lr, max_lr: 0.1, cycle_momentum: false}\n')).scheduler).toBeDefined();
+  });
+
+  it('takes clip_grad_norm and clip_grad_value under train, positive', () => {
+    expect(resolveText(`${MNIST_MLP}train: {epochs: 1, clip_grad_norm: 1.0}\n`).train).toEqual({ epochs: 1, clip_grad_norm: 1 });
+    expect(issuesOf(`${MNIST_MLP}train: {epochs: 1, clip_grad_value: 0}\n`)[0].problem).toBe('must be > 0, got 0');
+  });
+});

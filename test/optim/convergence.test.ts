@@ -1,0 +1,90 @@
+/**
+ * optax's test table: every optimizer must minimize a badly scaled quadratic and the
+ * Rosenbrock function from a fixed start, at a learning rate suited to it. A sign error, a
+ * missing bias correction or a broken piece shows up as a failure to converge (or divergence).
+ */
+import { describe, expect, it } from 'vitest';
+import { optimizerSchema } from '../../src/config/schema.js';
+import { createOptimizer, optimizerNames, type OptimizerConfig, type OptimizerName } from '../../src/optim/registry.js';
+
+interface Problem {
+  readonly start: [number, number];
+  value(x: number, y: number): number;
+  gradient(x: number, y: number): [number, number];
+  /** Converged when the value is below this (the minimum is 0). */
+  readonly tolerance: number;
+}
+
+const problems: Record<'quadratic' | 'rosenbrock', Problem> = {
+  quadratic: {
+    start: [3, -2],
+    value: (x, y) => 0.5 * (x * x + 10 * y * y),
+    gradient: (x, y) => [x, 10 * y],
+    tolerance: 1e-6,
+  },
+  rosenbrock: {
+    start: [-1.2, 1],
+    value: (x, y) => (1 - x) ** 2 + 100 * (y - x * x) ** 2,
+    gradient: (x, y) => [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)],
+    tolerance: 0.1,
+  },
+};
+
+/** Learning rates per optimizer and problem (sgd with momentum 0.9). */
+const settings: Record<OptimizerName, { quadratic: number; rosenbrock: number }> = {
+  sgd: { quadratic: 0.01, rosenbrock: 0.001 },
+  rmsprop: { quadratic: 0.01, rosenbrock: 0.002 },
+  adam: { quadratic: 0.1, rosenbrock: 0.1 },
+  adamw: { quadratic: 0.1, rosenbrock: 0.03 },
+  adamax: { quadratic: 0.1, rosenbrock: 0.3 },
+  nadam: { quadratic: 0.05, rosenbrock: 0.007 },
+  radam: { quadratic: 0.05, rosenbrock: 0.005 },
+  adagrad: { quadratic: 0.3, rosenbrock: 0.3 },
+  adadelta: { quadratic: 0.2, rosenbrock: 0.05 },
+};
+
+const STEPS = 5000;
+
+function minimize(name: OptimizerName, lr: number, problem: Problem): number {
+  const config = optimizerSchema.parse({ name, lr, ...(name === 'sgd' ? { momentum: 0.9 } : {}) }) as OptimizerConfig;
+  const params = Float32Array.from(problem.start);
+  const optimizer = createOptimizer(config, params);
+  const grads = new Float32Array(2);
+  for (let step = 0; step < STEPS; step++) {
+    [grads[0], grads[1]] = problem.gradient(params[0], params[1]);
+    optimizer.apply(grads);
+  }
+  return problem.value(params[0], params[1]);
+}
+
+describe('every optimizer converges', () => {
+  it('covers every registered optimizer', () => {
+    expect(Object.keys(settings).sort()).toEqual([...optimizerNames].sort());
+  });
+
+  for (const name of optimizerNames) {
+    for (const [problemName, problem] of Object.entries(problems)) {
+      const lr = settings[name][problemName as keyof typeof problems];
+      it(`${name} on ${problemName} (lr ${lr}, ${STEPS} steps)`, () => {
+        const start = problem.value(...problem.start);
+        const end = minimize(name, lr, problem);
+        expect(end).toBeLessThan(problem.tolerance);
+        expect(end).toBeLessThan(start / 100);
+      });
+    }
+  }
+
+  it('maximize climbs instead (the same problem, negated)', () => {
+    for (const name of optimizerNames) {
+      const config = optimizerSchema.parse({ name, lr: 0.01, maximize: true }) as OptimizerConfig;
+      const params = Float32Array.of(1, 1);
+      const optimizer = createOptimizer(config, params);
+      const grads = new Float32Array(2);
+      for (let step = 0; step < 50; step++) {
+        [grads[0], grads[1]] = problems.quadratic.gradient(params[0], params[1]);
+        optimizer.apply(grads);
+      }
+      expect(problems.quadratic.value(params[0], params[1])).toBeGreaterThan(problems.quadratic.value(1, 1));
+    }
+  });
+});
