@@ -42,6 +42,7 @@ export class IssueContext {
       if (name === null) problem = `expected a ${keyed.noun} name or a one-key mapping such as {${keyed.names[0]}: ...}`;
       else if (!keyed.names.includes(name)) problem = `unknown ${keyed.noun} '${name}'${didYouMean(name, keyed.names)}; valid: ${keyed.names.join(', ')}`;
       else if (member === undefined) problem = `${keyed.noun} '${name}' takes no options: write it as a bare name`;
+      else if (typeof input === 'string') problem = `${keyed.noun} '${name}' needs options, e.g. {${name}: {...}}; see adam-lab schema`;
       if (isObject(input) && member !== undefined) this.chosenMember.set(input, member);
       else if (problem !== null) {
         if (isObject(input)) this.unionProblems.set(input, problem);
@@ -69,7 +70,8 @@ export class IssueContext {
       case 'invalid_union':
         return this.describeUnion(issue, path, input);
       case 'invalid_type':
-        if (input === undefined) return [{ path, problem: 'is required' }];
+        // zod's own messages start "Invalid input"; anything else is the schema's advice.
+        if (input === undefined) return [{ path, problem: issue.message.startsWith('Invalid input') ? 'is required' : `is required: ${issue.message}` }];
         return [{ path, problem: `expected ${typeName(issue.expected)}, got ${describeValue(input)}` }];
       case 'too_small':
       case 'too_big':

@@ -13,9 +13,13 @@ import { RUN_NAME_PATTERN } from '../runs/layout.js';
 import { keyedUnion } from './keyed-union.js';
 
 /** A layer as a bare name (`relu`, or `dropout` with default options) → its canonical form. */
-const bareLayer = z.enum(layerNames as [string, ...string[]]).transform((name): LayerConfig => {
+const bareLayer = z.enum(layerNames as [string, ...string[]]).transform((name, context): LayerConfig => {
   const options = layerKinds[name].options;
-  return options === null ? name : { [name]: options.parse({}) };
+  if (options === null) return name;
+  const defaults = options.safeParse({});
+  if (defaults.success) return { [name]: defaults.data };
+  context.addIssue({ code: 'custom', message: `${name} needs options` });
+  return z.NEVER;
 });
 
 /** `{linear: 128}` or `{linear: {out_features: 128, bias: false}}` → `{linear: {...all options}}`. */

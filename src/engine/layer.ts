@@ -32,6 +32,22 @@ export interface Parameter extends ParameterSpec {
   readonly grad: Float32Array;
 }
 
+/**
+ * State a layer keeps that is not trained: batch norm's running statistics. Saved with the
+ * weights under "<layer index>.<name>", as torch saves module buffers.
+ */
+export interface BufferSpec {
+  readonly name: string;
+  readonly shape: Shape;
+  /** I64 for counters (num_batches_tracked), stored as exact integers in a Float64Array. */
+  readonly dtype: 'F32' | 'I64';
+  readonly fill: number;
+}
+
+export interface ModelBuffer extends BufferSpec {
+  readonly value: Float32Array | Float64Array;
+}
+
 export type Mode = 'train' | 'eval';
 
 export interface BuildContext {
@@ -50,7 +66,8 @@ export interface Layer {
 export interface LayerPlan {
   readonly outShape: Shape;
   readonly parameters: readonly ParameterSpec[];
-  build(parameters: readonly Parameter[], context: BuildContext): Layer;
+  readonly buffers?: readonly BufferSpec[];
+  build(parameters: readonly Parameter[], context: BuildContext, buffers: readonly ModelBuffer[]): Layer;
 }
 
 /** A layer that cannot follow its input: reported against the layer's place in the config. */

@@ -8,7 +8,7 @@
  * and grads[i] = ∂loss/∂acts[i]. A step (forward + backward) allocates nothing.
  */
 import { planLayer, type LayerConfig } from './layers/index.js';
-import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type Parameter } from './layer.js';
+import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter } from './layer.js';
 import { Rng } from './rng.js';
 import { allocFloat32, sizeOf, type Shape } from './tensor.js';
 
@@ -55,8 +55,30 @@ export function planModel(configs: readonly LayerConfig[], inputShape: Shape): M
   return { inputShape, outShape: shape, layers, parameterCount };
 }
 
+/** One entry of the model's state_dict: a parameter or a buffer, with its safetensors name. */
+export interface StateEntry {
+  readonly fullName: string;
+  readonly shape: Shape;
+  readonly dtype: 'F32' | 'I64';
+  /** Index of the layer in the config's list. */
+  readonly layer: number;
+}
+
+/** The state_dict a plan will have, in torch's order (per layer: parameters, then buffers). */
+export function plannedState(plan: ModelPlan): StateEntry[] {
+  return plan.layers.flatMap(({ plan: layerPlan }, layer) => [
+    ...layerPlan.parameters.map((p) => ({ fullName: `${layer}.${p.name}`, shape: p.shape, dtype: 'F32' as const, layer })),
+    ...(layerPlan.buffers ?? []).map((b) => ({ fullName: `${layer}.${b.name}`, shape: b.shape, dtype: b.dtype, layer })),
+  ]);
+}
+
 /** A parameter with its safetensors name, "<layer index>.<name>" as nn.Sequential names it. */
 export interface NamedParameter extends Parameter {
+  readonly fullName: string;
+}
+
+/** A buffer (running statistics) with its safetensors name. */
+export interface NamedBuffer extends ModelBuffer {
   readonly fullName: string;
 }
 
@@ -64,6 +86,7 @@ export class Model {
   readonly values: Float32Array;
   readonly grads: Float32Array;
   readonly parameters: readonly NamedParameter[];
+  readonly buffers: readonly NamedBuffer[];
   readonly outputWidth: number;
   private readonly layers: readonly Layer[];
   private readonly acts: readonly Float32Array[];
@@ -77,6 +100,7 @@ export class Model {
     this.values = allocFloat32(plan.parameterCount);
     this.grads = allocFloat32(plan.parameterCount);
     const parameters: NamedParameter[] = [];
+    const buffers: NamedBuffer[] = [];
     const dropoutRng = new Rng(seed, 'dropout');
     let offset = 0;
     this.layers = plan.layers.map(({ plan: layerPlan }, index) => {
@@ -92,9 +116,16 @@ export class Model {
         parameters.push(parameter);
         return parameter;
       });
-      return layerPlan.build(bound, { maxBatch, rng: dropoutRng });
+      const state = (layerPlan.buffers ?? []).map((spec) => {
+        const size = sizeOf(spec.shape);
+        const buffer: NamedBuffer = { ...spec, fullName: `${index}.${spec.name}`, value: spec.dtype === 'I64' ? new Float64Array(size) : allocFloat32(size) };
+        buffers.push(buffer);
+        return buffer;
+      });
+      return layerPlan.build(bound, { maxBatch, rng: dropoutRng }, state);
     });
     this.parameters = parameters;
+    this.buffers = buffers;
     const shapes = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)];
     this.acts = shapes.map((s) => allocFloat32(maxBatch * sizeOf(s)));
     this.actGrads = shapes.map((s, i) => (i === 0 ? allocFloat32(0) : allocFloat32(maxBatch * sizeOf(s))));
@@ -126,7 +157,7 @@ export class Model {
     }
   }
 
-  /** Fresh parameters drawn as torch's defaults draw them, from the seed's init stream. */
+  /** Fresh parameters drawn as torch's defaults draw them, from the seed's init stream; buffers reset. */
   initialize(seed: number): void {
     const rng = new Rng(seed, 'init');
     for (const p of this.parameters) {
@@ -134,6 +165,7 @@ export class Model {
       if (init.kind === 'constant') p.value.fill(init.value);
       else for (let i = 0; i < p.value.length; i++) p.value[i] = rng.uniformIn(-init.bound, init.bound);
     }
+    for (const b of this.buffers) b.value.fill(b.fill);
   }
 
   private checkBatch(batch: number): void {

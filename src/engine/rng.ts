@@ -2,12 +2,12 @@
  * Seeded pseudo-random numbers: xoshiro128** (Blackman & Vigna, 2018), a 32-bit generator
  * with 128 bits of state, seeded through SplitMix32 so that nearby seeds give unrelated streams.
  *
- * Every consumer (initialization, shuffling, dropout, synthetic data) draws from its own
+ * Every consumer (initialization, shuffling, dropout, synthetic data, augmentation) draws from its own
  * named stream, so that adding dropout to a model does not change the shuffling order and
  * the same seed reproduces the same run bit for bit.
  */
 
-export type RngStream = 'init' | 'shuffle' | 'dropout' | 'data';
+export type RngStream = 'init' | 'shuffle' | 'dropout' | 'data' | 'augment';
 
 export class Rng {
   private s0: number;

@@ -1,5 +1,6 @@
 /**
- * The safetensors format (huggingface/safetensors), float32 only:
+ * The safetensors format (huggingface/safetensors), for the two dtypes a model holds: F32
+ * (parameters, running statistics) and I64 (batch norm's num_batches_tracked):
  *
  *   [8 bytes: header length N, little-endian u64][N bytes: JSON header][tensor bytes]
  *   header = { "<name>": { "dtype": "F32", "shape": [...], "data_offsets": [begin, end] }, ...,
@@ -12,11 +13,17 @@
 import { DataError } from '../errors.js';
 import { sizeOf, type Shape } from './tensor.js';
 
+export type Dtype = 'F32' | 'I64';
+
 export interface NamedTensor {
   readonly name: string;
   readonly shape: Shape;
-  readonly data: Float32Array;
+  /** Defaults to F32. I64 values are held as exact integers in a Float64Array. */
+  readonly dtype?: Dtype;
+  readonly data: Float32Array | Float64Array;
 }
+
+const BYTES: Record<Dtype, number> = { F32: 4, I64: 8 };
 
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -25,8 +32,8 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   let offset = 0;
   for (const t of tensors) {
     if (Object.hasOwn(header, t.name) || t.name === '__proto__') throw new RangeError(`tensor name ${JSON.stringify(t.name)} is reserved or repeated`);
-    const bytes = t.data.length * 4;
-    header[t.name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    const bytes = t.data.length * BYTES[t.dtype ?? 'F32'];
+    header[t.name] = { dtype: t.dtype ?? 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -38,7 +45,8 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i], true);
+    if (t.dtype === 'I64') for (let i = 0; i < t.data.length; i++, at += 8) view.setBigInt64(at, BigInt(t.data[i]), true);
+    else for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i], true);
   }
   return out;
 }
@@ -61,12 +69,13 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
   const dataLength = bytes.length - dataStart;
-  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: { name: string; shape: number[]; dtype: Dtype; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) fail(`tensor "${name}": entry is not an object`);
-    if (e.dtype !== 'F32') fail(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (only F32)`);
+    if (e.dtype !== 'F32' && e.dtype !== 'I64') fail(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (only F32, and I64 for counters)`);
+    const dtype = e.dtype as Dtype;
     const shape = e.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
@@ -77,10 +86,9 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin || end > dataLength) fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`);
-    if (end - begin !== sizeOf(shape as number[]) * 4) {
-      fail(`tensor "${name}": shape ${JSON.stringify(shape)} needs ${sizeOf(shape as number[]) * 4} bytes, offsets give ${end - begin}`);
-    }
-    entries.push({ name, shape: shape as number[], begin, end });
+    const needed = sizeOf(shape as number[]) * BYTES[dtype];
+    if (end - begin !== needed) fail(`tensor "${name}": shape ${JSON.stringify(shape)} needs ${needed} bytes as ${dtype}, offsets give ${end - begin}`);
+    entries.push({ name, shape: shape as number[], dtype, begin, end });
   }
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end); // empty tensors first at a shared offset
   let expected = 0;
@@ -90,8 +98,14 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
   }
   if (expected !== dataLength) fail(`the tensors cover ${expected} of the ${dataLength} data bytes`);
   return entries.map((e) => {
+    const at = dataStart + e.begin;
+    if (e.dtype === 'I64') {
+      const data = new Float64Array((e.end - e.begin) / 8);
+      for (let i = 0; i < data.length; i++) data[i] = Number(view.getBigInt64(at + 8 * i, true));
+      return { name: e.name, shape: e.shape, dtype: e.dtype, data };
+    }
     const data = new Float32Array((e.end - e.begin) / 4);
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(dataStart + e.begin + 4 * i, true);
-    return { name: e.name, shape: e.shape, data };
+    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(at + 4 * i, true);
+    return { name: e.name, shape: e.shape, dtype: e.dtype, data };
   });
 }

@@ -3,7 +3,6 @@
  * builds the model and optimizer, runs the loop, and writes config.yaml, steps.csv,
  * epochs.csv, model.safetensors and manifest.json as DESIGN.md lays them out.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { formatConfig } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -12,7 +11,7 @@ import { loadDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets } from '../data/targets.js';
 import { lossKinds } from '../engine/losses/index.js';
 import { Model, planModel } from '../engine/model.js';
-import { loadModelWeights, encodeModelWeights } from '../engine/weights.js';
+import { encodeModelWeights, loadModelWeights, readWeightsFile } from '../engine/weights.js';
 import { ConfigError, DataError } from '../errors.js';
 import { createOptimizer } from '../optim/registry.js';
 import { createSchedule, type ScheduleConfig } from '../optim/schedules.js';
@@ -188,13 +187,4 @@ function checkSchedule(config: ExperimentConfig, configFile: string, plannedStep
     problem('metric', `watches ${scheduler.metric}, but the dataset has no test split`);
   }
   return scheduler;
-}
-
-function readWeightsFile(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(file, code === 'ENOENT' ? 'weights file not found (model.init.from)' : `cannot be read (${code})`);
-  }
 }

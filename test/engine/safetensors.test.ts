@@ -148,8 +148,8 @@ describe('safetensors encode/decode', () => {
       expect(decodeProblem(craft('null'))).toMatch(/not a JSON object/);
     });
 
-    it('a dtype other than F32', () => {
-      for (const dtype of ['F16', 'F64', 'BF16', 'I64']) {
+    it('a dtype other than F32 and I64', () => {
+      for (const dtype of ['F16', 'F64', 'BF16', 'I32']) {
         const problem = decodeProblem(craft({ w: { dtype, shape: [2], data_offsets: [0, 8] } }, 8));
         expect(problem).toContain(`"w"`);
         expect(problem).toContain(dtype);
@@ -183,7 +183,7 @@ describe('safetensors encode/decode', () => {
 
     it('a byte count that does not match the shape', () => {
       const problem = decodeProblem(craft({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8));
-      expect(problem).toMatch(/"w".*\[3\] needs 12 bytes, offsets give 8/);
+      expect(problem).toMatch(/"w".*\[3\] needs 12 bytes as F32, offsets give 8/);
     });
   });
 });
@@ -225,13 +225,13 @@ describe('model weights as safetensors', () => {
   it('a missing tensor', () => {
     const model = new Model(plan, 1, 3);
     const problem = loadProblem(model, encodeSafetensors(tensorsOf(model).filter((t) => t.name !== '2.bias')));
-    expect(problem).toContain('missing "2.bias" (shape [2])');
+    expect(problem).toContain('the file has no "2.bias" (shape [2])');
   });
 
   it('an unexpected extra tensor', () => {
     const model = new Model(plan, 1, 3);
     const extra = [...tensorsOf(model), { name: '4.weight', shape: [1], data: Float32Array.of(1) }];
-    expect(loadProblem(model, encodeSafetensors(extra))).toContain('unexpected "4.weight"');
+    expect(loadProblem(model, encodeSafetensors(extra))).toContain('the file has "4.weight", which the model does not');
   });
 
   it('a wrong shape, even with the right number of values (a transposed weight)', () => {
@@ -247,9 +247,20 @@ describe('model weights as safetensors', () => {
       .map((t) => (t.name === '2.weight' ? { ...t, shape: [6] } : t));
     tensors.push({ name: 'extra', shape: [], data: Float32Array.of(0) });
     const problem = loadProblem(model, encodeSafetensors(tensors));
-    expect(problem).toContain('missing "0.bias"');
+    expect(problem).toContain('the file has no "0.bias"');
     expect(problem).toContain('"2.weight" has shape [6]');
-    expect(problem).toContain('unexpected "extra"');
+    expect(problem).toContain('the file has "extra", which the model does not');
+  });
+
+  it('round-trips I64 counters (batch norm num_batches_tracked) exactly', () => {
+    const bytes = encodeSafetensors([
+      { name: 'n', shape: [], dtype: 'I64', data: Float64Array.of(2 ** 40 + 3) },
+      { name: 'w', shape: [2], data: Float32Array.of(1.5, -2) },
+    ]);
+    const [n, w] = decodeSafetensors(bytes, 'x.safetensors');
+    expect(n).toMatchObject({ name: 'n', dtype: 'I64', shape: [] });
+    expect(Array.from(n.data)).toEqual([2 ** 40 + 3]);
+    expect(Array.from(w.data)).toEqual([1.5, -2]);
   });
 
   it('a malformed file is reported as such, not as a model mismatch', () => {

@@ -1,8 +1,9 @@
 /**
- * Dropout (torch.nn.Dropout): in training each element is zeroed with probability p and the
- * survivors are scaled by 1/(1−p), so the expected activation is unchanged; in evaluation it
- * is the identity. The mask (0 or 1/(1−p) per element) is kept for backward: dx = dy · mask.
- * Draws come from the model's seeded dropout stream, so runs are reproducible.
+ * Dropout and Dropout2d (torch.nn): in training each element (Dropout) or each whole channel
+ * of a sample (Dropout2d) is zeroed with probability p and the survivors are scaled by 1/(1−p),
+ * so the expected activation is unchanged; in evaluation it is the identity. The mask (0 or
+ * 1/(1−p) per element) is kept for backward: dx = dy · mask. Draws come from the model's seeded
+ * dropout stream, so runs are reproducible.
  */
 import { z } from 'zod';
 import type { Layer, LayerPlan } from '../layer.js';
@@ -11,7 +12,8 @@ import { allocFloat32, sizeOf, type Shape } from '../tensor.js';
 export const dropoutOptions = z.strictObject({ p: z.number().min(0).max(1).default(0.5) });
 export type DropoutOptions = z.infer<typeof dropoutOptions>;
 
-export function planDropout({ p }: DropoutOptions, inShape: Shape): LayerPlan {
+/** `unit` is how many consecutive elements share one draw: 1 for Dropout, a channel's H·W for Dropout2d. */
+export function planDropout({ p }: DropoutOptions, inShape: Shape, unit = 1): LayerPlan {
   const width = sizeOf(inShape);
   // p = 1 drops everything (torch returns zeros); avoid the 1/0 scale.
   const keepScale = p < 1 ? 1 / (1 - p) : 0;
@@ -28,7 +30,7 @@ export function planDropout({ p }: DropoutOptions, inShape: Shape): LayerPlan {
             return;
           }
           for (let i = 0; i < n; i++) {
-            mask[i] = rng.uniform() < p ? 0 : keepScale;
+            mask[i] = i % unit !== 0 ? mask[i - 1] : rng.uniform() < p ? 0 : keepScale;
             y[i] = x[i] * mask[i];
           }
         },

@@ -11,10 +11,15 @@ import { z } from 'zod';
 import type { LayerPlan } from '../layer.js';
 import type { Shape } from '../tensor.js';
 import { gelu, leakyRelu, leakyReluOptions, relu, sigmoid, tanh } from './activations.js';
+import { batchNormOptions, planBatchNorm } from './batchnorm.js';
+import { conv2dOptions, planConv2d } from './conv2d.js';
 import { dropoutOptions, planDropout } from './dropout.js';
 import { planElementwise } from './elementwise.js';
 import { planFlatten } from './flatten.js';
+import { planGlobalAvgPool } from './global-avg-pool.js';
 import { linearOptions, planLinear } from './linear.js';
+import { avgPool2dOptions, maxPool2dOptions, planAvgPool2d, planMaxPool2d } from './pool2d.js';
+import { imageShape } from './spatial.js';
 
 export interface LayerKind {
   /** Options object schema, or null for a layer that takes none. */
@@ -48,7 +53,19 @@ export const layerKinds: Readonly<Record<string, LayerKind>> = {
   tanh: withoutOptions('tanh(x)', (s) => planElementwise(tanh, s)),
   gelu: withoutOptions('x·Φ(x), exact erf form', (s) => planElementwise(gelu, s)),
   flatten: withoutOptions('[C, H, W] → [C·H·W]', planFlatten),
-  dropout: withOptions(dropoutOptions, 'p', 'zero each element with probability p in training, scale by 1/(1−p)', planDropout),
+  dropout: withOptions(dropoutOptions, 'p', 'zero each element with probability p in training, scale by 1/(1−p)', (o, s) => planDropout(o, s)),
+  conv2d: withOptions(conv2dOptions, null, 'NCHW convolution (out_channels, kernel_size, stride, padding, dilation, groups, bias)', planConv2d),
+  maxpool2d: withOptions(maxPool2dOptions, 'kernel_size', 'maximum over each window (kernel_size, stride, padding)', planMaxPool2d),
+  avgpool2d: withOptions(avgPool2dOptions, 'kernel_size', 'mean over each window (kernel_size, stride, padding, count_include_pad)', planAvgPool2d),
+  batchnorm1d: withOptions(batchNormOptions, null, 'normalize each feature over the batch (eps, momentum, affine, track_running_stats)', (o, s) =>
+    planBatchNorm('batchnorm1d', o, s),
+  ),
+  batchnorm2d: withOptions(batchNormOptions, null, 'normalize each channel over batch and positions', (o, s) => planBatchNorm('batchnorm2d', o, s)),
+  dropout2d: withOptions(dropoutOptions, 'p', 'zero whole channels with probability p in training', (o, s) => {
+    const [, height, width] = imageShape(s, 'dropout2d');
+    return planDropout(o, s, height * width);
+  }),
+  global_avg_pool: withoutOptions('[C, H, W] → [C, 1, 1], the mean of each channel (AdaptiveAvgPool2d(1))', planGlobalAvgPool),
 };
 
 export const layerNames = Object.keys(layerKinds);
