@@ -14,6 +14,16 @@
  * CrossEntropyLoss. We run our own trajectory from the initial parameters (never resynchronised
  * with torch) and compare, at every step, the loss before the update and every parameter after it.
  *
+ * The fixture follows torch 2.x's algorithms (the generator adapts Debian's torch 1.13 where it
+ * differs: NAdam's mu_product_next fix, NAdam/RAdam maximize and decoupled_weight_decay, Adam's
+ * decoupled_weight_decay). A case may also carry
+ *  - `clip`: {clip_grad_norm} or {clip_grad_value}, torch.nn.utils' clipping between backward and
+ *    step, which we pass to createOptimizer;
+ *  - `schedule`: an LR schedule, stepped after every optimizer step in torch; ours is applied to
+ *    the optimizer's hyperparameters before each step. Its lr (and, for one_cycle_lr, the momentum
+ *    or β1 in `momentum`) must then match torch's to 1e-7 relative, as in torch-schedules.test.ts;
+ *    without a schedule the lr is the configured one, exactly.
+ *
  * Tolerance, for the loss before step s and every parameter after it:
  *
  *     |ours − torch| ≤ 1e-5 · max(|torch|, FLOOR) + drift[s],     FLOOR = 1e-2
@@ -37,23 +47,31 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { optimizerSchema } from '../../src/config/schema.js';
+import { optimizerSchema, scheduleSchema } from '../../src/config/schema.js';
 import type { LayerConfig } from '../../src/engine/layers/index.js';
 import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
+import { createSchedule } from '../../src/optim/schedules.js';
+
+type ScheduleConfig = Parameters<typeof createSchedule>[0];
 
 const RELATIVE = 1e-5;
 const FLOOR = 1e-2;
+/** Scheduled lr and momentum against torch's (Python floats): relative, as in torch-schedules.test.ts. */
+const SCHEDULE_RELATIVE = 1e-7;
 
 interface TrajectoryCase {
   id: string;
   optimizer: { name: string } & Record<string, unknown>;
   schedule: ({ name: string } & Record<string, unknown>) | null;
+  clip: { clip_grad_norm?: number; clip_grad_value?: number } | null;
   note?: string;
   initial: number[];
   loss: number[];
   lr: number[];
+  /** one_cycle_lr: the momentum (SGD, RMSprop) or β1 (Adam family) of each step. */
+  momentum?: number[];
   params: number[][];
   float32_drift: { loss: number[]; params: number[] };
 }
@@ -77,6 +95,9 @@ const relativeError = (ours: number, torch: number): number => Math.abs(ours - t
 /** |ours − torch| as a fraction of the tolerance (≤ 1 passes), see the header. */
 const toleranceUsed = (ours: number, torch: number, drift: number): number =>
   Math.abs(ours - torch) / (RELATIVE * Math.max(Math.abs(torch), FLOOR) + drift);
+
+const scheduleClose = (ours: number | undefined, torch: number): boolean =>
+  ours !== undefined && Math.abs(ours - torch) <= SCHEDULE_RELATIVE * Math.abs(torch);
 
 function newModel(): Model {
   const { layers, input_shape } = fixture.model;
@@ -114,15 +135,47 @@ describe('optimizer trajectories match torch (optim.json)', () => {
         'adam_weight_decay',
         'adam_betas_eps',
         'adam_maximize',
+        'adam_decoupled_weight_decay',
+        'adamw_default',
+        'adamw_amsgrad',
+        'adamw_maximize',
+        'adamax_default',
+        'adamax_lr',
+        'adamax_weight_decay',
+        'adamax_maximize',
+        'nadam_default',
+        'nadam_momentum_decay',
+        'nadam_weight_decay',
+        'nadam_decoupled_weight_decay',
+        'nadam_maximize',
+        'radam_default',
+        'radam_beta2',
+        'radam_weight_decay',
+        'radam_decoupled_weight_decay',
+        'radam_maximize',
+        'adagrad_default',
+        'adagrad_lr',
+        'adagrad_lr_decay',
+        'adagrad_initial_accumulator',
+        'adagrad_weight_decay',
+        'adagrad_maximize',
+        'adadelta_default',
+        'adadelta_rho_eps',
+        'adadelta_weight_decay',
+        'adadelta_maximize',
+        'adam_clip_grad_norm',
+        'sgd_momentum_clip_grad_value',
+        'adam_one_cycle_lr',
+        'sgd_momentum_one_cycle_lr',
+        'rmsprop_step_lr',
       ]),
     );
     expect(fixture.steps).toBeGreaterThanOrEqual(40);
   });
 
   for (const c of fixture.cases) {
-    it(`${c.id}: ${JSON.stringify(c.optimizer)}`, () => {
-      // Cases with an LR schedule need the scheduler wired in here when one is added to the fixture.
-      expect(c.schedule, 'schedules are not supported by this test yet').toBeNull();
+    const extras = [c.clip && JSON.stringify(c.clip), c.schedule && `schedule ${c.schedule.name}`].filter(Boolean);
+    it(`${c.id}: ${JSON.stringify(c.optimizer)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`, () => {
       const { batch, x, targets } = fixture;
       const model = newModel();
       const width = model.outputWidth;
@@ -136,19 +189,32 @@ describe('optimizer trajectories match torch (optim.json)', () => {
       // need to add anything, so we run exactly torch's configuration.
       const config = optimizerSchema.parse(c.optimizer) as OptimizerConfig;
       expect(config).toEqual(c.optimizer);
-      const optimizer = createOptimizer(config, model.values);
+      const optimizer = c.clip === null ? createOptimizer(config, model.values) : createOptimizer(config, model.values, c.clip);
+      // The schedule record is complete too: every torch option is given, so parsing keeps it
+      // (adam-lab may add options of its own, hence toMatchObject).
+      const scheduleConfig = c.schedule === null ? null : (scheduleSchema.parse(c.schedule) as ScheduleConfig);
+      if (scheduleConfig !== null) expect(scheduleConfig).toMatchObject(c.schedule!);
+      const schedule = scheduleConfig === null ? null : createSchedule(scheduleConfig, { ...optimizer.hyper }, fixture.steps);
+      // one_cycle_lr cycles β1 where torch's optimizer has betas, momentum otherwise.
+      const momentumOf = (): number | undefined => ('betas' in c.optimizer ? optimizer.hyper.beta1 : optimizer.hyper.momentum);
 
       let worstLoss = 0;
       let worstParam = 0;
       let worstUsed = 0;
       for (let step = 0; step < fixture.steps; step++) {
+        schedule?.apply(step, optimizer.hyper);
         const out = model.forward(batch, 'train');
         const value = loss.compute(out, target, batch, width, model.outputGrad);
         const lossUsed = toleranceUsed(value, c.loss[step], c.float32_drift.loss[step]);
         worstLoss = Math.max(worstLoss, relativeError(value, c.loss[step]));
         worstUsed = Math.max(worstUsed, lossUsed);
         expect(lossUsed, `step ${step + 1} loss: ours ${value}, torch ${c.loss[step]}`).toBeLessThanOrEqual(1);
-        expect(optimizer.hyper.lr, `step ${step + 1} lr`).toBe(c.lr[step]);
+        if (schedule === null) expect(optimizer.hyper.lr, `step ${step + 1} lr`).toBe(c.lr[step]);
+        else expect(scheduleClose(optimizer.hyper.lr, c.lr[step]), `step ${step + 1} lr: ours ${optimizer.hyper.lr}, torch ${c.lr[step]}`).toBe(true);
+        if (c.momentum !== undefined) {
+          const ours = momentumOf();
+          expect(scheduleClose(ours, c.momentum[step]), `step ${step + 1} momentum: ours ${ours}, torch ${c.momentum[step]}`).toBe(true);
+        }
 
         model.backward(batch);
         optimizer.apply(model.grads);
