@@ -42,6 +42,8 @@ function describe(error: unknown, write: (text: string) => void): number {
 }
 
 export function formatIssue(file: string, issue: ConfigIssue): string {
-  const where = issue.origin ?? (issue.line === undefined ? file : `${file}:${issue.line}:${issue.column}`);
-  return issue.path.length === 0 ? `${where}: ${issue.problem}` : `${where} ${formatPath(issue.path)}: ${issue.problem}`;
+  const positioned = issue.line !== undefined;
+  const where = positioned ? `${file}:${issue.line}:${issue.column}` : (issue.origin ?? file);
+  const text = issue.path.length === 0 ? `${where}: ${issue.problem}` : `${where} ${formatPath(issue.path)}: ${issue.problem}`;
+  return positioned && issue.origin !== undefined ? `${text} (${issue.origin})` : text;
 }

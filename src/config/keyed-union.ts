@@ -25,7 +25,7 @@ export function keyedUnionInfo(schema: unknown): KeyedUnionInfo | undefined {
  * `bare` turns a bare name into its validated form; `members` are the one-key mapping schemas
  * of the names that take options.
  */
-export function keyedUnion<B extends z.ZodType, M extends z.ZodType>(noun: string, names: readonly string[], bare: B, members: readonly { name: string; schema: M }[]) {
+export function keyedUnion<B extends z.ZodType>(noun: string, names: readonly string[], bare: B, members: readonly { name: string; schema: z.ZodType }[]) {
   const union = z.union([bare, ...members.map((m) => m.schema)]);
   registry.set(union, { noun, names, memberOf: new Map(members.map((m, i) => [m.name, i + 1])) });
   return union;

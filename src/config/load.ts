@@ -88,11 +88,14 @@ export function defaultName(file: string): string {
 /** Issues with their origin or file position, in reading order (overrides first, then by line). */
 function locate(source: ConfigSource, issues: readonly PathIssue[], overrides: readonly Override[]): ConfigIssue[] {
   const located = issues.map((issue): ConfigIssue => {
-    const override = overrides.find((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path));
-    if (override !== undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
-    const offset = offsetOf(source.document, issue.path, issue.atKey ?? false);
+    const override = overrides.findLast((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path));
+    if (override !== undefined && override.at === undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
+    const offset =
+      override?.at === undefined
+        ? offsetOf(source.document, issue.path, issue.atKey ?? false)
+        : offsetOf(source.document, [...override.at, ...issue.path.slice(override.path.length)], false);
     const position = offset === null ? undefined : source.lineCounter.linePos(offset);
-    return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col };
+    return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col, origin: override?.origin };
   });
   const key = (i: ConfigIssue): number => (i.line ?? 0) * 1e6 + (i.column ?? 0);
   return located.sort((a, b) => key(a) - key(b));

@@ -12,8 +12,10 @@ export type ConfigPath = readonly (string | number)[];
 export interface Override {
   readonly path: ConfigPath;
   readonly value: unknown;
-  /** How the user wrote it, for messages: "--set optimizer.lr=-1". */
+  /** Where it came from, for messages: "--set optimizer.lr=-1", "sweep.grid". */
   readonly origin: string;
+  /** Where the value is written in the config file, when it is (a sweep value, a compare patch). */
+  readonly at?: ConfigPath;
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -11,6 +11,7 @@ import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from '../runs/layout.js';
 import { keyedUnion } from './keyed-union.js';
+import { labBlocks } from './lab-schema.js';
 
 /** A layer as a bare name (`relu`, or `dropout` with default options) → its canonical form. */
 const bareLayer = z.enum(layerNames as [string, ...string[]]).transform((name, context): LayerConfig => {
@@ -71,6 +72,7 @@ export const configSchema = z.strictObject({
   /** A learning-rate schedule (torch.optim.lr_scheduler names), advanced once per optimizer step. */
   scheduler: scheduleSchema.optional(),
   train: trainSchema.prefault({}),
+  ...labBlocks,
 });
 
 type Parsed = z.output<typeof configSchema>;

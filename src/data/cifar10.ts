@@ -14,7 +14,7 @@ const RECORD = 1 + 3 * 32 * 32;
 const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 const TEST_FILE = 'test_batch.bin';
 
-export function loadCifar10(folder: string, scaling: FeatureScaling): { train: Split; test: Split } {
+export function loadCifar10(folder: string, scaling: FeatureScaling | null): { train: Split; test: Split } {
   const hint = `cifar10 needs ${[...TRAIN_FILES, TEST_FILE].join(', ')} in ${folder}: the binary version (cifar-10-binary.tar.gz) from https://www.cs.toronto.edu/~kriz/cifar.html; set data.path to the folder that holds them`;
   const load = (files: string[]): Split => {
     const parts = files.map((name) => {

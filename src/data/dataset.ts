@@ -55,14 +55,35 @@ export class Split {
     this.featureSize = shape.reduce((a, b) => a * b, 1);
   }
 
+  /** The same samples with some of size (a prefix), scaling and augmentation changed. */
+  with(changes: { size?: number; scaling?: FeatureScaling | null; augmentation?: Augmentation | null }): Split {
+    const { size = this.size, scaling = this.scaling, augmentation = this.augmentation } = changes;
+    return new Split(Math.min(size, this.size), this.features, this.shape, this.targets, this.targetWidth, scaling, augmentation);
+  }
+
   /** The same split restricted to its first n samples. */
   limit(n: number): Split {
-    return n >= this.size ? this : new Split(n, this.features, this.shape, this.targets, this.targetWidth, this.scaling, this.augmentation);
+    return n >= this.size ? this : this.with({ size: n });
   }
 
   /** The same split, augmented whenever it is gathered (for the training split of images). */
   augmented(augmentation: Augmentation): Split {
-    return new Split(this.size, this.features, this.shape, this.targets, this.targetWidth, this.scaling, augmentation);
+    return this.with({ augmentation });
+  }
+
+  /** A copy whose arrays live in SharedArrayBuffers, so worker threads read them without copies. */
+  shared(): Split {
+    const share = <T extends Uint8Array | Float32Array>(array: T): T => {
+      const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+      copy.set(array as never);
+      return copy;
+    };
+    return new Split(this.size, share(this.features), this.shape, share(this.targets), this.targetWidth, this.scaling, null);
+  }
+
+  /** A Split again from its fields after a structured clone (posted to a worker). */
+  static revive(fields: Split): Split {
+    return new Split(fields.size, fields.features, fields.shape, fields.targets, fields.targetWidth, fields.scaling, null);
   }
 
   /**

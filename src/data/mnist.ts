@@ -35,7 +35,7 @@ export function bundledMnistFolder(): string {
 export function loadMnistLike(
   dataset: keyof typeof SOURCES,
   folder: string,
-  scaling: FeatureScaling,
+  scaling: FeatureScaling | null,
 ): { train: Split; test: Split } {
   const hint = `${dataset} needs ${Object.values(MNIST_FILES).join(', ')} (optionally .gz) in ${folder}; get them from ${SOURCES[dataset]} and set data.path to their folder`;
   const load = (images: string, labels: string): Split => {

@@ -4,7 +4,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Dataset, DatasetDescription, FeatureScaling, Split, TargetInfo } from './dataset.js';
+import { Split, type Dataset, type DatasetDescription, type FeatureScaling, type TargetInfo } from './dataset.js';
 import { csvFeatureCount, csvSplit, readCsv } from './csv.js';
 import { Rng } from '../engine/rng.js';
 import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10 } from './cifar10.js';
@@ -89,10 +89,84 @@ export function describeDataset(data: DataConfig, configFile: string): DatasetDe
   }
 }
 
+/**
+ * The data a config reads from disk, before the per-run choices (normalization, augmentation,
+ * limit) are applied: what the trials of a sweep share. Synthetic data is drawn per seed instead.
+ */
+export interface DataSource {
+  readonly inputShape: readonly number[];
+  readonly targets: TargetInfo;
+  readonly train: Split;
+  readonly test: Split | null;
+}
+
+type FileData = Exclude<DataConfig, { dataset: 'synthetic' }>;
+
 export function loadDataset(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
-  const dataset = loadUnlimited(data, configFile, targetKind, seed);
-  if (data.limit === undefined) return dataset;
-  const limit = data.limit;
+  if (data.dataset === 'synthetic') return limited(syntheticDataset(data, seed), data.limit);
+  return assembleDataset(loadSource(data, configFile, targetKind), data, seed);
+}
+
+/** Identifies the files (and how targets are read) behind a data config; null for synthetic data. */
+export function sourceKey(data: DataConfig, configFile: string, targetKind: 'class' | 'values'): string | null {
+  switch (data.dataset) {
+    case 'synthetic':
+      return null;
+    case 'csv':
+      return JSON.stringify([data.dataset, resolveFromConfig(configFile, data.csv.train), data.csv.test && resolveFromConfig(configFile, data.csv.test), data.csv.label, data.num_classes, targetKind]);
+    default:
+      return JSON.stringify([data.dataset, data.path === undefined ? null : resolveFromConfig(configFile, data.path)]);
+  }
+}
+
+export function loadSource(data: FileData, configFile: string, targetKind: 'class' | 'values'): DataSource {
+  switch (data.dataset) {
+    case 'mnist':
+    case 'fashion-mnist': {
+      const where = data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path);
+      return { inputShape: MNIST_SHAPE, targets: { kind: 'class', classes: MNIST_CLASSES }, ...loadMnistLike(data.dataset, where, null) };
+    }
+    case 'cifar10':
+      return { inputShape: CIFAR10_SHAPE, targets: { kind: 'class', classes: CIFAR10_CLASSES }, ...loadCifar10(resolveFromConfig(configFile, data.path), null) };
+    case 'csv': {
+      const train = csvSplit(readCsv(resolveFromConfig(configFile, data.csv.train)), data.csv.label, targetKind, data.num_classes ?? null);
+      const classes = train.targets.kind === 'class' ? train.targets.classes : null;
+      const test =
+        data.csv.test === undefined
+          ? null
+          : csvSplit(readCsv(resolveFromConfig(configFile, data.csv.test)), data.csv.label, targetKind, classes).split;
+      return { inputShape: train.split.shape, targets: train.targets, train: train.split, test };
+    }
+  }
+}
+
+/** The source's arrays in SharedArrayBuffers, for worker threads. */
+export function shareSource(source: DataSource): DataSource {
+  return { ...source, train: source.train.shared(), test: source.test?.shared() ?? null };
+}
+
+/** A DataSource again after a structured clone. */
+export function reviveSource(source: DataSource): DataSource {
+  return { ...source, train: Split.revive(source.train), test: source.test === null ? null : Split.revive(source.test) };
+}
+
+/** One run's view of a source: its normalization, its augmentation stream and its limit. */
+export function assembleDataset(source: DataSource, data: FileData, seed: number): Dataset {
+  const images = data.dataset !== 'csv';
+  const scaling = images ? pixelScaling(data.normalize, source.inputShape[0]) : null;
+  const augment = images ? data.augment : undefined;
+  const augmentation =
+    augment === undefined || (augment.random_crop === 0 && !augment.horizontal_flip)
+      ? null
+      : { randomCrop: augment.random_crop, horizontalFlip: augment.horizontal_flip, rng: new Rng(seed, 'augment') };
+  const train = source.train.with({ scaling, augmentation, size: data.limit });
+  const test = source.test?.with({ scaling }) ?? null;
+  return { inputShape: source.inputShape, targets: source.targets, train, test, beginEpoch: () => {} };
+}
+
+/** Synthetic data with `limit`: the (possibly redrawn) training split cut to its first samples. */
+function limited(dataset: Dataset, limit: number | undefined): Dataset {
+  if (limit === undefined) return dataset;
   return {
     inputShape: dataset.inputShape,
     targets: dataset.targets,
@@ -102,41 +176,6 @@ export function loadDataset(data: DataConfig, configFile: string, targetKind: 'c
     },
     beginEpoch: (epoch) => dataset.beginEpoch(epoch),
   };
-}
-
-function loadUnlimited(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
-  switch (data.dataset) {
-    case 'mnist':
-    case 'fashion-mnist': {
-      const where = data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path);
-      const { train, test } = loadMnistLike(data.dataset, where, pixelScaling(data.normalize, MNIST_SHAPE[0]));
-      return fixedDataset(MNIST_SHAPE, { kind: 'class', classes: MNIST_CLASSES }, augmentedTrain(train, data.augment, seed), test);
-    }
-    case 'cifar10': {
-      const { train, test } = loadCifar10(resolveFromConfig(configFile, data.path), pixelScaling(data.normalize, CIFAR10_SHAPE[0]));
-      return fixedDataset(CIFAR10_SHAPE, { kind: 'class', classes: CIFAR10_CLASSES }, augmentedTrain(train, data.augment, seed), test);
-    }
-    case 'csv': {
-      const train = csvSplit(readCsv(resolveFromConfig(configFile, data.csv.train)), data.csv.label, targetKind, data.num_classes ?? null);
-      const classes = train.targets.kind === 'class' ? train.targets.classes : null;
-      const test =
-        data.csv.test === undefined
-          ? null
-          : csvSplit(readCsv(resolveFromConfig(configFile, data.csv.test)), data.csv.label, targetKind, classes).split;
-      return fixedDataset(train.split.shape, train.targets, train.split, test);
-    }
-    case 'synthetic':
-      return syntheticDataset(data, seed);
-  }
-}
-
-function augmentedTrain(train: Split, augment: { random_crop: number; horizontal_flip: boolean } | undefined, seed: number): Split {
-  if (augment === undefined || (augment.random_crop === 0 && !augment.horizontal_flip)) return train;
-  return train.augmented({ randomCrop: augment.random_crop, horizontalFlip: augment.horizontal_flip, rng: new Rng(seed, 'augment') });
-}
-
-function fixedDataset(inputShape: readonly number[], targets: TargetInfo, train: Split, test: Split | null): Dataset {
-  return { inputShape, targets, train, test, beginEpoch: () => {} };
 }
 
 /** Pixels ÷255 into [0, 1] (torchvision's ToTensor), then (x − mean)/std per channel when asked. */

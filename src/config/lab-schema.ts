@@ -1,0 +1,60 @@
+/**
+ * The laboratory blocks of a config: what `sweep`, `compare` and `check` vary and measure.
+ * They never change a single run; a trial's own config has them removed.
+ */
+import { z } from 'zod';
+import { RUN_NAME_PATTERN } from '../runs/layout.js';
+import { keyedUnion } from './keyed-union.js';
+
+const bounds = (min: number) => z.tuple([z.number().finite().min(min), z.number().finite().min(min)]).refine(([a, b]) => a <= b, { message: 'needs low ≤ high' });
+
+/** How a random sweep draws a value. */
+export const distributionSchema = keyedUnion('distribution', ['uniform', 'log_uniform', 'int_uniform', 'choice'], z.never(), [
+  { name: 'uniform', schema: z.strictObject({ uniform: bounds(-Infinity).describe('[low, high)') }) },
+  { name: 'log_uniform', schema: z.strictObject({ log_uniform: bounds(Number.MIN_VALUE).describe('[low, high), uniform in log space; low > 0') }) },
+  { name: 'int_uniform', schema: z.strictObject({ int_uniform: z.tuple([z.int(), z.int()]).describe('[low, high], integers, both ends included') }) },
+  { name: 'choice', schema: z.strictObject({ choice: z.array(z.unknown()).min(1).describe('one of these values, equally likely') }) },
+]);
+export type Distribution = { uniform: [number, number] } | { log_uniform: [number, number] } | { int_uniform: [number, number] } | { choice: unknown[] };
+
+/** Keys of sweep.grid and sweep.random.space are dotted config paths: optimizer.lr, optimizer.betas.0. */
+const configPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$/, 'must be a dotted config path such as optimizer.lr');
+
+export const sweepSchema = z
+  .strictObject({
+    grid: z.record(configPath, z.array(z.unknown()).min(1)).optional().describe('path → values; the trials are every combination'),
+    random: z
+      .strictObject({
+        trials: z.int().positive(),
+        space: z.record(configPath, distributionSchema),
+        seed: z.int().min(0).optional().describe('seed of the draws (default: the config seed)'),
+      })
+      .optional()
+      .describe('trials drawn at random (for each grid point, if there is a grid too)'),
+  })
+  .refine((s) => s.grid !== undefined || s.random !== undefined, { message: 'needs a grid: or random: block' });
+
+/** compare: variant name → a patch merged over the base config. */
+export const compareSchema = z
+  .record(z.string().regex(RUN_NAME_PATTERN, 'variant names are simple names: letters, digits, . _ -'), z.record(z.string(), z.unknown()))
+  .refine((c) => Object.keys(c).length > 0, { message: 'needs at least one variant' });
+
+/** Targets whose first crossing is reported (step and seconds): accuracies from below, losses from above. */
+export const targetsSchema = z.strictObject({
+  test_accuracy: z.number().min(0).max(1).optional(),
+  train_accuracy: z.number().min(0).max(1).optional(),
+  test_loss: z.number().min(0).optional(),
+  train_loss: z.number().min(0).optional(),
+});
+export type Targets = z.output<typeof targetsSchema>;
+
+export const labBlocks = {
+  /** sweep, compare and check run every trial once per seed. */
+  seeds: z.array(z.int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).optional(),
+  sweep: sweepSchema.optional(),
+  compare: compareSchema.optional(),
+  targets: targetsSchema.optional(),
+};
+
+/** Keys a trial's own config does without. */
+export const LAB_KEYS = ['seeds', 'sweep', 'compare'] as const;

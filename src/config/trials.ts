@@ -1,0 +1,207 @@
+/**
+ * Expanding a config into trials: `sweep:` (grid and/or random draws over config paths) and
+ * `compare:` (named patches of the base config), each repeated once per seed of `seeds:`.
+ * Every trial is a complete config, validated before anything runs, so a bad value in trial 17
+ * is exit 2 at once, with the line of that value.
+ *
+ * A trial's identity is a hash of its resolved config (without name and the lab blocks), so
+ * the same experiment run again finds its finished trials, whatever else the sweep contains.
+ */
+import { createHash } from 'node:crypto';
+import { Rng } from '../engine/rng.js';
+import { ConfigError, type ConfigIssue, UsageError } from '../errors.js';
+import type { Distribution } from './lab-schema.js';
+import { LAB_KEYS } from './lab-schema.js';
+import { resolveConfig, type ConfigSource } from './load.js';
+import { parsePath, type ConfigPath, type Override } from './overrides.js';
+import type { ExperimentConfig } from './schema.js';
+import { parse as parseYaml } from 'yaml';
+
+export type Scalar = string | number | boolean | null;
+
+export interface Trial {
+  readonly id: string;
+  /** Position in the expansion order (sharding is by this index). */
+  readonly index: number;
+  /** The variant's name (compare) or the point's values without the seed (sweep). */
+  readonly group: string;
+  readonly seed: number;
+  /** Varied path → value (sweep); empty for compare. */
+  readonly values: Readonly<Record<string, Scalar>>;
+  /** The trial's own resolved config (lab blocks removed, seed set). */
+  readonly config: ExperimentConfig;
+}
+
+export interface Expansion {
+  readonly kind: 'sweep' | 'compare';
+  readonly base: ExperimentConfig;
+  /** Varied paths, in order (sweep). */
+  readonly axes: readonly string[];
+  readonly trials: readonly Trial[];
+}
+
+/** A point: the overrides that make it, its group label and the values shown in tables. */
+interface Point {
+  readonly group: string;
+  readonly values: Record<string, Scalar>;
+  readonly overrides: Override[];
+}
+
+/** `--grid optimizer.lr=1e-4,3e-4` → an axis (values read as YAML scalars). */
+export function parseGridOption(text: string): { path: string; values: unknown[] } {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--grid ${text}: expected path=v1,v2,..., e.g. --grid optimizer.lr=1e-4,1e-3`);
+  const path = text.slice(0, eq);
+  parsePath(path);
+  return { path, values: text.slice(eq + 1).split(',').map((v) => parseYaml(v.trim(), { maxAliasCount: 0 }) as unknown) };
+}
+
+export function expandSweep(source: ConfigSource, sets: readonly Override[], cliGrid: readonly { path: string; values: unknown[] }[]): Expansion {
+  const base = resolveConfig(source, sets);
+  const sweep = base.sweep;
+  if (sweep === undefined && cliGrid.length === 0) {
+    throw new ConfigError(source.file, [{ path: ['sweep'], problem: 'is missing: add a sweep: block (grid: or random:), or give --grid path=v1,v2' }]);
+  }
+  const axes = new Map<string, { values: unknown[]; origin: string; at?: ConfigPath }>();
+  for (const [path, values] of Object.entries(sweep?.grid ?? {})) axes.set(path, { values, origin: 'sweep.grid', at: ['sweep', 'grid', path] });
+  for (const axis of cliGrid) axes.set(axis.path, { values: axis.values, origin: `--grid ${axis.path}=${axis.values.join(',')}` });
+  let points: Point[] = [{ group: '', values: {}, overrides: [] }];
+  for (const [path, axis] of axes) {
+    points = points.flatMap((point) =>
+      axis.values.map((value, i) => ({
+        group: '',
+        values: { ...point.values, [path]: value as Scalar },
+        overrides: [...point.overrides, { path: parsePath(path), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i] }],
+      })),
+    );
+  }
+  const random = sweep?.random;
+  if (random !== undefined) {
+    const rng = new Rng(random.seed ?? base.seed, 'sweep');
+    points = points.flatMap((point) =>
+      Array.from({ length: random.trials }, () => {
+        const drawn = Object.entries(random.space).map(([path, distribution]) => ({ path, value: draw(distribution as Distribution, rng) }));
+        return {
+          group: '',
+          values: { ...point.values, ...Object.fromEntries(drawn.map((d) => [d.path, d.value as Scalar])) },
+          overrides: [...point.overrides, ...drawn.map((d) => ({ path: parsePath(d.path), value: d.value, origin: 'sweep.random', at: ['sweep', 'random', 'space', d.path] }))],
+        };
+      }),
+    );
+  }
+  const labelled = points.map((p) => ({ ...p, group: Object.entries(p.values).map(([k, v]) => `${k}=${String(v)}`).join(' ') }));
+  return { kind: 'sweep', base, axes: [...new Set([...axes.keys(), ...Object.keys(random?.space ?? {})])], trials: trialsOf(source, sets, base, labelled) };
+}
+
+/** `--optimizers adam,sgd:0.1` → variants with each optimizer's defaults (and lr where given). */
+export function optimizerVariants(text: string): Record<string, Record<string, unknown>> {
+  const variants: Record<string, Record<string, unknown>> = {};
+  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const [name, lr] = item.split(':');
+    const optimizer: Record<string, unknown> = { name };
+    if (lr !== undefined) {
+      const value = Number(lr);
+      if (!Number.isFinite(value)) throw new UsageError(`--optimizers ${text}: '${lr}' is not a learning rate (write name:lr, e.g. sgd:0.1)`);
+      optimizer.lr = value;
+    }
+    variants[name] = { optimizer };
+  }
+  if (Object.keys(variants).length === 0) throw new UsageError('--optimizers needs at least one name, e.g. --optimizers adam,sgd:0.1');
+  return variants;
+}
+
+export function expandCompare(source: ConfigSource, sets: readonly Override[], cliVariants: Record<string, Record<string, unknown>> | null): Expansion {
+  const base = resolveConfig(source, sets);
+  const variants = cliVariants ?? base.compare;
+  if (variants === undefined) {
+    throw new ConfigError(source.file, [{ path: ['compare'], problem: 'is missing: add a compare: block of named variants, or give --optimizers adam,sgd,...' }]);
+  }
+  const points = Object.entries(variants).map(([name, patch]) => ({
+    group: name,
+    values: {},
+    overrides: patchOverrides(patch, base as unknown as Record<string, unknown>, [], cliVariants === null ? ['compare', name] : null, cliVariants === null ? `compare.${name}` : '--optimizers'),
+  }));
+  return { kind: 'compare', base, axes: [], trials: trialsOf(source, sets, base, points) };
+}
+
+/**
+ * A patch as overrides: mappings merge key by key, except that a mapping naming a different
+ * kind (another optimizer `name`, dataset or task) replaces the old one whole, so that a
+ * variant `{optimizer: {name: sgd}}` gets sgd's defaults rather than adam's leftovers.
+ */
+function patchOverrides(patch: Record<string, unknown>, base: Record<string, unknown> | undefined, path: string[], at: ConfigPath | null, origin: string): Override[] {
+  return Object.entries(patch).flatMap(([key, value]): Override[] => {
+    const here = [...path, key];
+    const where = at === null ? undefined : [...at, key];
+    const old = base?.[key];
+    const mergeable = isMapping(value) && isMapping(old) && ['name', 'dataset', 'task'].every((k) => !(k in value) || value[k] === old[k]);
+    if (mergeable) return patchOverrides(value, old, here, where ?? null, origin);
+    return [{ path: here, value, origin, at: where }];
+  });
+}
+
+function trialsOf(source: ConfigSource, sets: readonly Override[], base: ExperimentConfig, points: readonly Point[]): Trial[] {
+  const seeds = base.seeds ?? [base.seed];
+  const issues = new Map<string, ConfigIssue>();
+  const trials: Trial[] = [];
+  for (const point of points) {
+    for (const seed of seeds) {
+      const overrides = [...sets, ...point.overrides, { path: ['seed'], value: seed, origin: 'seeds' }];
+      try {
+        const config = withoutLabBlocks(resolveConfig(source, overrides));
+        trials.push({ id: trialId(config), index: trials.length, group: point.group, seed, values: point.values, config });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        for (const issue of error.issues) issues.set(JSON.stringify(issue), issue);
+      }
+    }
+  }
+  if (issues.size > 0) throw new ConfigError(source.file, [...issues.values()]);
+  const ids = new Set(trials.map((t) => t.id));
+  if (ids.size < trials.length) {
+    throw new ConfigError(source.file, [{ path: [], problem: 'two trials have the same config (a repeated value or variant); each trial must differ' }]);
+  }
+  return trials;
+}
+
+function withoutLabBlocks(config: ExperimentConfig): ExperimentConfig {
+  const trial: Record<string, unknown> = { ...config };
+  for (const key of LAB_KEYS) delete trial[key];
+  return trial as unknown as ExperimentConfig;
+}
+
+/** 12 hex digits of SHA-256 over the config with sorted keys, name and targets left out. */
+export function trialId(config: ExperimentConfig): string {
+  const { name: _name, targets: _targets, ...rest } = config;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isMapping(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => value[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function draw(distribution: Distribution, rng: Rng): Scalar {
+  if ('uniform' in distribution) return rng.uniformIn(distribution.uniform[0], distribution.uniform[1]);
+  if ('log_uniform' in distribution) {
+    const [low, high] = distribution.log_uniform;
+    return Math.exp(rng.uniformIn(Math.log(low), Math.log(high)));
+  }
+  if ('int_uniform' in distribution) {
+    const [low, high] = distribution.int_uniform;
+    return low + rng.below(high - low + 1);
+  }
+  return distribution.choice[rng.below(distribution.choice.length)] as Scalar;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
