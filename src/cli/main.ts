@@ -8,7 +8,9 @@ import { EXIT } from './exit-codes.js';
 import type { Terminal } from './progress.js';
 import { reportError } from './report-error.js';
 import { registerOptimizers } from './optimizers.js';
+import { registerReport } from './report.js';
 import { registerSchema } from './schema.js';
+import { registerCompare, registerSweep } from './sweep.js';
 import { registerTrain } from './train.js';
 import { registerValidate } from './validate.js';
 
@@ -27,7 +29,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     })
     .showSuggestionAfterError()
     .addHelpText('after', '\nExamples:\n  $ adam-lab train configs/mnist-mlp-adam.yaml\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab schema > adam-lab.schema.json\n  $ adam-lab optimizers adam');
-  for (const register of [registerTrain, registerValidate, registerSchema, registerOptimizers]) register(program, terminal, done);
+  for (const register of [registerTrain, registerSweep, registerCompare, registerReport, registerValidate, registerSchema, registerOptimizers]) register(program, terminal, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

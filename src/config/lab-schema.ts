@@ -42,7 +42,6 @@ export const compareSchema = z
 /** Targets whose first crossing is reported (step and seconds): accuracies from below, losses from above. */
 export const targetsSchema = z.strictObject({
   test_accuracy: z.number().min(0).max(1).optional(),
-  train_accuracy: z.number().min(0).max(1).optional(),
   test_loss: z.number().min(0).optional(),
   train_loss: z.number().min(0).optional(),
 });

@@ -21,4 +21,7 @@ export interface Manifest {
   /** The error message, when status is 'failed'. */
   readonly error: string | null;
   readonly provenance: Provenance;
+  /** The machine and process that ran it (a sweep skips trials a live process is still running). */
+  readonly host: string;
+  readonly pid: number;
 }

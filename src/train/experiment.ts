@@ -3,6 +3,7 @@
  * builds the model and optimizer, runs the loop, and writes config.yaml, steps.csv,
  * epochs.csv, model.safetensors and manifest.json as DESIGN.md lays them out.
  */
+import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { formatConfig } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
@@ -24,7 +25,7 @@ import type { EpochEvent, RunResult, TrainEvent } from './events.js';
 import { batchesPerEpoch, trainLoop } from './loop.js';
 import { accuracyRule } from './metrics.js';
 
-export const KERNEL = 'js';
+import { KERNEL } from '../engine/kernels/matmul.js';
 
 export interface ExperimentOptions {
   /** The config's file: relative data and init paths start at its folder. */
@@ -83,6 +84,8 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     diverged_at_step: null,
     error: null,
     provenance: options.provenance ?? collectProvenance(dirname(options.configFile)),
+    host: hostname(),
+    pid: process.pid,
     ...extra,
   });
   const started = manifest('running');

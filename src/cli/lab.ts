@@ -1,0 +1,105 @@
+/**
+ * What `sweep` and `compare` share: expand the config (or read the expansion of a folder being
+ * resumed), open the sweep folder, run the trials on worker threads, rebuild the tables and
+ * report, and print the comparison. Exit 0 when every trial has a result (completed or
+ * diverged: a diverging learning rate is a finding in a sweep), 1 when a trial failed, 130 when
+ * interrupted.
+ */
+import { availableParallelism } from 'node:os';
+import { readConfigSource, type ConfigSource } from '../config/load.js';
+import { parseOverride, type Override } from '../config/overrides.js';
+import type { Expansion } from '../config/trials.js';
+import { UsageError } from '../errors.js';
+import { comparisonTable } from '../report/summary.js';
+import { writeReport } from '../report/write.js';
+import { defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
+import { runSweep } from '../train/sweep.js';
+import { EXIT } from './exit-codes.js';
+import { progressMode, type Terminal } from './progress.js';
+import { resolveShard } from './shard.js';
+import { abortOnSignals } from './signals.js';
+import { createSweepProgress } from './sweep-progress.js';
+import { alignedTable } from './table.js';
+
+export interface LabFlags {
+  readonly set: string[];
+  readonly out: string;
+  readonly jobs?: string;
+  readonly shard?: string;
+  readonly shards?: string;
+  readonly resume?: string;
+  readonly dryRun: boolean;
+  readonly quiet: boolean;
+}
+
+export type Expand = (source: ConfigSource, sets: readonly Override[]) => Expansion;
+
+export async function runLab(file: string | undefined, flags: LabFlags, expand: Expand, terminal: Terminal): Promise<number> {
+  const out = (line: string): void => {
+    terminal.stdout.write(`${line}\n`);
+  };
+  const jobs = parseJobs(flags.jobs);
+  const shard = resolveShard(flags.shard, flags.shards, process.env);
+  let expansion: Expansion;
+  let dir: string;
+  let configFile: string;
+  if (flags.resume !== undefined) {
+    const recorded = readSweepManifest(flags.resume);
+    expansion = file === undefined ? recordedExpansion(recorded) : expand(readConfigSource(file), flags.set.map((s) => parseOverride(s)));
+    dir = flags.resume;
+    configFile = recorded.config_file;
+  } else {
+    if (file === undefined) throw new UsageError('give a config file, or --resume <sweep folder>');
+    expansion = expand(readConfigSource(file), flags.set.map((s) => parseOverride(s)));
+    configFile = file;
+    dir = defaultSweepDirectory(flags.out, sweepManifest(expansion, file));
+  }
+  const manifest = sweepManifest(expansion, configFile);
+  if (flags.dryRun) {
+    out(`${expansion.trials.length} trials → ${dir}`);
+    const header = ['#', 'trial', expansion.kind === 'compare' ? 'variant' : 'group', 'seed'];
+    out(alignedTable([header, ...expansion.trials.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])]));
+    return EXIT.ok;
+  }
+  openSweepDirectory(dir, manifest);
+  const progress = createSweepProgress(progressMode(flags.quiet, terminal, process.env), terminal);
+  const signals = abortOnSignals((signal) => {
+    progress.stop();
+    terminal.stderr.write(`\n${signal}: finishing the running trials' current steps and writing results (again to quit at once)\n`);
+  });
+  try {
+    out(`${expansion.kind} ${dir}`);
+    const outcome = await runSweep(expansion, dir, {
+      jobs,
+      shard,
+      configFile,
+      signal: signals.signal,
+      onEvent: progress.onEvent,
+      onTrialEnd: () => writeReport(dir),
+    });
+    progress.stop();
+    const data = writeReport(dir);
+    out('');
+    out(alignedTable(comparisonTable(data, 25)));
+    out(`\nresults in ${dir}`);
+    if (outcome.interrupted) {
+      terminal.stderr.write(`interrupted: ${outcome.ran} trial(s) ran; run the same command again to finish\n`);
+      return EXIT.interrupted;
+    }
+    if ((outcome.statuses.failed ?? 0) > 0) {
+      terminal.stderr.write(`${outcome.statuses.failed} trial(s) failed; their errors are in their manifest.json and above\n`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
+  } finally {
+    progress.stop();
+    signals.dispose();
+  }
+}
+
+function parseJobs(text: string | undefined): number {
+  if (text === undefined) return availableParallelism();
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${text}: expected a positive integer`);
+  return jobs;
+}

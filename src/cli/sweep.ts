@@ -1,0 +1,64 @@
+/** `adam-lab sweep <config>` and `adam-lab compare <config>`: many trials of one experiment. */
+import type { Command } from 'commander';
+import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../config/trials.js';
+import { runLab, type LabFlags } from './lab.js';
+import type { Terminal } from './progress.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function withLabOptions(command: Command): Command {
+  return command
+    .option('-s, --set <path=value>', 'override a config value for every trial (repeatable)', collect, [])
+    .option('-o, --out <dir>', 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
+    .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
+    .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
+    .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
+    .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials)')
+    .option('-n, --dry-run', 'list the trials and their count; run nothing', false)
+    .option('-q, --quiet', 'print only the final table', false)
+    .option('--debug', 'print stack traces of errors', false);
+}
+
+export function registerSweep(program: Command, terminal: Terminal, done: (code: number) => void): void {
+  withLabOptions(
+    program
+      .command('sweep')
+      .description("run every trial of the config's sweep: block (grid and/or random) × seeds, in parallel, resumably")
+      .argument('[config]', 'experiment file (YAML) with a sweep: block'),
+  )
+    .option('-g, --grid <path=v1,v2,...>', 'add or replace a grid axis (repeatable)', collect, [])
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ adam-lab sweep configs/sweep-adam-beta-eta.yaml
+  $ adam-lab sweep exp.yaml --grid optimizer.lr=1e-4,1e-3,1e-2 --grid optimizer.betas.0=0.8,0.9 --dry-run
+  $ adam-lab sweep exp.yaml --shard 2/4          # the second of four slices (e.g. one machine of four)
+  $ adam-lab sweep --resume runs/exp/sweep-1a2b3c4d`,
+    )
+    .action(async (file: string | undefined, flags: LabFlags & { grid: string[] }) => {
+      const grid = flags.grid.map(parseGridOption);
+      done(await runLab(file, flags, (source, sets) => expandSweep(source, sets, grid), terminal));
+    });
+}
+
+export function registerCompare(program: Command, terminal: Terminal, done: (code: number) => void): void {
+  withLabOptions(
+    program
+      .command('compare')
+      .description("run the config's compare: variants (named patches of the base config) × seeds, and rank them")
+      .argument('[config]', 'experiment file (YAML)'),
+  )
+    .option('--optimizers <list>', "compare these optimizers at their defaults instead, e.g. adam,sgd:0.1,rmsprop (name:lr sets the lr)")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ adam-lab compare configs/compare-optimizers-mnist.yaml
+  $ adam-lab compare configs/mnist-mlp-adam.yaml --optimizers sgd:0.1,adam,adamw,rmsprop:0.001 --set seeds=[0,1,2]`,
+    )
+    .action(async (file: string | undefined, flags: LabFlags & { optimizers?: string }) => {
+      const variants = flags.optimizers === undefined ? null : optimizerVariants(flags.optimizers);
+      done(await runLab(file, flags, (source, sets) => expandCompare(source, sets, variants), terminal));
+    });
+}

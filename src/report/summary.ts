@@ -1,0 +1,218 @@
+/**
+ * The tables of a sweep, rebuilt from the trials' own files every time (never appended to):
+ *   summary.csv     one row per trial: its group, seed, varied values, status and results
+ *   comparison.csv  one row per group (variant or grid point) over its seeds: mean and std of
+ *   comparison.md   each result, diverged count, rank
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { writeFileAtomic } from '../runs/atomic.js';
+import type { Manifest } from '../runs/manifest.js';
+import { formatNumber } from '../runs/numbers.js';
+import { readSweepManifest, readTrialManifest, trialDirectory, type SweepManifest } from '../runs/sweep-dir.js';
+import type { EvaluationPoint, GroupSummary, ReportData, TrialData } from './report-data.js';
+
+/** Results measured per trial, the columns of summary.csv and the metrics of comparison.csv. */
+export const RESULT_METRICS = ['final_train_loss', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy'] as const;
+
+const MAX_PLOT_POINTS = 500;
+
+export function collectReport(dir: string): ReportData {
+  const sweep = readSweepManifest(dir);
+  const trials = sweep.trials.map((t) => readTrial(dir, t.id, t.group, t.seed, t.values as TrialData['values']));
+  const rankBy = rankingMetric(trials);
+  const groups = rank(groupSummaries(sweep, trials), rankBy);
+  return { kind: sweep.kind, name: sweep.name, id: sweep.id, axes: sweep.axes, trials, groups, rankBy };
+}
+
+function readTrial(dir: string, id: string, group: string, seed: number, values: TrialData['values']): TrialData {
+  const manifest = readTrialManifest(dir, id);
+  const base = join(trialDirectory(dir, id));
+  const steps = manifest === null ? [] : readRows(join(base, 'steps.csv'));
+  const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
+  const losses = steps.filter((_, i) => i % every === 0 || i === steps.length - 1).map((r) => [Number(r.step), Number(r.loss)] as const);
+  const evaluations = (manifest === null ? [] : readRows(join(base, 'epochs.csv'))).map(
+    (r): EvaluationPoint => ({
+      epoch: Number(r.epoch),
+      step: Number(r.step),
+      trainLoss: numberOrNull(r.train_loss),
+      testLoss: numberOrNull(r.test_loss),
+      testAccuracy: numberOrNull(r.test_accuracy),
+    }),
+  );
+  return {
+    id,
+    group,
+    seed,
+    status: manifest?.status ?? 'missing',
+    values,
+    losses,
+    evaluations,
+    divergedAtStep: manifest?.diverged_at_step ?? null,
+    seconds: wallSeconds(manifest),
+  };
+}
+
+function readRows(file: string): Record<string, string>[] {
+  try {
+    return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch {
+    return []; // a run that never got to write this file
+  }
+}
+
+function numberOrNull(text: string | undefined): number | null {
+  return text === undefined || text === '' ? null : Number(text);
+}
+
+function wallSeconds(manifest: Manifest | null): number | null {
+  if (manifest?.ended_at == null) return null;
+  return (Date.parse(manifest.ended_at) - Date.parse(manifest.started_at)) / 1000;
+}
+
+/** Each trial's results; null where the trial did not measure it. */
+export function trialResults(trial: TrialData): Record<(typeof RESULT_METRICS)[number], number | null> {
+  const last = trial.evaluations.at(-1);
+  const accuracies = trial.evaluations.map((e) => e.testAccuracy).filter((a): a is number => a !== null);
+  return {
+    final_train_loss: last?.trainLoss ?? null,
+    final_test_loss: last?.testLoss ?? null,
+    final_test_accuracy: last?.testAccuracy ?? null,
+    best_test_accuracy: accuracies.length === 0 ? null : Math.max(...accuracies),
+  };
+}
+
+/** The first evaluation that meets a target (accuracy from below, loss from above). */
+export function firstReaching(trial: TrialData, metric: string, target: number): EvaluationPoint | null {
+  const key = ({ test_accuracy: 'testAccuracy', test_loss: 'testLoss', train_loss: 'trainLoss' } as const)[metric as 'test_accuracy'];
+  if (key === undefined) return null;
+  const higher = metric.endsWith('accuracy');
+  return trial.evaluations.find((e) => e[key] !== null && (higher ? e[key]! >= target : e[key]! <= target)) ?? null;
+}
+
+function rankingMetric(trials: readonly TrialData[]): ReportData['rankBy'] {
+  const measured = (m: (typeof RESULT_METRICS)[number]): boolean => trials.some((t) => trialResults(t)[m] !== null);
+  if (measured('final_test_accuracy')) return { metric: 'final_test_accuracy', higherIsBetter: true };
+  if (measured('final_test_loss')) return { metric: 'final_test_loss', higherIsBetter: false };
+  return { metric: 'final_train_loss', higherIsBetter: false };
+}
+
+function groupSummaries(sweep: SweepManifest, trials: readonly TrialData[]): GroupSummary[] {
+  const order = [...new Set(trials.map((t) => t.group))];
+  return order.map((group) => {
+    const members = trials.filter((t) => t.group === group);
+    const completed = members.filter((t) => t.status === 'completed');
+    const metrics: Record<string, GroupSummary['metrics'][string]> = {};
+    for (const metric of RESULT_METRICS) metrics[metric] = meanAndStd(completed.map((t) => trialResults(t)[metric]));
+    for (const [metric, target] of Object.entries(sweep.targets)) {
+      metrics[`steps_to_${metric}`] = meanAndStd(completed.map((t) => firstReaching(t, metric, target)?.step ?? null));
+    }
+    return {
+      group,
+      values: members[0].values,
+      rank: null,
+      trials: members.length,
+      completed: completed.length,
+      diverged: members.filter((t) => t.status === 'diverged').length,
+      metrics,
+    };
+  });
+}
+
+/** Mean and sample standard deviation (n − 1) of the values measured; null when none were. */
+function meanAndStd(values: readonly (number | null)[]): { mean: number; std: number; n: number } | null {
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (xs.length === 0) return null;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.length < 2 ? 0 : xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, std: Math.sqrt(variance), n: xs.length };
+}
+
+/** Rank 1 is the best mean of the ranking metric; groups without a result are unranked. */
+function rank(groups: GroupSummary[], by: ReportData['rankBy']): GroupSummary[] {
+  const score = (g: GroupSummary): number | null => g.metrics[by.metric]?.mean ?? null;
+  const ranked = groups.filter((g) => score(g) !== null).sort((a, b) => (by.higherIsBetter ? score(b)! - score(a)! : score(a)! - score(b)!));
+  return groups.map((g) => ({ ...g, rank: ranked.includes(g) ? ranked.indexOf(g) + 1 : null }));
+}
+
+export function summaryCsv(data: ReportData, targets: Readonly<Record<string, number>>): string {
+  const rows = data.trials.map((t) => {
+    const results = trialResults(t);
+    const row: Record<string, string> = { trial: t.id, [data.kind === 'compare' ? 'variant' : 'group']: t.group, seed: String(t.seed) };
+    for (const axis of data.axes) row[axis] = t.values[axis] === undefined ? '' : String(t.values[axis]);
+    row.status = t.status;
+    row.steps = t.losses.length === 0 ? '' : String(t.losses.at(-1)![0]);
+    row.diverged_at_step = t.divergedAtStep === null ? '' : String(t.divergedAtStep);
+    for (const m of RESULT_METRICS) row[m] = formatNumber(results[m]);
+    for (const [metric, target] of Object.entries(targets)) {
+      const reached = firstReaching(t, metric, target);
+      row[`steps_to_${metric}`] = reached === null ? '' : String(reached.step);
+    }
+    row.seconds = t.seconds === null ? '' : t.seconds.toFixed(3);
+    return row;
+  });
+  return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]) : ['trial'] });
+}
+
+export function comparisonCsv(data: ReportData): string {
+  const metricNames = Object.keys(data.groups[0]?.metrics ?? {});
+  const rows = [...data.groups]
+    .sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))
+    .map((g) => {
+      const row: Record<string, string> = { rank: g.rank === null ? '' : String(g.rank), [data.kind === 'compare' ? 'variant' : 'group']: g.group };
+      for (const axis of data.axes) row[axis] = g.values[axis] === undefined ? '' : String(g.values[axis]);
+      Object.assign(row, { trials: String(g.trials), completed: String(g.completed), diverged: String(g.diverged) });
+      for (const m of metricNames) {
+        const stat = g.metrics[m];
+        row[`${m}_mean`] = formatNumber(stat?.mean ?? null);
+        row[`${m}_std`] = formatNumber(stat?.std ?? null);
+      }
+      return row;
+    });
+  return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]) : ['rank'] });
+}
+
+/** The comparison as an aligned table: markdown (comparison.md) and the terminal both use it. */
+export function comparisonTable(data: ReportData, limit = Infinity): string[][] {
+  const metricNames = Object.keys(data.groups[0]?.metrics ?? {}).filter((m) => data.groups.some((g) => g.metrics[m] !== null));
+  const header = ['rank', data.kind === 'compare' ? 'variant' : 'group', 'seeds', 'diverged', ...metricNames];
+  const body = [...data.groups]
+    .sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))
+    .slice(0, limit)
+    .map((g) => [
+      g.rank === null ? '–' : String(g.rank),
+      g.group,
+      String(g.trials),
+      String(g.diverged),
+      ...metricNames.map((m) => {
+        const s = g.metrics[m];
+        return s === null ? '–' : `${significant(s.mean)} ± ${significant(s.std)}`;
+      }),
+    ]);
+  return [header, ...body];
+}
+
+function significant(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+}
+
+export function markdownTable(rows: string[][]): string {
+  const [header, ...body] = rows;
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** Rewrites summary.csv (after every trial; cheap and atomic). */
+export function writeSummary(dir: string): ReportData {
+  const data = collectReport(dir);
+  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(data, readSweepManifest(dir).targets));
+  return data;
+}
+
+/** Writes comparison.csv and comparison.md next to summary.csv. */
+export function writeComparison(dir: string, data: ReportData): void {
+  writeFileAtomic(join(dir, 'comparison.csv'), comparisonCsv(data));
+  const title = `# ${data.kind === 'compare' ? 'Comparison' : 'Sweep'} ${data.name} (${data.kind}-${data.id})\n\nRanked by ${data.rankBy.metric} (${data.rankBy.higherIsBetter ? 'higher' : 'lower'} is better); mean ± std over seeds of the completed trials.\n\n`;
+  writeFileAtomic(join(dir, 'comparison.md'), `${title}${markdownTable(comparisonTable(data))}\n`);
+}

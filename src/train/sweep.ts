@@ -1,0 +1,146 @@
+/**
+ * Running the trials of a sweep or comparison: `jobs` at a time on worker threads (piscina),
+ * each an ordinary run directory under the sweep folder. Finished trials (completed or
+ * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial that throws is
+ * recorded as failed and the others go on. Files read from disk are loaded once and shared with
+ * the workers; after every trial the summary is rebuilt from the trials' own files, so killing
+ * the process at any moment loses at most the trials in flight.
+ */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Expansion, Trial } from '../config/trials.js';
+import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
+import { lossKinds } from '../engine/losses/index.js';
+import { collectProvenance } from '../runs/provenance.js';
+import { freshTrialDirectory, isFinished, isRunningElsewhere, readTrialManifest } from '../runs/sweep-dir.js';
+import type { ProgressEvent, StartEvent, TrainEvent } from './events.js';
+import type { TrialOutcome, TrialTask } from './trial-worker.js';
+
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export type SweepEvent =
+  | { readonly type: 'plan'; readonly total: number; readonly inShard: number; readonly done: number; readonly busy: number; readonly toRun: number }
+  | { readonly type: 'trial-start'; readonly trial: Trial; readonly start: StartEvent }
+  | { readonly type: 'trial-progress'; readonly trial: Trial; readonly progress: ProgressEvent }
+  | { readonly type: 'trial-end'; readonly trial: Trial; readonly outcome: TrialOutcome };
+
+export interface SweepRunOptions {
+  readonly jobs: number;
+  readonly shard: Shard | null;
+  readonly configFile: string;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: SweepEvent) => void;
+  /** Called after every finished trial (the CLI rewrites summary.csv there). */
+  readonly onTrialEnd?: () => void;
+}
+
+export interface SweepOutcome {
+  readonly ran: number;
+  readonly skipped: number;
+  readonly busy: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly interrupted: boolean;
+}
+
+/** The trials of shard K of N: every N-th trial from the (K−1)-th, in expansion order. */
+export function shardTrials(trials: readonly Trial[], shard: Shard | null): Trial[] {
+  return shard === null ? [...trials] : trials.filter((t) => t.index % shard.count === shard.index - 1);
+}
+
+export async function runSweep(expansion: Expansion, dir: string, options: SweepRunOptions): Promise<SweepOutcome> {
+  const emit = options.onEvent ?? (() => {});
+  const mine = shardTrials(expansion.trials, options.shard);
+  const manifests = new Map(mine.map((t) => [t.id, readTrialManifest(dir, t.id)]));
+  const done = mine.filter((t) => isFinished(manifests.get(t.id)!));
+  const busy = mine.filter((t) => isRunningElsewhere(manifests.get(t.id)!));
+  const todo = mine.filter((t) => !done.includes(t) && !busy.includes(t));
+  emit({ type: 'plan', total: expansion.trials.length, inShard: mine.length, done: done.length, busy: busy.length, toRun: todo.length });
+  const statuses: Record<string, number> = {};
+  if (todo.length === 0) return { ran: 0, skipped: done.length, busy: busy.length, statuses, interrupted: false };
+
+  const provenance = collectProvenance(dirname(options.configFile));
+  const sources = loadSharedSources(todo, options.configFile);
+  const jobs = Math.max(1, Math.min(options.jobs, todo.length));
+  const pool = new Piscina({ filename: workerScript(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+  const stops = new Set<() => void>();
+  const stopAll = (): void => stops.forEach((stop) => stop());
+  options.signal?.addEventListener('abort', stopAll);
+  let next = 0;
+  let ran = 0;
+
+  const runOne = async (trial: Trial): Promise<void> => {
+    const { port1, port2 } = new MessageChannel();
+    const stop = (): void => port1.postMessage('abort');
+    stops.add(stop);
+    port1.on('message', (event: TrainEvent) => {
+      if (event.type === 'start') emit({ type: 'trial-start', trial, start: event });
+      else if (event.type === 'progress') emit({ type: 'trial-progress', trial, progress: event });
+    });
+    const task: TrialTask = {
+      config: trial.config,
+      configFile: options.configFile,
+      runDir: freshTrialDirectory(dir, trial.id),
+      provenance,
+      source: sources.get(trial.id) ?? null,
+      port: port2,
+    };
+    try {
+      const outcome = (await pool.run(task, { transferList: [port2] as never })) as TrialOutcome;
+      ran++;
+      statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
+      emit({ type: 'trial-end', trial, outcome });
+      options.onTrialEnd?.();
+    } finally {
+      stops.delete(stop);
+      port1.close();
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < todo.length && !options.signal?.aborted) await runOne(todo[next++]);
+  };
+  try {
+    await Promise.all(Array.from({ length: jobs }, worker));
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll);
+    await pool.destroy();
+  }
+  return { ran, skipped: done.length, busy: busy.length, statuses, interrupted: options.signal?.aborted === true };
+}
+
+/** Each distinct set of data files the trials read, loaded once into shared memory. */
+function loadSharedSources(trials: readonly Trial[], configFile: string): Map<string, DataSource> {
+  const byKey = new Map<string, DataSource>();
+  const byTrial = new Map<string, DataSource>();
+  for (const trial of trials) {
+    const { data } = trial.config;
+    if (data.dataset === 'synthetic') continue;
+    const targetKind = lossKinds[trial.config.loss].targets;
+    const key = sourceKey(data, configFile, targetKind)!;
+    let source = byKey.get(key);
+    if (source === undefined) {
+      source = shareSource(loadSource(data, configFile, targetKind));
+      byKey.set(key, source);
+    }
+    byTrial.set(trial.id, source);
+  }
+  return byTrial;
+}
+
+/**
+ * The compiled worker module. Tests run this file from src/ (TypeScript), but a worker thread
+ * needs JavaScript, so it always runs the build in dist/ (npm test builds first).
+ */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/train/trial-worker.js', import.meta.url)) : fileURLToPath(new URL('./trial-worker.js', import.meta.url));
+  if (!existsSync(compiled)) throw new Error(`the compiled trial worker is missing (${compiled}): run npm run build`);
+  return compiled;
+}

@@ -1,0 +1,58 @@
+/**
+ * A sweep trial in a worker thread (piscina runs this module's default export). The dataset
+ * arrives as shared memory; progress goes back over a MessagePort, which also carries the
+ * request to stop ('abort'): the trial then finishes its step and writes everything, exactly
+ * as `adam-lab train` does on Ctrl-C.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ExperimentConfig } from '../config/schema.js';
+import { assembleDataset, reviveSource, type DataSource } from '../data/registry.js';
+import type { Provenance } from '../runs/provenance.js';
+import type { RunResult } from './events.js';
+import { runExperiment } from './experiment.js';
+
+export interface TrialTask {
+  readonly config: ExperimentConfig;
+  readonly configFile: string;
+  readonly runDir: string;
+  readonly provenance: Provenance;
+  /** Files the trial reads, loaded once by the main thread; null for synthetic data. */
+  readonly source: DataSource | null;
+  readonly port: MessagePort;
+}
+
+export type TrialOutcome = Omit<RunResult, 'status'> & { readonly status: RunResult['status'] | 'failed'; readonly error: string | null };
+
+export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
+  const { config, port } = task;
+  const controller = new AbortController();
+  port.on('message', (message) => {
+    if (message === 'abort') controller.abort();
+  });
+  const began = performance.now();
+  try {
+    const dataset =
+      task.source === null || config.data.dataset === 'synthetic' ? undefined : assembleDataset(reviveSource(task.source), config.data, config.seed);
+    const result = await runExperiment(config, {
+      configFile: task.configFile,
+      runDir: task.runDir,
+      dataset,
+      provenance: task.provenance,
+      signal: controller.signal,
+      onEvent: (event) => port.postMessage(event),
+    });
+    return { ...result, error: null };
+  } catch (error) {
+    return {
+      status: 'failed',
+      runDir: task.runDir,
+      steps: 0,
+      divergedAtStep: null,
+      last: null,
+      seconds: (performance.now() - began) / 1000,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    port.close();
+  }
+}
