@@ -30,7 +30,7 @@ export class ConfigError extends AdamLabError {
     readonly file: string,
     readonly issues: readonly ConfigIssue[],
   ) {
-    super(`${file}: ${issues.length} problem(s) in the config`);
+    super(`${file}: ${issues.map((i) => (i.path.length === 0 ? i.problem : `${i.path.join('.')}: ${i.problem}`)).join('; ')}`);
   }
 }
 

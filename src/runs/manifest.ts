@@ -9,7 +9,8 @@ export interface Manifest {
   readonly status: RunStatus;
   readonly seed: number;
   readonly config_file: string;
-  readonly parameter_count: number;
+  /** Null when the run failed before its model was built. */
+  readonly parameter_count: number | null;
   /** Which matmul path trained the model. */
   readonly kernel: string;
   readonly started_at: string;

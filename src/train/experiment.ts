@@ -68,27 +68,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
 
   const runDir = options.runDir ?? createRunDirectory(options.outRoot ?? 'runs', config.name, new Date());
   const writer = new RunWriter(runDir);
-  const startedAt = new Date().toISOString();
-  const manifest = (status: Manifest['status'], extra: Partial<Manifest> = {}): Manifest => ({
-    name: config.name,
-    run_id: basename(runDir),
-    status,
-    seed: config.seed,
-    config_file: options.configFile,
-    parameter_count: plan.parameterCount,
-    kernel: KERNEL,
-    started_at: startedAt,
-    ended_at: null,
-    steps: 0,
-    epochs: 0,
-    diverged_at_step: null,
-    error: null,
-    provenance: options.provenance ?? collectProvenance(dirname(options.configFile)),
-    host: hostname(),
-    pid: process.pid,
-    ...extra,
-  });
-  const started = manifest('running');
+  const started = runningManifest(config, options, runDir, plan.parameterCount);
   writer.writeConfig(formatConfig(config, ` resolved by adam-lab from ${options.configFile}; every default filled in`));
   writer.writeManifest(started);
   emit({
@@ -162,6 +142,38 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     }
     throw error;
   }
+}
+
+function runningManifest(config: ExperimentConfig, options: ExperimentOptions, runDir: string, parameterCount: number | null): Manifest {
+  return {
+    name: config.name,
+    run_id: basename(runDir),
+    status: 'running',
+    seed: config.seed,
+    config_file: options.configFile,
+    parameter_count: parameterCount,
+    kernel: KERNEL,
+    started_at: new Date().toISOString(),
+    ended_at: null,
+    steps: 0,
+    epochs: 0,
+    diverged_at_step: null,
+    error: null,
+    provenance: options.provenance ?? collectProvenance(dirname(options.configFile)),
+    host: hostname(),
+    pid: process.pid,
+  };
+}
+
+/**
+ * Records a run that failed before it could start (its data or model did not fit) in the run
+ * directory it was given, so that a sweep's table shows the trial as failed with the reason.
+ */
+export function recordFailedRun(config: ExperimentConfig, options: ExperimentOptions & { readonly runDir: string }, error: unknown): void {
+  const writer = new RunWriter(options.runDir);
+  writer.writeConfig(formatConfig(config, ` resolved by adam-lab from ${options.configFile}; every default filled in`));
+  const message = error instanceof Error ? error.message : String(error);
+  writer.writeManifest({ ...runningManifest(config, options, options.runDir, null), status: 'failed', ended_at: new Date().toISOString(), error: message });
 }
 
 function epochRow(e: EpochEvent): EpochRow {

@@ -4,12 +4,14 @@
  * request to stop ('abort'): the trial then finishes its step and writes everything, exactly
  * as `adam-lab train` does on Ctrl-C.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { ExperimentConfig } from '../config/schema.js';
 import { assembleDataset, reviveSource, type DataSource } from '../data/registry.js';
 import type { Provenance } from '../runs/provenance.js';
 import type { RunResult } from './events.js';
-import { runExperiment } from './experiment.js';
+import { recordFailedRun, runExperiment } from './experiment.js';
 
 export interface TrialTask {
   readonly config: ExperimentConfig;
@@ -43,6 +45,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     });
     return { ...result, error: null };
   } catch (error) {
+    if (!existsSync(join(task.runDir, 'manifest.json'))) recordFailedRun(config, task, error);
     return {
       status: 'failed',
       runDir: task.runDir,
