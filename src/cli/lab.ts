@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { comparisonTable } from '../report/summary.js';
 import { writeReport } from '../report/write.js';
 import { defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
-import { runSweep } from '../train/sweep.js';
+import { runSweep, shardTrials } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard } from './shard.js';
@@ -56,9 +56,10 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
   }
   const manifest = sweepManifest(expansion, configFile);
   if (flags.dryRun) {
-    out(`${expansion.trials.length} trials → ${dir}`);
+    const listed = shardTrials(expansion.trials, shard);
+    out(`${listed.length} trials${shard === null ? '' : ` in shard ${shard.index}/${shard.count} (of ${expansion.trials.length})`} → ${dir}`);
     const header = ['#', 'trial', expansion.kind === 'compare' ? 'variant' : 'group', 'seed'];
-    out(alignedTable([header, ...expansion.trials.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])]));
+    out(alignedTable([header, ...listed.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])]));
     return EXIT.ok;
   }
   openSweepDirectory(dir, manifest);
@@ -69,6 +70,7 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
   });
   try {
     out(`${expansion.kind} ${dir}`);
+    if (shard !== null) out(`shard ${shard.index}/${shard.count} (from ${shard.source})`);
     const outcome = await runSweep(expansion, dir, {
       jobs,
       shard,

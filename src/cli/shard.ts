@@ -1,25 +1,37 @@
 /**
  * Which slice of a sweep this process runs: `--shard K/N`, or from the environment of a job
- * array — Slurm's SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (whatever the array's first index),
- * or Kubernetes' JOB_COMPLETION_INDEX with `--shards N`.
+ * array — Slurm's SLURM_ARRAY_TASK_ID/_MIN/_STEP/_COUNT (any first index and step), or
+ * Kubernetes' JOB_COMPLETION_INDEX — where `--shards N` fixes the count (required for
+ * Kubernetes; for Slurm it lets a resubmitted single task keep its slice).
  */
 import { UsageError } from '../errors.js';
 import type { Shard } from '../train/sweep.js';
 
-export function resolveShard(option: string | undefined, shards: string | undefined, env: NodeJS.ProcessEnv): Shard | null {
-  if (option !== undefined) return parseShard(option);
+export interface ChosenShard extends Shard {
+  /** Where the slice came from, for the first line of output. */
+  readonly source: string;
+}
+
+export function resolveShard(option: string | undefined, shards: string | undefined, env: NodeJS.ProcessEnv): ChosenShard | null {
+  if (option !== undefined) return { ...parseShard(option), source: `--shard ${option}` };
   const slurmId = env.SLURM_ARRAY_TASK_ID;
-  const slurmCount = env.SLURM_ARRAY_TASK_COUNT;
-  if (slurmId !== undefined && slurmCount !== undefined) {
+  if (slurmId !== undefined) {
     const first = Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
-    return checked(Number(slurmId) - first + 1, Number(slurmCount), `SLURM_ARRAY_TASK_ID=${slurmId}, SLURM_ARRAY_TASK_COUNT=${slurmCount}`);
+    const step = Number(env.SLURM_ARRAY_TASK_STEP ?? 1);
+    const count = shards ?? env.SLURM_ARRAY_TASK_COUNT;
+    const source = `SLURM_ARRAY_TASK_ID=${slurmId} (min ${first}, step ${step}) of ${shards === undefined ? `SLURM_ARRAY_TASK_COUNT=${count}` : `--shards ${shards}`}`;
+    if (count === undefined) throw new UsageError(`${source}: give the number of shards with --shards N`);
+    const offset = Number(slurmId) - first;
+    if (offset % step !== 0) throw new UsageError(`${source}: the task id is not on the array's step`);
+    return { ...checked(offset / step + 1, Number(count), source), source };
   }
   const index = env.JOB_COMPLETION_INDEX;
   if (index !== undefined) {
-    if (shards === undefined) throw new UsageError('JOB_COMPLETION_INDEX is set: give the number of shards with --shards N (the Job\'s completions)');
-    return checked(Number(index) + 1, Number(shards), `JOB_COMPLETION_INDEX=${index} with --shards ${shards}`);
+    if (shards === undefined) throw new UsageError("JOB_COMPLETION_INDEX is set: give the number of shards with --shards N (the Job's completions)");
+    const source = `JOB_COMPLETION_INDEX=${index} of --shards ${shards}`;
+    return { ...checked(Number(index) + 1, Number(shards), source), source };
   }
-  if (shards !== undefined) throw new UsageError('--shards N goes with JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); otherwise use --shard K/N');
+  if (shards !== undefined) throw new UsageError('--shards N goes with a job array (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); otherwise use --shard K/N');
   return null;
 }
 

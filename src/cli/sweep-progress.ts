@@ -6,6 +6,8 @@ import cliProgress from 'cli-progress';
 import type { SweepEvent } from '../train/sweep.js';
 import { percent, type ProgressMode, type Terminal } from './progress.js';
 
+const LABEL = 40;
+
 export function createSweepProgress(mode: ProgressMode, terminal: Terminal): { onEvent(event: SweepEvent): void; stop(): void } {
   let multibar: cliProgress.MultiBar | null = null;
   let overall: cliProgress.SingleBar | null = null;
@@ -35,11 +37,11 @@ export function createSweepProgress(mode: ProgressMode, terminal: Terminal): { o
               { stream: terminal.stderr, hideCursor: true, barsize: 20, format: '{label} [{bar}] {value}/{total} {info}' },
               cliProgress.Presets.shades_classic,
             );
-            overall = multibar.create(planned, 0, { label: 'trials'.padEnd(28), info: '' });
+            overall = multibar.create(planned, 0, { label: 'trials'.padEnd(LABEL) }, { format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted}' });
           }
           break;
         case 'trial-start':
-          if (multibar !== null) bars.set(event.trial.id, multibar.create(event.start.totalSteps, 0, { label: label(event).slice(0, 28).padEnd(28), info: '' }));
+          if (multibar !== null) bars.set(event.trial.id, multibar.create(event.start.totalSteps, 0, { label: label(event).slice(-LABEL).padEnd(LABEL), info: '' }));
           break;
         case 'trial-progress':
           bars.get(event.trial.id)?.update(event.progress.step, { info: `loss ${event.progress.loss.toFixed(4)}` });

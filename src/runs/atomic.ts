@@ -4,13 +4,17 @@
  * therefore sees the old file or the complete new one, never half of one, whatever
  * happens to the process in between.
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { OutputError } from '../errors.js';
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const temporary = `${file}.tmp-${process.pid}`;
+  // Unique across machines and containers (where every process may be PID 1): shards on a
+  // shared filesystem rewrite the same summary.csv.
+  const temporary = `${file}.tmp-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const fd = openSync(temporary, 'w');
+    const fd = openSync(temporary, 'wx');
     try {
       writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       fsyncSync(fd);

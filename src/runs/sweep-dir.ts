@@ -10,7 +10,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { Expansion, Trial } from '../config/trials.js';
@@ -101,6 +100,10 @@ export function recordedExpansion(manifest: SweepManifest): Expansion {
   return { kind: manifest.kind, base: trials[0].config, axes: manifest.axes, trials };
 }
 
+export function trialsDirectory(dir: string): string {
+  return join(dir, 'trials');
+}
+
 export function trialDirectory(dir: string, trialId: string): string {
   return join(dir, 'trials', trialId);
 }
@@ -117,17 +120,6 @@ export function readTrialManifest(dir: string, trialId: string): Manifest | null
 /** Completed and diverged trials are results; the others run (again). */
 export function isFinished(manifest: Manifest | null): boolean {
   return manifest?.status === 'completed' || manifest?.status === 'diverged';
-}
-
-/** A trial another live process on this machine is running right now. */
-export function isRunningElsewhere(manifest: Manifest | null): boolean {
-  if (manifest?.status !== 'running' || manifest.host !== hostname() || manifest.pid === process.pid) return false;
-  try {
-    process.kill(manifest.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Makes an empty folder for a trial that will (re)run, clearing what an interrupted attempt left. */

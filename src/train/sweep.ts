@@ -1,7 +1,8 @@
 /**
  * Running the trials of a sweep or comparison: `jobs` at a time on worker threads (piscina),
  * each an ordinary run directory under the sweep folder. Finished trials (completed or
- * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial that throws is
+ * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial is claimed
+ * before it runs (claims.ts), so processes sharing the folder never run one twice. A trial that throws is
  * recorded as failed and the others go on. Files read from disk are loaded once and shared with
  * the workers; after every trial the summary is rebuilt from the trials' own files, so killing
  * the process at any moment loses at most the trials in flight.
@@ -15,7 +16,8 @@ import type { Expansion, Trial } from '../config/trials.js';
 import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
 import { lossKinds } from '../engine/losses/index.js';
 import { collectProvenance } from '../runs/provenance.js';
-import { freshTrialDirectory, isFinished, isRunningElsewhere, readTrialManifest } from '../runs/sweep-dir.js';
+import { claimState, claimTrial, HEARTBEAT_MS, touchClaims } from '../runs/claims.js';
+import { freshTrialDirectory, isFinished, readTrialManifest, trialsDirectory } from '../runs/sweep-dir.js';
 import type { ProgressEvent, StartEvent, TrainEvent } from './events.js';
 import type { TrialOutcome, TrialTask } from './trial-worker.js';
 
@@ -57,9 +59,9 @@ export function shardTrials(trials: readonly Trial[], shard: Shard | null): Tria
 export async function runSweep(expansion: Expansion, dir: string, options: SweepRunOptions): Promise<SweepOutcome> {
   const emit = options.onEvent ?? (() => {});
   const mine = shardTrials(expansion.trials, options.shard);
-  const manifests = new Map(mine.map((t) => [t.id, readTrialManifest(dir, t.id)]));
-  const done = mine.filter((t) => isFinished(manifests.get(t.id)!));
-  const busy = mine.filter((t) => isRunningElsewhere(manifests.get(t.id)!));
+  const trialsDir = trialsDirectory(dir);
+  const done = mine.filter((t) => isFinished(readTrialManifest(dir, t.id)));
+  const busy = mine.filter((t) => !done.includes(t) && claimState(trialsDir, t.id) === 'live');
   const todo = mine.filter((t) => !done.includes(t) && !busy.includes(t));
   emit({ type: 'plan', total: expansion.trials.length, inShard: mine.length, done: done.length, busy: busy.length, toRun: todo.length });
   const statuses: Record<string, number> = {};
@@ -72,10 +74,19 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   const stops = new Set<() => void>();
   const stopAll = (): void => stops.forEach((stop) => stop());
   options.signal?.addEventListener('abort', stopAll);
+  const claims = new Set<string>();
+  const heartbeat = setInterval(() => touchClaims(claims), HEARTBEAT_MS);
   let next = 0;
   let ran = 0;
+  let lost = 0;
 
   const runOne = async (trial: Trial): Promise<void> => {
+    const claim = claimTrial(trialsDir, trial.id);
+    if (claim === null || isFinished(readTrialManifest(dir, trial.id))) {
+      lost++; // another process claimed (or finished) it since the plan was made
+      return;
+    }
+    claims.add(claim);
     const { port1, port2 } = new MessageChannel();
     const stop = (): void => port1.postMessage('abort');
     stops.add(stop);
@@ -99,6 +110,7 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
       options.onTrialEnd?.();
     } finally {
       stops.delete(stop);
+      claims.delete(claim);
       port1.close();
     }
   };
@@ -109,10 +121,11 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   try {
     await Promise.all(Array.from({ length: jobs }, worker));
   } finally {
+    clearInterval(heartbeat);
     options.signal?.removeEventListener('abort', stopAll);
     await pool.destroy();
   }
-  return { ran, skipped: done.length, busy: busy.length, statuses, interrupted: options.signal?.aborted === true };
+  return { ran, skipped: done.length, busy: busy.length + lost, statuses, interrupted: options.signal?.aborted === true };
 }
 
 /** Each distinct set of data files the trials read, loaded once into shared memory. */

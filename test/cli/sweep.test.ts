@@ -18,6 +18,11 @@ function sweepFolder(out: string, name: string): string {
   return join(out, name, folder);
 }
 
+/** The trial folders of a sweep (claim files sit beside them). */
+function trialFolders(dir: string): string[] {
+  return readdirSync(join(dir, 'trials')).filter((name) => !name.includes('.claim.')).sort();
+}
+
 function csv(file: string): Record<string, string>[] {
   return parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
 }
@@ -62,10 +67,10 @@ describe('adam-lab sweep', () => {
     const config = writeConfig(`${TOY}sweep: {grid: {optimizer.lr: [0.05, 0.5]}}\n`);
     await runCli('sweep', config, '--out', out, '--jobs', '1', '--quiet');
     const dir = sweepFolder(out, 'toy');
-    const before = readdirSync(join(dir, 'trials')).map((t) => manifest(dir, t).started_at);
+    const before = trialFolders(dir).map((t) => manifest(dir, t).started_at);
     const again = await runCli('sweep', config, '--out', out);
     expect(again.stdout).toContain('4 trials: 4 done, 0 to run');
-    expect(readdirSync(join(dir, 'trials')).map((t) => manifest(dir, t).started_at)).toEqual(before);
+    expect(trialFolders(dir).map((t) => manifest(dir, t).started_at)).toEqual(before);
     const resumed = await runCli('sweep', '--resume', dir);
     expect(resumed.stdout).toContain('4 trials: 4 done, 0 to run');
   });
@@ -108,7 +113,7 @@ sweep: {grid: {optimizer.lr: [0.01, 0.1]}}
     const second = await runCli('sweep', config, '--out', outs[1], '--shard', '2/2', '--quiet');
     expect([first.code, second.code]).toEqual([0, 0]);
     const dirs = outs.map((o) => sweepFolder(o, 'toy'));
-    const ran = dirs.map((d) => readdirSync(join(d, 'trials')).sort());
+    const ran = dirs.map(trialFolders);
     expect(ran[0].filter((t) => ran[1].includes(t))).toEqual([]);
     expect(ran[0].length + ran[1].length).toBe(6);
     const merged = join(tempDir(), 'merged');
@@ -192,7 +197,7 @@ sweep: {grid: {optimizer.lr: [0.001, 0.003]}}
     expect(killed).toBe(true);
     expect(first.code).toBe(128);
     const dir = sweepFolder(out, 'killed');
-    const finished = readdirSync(join(dir, 'trials')).filter((t) => existsSync(join(dir, 'trials', t, 'manifest.json')) && manifest(dir, t).status === 'completed');
+    const finished = trialFolders(dir).filter((t) => existsSync(join(dir, 'trials', t, 'manifest.json')) && manifest(dir, t).status === 'completed');
     expect(finished.length).toBeGreaterThanOrEqual(2);
     const started = new Map(finished.map((t) => [t, manifest(dir, t).started_at]));
     const second = await spawnCli(['sweep', config, '--out', out, '--jobs', '2']);
