@@ -7,6 +7,7 @@ import { adamLabVersion } from '../runs/provenance.js';
 import { EXIT } from './exit-codes.js';
 import type { Terminal } from './progress.js';
 import { reportError } from './report-error.js';
+import { registerCheck } from './check.js';
 import { registerOptimizers } from './optimizers.js';
 import { registerReport } from './report.js';
 import { registerSchema } from './schema.js';
@@ -29,7 +30,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     })
     .showSuggestionAfterError()
     .addHelpText('after', '\nExamples:\n  $ adam-lab train configs/mnist-mlp-adam.yaml\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab schema > adam-lab.schema.json\n  $ adam-lab optimizers adam');
-  for (const register of [registerTrain, registerSweep, registerCompare, registerReport, registerValidate, registerSchema, registerOptimizers]) register(program, terminal, done);
+  for (const register of [registerTrain, registerSweep, registerCompare, registerCheck, registerReport, registerValidate, registerSchema, registerOptimizers]) register(program, terminal, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -1,9 +1,10 @@
 /**
- * The laboratory blocks of a config: what `sweep`, `compare` and `check` vary and measure.
+ * The laboratory blocks of a config: what `sweep`, `compare` and `check` vary, measure and expect.
  * They never change a single run; a trial's own config has them removed.
  */
 import { z } from 'zod';
 import { RUN_NAME_PATTERN } from '../runs/layout.js';
+import { expectSchema } from '../check/expect-schema.js';
 import { keyedUnion } from './keyed-union.js';
 
 const bounds = (min: number) => z.tuple([z.number().finite().min(min), z.number().finite().min(min)]).refine(([a, b]) => a <= b, { message: 'needs low ≤ high' });
@@ -53,7 +54,9 @@ export const labBlocks = {
   sweep: sweepSchema.optional(),
   compare: compareSchema.optional(),
   targets: targetsSchema.optional(),
+  /** What `adam-lab check` requires of the runs (see src/check/). */
+  expect: expectSchema.optional(),
 };
 
 /** Keys a trial's own config does without. */
-export const LAB_KEYS = ['seeds', 'sweep', 'compare'] as const;
+export const LAB_KEYS = ['seeds', 'sweep', 'compare', 'expect'] as const;

@@ -10,6 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkConfig } from './check.js';
 import { IssueContext, type PathIssue } from './issues.js';
@@ -31,10 +32,10 @@ export function loadConfig(file: string, overrides: readonly Override[] = []): E
   return resolveConfig(readConfigSource(file), overrides);
 }
 
-export function readConfigSource(file: string): ConfigSource {
+export function readConfigSource(file: string, maxBytes = MAX_CONFIG_BYTES): ConfigSource {
   let text: string;
   try {
-    if (statSync(file).size > MAX_CONFIG_BYTES) throw fileIssue(file, `is larger than ${MAX_CONFIG_BYTES} bytes; a config should be a small YAML file`);
+    if (statSync(file).size > maxBytes) throw fileIssue(file, `is larger than ${maxBytes} bytes; a config should be a small YAML file`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -64,16 +65,25 @@ export function parseConfigSource(text: string, file: string): ConfigSource {
   return { file, document, lineCounter, value: value as Record<string, unknown> };
 }
 
-/** Applies the overrides, validates and checks; throws ConfigError listing every problem. */
-export function resolveConfig(source: ConfigSource, overrides: readonly Override[]): ExperimentConfig {
+/**
+ * Validates a parsed file against a zod schema, after the overrides; throws ConfigError with
+ * every problem placed in the file. Configs use it, and so do other files adam-lab reads
+ * (baselines), since JSON is YAML and keeps its positions the same way.
+ */
+export function validateSource<S extends z.ZodType>(source: ConfigSource, schema: S, overrides: readonly Override[] = []): z.output<S> {
   const raw = structuredClone(source.value);
   const context = new IssueContext();
-  const parseOptions = { reportInput: true, error: context.hook } as const;
-  const defaults = configSchema.safeParse(source.value).data;
+  const defaults = schema.safeParse(source.value).data;
   for (const override of overrides) applyOverride(raw, override, defaults);
-  const parsed = configSchema.safeParse(raw, parseOptions);
+  const parsed = schema.safeParse(raw, { reportInput: true, error: context.hook });
   if (!parsed.success) throw new ConfigError(source.file, locate(source, context.toPathIssues(parsed.error.issues), overrides));
-  const config = { ...parsed.data, name: parsed.data.name ?? defaultName(source.file) } as unknown as ExperimentConfig;
+  return parsed.data;
+}
+
+/** Applies the overrides, validates and checks; throws ConfigError listing every problem. */
+export function resolveConfig(source: ConfigSource, overrides: readonly Override[]): ExperimentConfig {
+  const parsed = validateSource(source, configSchema, overrides);
+  const config = { ...parsed, name: parsed.name ?? defaultName(source.file) } as unknown as ExperimentConfig;
   const problems = checkConfig(config, source.file);
   if (problems.length > 0) throw new ConfigError(source.file, locate(source, problems, overrides));
   return config;

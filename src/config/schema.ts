@@ -48,6 +48,7 @@ const trainSchema = z
     epochs: z.int().positive().optional(),
     /** Stop after this many optimizer steps (the run ends at whichever limit comes first). */
     max_steps: z.int().positive().optional(),
+    eval_every: z.int().positive().optional().describe('evaluate every this many steps (and at the end) instead of after every epoch'),
     clip_grad_norm: z.number().gt(0).optional().describe('clip the global L2 norm of the gradient to this value (torch.nn.utils.clip_grad_norm_)'),
     clip_grad_value: z.number().gt(0).optional().describe('clamp every gradient element to ±this value (torch.nn.utils.clip_grad_value_)'),
   })

@@ -33,7 +33,7 @@ export interface Trial {
 }
 
 export interface Expansion {
-  readonly kind: 'sweep' | 'compare';
+  readonly kind: 'sweep' | 'compare' | 'check';
   readonly base: ExperimentConfig;
   /** Varied paths, in order (sweep). */
   readonly axes: readonly string[];
@@ -122,6 +122,12 @@ export function expandCompare(source: ConfigSource, sets: readonly Override[], c
     overrides: patchOverrides(patch, base as unknown as Record<string, unknown>, [], cliVariants === null ? ['compare', name] : null, cliVariants === null ? `compare.${name}` : '--optimizers'),
   }));
   return { kind: 'compare', base, axes: [], trials: trialsOf(source, sets, base, points) };
+}
+
+/** The base config once per seed: what `check` and `baseline` run. */
+export function expandSeeds(source: ConfigSource, sets: readonly Override[]): Expansion {
+  const base = resolveConfig(source, sets);
+  return { kind: 'check', base, axes: [], trials: trialsOf(source, sets, base, [{ group: base.name, values: {}, overrides: [] }]) };
 }
 
 /**

@@ -43,7 +43,7 @@ export interface GroupSummary {
 }
 
 export interface ReportData {
-  readonly kind: 'sweep' | 'compare';
+  readonly kind: 'sweep' | 'compare' | 'check';
   /** The experiment's name and the sweep folder's id, for titles. */
   readonly name: string;
   readonly id: string;

@@ -28,7 +28,7 @@ export const RUN_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
  * Creates runs/<name>/<run-id>/ and returns its path. The id is the start time to the second;
  * mkdir without `recursive` fails if the folder exists, so concurrent runs get distinct ids.
  */
-export function createRunDirectory(root: string, name: string, now: Date): string {
+export function createRunDirectory(root: string, name: string, now: Date, prefix = ''): string {
   if (!RUN_NAME_PATTERN.test(name)) throw new RangeError(`unsafe run name ${JSON.stringify(name)}`);
   const parent = join(root, name);
   try {
@@ -38,7 +38,7 @@ export function createRunDirectory(root: string, name: string, now: Date): strin
   }
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   for (let attempt = 1; ; attempt++) {
-    const dir = join(parent, attempt === 1 ? stamp : `${stamp}-${attempt}`);
+    const dir = join(parent, `${prefix}${attempt === 1 ? stamp : `${stamp}-${attempt}`}`);
     try {
       mkdirSync(dir);
       return dir;

@@ -28,7 +28,7 @@ export interface SweepTrialRecord {
 }
 
 export interface SweepManifest {
-  readonly kind: 'sweep' | 'compare';
+  readonly kind: 'sweep' | 'compare' | 'check';
   readonly name: string;
   readonly id: string;
   /** Absolute: relative data paths in the trial configs are read from its folder. */

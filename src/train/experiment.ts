@@ -106,6 +106,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
         dropLast,
         epochs,
         maxSteps,
+        evalEvery: config.train.eval_every ?? null,
       },
       {
         signal: options.signal,

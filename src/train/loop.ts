@@ -1,5 +1,6 @@
 /**
- * The training loop: for each epoch, a TrainStep per batch, then an evaluation. It stops at the configured epochs or max_steps, at the
+ * The training loop: for each epoch, a TrainStep per batch; an evaluation after every epoch
+ * (or every `eval_every` steps, and at the end). It stops at the configured epochs or max_steps, at the
  * first non-finite loss (diverged), or when the abort signal fires (interrupted; the current
  * step is finished first).
  *
@@ -37,6 +38,8 @@ export interface LoopSetup {
   readonly dropLast: boolean;
   readonly epochs: number | null;
   readonly maxSteps: number | null;
+  /** Evaluate every this many steps (and at the end) instead of after every epoch. */
+  readonly evalEvery: number | null;
 }
 
 export interface LoopCallbacks {
@@ -70,52 +73,18 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
   let pending: StepRow[] = [];
   let step = 0;
   let samples = 0;
-  let diverged = false;
+  let epoch = 0;
+  let epochStep = 0;
+  // Running sums since the last evaluation: the train_loss and train_accuracy of the next row.
+  let lossSum = 0;
+  let seen = 0;
+  let correct = 0;
+  let lastEvaluated = 0;
 
-  for (let epoch = 1; setup.epochs === null || epoch <= setup.epochs; epoch++) {
-    dataset.beginEpoch(epoch);
-    const train = dataset.train;
-    for (let i = 0; i < trainSize; i++) order[i] = i;
-    if (setup.shuffle) shuffleRng.shuffle(order);
-    let lossSum = 0;
-    let seen = 0;
-    let correct = 0;
-    let epochStep = 0;
-    const progress = (): ProgressEvent => ({
-      type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds(),
-    });
-    while (epochStep < stepsPerEpoch) {
-      const start = epochStep * batchSize;
-      const count = Math.min(batchSize, trainSize - start);
-      setup.schedule?.apply(step, optimizer.hyper);
-      const lr = optimizer.hyper.lr;
-      const loss = trainer.run(train, order, start, count);
-      step++;
-      epochStep++;
-      pending.push(stepRow(step, epoch, loss, lr, trainer.gradNorm, seconds()));
-      if (!Number.isFinite(loss)) {
-        diverged = true;
-        break;
-      }
-      correct += trainer.correct;
-      lossSum += loss * count;
-      seen += count;
-      samples += count;
-      if (step === setup.maxSteps || callbacks.signal?.aborted) break;
-      const now = performance.now();
-      if (now - lastYield >= YIELD_MS) {
-        callbacks.onSteps(pending);
-        pending = [];
-        callbacks.onProgress(progress());
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
-    }
-    callbacks.onSteps(pending);
-    pending = [];
-    if (diverged) return { status: 'diverged', steps: step, divergedAtStep: step };
-    if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
-    callbacks.onProgress(progress());
+  const progress = (): ProgressEvent => ({
+    type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds(),
+  });
+  const evaluate = (): void => {
     const test = dataset.test === null ? null : evaluator.evaluate(dataset.test);
     const evaluation: EpochEvent = {
       type: 'epoch',
@@ -134,6 +103,48 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
       test_accuracy: evaluation.testAccuracy,
     });
     callbacks.onEpoch(evaluation);
+    [lossSum, seen, correct, lastEvaluated] = [0, 0, 0, step];
+  };
+
+  for (epoch = 1; setup.epochs === null || epoch <= setup.epochs; epoch++) {
+    dataset.beginEpoch(epoch);
+    const train = dataset.train;
+    for (let i = 0; i < trainSize; i++) order[i] = i;
+    if (setup.shuffle) shuffleRng.shuffle(order);
+    for (epochStep = 0; epochStep < stepsPerEpoch; ) {
+      const start = epochStep * batchSize;
+      const count = Math.min(batchSize, trainSize - start);
+      setup.schedule?.apply(step, optimizer.hyper);
+      const lr = optimizer.hyper.lr;
+      const loss = trainer.run(train, order, start, count);
+      step++;
+      epochStep++;
+      pending.push(stepRow(step, epoch, loss, lr, trainer.gradNorm, seconds()));
+      if (!Number.isFinite(loss)) {
+        callbacks.onSteps(pending);
+        return { status: 'diverged', steps: step, divergedAtStep: step };
+      }
+      correct += trainer.correct;
+      lossSum += loss * count;
+      seen += count;
+      samples += count;
+      if (setup.evalEvery !== null && step % setup.evalEvery === 0) evaluate();
+      if (step === setup.maxSteps || callbacks.signal?.aborted) break;
+      const now = performance.now();
+      if (now - lastYield >= YIELD_MS) {
+        callbacks.onSteps(pending);
+        pending = [];
+        callbacks.onProgress(progress());
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    callbacks.onSteps(pending);
+    pending = [];
+    if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
+    callbacks.onProgress(progress());
+    const last = step === setup.maxSteps || epoch === setup.epochs;
+    if ((setup.evalEvery === null || last) && lastEvaluated !== step) evaluate();
     if (step === setup.maxSteps) break;
   }
   return { status: 'completed', steps: step, divergedAtStep: null };

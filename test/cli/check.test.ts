@@ -1,0 +1,134 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { formatFloat32 } from '../../src/runs/numbers.js';
+import { runCli, tempDir, writeConfig } from './run-cli.js';
+
+const TOY = `name: toy-check
+seeds: [0, 1]
+data: {dataset: synthetic, task: moons, n_train: 256, n_test: 256, batch_size: 32}
+model: {layers: [{linear: 8}, tanh, {linear: 2}]}
+optimizer: {name: sgd, lr: 0.3, momentum: 0.9}
+train: {epochs: 4}
+`;
+
+describe('adam-lab check', () => {
+  it('exits 0 when every expectation holds and 1 when one fails, with a table either way', async () => {
+    const passing = writeConfig(`${TOY}expect:\n  final_train_loss: {max: 0.5}\n  test_accuracy: {min: 0.8}\n  no_divergence: true\n`);
+    const ok = await runCli('check', passing, '--out', tempDir(), '--quiet');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^final_train_loss +≤ 0\.5 \(mean\) +[\d.]+ ± [\d.]+ \(2 seeds\) +PASS$/m);
+    expect(ok.stdout).toContain('all expectations hold');
+    const failing = writeConfig(`${TOY}expect:\n  test_accuracy: {min: 0.9999}\n`);
+    const bad = await runCli('check', failing, passing, '--out', tempDir(), '--quiet');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^test_accuracy \(final\) .* FAIL$/m);
+    expect(bad.stdout).toContain('1 expectation(s) failed');
+  });
+
+  it('writes JUnit XML that parses back, one test case per expectation', async () => {
+    const out = tempDir();
+    const config = writeConfig(`${TOY}expect:\n  final_train_loss: {max: 0.5}\n  test_accuracy: {min: 0.9999}\n`);
+    const junit = join(out, 'report.xml');
+    await runCli('check', config, '--out', out, '--quiet', '--junit', junit);
+    const xml = readFileSync(junit, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
+    const suite = parsed.testsuites.testsuite;
+    expect(parsed.testsuites).toMatchObject({ tests: '2', failures: '1' });
+    expect(suite.name).toBe('toy-check');
+    expect(suite.testcase.map((t: { name: string }) => t.name)).toEqual(['final_train_loss ≤ 0.5 (mean)', 'test_accuracy (final) ≥ 0.9999 (mean)']);
+    expect(suite.testcase[1].failure.message).toMatch(/^measured /);
+  });
+
+  it('prints the verdict as JSON with --json', async () => {
+    const config = writeConfig(`${TOY}expect:\n  no_divergence: true\n`);
+    const result = await runCli('check', config, '--out', tempDir(), '--json');
+    const verdict = JSON.parse(result.stdout);
+    expect(verdict.pass).toBe(true);
+    expect(verdict.suites[0].verdicts[0]).toMatchObject({ expectation: 'no_divergence', pass: true });
+  });
+
+  it('exits 2 on an unknown metric, a bound of the wrong type and a config without expectations', async () => {
+    const unknown = await runCli('check', writeConfig(`${TOY}expect:\n  final_train_los: {max: 1}\n`), '--out', tempDir());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/exp\.yaml:8:3 expect\.final_train_los: unknown key 'final_train_los' \(did you mean 'final_train_loss'\?\)/);
+    const wrongType = await runCli('check', writeConfig(`${TOY}expect:\n  test_accuracy: {min: high}\n`), '--out', tempDir());
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toMatch(/exp\.yaml:8:24 expect\.test_accuracy\.min: expected a number, got 'high'/);
+    const none = await runCli('check', writeConfig(TOY), '--out', tempDir());
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/expect: is missing/);
+  });
+});
+
+describe('baselines', () => {
+  async function saved(): Promise<{ config: string; baseline: string; out: string }> {
+    const out = tempDir();
+    const config = writeConfig(`${TOY}targets: {test_accuracy: 0.8}\n`);
+    const baseline = join(out, 'baseline.json');
+    const result = await runCli('baseline', config, '--save', baseline, '--out', out, '--quiet');
+    expect(result.code).toBe(0);
+    return { config, baseline, out };
+  }
+
+  it('passes against itself, exactly', async () => {
+    const { config, baseline, out } = await saved();
+    const result = await runCli('check', config, '--baseline', baseline, '--exact', '--out', out, '--quiet');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^exact trajectory, seed 0 +\d+ steps identical +identical +PASS$/m);
+    expect(result.stdout).toMatch(/^baseline steps_to_test_accuracy /m);
+    expect(result.stdout).toMatch(/^loss {2}baseline [▁▂▃▄▅▆▇█]+\n {6}now {6}[▁▂▃▄▅▆▇█]+$/m);
+  });
+
+  it('catches a one-ulp change in the trajectory with --exact', async () => {
+    const { config, baseline, out } = await saved();
+    const file = JSON.parse(readFileSync(baseline, 'utf8'));
+    const original: string = file.seeds[0].steps[5][2];
+    const next = Float32Array.of(Number(original));
+    new Uint32Array(next.buffer)[0] += 1; // the neighbouring float32
+    file.seeds[0].steps[5][2] = formatFloat32(next[0]);
+    writeFileSync(baseline, JSON.stringify(file));
+    const result = await runCli('check', config, '--baseline', baseline, '--exact', '--out', out, '--quiet');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`step 6 differs in loss: ${original} (baseline ${formatFloat32(next[0])})`);
+    expect(result.stdout).toMatch(/^exact trajectory, seed 1 .* PASS$/m);
+  });
+
+  it('fails a metric worse than the baseline beyond the tolerance, and passes at the edge', async () => {
+    const { config, baseline, out } = await saved();
+    const file = JSON.parse(readFileSync(baseline, 'utf8'));
+    const measured = file.seeds.map((s: { metrics: Record<string, number> }) => s.metrics.final_train_loss);
+    const mean = (measured[0] + measured[1]) / 2;
+    // Pretend the baseline was better: current = baseline·1.10, so rtol 0.05 fails and 0.11 passes.
+    for (const s of file.seeds) s.metrics.final_train_loss /= 1.1;
+    writeFileSync(baseline, JSON.stringify(file));
+    const strict = await runCli('check', config, '--baseline', baseline, '--rtol', '0.05', '--out', out, '--quiet');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/^baseline final_train_loss .* FAIL$/m);
+    const loose = await runCli('check', config, '--baseline', baseline, '--rtol', '0.11', '--out', out, '--quiet');
+    expect(loose.stdout).toMatch(/^baseline final_train_loss .* PASS$/m);
+    expect(loose.stdout).toContain(`(mean of 2)`);
+    expect(mean).toBeGreaterThan(0);
+    file.tolerances = { final_train_loss: { rtol: 0.2 } };
+    writeFileSync(baseline, JSON.stringify(file));
+    const perMetric = await runCli('check', config, '--baseline', baseline, '--out', out, '--quiet');
+    expect(perMetric.stdout).toMatch(/^baseline final_train_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0\.2, atol 0\) .* PASS$/m);
+  });
+
+  it('exits 2 on a missing or corrupt baseline file, naming it and the key', async () => {
+    const { config, baseline, out } = await saved();
+    const missing = await runCli('check', config, '--baseline', join(out, 'nope.json'), '--out', out);
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.stderr).toMatch(/nope\.json: file not found/);
+    writeFileSync(baseline, '{"format": "adam-lab-baseline", "version": 2');
+    const corrupt = await runCli('check', config, '--baseline', baseline, '--out', out);
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr).toMatch(/baseline\.json:1:\d+/);
+    writeFileSync(baseline, JSON.stringify({ format: 'adam-lab-baseline', version: 2 }));
+    const wrong = await runCli('check', config, '--baseline', baseline, '--out', out);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/baseline\.json:1:\d+ version: /);
+  });
+});
