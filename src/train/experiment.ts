@@ -11,7 +11,8 @@ import type { Dataset } from '../data/dataset.js';
 import { loadDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets } from '../data/targets.js';
 import { lossKinds } from '../engine/losses/index.js';
-import { Model, planModel } from '../engine/model.js';
+import { layerName } from '../engine/layers/index.js';
+import { Model, planModel, type ModelPlan } from '../engine/model.js';
 import { encodeModelWeights, loadModelWeights, readWeightsFile } from '../engine/weights.js';
 import { ConfigError, DataError } from '../errors.js';
 import { createOptimizer } from '../optim/registry.js';
@@ -55,6 +56,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   if (stepsPerEpoch === 0) {
     throw new DataError(options.configFile, `the training set has ${dataset.train.size} samples: no full batch of ${batchSize} with drop_last`);
   }
+  checkBatchNormBatches(plan, dataset.train.size, batchSize, dropLast, options.configFile);
   const model = new Model(plan, Math.max(batchSize, evalBatchSize), config.seed);
   if (config.model.init !== undefined) {
     const file = resolveFromConfig(options.configFile, config.model.init.from);
@@ -188,6 +190,21 @@ function epochRow(e: EpochEvent): EpochRow {
     test_accuracy: e.testAccuracy === null ? '' : String(e.testAccuracy),
     seconds: e.seconds.toFixed(6),
   };
+}
+
+/**
+ * Batch norm on one value per channel (batchnorm1d on [C]) cannot normalize a batch of one, as
+ * in torch; say so before training rather than fail at the epoch's last batch.
+ */
+function checkBatchNormBatches(plan: ModelPlan, size: number, batchSize: number, dropLast: boolean, configFile: string): void {
+  const single = plan.layers.findIndex((l) => layerName(l.config).startsWith('batchnorm') && l.inShape.length === 1);
+  if (single < 0) return;
+  const lastBatch = dropLast ? batchSize : size % batchSize || batchSize;
+  if (Math.min(batchSize, lastBatch) === 1) {
+    throw new ConfigError(configFile, [
+      { path: ['data', 'batch_size'], problem: `layer ${single} (batch norm on [${plan.layers[single].inShape.join(', ')}]) would see a batch of one sample (${size} samples in batches of ${batchSize}); set data.drop_last: true or another batch_size` },
+    ]);
+  }
 }
 
 /** The schedule checks that need the data: one_cycle_lr's length and the metric a plateau schedule watches. */

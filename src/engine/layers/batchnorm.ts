@@ -68,7 +68,7 @@ function buildBatchNorm(o: BatchNormOptions, channels: number, spatial: number, 
     forward(x, y, batch, mode: Mode) {
       statsFromBatch = mode === 'train' || !o.track_running_stats;
       const n = batch * spatial;
-      if (statsFromBatch && mode === 'train' && n === 1) throw new RangeError('batch norm needs more than one value per channel in training');
+      if (statsFromBatch && n === 1) throw new RangeError('batch norm needs more than one value per channel to use batch statistics');
       if (mode === 'train' && o.track_running_stats) tracked.value[0] += 1;
       for (let c = 0; c < channels; c++) {
         let mu: number;
