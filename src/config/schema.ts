@@ -11,6 +11,7 @@ import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from '../runs/layout.js';
 import { keyedUnion } from './keyed-union.js';
+import { earlyStoppingSchema } from '../train/early-stopping.js';
 import { labBlocks } from './lab-schema.js';
 
 /** A layer as a bare name (`relu`, or `dropout` with default options) → its canonical form. */
@@ -48,6 +49,7 @@ const trainSchema = z
     epochs: z.int().positive().optional(),
     /** Stop after this many optimizer steps (the run ends at whichever limit comes first). */
     max_steps: z.int().positive().optional(),
+    early_stopping: earlyStoppingSchema.optional().describe('stop when the watched metric has not improved for patience evaluations (Keras semantics)'),
     eval_every: z.int().positive().optional().describe('evaluate every this many steps (and at the end) instead of after every epoch'),
     clip_grad_norm: z.number().gt(0).optional().describe('clip the global L2 norm of the gradient to this value (torch.nn.utils.clip_grad_norm_)'),
     clip_grad_value: z.number().gt(0).optional().describe('clamp every gradient element to ±this value (torch.nn.utils.clip_grad_value_)'),

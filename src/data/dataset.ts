@@ -51,6 +51,8 @@ export class Split {
     readonly targetWidth: number,
     readonly scaling: FeatureScaling | null,
     readonly augmentation: Augmentation | null = null,
+    /** Which stored samples this split holds, in order; null for the first `size` of them. */
+    readonly samples: Uint32Array | null = null,
   ) {
     this.featureSize = shape.reduce((a, b) => a * b, 1);
   }
@@ -58,7 +60,28 @@ export class Split {
   /** The same samples with some of size (a prefix), scaling and augmentation changed. */
   with(changes: { size?: number; scaling?: FeatureScaling | null; augmentation?: Augmentation | null }): Split {
     const { size = this.size, scaling = this.scaling, augmentation = this.augmentation } = changes;
-    return new Split(Math.min(size, this.size), this.features, this.shape, this.targets, this.targetWidth, scaling, augmentation);
+    return new Split(Math.min(size, this.size), this.features, this.shape, this.targets, this.targetWidth, scaling, augmentation, this.samples);
+  }
+
+  /**
+   * Splits off a held-out part (for validation): `count` samples chosen by `rng`, the rest for
+   * training, each kept in stored order. The two are disjoint and together are this split.
+   */
+  holdOut(count: number, rng: Rng): { rest: Split; heldOut: Split } {
+    const picked = new Uint8Array(this.size);
+    const order = Uint32Array.from({ length: this.size }, (_, i) => i);
+    rng.shuffle(order);
+    for (let i = 0; i < count; i++) picked[order[i]] = 1;
+    const stored = (i: number): number => (this.samples === null ? i : this.samples[i]);
+    const rest = new Uint32Array(this.size - count);
+    const heldOut = new Uint32Array(count);
+    for (let i = 0, r = 0, h = 0; i < this.size; i++) {
+      if (picked[i] === 1) heldOut[h++] = stored(i);
+      else rest[r++] = stored(i);
+    }
+    const part = (samples: Uint32Array, augmentation: Augmentation | null): Split =>
+      new Split(samples.length, this.features, this.shape, this.targets, this.targetWidth, this.scaling, augmentation, samples);
+    return { rest: part(rest, this.augmentation), heldOut: part(heldOut, null) };
   }
 
   /** The same split restricted to its first n samples. */
@@ -78,12 +101,12 @@ export class Split {
       copy.set(array as never);
       return copy;
     };
-    return new Split(this.size, share(this.features), this.shape, share(this.targets), this.targetWidth, this.scaling, null);
+    return new Split(this.size, share(this.features), this.shape, share(this.targets), this.targetWidth, this.scaling, null, this.samples);
   }
 
   /** A Split again from its fields after a structured clone (posted to a worker). */
   static revive(fields: Split): Split {
-    return new Split(fields.size, fields.features, fields.shape, fields.targets, fields.targetWidth, fields.scaling, null);
+    return new Split(fields.size, fields.features, fields.shape, fields.targets, fields.targetWidth, fields.scaling, null, fields.samples);
   }
 
   /**
@@ -93,7 +116,7 @@ export class Split {
   gather(order: Uint32Array, start: number, count: number, x: Float32Array, y: Float32Array, encoding: TargetEncoding, width: number): void {
     const fs = this.featureSize;
     for (let b = 0; b < count; b++) {
-      const sample = order[start + b];
+      const sample = this.samples === null ? order[start + b] : this.samples[order[start + b]];
       this.copyFeatures(sample * fs, x, b * fs);
       this.copyTarget(sample, y, b, encoding, width);
     }
@@ -157,6 +180,8 @@ export interface Dataset {
   readonly inputShape: Shape;
   readonly targets: TargetInfo;
   readonly train: Split;
+  /** The held-out part of the training data (`data.validation`), or null. */
+  readonly validation: Split | null;
   /** Null when the dataset has no test split (a CSV without `test:`). */
   readonly test: Split | null;
   /** Called at the start of every epoch; synthetic data with `resample` draws fresh points here. */

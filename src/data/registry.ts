@@ -19,6 +19,8 @@ const batching = {
   limit: z.int().positive().optional(),
   /** Batch size for evaluation passes (no gradients, so it can be larger). */
   eval_batch_size: z.int().positive().default(500),
+  validation: z.number().gt(0).lt(1).optional().describe('hold out this share of the training data (after limit) for val_loss/val_accuracy'),
+  validation_seed: z.int().min(0).default(0).describe('which samples are held out; fixed across run seeds so that runs compare on the same data'),
 };
 
 const normalize = z
@@ -103,8 +105,17 @@ export interface DataSource {
 type FileData = Exclude<DataConfig, { dataset: 'synthetic' }>;
 
 export function loadDataset(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
-  if (data.dataset === 'synthetic') return limited(syntheticDataset(data, seed), data.limit);
+  if (data.dataset === 'synthetic') return limited(syntheticDataset(data, seed), data);
   return assembleDataset(loadSource(data, configFile, targetKind), data, seed);
+}
+
+/** The validation part of a training split, and the rest, as `data.validation` asks. */
+function splitValidation(train: Split, data: DataConfig): { train: Split; validation: Split | null } {
+  if (data.validation === undefined) return { train, validation: null };
+  const count = Math.max(1, Math.round(data.validation * train.size));
+  if (count >= train.size) return { train, validation: null };
+  const { rest, heldOut } = train.holdOut(count, new Rng(data.validation_seed, 'split'));
+  return { train: rest, validation: heldOut };
 }
 
 /** Identifies the files (and how targets are read) behind a data config; null for synthetic data. */
@@ -159,22 +170,32 @@ export function assembleDataset(source: DataSource, data: FileData, seed: number
     augment === undefined || (augment.random_crop === 0 && !augment.horizontal_flip)
       ? null
       : { randomCrop: augment.random_crop, horizontalFlip: augment.horizontal_flip, rng: new Rng(seed, 'augment') };
-  const train = source.train.with({ scaling, augmentation, size: data.limit });
+  const { train, validation } = splitValidation(source.train.with({ scaling, augmentation, size: data.limit }), data);
   const test = source.test?.with({ scaling }) ?? null;
-  return { inputShape: source.inputShape, targets: source.targets, train, test, beginEpoch: () => {} };
+  return { inputShape: source.inputShape, targets: source.targets, train, validation, test, beginEpoch: () => {} };
 }
 
-/** Synthetic data with `limit`: the (possibly redrawn) training split cut to its first samples. */
-function limited(dataset: Dataset, limit: number | undefined): Dataset {
-  if (limit === undefined) return dataset;
+/**
+ * Synthetic data with `limit` and `validation`: the (possibly redrawn) training split cut to its
+ * first samples, less a validation part held out of the first draw.
+ */
+function limited(dataset: Dataset, data: DataConfig): Dataset {
+  const cut = (split: Split): Split => (data.limit === undefined ? split : split.limit(data.limit));
+  const first = splitValidation(cut(dataset.train), data);
+  let epoch = 1;
   return {
     inputShape: dataset.inputShape,
     targets: dataset.targets,
     test: dataset.test,
+    validation: first.validation,
     get train(): Split {
-      return dataset.train.limit(limit);
+      // Freshly drawn points (resample) are all for training; the first draw keeps its validation part out.
+      return epoch > 1 && data.dataset === 'synthetic' && data.resample ? cut(dataset.train) : first.train;
     },
-    beginEpoch: (epoch) => dataset.beginEpoch(epoch),
+    beginEpoch: (e) => {
+      epoch = e;
+      dataset.beginEpoch(e);
+    },
   };
 }
 

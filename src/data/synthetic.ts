@@ -38,6 +38,7 @@ export function syntheticDataset(config: SyntheticConfig, seed: number): Dataset
     inputShape,
     targets,
     test,
+    validation: null,
     get train() {
       return train;
     },

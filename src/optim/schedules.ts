@@ -202,7 +202,7 @@ function oneCycle(o: z.output<typeof oneCycleOptions>, plannedSteps: number): Sc
 
 const plateauOptions = z.strictObject({
   /** The evaluation value watched after every epoch. */
-  metric: z.enum(['test_loss', 'train_loss', 'test_accuracy', 'train_accuracy']).default('test_loss').describe('the evaluation value watched'),
+  metric: z.enum(['test_loss', 'val_loss', 'train_loss', 'test_accuracy', 'val_accuracy', 'train_accuracy']).default('test_loss').describe('the evaluation value watched'),
   mode: z.enum(['min', 'max']).default('min').describe('min: lower is better; max: higher is better'),
   factor: z.number().gt(0).lt(1).default(0.1).describe('lr ← lr·factor on a plateau'),
   patience: z.int().min(0).default(10).describe('evaluations without improvement before reducing'),

@@ -1,4 +1,5 @@
 /** manifest.json: what a run was, where it came from and how it ended. */
+import type { EarlyStopRecord } from '../train/early-stopping.js';
 import type { Provenance } from './provenance.js';
 
 export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
@@ -19,6 +20,8 @@ export interface Manifest {
   readonly epochs: number;
   /** Step whose loss was NaN or infinite, when status is 'diverged'. */
   readonly diverged_at_step: number | null;
+  /** Where early stopping stopped the run and where the watched metric was best (when configured). */
+  readonly early_stopping?: EarlyStopRecord | null;
   /** The error message, when status is 'failed'. */
   readonly error: string | null;
   readonly provenance: Provenance;

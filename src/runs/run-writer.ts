@@ -11,7 +11,7 @@ import { RUN_FILES } from './layout.js';
 import type { Manifest } from './manifest.js';
 
 export const STEP_COLUMNS = ['step', 'epoch', 'loss', 'lr', 'grad_norm', 'seconds'] as const;
-export const EPOCH_COLUMNS = ['epoch', 'step', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'seconds'] as const;
+export const EPOCH_COLUMNS = ['epoch', 'step', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'test_loss', 'test_accuracy', 'seconds'] as const;
 
 export type StepRow = Record<(typeof STEP_COLUMNS)[number], string>;
 export type EpochRow = Record<(typeof EPOCH_COLUMNS)[number], string>;

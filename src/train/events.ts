@@ -36,6 +36,8 @@ export interface EpochEvent {
   readonly step: number;
   readonly trainLoss: number;
   readonly trainAccuracy: number | null;
+  readonly valLoss: number | null;
+  readonly valAccuracy: number | null;
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
   readonly seconds: number;

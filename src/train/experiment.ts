@@ -24,6 +24,7 @@ import { collectProvenance, type Provenance } from '../runs/provenance.js';
 import { RunWriter, type EpochRow } from '../runs/run-writer.js';
 import type { EpochEvent, RunResult, TrainEvent } from './events.js';
 import { batchesPerEpoch, trainLoop } from './loop.js';
+import { EarlyStopping } from './early-stopping.js';
 import { accuracyRule } from './metrics.js';
 
 import { KERNEL } from '../engine/kernels/matmul.js';
@@ -66,8 +67,10 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const epochs = config.train.epochs ?? null;
   const maxSteps = config.train.max_steps ?? null;
   const plannedSteps = Math.min(epochs === null ? Infinity : epochs * stepsPerEpoch, maxSteps ?? Infinity);
-  const schedule = config.scheduler === undefined ? null : createSchedule(checkSchedule(config, options.configFile, plannedSteps, dataset), optimizer.hyper, plannedSteps);
+  const schedule = config.scheduler === undefined ? null : createSchedule(checkSchedule(config, options.configFile, plannedSteps), optimizer.hyper, plannedSteps);
 
+  const earlyStopping = config.train.early_stopping === undefined ? null : new EarlyStopping(config.train.early_stopping);
+  checkWatchedMetrics(config, options.configFile, dataset);
   const runDir = options.runDir ?? createRunDirectory(options.outRoot ?? 'runs', config.name, new Date());
   const writer = new RunWriter(runDir);
   const started = runningManifest(config, options, runDir, plan.parameterCount);
@@ -109,6 +112,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
         epochs,
         maxSteps,
         evalEvery: config.train.eval_every ?? null,
+        earlyStopping,
       },
       {
         signal: options.signal,
@@ -126,7 +130,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     writer.writeEpochs(epochRows);
     writer.writeWeights(encodeModelWeights(model));
     const ended = { ended_at: new Date().toISOString(), steps: outcome.steps, epochs: epochRows.length };
-    writer.writeManifest({ ...started, ...ended, status: outcome.status, diverged_at_step: outcome.divergedAtStep });
+    writer.writeManifest({ ...started, ...ended, status: outcome.status, diverged_at_step: outcome.divergedAtStep, early_stopping: earlyStopping?.record() ?? null });
     const result: RunResult = {
       status: outcome.status,
       runDir,
@@ -186,6 +190,8 @@ function epochRow(e: EpochEvent): EpochRow {
     step: String(e.step),
     train_loss: f(e.trainLoss),
     train_accuracy: e.trainAccuracy === null ? '' : String(e.trainAccuracy),
+    val_loss: f(e.valLoss),
+    val_accuracy: e.valAccuracy === null ? '' : String(e.valAccuracy),
     test_loss: f(e.testLoss),
     test_accuracy: e.testAccuracy === null ? '' : String(e.testAccuracy),
     seconds: e.seconds.toFixed(6),
@@ -207,8 +213,8 @@ function checkBatchNormBatches(plan: ModelPlan, size: number, batchSize: number,
   }
 }
 
-/** The schedule checks that need the data: one_cycle_lr's length and the metric a plateau schedule watches. */
-function checkSchedule(config: ExperimentConfig, configFile: string, plannedSteps: number, dataset: Dataset): ScheduleConfig {
+/** one_cycle_lr must last as long as the run. */
+function checkSchedule(config: ExperimentConfig, configFile: string, plannedSteps: number): ScheduleConfig {
   const scheduler = config.scheduler!;
   const problem = (key: string, text: string): never => {
     throw new ConfigError(configFile, [{ path: ['scheduler', key], problem: text }]);
@@ -216,8 +222,21 @@ function checkSchedule(config: ExperimentConfig, configFile: string, plannedStep
   if (scheduler.name === 'one_cycle_lr' && typeof scheduler.total_steps === 'number' && scheduler.total_steps < plannedSteps) {
     problem('total_steps', `is ${scheduler.total_steps}, but the run takes ${plannedSteps} steps (torch's OneCycleLR stops there); leave it out to use the run's length`);
   }
-  if (scheduler.name === 'reduce_lr_on_plateau' && String(scheduler.metric).startsWith('test_') && dataset.test === null) {
-    problem('metric', `watches ${scheduler.metric}, but the dataset has no test split`);
-  }
   return scheduler;
+}
+
+/** A plateau schedule or early stopping may only watch what the run measures. */
+function checkWatchedMetrics(config: ExperimentConfig, configFile: string, dataset: Dataset): void {
+  const watched: [string[], string | undefined][] = [
+    [['scheduler', 'metric'], config.scheduler?.name === 'reduce_lr_on_plateau' ? String(config.scheduler.metric) : undefined],
+    [['train', 'early_stopping', 'metric'], config.train.early_stopping?.metric],
+  ];
+  for (const [path, metric] of watched) {
+    if (metric?.startsWith('test_') && dataset.test === null) {
+      throw new ConfigError(configFile, [{ path, problem: `watches ${metric}, but the dataset has no test split` }]);
+    }
+    if (metric?.startsWith('val_') && dataset.validation === null) {
+      throw new ConfigError(configFile, [{ path, problem: `watches ${metric}: hold out validation data with data.validation (e.g. 0.1)` }]);
+    }
+  }
 }

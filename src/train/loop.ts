@@ -11,13 +11,14 @@ import type { Dataset, TargetEncoding } from '../data/dataset.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
 import { Rng } from '../engine/rng.js';
-import type { Schedule } from '../optim/schedules.js';
+import type { Metrics, Schedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/transform.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';
 import type { StepRow } from '../runs/run-writer.js';
 import { Evaluator } from './evaluate.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
 import type { AccuracyRule } from './metrics.js';
+import type { EarlyStopping } from './early-stopping.js';
 import { TrainStep } from './step.js';
 
 const YIELD_MS = 50;
@@ -40,6 +41,7 @@ export interface LoopSetup {
   readonly maxSteps: number | null;
   /** Evaluate every this many steps (and at the end) instead of after every epoch. */
   readonly evalEvery: number | null;
+  readonly earlyStopping: EarlyStopping | null;
 }
 
 export interface LoopCallbacks {
@@ -65,7 +67,8 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
   const trainSize = dataset.train.size;
   const order = new Uint32Array(trainSize);
   const shuffleRng = new Rng(setup.seed, 'shuffle');
-  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, trainer.targets, setup.evalBatchSize, dataset.test?.size ?? 0);
+  const largestEvaluated = Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
+  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, trainer.targets, setup.evalBatchSize, largestEvaluated);
   const stepsPerEpoch = batchesPerEpoch(trainSize, batchSize, setup.dropLast);
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
@@ -84,7 +87,9 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
   const progress = (): ProgressEvent => ({
     type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds(),
   });
-  const evaluate = (): void => {
+  /** Evaluates; returns true when early stopping says to stop. */
+  const evaluate = (): boolean => {
+    const validation = dataset.validation === null ? null : evaluator.evaluate(dataset.validation);
     const test = dataset.test === null ? null : evaluator.evaluate(dataset.test);
     const evaluation: EpochEvent = {
       type: 'epoch',
@@ -92,18 +97,17 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
       step,
       trainLoss: lossSum / seen,
       trainAccuracy: setup.accuracy === null ? null : correct / seen,
+      valLoss: validation?.loss ?? null,
+      valAccuracy: validation?.accuracy ?? null,
       testLoss: test?.loss ?? null,
       testAccuracy: test?.accuracy ?? null,
       seconds: seconds(),
     };
-    setup.schedule?.observe({
-      train_loss: evaluation.trainLoss,
-      train_accuracy: evaluation.trainAccuracy,
-      test_loss: evaluation.testLoss,
-      test_accuracy: evaluation.testAccuracy,
-    });
+    const metrics = metricsOf(evaluation);
+    setup.schedule?.observe(metrics);
     callbacks.onEpoch(evaluation);
     [lossSum, seen, correct, lastEvaluated] = [0, 0, 0, step];
+    return setup.earlyStopping?.observe(metrics, evaluation) ?? false;
   };
 
   for (epoch = 1; setup.epochs === null || epoch <= setup.epochs; epoch++) {
@@ -128,7 +132,10 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
       lossSum += loss * count;
       seen += count;
       samples += count;
-      if (setup.evalEvery !== null && step % setup.evalEvery === 0) evaluate();
+      if (setup.evalEvery !== null && step % setup.evalEvery === 0 && evaluate()) {
+        callbacks.onSteps(pending);
+        return { status: 'completed', steps: step, divergedAtStep: null };
+      }
       if (step === setup.maxSteps || callbacks.signal?.aborted) break;
       const now = performance.now();
       if (now - lastYield >= YIELD_MS) {
@@ -144,10 +151,22 @@ export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Pro
     if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
     callbacks.onProgress(progress());
     const last = step === setup.maxSteps || epoch === setup.epochs;
-    if ((setup.evalEvery === null || last) && lastEvaluated !== step) evaluate();
+    if ((setup.evalEvery === null || last) && lastEvaluated !== step && evaluate()) break;
     if (step === setup.maxSteps) break;
   }
   return { status: 'completed', steps: step, divergedAtStep: null };
+}
+
+/** An evaluation by metric name, as schedules and early stopping read it. */
+export function metricsOf(e: EpochEvent): Metrics {
+  return {
+    train_loss: e.trainLoss,
+    train_accuracy: e.trainAccuracy,
+    val_loss: e.valLoss,
+    val_accuracy: e.valAccuracy,
+    test_loss: e.testLoss,
+    test_accuracy: e.testAccuracy,
+  };
 }
 
 function stepRow(step: number, epoch: number, loss: number, lr: number, gradNorm: number, seconds: number): StepRow {

@@ -37,11 +37,11 @@ describe('adam-lab train', () => {
     expect(Number(steps[1][2])).toBeGreaterThan(2); // ≈ ln 10 before any update
     expect(steps.every((row, i) => i === 0 || row[3] === '0.003')).toBe(true);
     const epochs = csvRows(join(dir, 'epochs.csv'));
-    expect(epochs[0]).toEqual(['epoch', 'step', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'seconds']);
+    expect(epochs[0]).toEqual(['epoch', 'step', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'test_loss', 'test_accuracy', 'seconds']);
     expect(epochs.map((r) => r[1]).slice(1)).toEqual(['32', '64']);
-    const testAccuracy = Number(epochs[2][5]);
+    const testAccuracy = Number(epochs[2][7]);
     expect(testAccuracy).toBeGreaterThan(0.8); // 2 epochs on 2000 digits, evaluated on all 10000 test digits
-    expect(Number(epochs[2][4])).toBeLessThan(Number(epochs[1][4]));
+    expect(Number(epochs[2][6])).toBeLessThan(Number(epochs[1][6]));
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ name: 'small-mnist', status: 'completed', seed: 3, steps: 64, epochs: 2, parameter_count: 784 * 32 + 32 + 32 * 10 + 10 });
     expect(readFileSync(join(dir, 'config.yaml'), 'utf8')).toMatch(/limit: 2000/);
@@ -69,7 +69,7 @@ describe('adam-lab train', () => {
     expect(epochs).toHaveLength(101);
     expect(epochs[100][3]).toBe(''); // random real-valued targets: no accuracy
     // Random targets: the best BCE is the mean binary entropy of U(0,1) targets, 0.5; an untrained net sits near ln 2.
-    expect(Number(epochs[100][4])).toBeLessThan(Number(epochs[1][4]));
+    expect(Number(epochs[100][6])).toBeLessThan(Number(epochs[1][6]));
   });
 
   it('records a diverging run as diverged, at its step, and exits 1', async () => {
@@ -155,5 +155,35 @@ describe('adam-lab as a process', () => {
     const help = await spawnCli(['train', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:\n {2}\$ adam-lab train configs\/mnist-mlp-adam\.yaml/);
+  });
+});
+
+describe('adam-lab train with validation and early stopping', () => {
+  it('fills val_loss and val_accuracy, and stops where early stopping says, recording it', async () => {
+    const out = tempDir();
+    const config = writeConfig(`name: early
+data: {dataset: synthetic, task: moons, n_train: 400, batch_size: 50, validation: 0.25}
+model: {layers: [{linear: 8}, tanh, {linear: 2}]}
+train: {epochs: 10, early_stopping: {metric: val_loss, patience: 1, min_delta: 10}}
+`);
+    const result = await runCli('train', config, '--out', out, '--quiet');
+    expect(result.code).toBe(0);
+    const dir = onlyRun(out, 'early');
+    const epochs = csvRows(join(dir, 'epochs.csv'));
+    expect(epochs).toHaveLength(3); // header + 2 evaluations: the first sets the best, the second cannot beat it by 10
+    expect(epochs.slice(1).every((r) => r[1] === String(Number(r[0]) * 6) && Number(r[4]) > 0 && Number(r[5]) > 0)).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.early_stopping).toMatchObject({ metric: 'val_loss', stopped_at_step: 12, best_epoch: 1, best_step: 6 });
+    expect(manifest.status).toBe('completed');
+  });
+
+  it('exits 2 when early stopping watches a validation metric without validation data', async () => {
+    const config = writeConfig(`data: {dataset: synthetic, task: moons}
+model: {layers: [{linear: 2}]}
+train: {epochs: 2, early_stopping: {metric: val_loss}}
+`);
+    const result = await runCli('train', config, '--out', tempDir());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/train\.early_stopping\.metric: watches val_loss: hold out validation data with data\.validation/);
   });
 });

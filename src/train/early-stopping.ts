@@ -1,0 +1,64 @@
+/**
+ * Early stopping as Keras' EarlyStopping does it: after every evaluation the watched metric
+ * either improves on the best so far by more than min_delta (lower for losses, higher for
+ * accuracies) or counts one more evaluation without improvement; after `patience` of those in a
+ * row, training stops. The manifest records where it stopped and where the best value was.
+ */
+import { z } from 'zod';
+import type { Metrics } from '../optim/schedules.js';
+import type { EpochEvent } from './events.js';
+
+export const earlyStoppingSchema = z.strictObject({
+  metric: z.enum(['val_loss', 'val_accuracy', 'test_loss', 'test_accuracy', 'train_loss', 'train_accuracy']).default('val_loss').describe('the evaluation value watched'),
+  patience: z.int().min(1).default(3).describe('evaluations without improvement before stopping'),
+  min_delta: z.number().min(0).default(0).describe('smallest change that counts as an improvement'),
+});
+export type EarlyStoppingConfig = z.output<typeof earlyStoppingSchema>;
+
+export interface EarlyStopRecord {
+  readonly metric: string;
+  readonly stopped_at_step: number | null;
+  readonly best_value: number | null;
+  readonly best_epoch: number | null;
+  readonly best_step: number | null;
+}
+
+export class EarlyStopping {
+  private best: number;
+  private bestAt: EpochEvent | null = null;
+  private waited = 0;
+  private stoppedAt: number | null = null;
+  private readonly higherIsBetter: boolean;
+
+  constructor(private readonly config: EarlyStoppingConfig) {
+    this.higherIsBetter = config.metric.endsWith('accuracy');
+    this.best = this.higherIsBetter ? -Infinity : Infinity;
+  }
+
+  /** Called after every evaluation; true means stop now. */
+  observe(metrics: Metrics, evaluation: EpochEvent): boolean {
+    const value = metrics[this.config.metric];
+    if (value === null || value === undefined) throw new RangeError(`early stopping watches ${this.config.metric}, which this run does not measure`);
+    const improved = this.higherIsBetter ? value - this.config.min_delta > this.best : value + this.config.min_delta < this.best;
+    if (improved) {
+      this.best = value;
+      this.bestAt = evaluation;
+      this.waited = 0;
+      return false;
+    }
+    this.waited++;
+    if (this.waited < this.config.patience) return false;
+    this.stoppedAt = evaluation.step;
+    return true;
+  }
+
+  record(): EarlyStopRecord {
+    return {
+      metric: this.config.metric,
+      stopped_at_step: this.stoppedAt,
+      best_value: this.bestAt === null ? null : this.best,
+      best_epoch: this.bestAt?.epoch ?? null,
+      best_step: this.bestAt?.step ?? null,
+    };
+  }
+}
