@@ -16,8 +16,10 @@ import { readConfigSource } from '../config/load.js';
 import { parseOverride } from '../config/overrides.js';
 import { expandSeeds, type Expansion } from '../config/trials.js';
 import { ConfigError, UsageError } from '../errors.js';
-import type { TrialData } from '../report/report-data.js';
+import { lossSpec, renderSvg } from '../report/plots.js';
+import type { ReportData, TrialData } from '../report/report-data.js';
 import { collectReport } from '../report/summary.js';
+import { writeFiles } from '../report/write.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { createRunDirectory } from '../runs/layout.js';
 import { openSweepDirectory, sweepManifest, trialDirectory } from '../runs/sweep-dir.js';
@@ -98,6 +100,27 @@ function meanLossCurve(seeds: readonly { steps: string[][] }[]): number[] {
   });
 }
 
+/** The baseline's and this run's loss curves as a two-group report, for the loss plot. */
+function baselineCurves(baseline: Baseline, run: CheckedRun): ReportData {
+  const trial = (group: string, seed: number, steps: string[][], status: string): TrialData => ({
+    id: `${group}-${seed}`,
+    group,
+    seed,
+    status,
+    values: {},
+    losses: steps.map((row) => [Number(row[0]), Number(row[2])] as const),
+    evaluations: [],
+    divergedAtStep: null,
+    seconds: null,
+  });
+  const trials = [
+    ...baseline.seeds.map((s) => trial('baseline', s.seed, s.steps, s.status)),
+    ...run.steps.map((s, i) => trial('now', s.seed, s.steps, run.trials[i].status)),
+  ];
+  const group = (name: string): ReportData['groups'][number] => ({ group: name, values: {}, rank: null, trials: 0, completed: 0, diverged: 0, metrics: {} });
+  return { kind: 'check', name: `${baseline.name}: baseline and now`, id: '', axes: [], trials, groups: [group('baseline'), group('now')], rankBy: { metric: 'final_train_loss', higherIsBetter: false } };
+}
+
 function curves(baseline: Baseline, run: CheckedRun): string {
   const before = meanLossCurve(baseline.seeds);
   const now = meanLossCurve(run.steps);
@@ -132,7 +155,10 @@ export async function check(files: string[], flags: CheckFlags, terminal: Termin
       suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
       print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
       print(`${alignedTable([['expectation', 'bound', 'measured', 'verdict'], ...verdicts.map((v) => [v.expectation, v.bound, v.measured, v.pass ? 'PASS' : 'FAIL'])])}\n`);
-      if (baseline !== null) print(curves(baseline, run));
+      if (baseline !== null) {
+        print(curves(baseline, run));
+        writeFiles(run.dir, { 'baseline.svg': await renderSvg(lossSpec(baselineCurves(baseline, run)), 'baseline') });
+      }
     }
   } finally {
     signals.dispose();

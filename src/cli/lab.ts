@@ -11,7 +11,7 @@ import { parseOverride, type Override } from '../config/overrides.js';
 import type { Expansion } from '../config/trials.js';
 import { UsageError } from '../errors.js';
 import { comparisonTable } from '../report/summary.js';
-import { writeReport } from '../report/write.js';
+import { writeReport, writeTables } from '../report/write.js';
 import { defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
 import { runSweep, shardTrials } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
@@ -77,10 +77,10 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
       configFile,
       signal: signals.signal,
       onEvent: progress.onEvent,
-      onTrialEnd: () => writeReport(dir),
+      onTrialEnd: () => writeTables(dir),
     });
     progress.stop();
-    const data = writeReport(dir);
+    const data = await writeReport(dir);
     out('');
     out(alignedTable(comparisonTable(data, 25)));
     out(`\nresults in ${dir}`);

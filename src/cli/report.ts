@@ -9,8 +9,8 @@ import { EXIT } from './exit-codes.js';
 import type { Terminal } from './progress.js';
 import { alignedTable } from './table.js';
 
-function printReport(dir: string, terminal: Terminal): number {
-  const data = writeReport(dir);
+async function printReport(dir: string, terminal: Terminal): Promise<number> {
+  const data = await writeReport(dir);
   terminal.stdout.write(`${alignedTable(comparisonTable(data, 25))}\n\nreport in ${dir}\n`);
   return EXIT.ok;
 }
@@ -22,7 +22,7 @@ export function registerReport(program: Command, terminal: Terminal, done: (code
     .argument('<dir>', 'a folder made by adam-lab sweep or compare')
     .option('--debug', 'print stack traces of errors', false)
     .addHelpText('after', '\nExamples:\n  $ adam-lab report runs/mnist-mlp-adam/sweep-1a2b3c4d')
-    .action((dir: string) => done(printReport(dir, terminal)));
+    .action(async (dir: string) => done(await printReport(dir, terminal)));
 
   program
     .command('merge')
@@ -31,11 +31,11 @@ export function registerReport(program: Command, terminal: Terminal, done: (code
     .requiredOption('-o, --out <dir>', 'the merged folder (created, or added to)')
     .option('--debug', 'print stack traces of errors', false)
     .addHelpText('after', '\nExamples:\n  $ adam-lab merge node1/sweep-1a2b3c4d node2/sweep-1a2b3c4d --out runs/exp/sweep-1a2b3c4d')
-    .action((dirs: string[], flags: { out: string }) => done(merge(dirs, flags.out, terminal)));
+    .action(async (dirs: string[], flags: { out: string }) => done(await merge(dirs, flags.out, terminal)));
 }
 
 /** Copies every finished trial of the shard folders into `out` (first copy wins) and reports it. */
-function merge(dirs: string[], out: string, terminal: Terminal): number {
+async function merge(dirs: string[], out: string, terminal: Terminal): Promise<number> {
   const manifests = dirs.map((d) => ({ dir: d, manifest: readSweepManifest(d) }));
   const first = manifests[0].manifest;
   for (const { dir, manifest } of manifests) {

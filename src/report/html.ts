@@ -1,0 +1,220 @@
+/**
+ * report.html: one self-contained page (inline CSS, inline SVG, no scripts, no fonts or images
+ * fetched from anywhere) that opens from a file:// URL or a CI artifact viewer. Top to bottom: what
+ * ran, the comparison table (the answer), the plots, and the summary of every trial (the detail).
+ * Nothing in it depends on when it was generated, so the same data gives the same bytes.
+ */
+import { formatNumber } from './plots.js';
+import type { EvaluationPoint, GroupSummary, ReportData, TrialData } from './report-data.js';
+
+/** The rendered SVGs to inline; heatmap is null when the sweep is not a two-axis grid. */
+export interface ReportPlots {
+  readonly loss: string;
+  readonly evaluation: string;
+  readonly heatmap: string | null;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const DASH = '—';
+
+/**
+ * Accuracies are fractions in the data and percentages on the page (the std then in percentage
+ * points); steps_to_test_accuracy counts steps, however it ends.
+ */
+function isAccuracy(metric: string): boolean {
+  return metric.endsWith('accuracy') && !metric.startsWith('steps_to_');
+}
+
+function formatMetric(metric: string, value: number): string {
+  return isAccuracy(metric) && Number.isFinite(value) ? `${(value * 100).toFixed(2)}%` : formatNumber(value);
+}
+
+/** A std to two significant digits: its own uncertainty over a handful of seeds makes more digits noise. */
+function formatSpread(metric: string, value: number): string {
+  return formatNumber(isAccuracy(metric) && Number.isFinite(value) ? value * 100 : value, 2);
+}
+
+function formatSeconds(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return DASH;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${String(Math.floor(seconds - 60 * minutes)).padStart(2, '0')} s`;
+}
+
+/** A table cell around markup that is already escaped. */
+function cell(html: string, className?: string): string {
+  return className ? `<td class="${className}">${html}</td>` : `<td>${html}</td>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison table
+
+/** Metric columns in order of first appearance, the ranking metric first; none that no group has a value for (a column of dashes says nothing). */
+function metricNames(data: ReportData): string[] {
+  const names = new Set<string>([data.rankBy.metric]);
+  for (const g of data.groups) for (const [name, value] of Object.entries(g.metrics)) if (value !== null) names.add(name);
+  return [...names];
+}
+
+/** Ranked groups first, by rank; unranked ones (nothing finished) after them in report order. */
+function byRank(groups: readonly GroupSummary[]): GroupSummary[] {
+  return [...groups].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
+}
+
+function metricCell(group: GroupSummary, metric: string): string {
+  const m = group.metrics[metric];
+  if (!m) return cell(DASH, 'num');
+  // n says how many trials the mean is over when that is fewer than the group has (others diverged or did not finish)
+  const n = m.n < group.trials ? ` <span class="n">n=${m.n}</span>` : '';
+  const spread = m.n > 1 ? ` <span class="std">± ${formatSpread(metric, m.std)}</span>` : '';
+  return cell(`${formatMetric(metric, m.mean)}${spread}${n}`, 'num');
+}
+
+function comparisonTable(data: ReportData): string {
+  const metrics = metricNames(data);
+  const direction = data.rankBy.higherIsBetter ? 'higher is better' : 'lower is better';
+  const head = [
+    '<th class="num">rank</th>',
+    '<th>group</th>',
+    ...metrics.map((m) =>
+      m === data.rankBy.metric
+        ? `<th class="num ranked">${escapeHtml(m)}<br><span class="hint">ranked by, ${direction}</span></th>`
+        : `<th class="num">${escapeHtml(m)}</th>`,
+    ),
+    '<th class="num">completed</th>',
+    '<th class="num">diverged</th>',
+  ].join('');
+  const rows = byRank(data.groups).map((g) => {
+    const cells = [
+      cell(g.rank === null ? DASH : String(g.rank), 'num'),
+      cell(escapeHtml(g.group), 'group'),
+      ...metrics.map((m) => metricCell(g, m)),
+      cell(`${g.completed}/${g.trials}`, 'num'),
+      cell(String(g.diverged), g.diverged > 0 ? 'num bad' : 'num'),
+    ];
+    return `<tr${g.rank === 1 ? ' class="best"' : ''}>${cells.join('')}</tr>`;
+  });
+  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-trial summary
+
+function lastEvaluation(trial: TrialData): EvaluationPoint | null {
+  return trial.evaluations.length === 0 ? null : trial.evaluations[trial.evaluations.length - 1];
+}
+
+function optional(value: number | null | undefined, format: (x: number) => string): string {
+  return value === null || value === undefined ? DASH : format(value);
+}
+
+function trialsTable(data: ReportData): string {
+  const head = ['trial', 'group', 'seed', 'status', 'epoch', 'train loss', 'test loss', 'test accuracy', 'diverged at step', 'time'];
+  const numeric = new Set(['seed', 'epoch', 'train loss', 'test loss', 'test accuracy', 'diverged at step', 'time']);
+  const rows = data.trials.map((t) => {
+    const last = lastEvaluation(t);
+    return `<tr>${[
+      cell(`<code>${escapeHtml(t.id)}</code>`),
+      cell(escapeHtml(t.group), 'group'),
+      cell(String(t.seed), 'num'),
+      cell(`<span class="status ${/^[a-z]+$/.test(t.status) ? t.status : 'other'}">${escapeHtml(t.status)}</span>`),
+      cell(optional(last?.epoch, String), 'num'),
+      cell(optional(last?.trainLoss, formatNumber), 'num'),
+      cell(optional(last?.testLoss, formatNumber), 'num'),
+      cell(optional(last?.testAccuracy, (x) => formatMetric('accuracy', x)), 'num'),
+      cell(optional(t.divergedAtStep, String), t.divergedAtStep === null ? 'num' : 'num bad'),
+      cell(formatSeconds(t.seconds), 'num'),
+    ].join('')}</tr>`;
+  });
+  const ths = head.map((h) => `<th${numeric.has(h) ? ' class="num"' : ''}>${h}</th>`).join('');
+  return [
+    '<p class="hint">Losses and accuracy are those of each trial\'s last evaluation (epochs.csv).</p>',
+    `<table class="trials"><thead><tr>${ths}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page
+
+function statusCounts(trials: readonly TrialData[]): string {
+  const counts = new Map<string, number>();
+  for (const t of trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${n} ${escapeHtml(status)}`).join(', ');
+}
+
+function figure(svg: string, file: string): string {
+  return `<figure>${svg}<figcaption><a href="${file}">${file}</a></figcaption></figure>`;
+}
+
+const STYLE = `
+  :root { color-scheme: light; }
+  body { margin: 0; background: #f6f7f9; color: #1d2127; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+  main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+  h1 { font-size: 24px; margin: 0 0 4px; }
+  h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #dde1e6; }
+  .meta { color: #555; margin: 0; }
+  code { font: 12.5px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+  table { border-collapse: collapse; background: #fff; box-shadow: 0 0 0 1px #dde1e6; width: 100%; }
+  th, td { padding: 6px 10px; border-bottom: 1px solid #eceef1; text-align: left; vertical-align: top; }
+  th { background: #eef1f4; font-weight: 600; font-size: 13px; }
+  tbody tr:nth-child(even) { background: #fafbfc; }
+  .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+  .group { overflow-wrap: anywhere; }
+  .ranked { background: #e3ecf7; }
+  .hint, .n { color: #666; font-size: 12px; font-weight: normal; }
+  .std { color: #555; }
+  tr.best td { font-weight: 600; }
+  tr.best .std, tr.best .n { font-weight: normal; }
+  .bad { color: #a50f15; font-weight: 600; }
+  .status { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; background: #e8e8e8; }
+  .status.completed { background: #dcf2e0; color: #1c6b2e; }
+  .status.diverged { background: #fbdcd9; color: #a50f15; }
+  .status.interrupted, .status.failed { background: #fdebd0; color: #8a4b00; }
+  .status.running { background: #dbe9fb; color: #1f4f8f; }
+  figure { margin: 0 0 20px; padding: 12px; background: #fff; box-shadow: 0 0 0 1px #dde1e6; overflow-x: auto; }
+  figure svg { display: block; max-width: 100%; height: auto; }
+  figcaption { margin-top: 4px; font-size: 12px; color: #666; }
+  figcaption a { color: inherit; }
+`;
+
+export function reportHtml(data: ReportData, plots: ReportPlots): string {
+  const what = data.kind === 'sweep' ? 'Sweep' : 'Comparison';
+  const axes = data.axes.length === 0 ? '' : ` over ${data.axes.map((a) => `<code>${escapeHtml(a)}</code>`).join(' × ')}`;
+  const seeds = new Set(data.trials.map((t) => t.seed)).size;
+  const title = `${data.name} · ${what.toLowerCase()} ${data.id}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${escapeHtml(data.name)}</h1>
+<p class="meta">${what} <code>${escapeHtml(data.id)}</code>${axes}: ${data.groups.length} groups × ${seeds} seed${seeds === 1 ? '' : 's'}, ${data.trials.length} trials (${statusCounts(data.trials)}).</p>
+</header>
+<section>
+<h2>Comparison</h2>
+${comparisonTable(data)}
+</section>
+<section>
+<h2>Plots</h2>
+${figure(plots.loss, 'plots/loss.svg')}
+${figure(plots.evaluation, 'plots/accuracy.svg')}
+${plots.heatmap === null ? '' : figure(plots.heatmap, 'plots/heatmap.svg')}
+</section>
+<section>
+<h2>Trials</h2>
+${trialsTable(data)}
+</section>
+</main>
+</body>
+</html>
+`;
+}

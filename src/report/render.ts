@@ -1,0 +1,31 @@
+/**
+ * Everything a sweep or comparison report consists of, as strings keyed by their path relative to
+ * the sweep directory. Pure: it writes nothing, so the caller can write each file atomically, and
+ * `adam-lab report <dir>` regenerates the same bytes from the same CSVs.
+ *
+ * Asynchronous because vega's headless renderer (View.toSVG) is.
+ */
+import { reportHtml } from './html.js';
+import { evaluationSpec, heatmapSpec, lossSpec, renderSvg } from './plots.js';
+import type { ReportData } from './report-data.js';
+
+export interface RenderedReport {
+  /** 'plots/loss.svg', 'plots/accuracy.svg', 'plots/heatmap.svg' (two-axis grids only), 'report.html'. */
+  readonly files: Record<string, string>;
+}
+
+export async function renderReport(data: ReportData): Promise<RenderedReport> {
+  const heatmap = heatmapSpec(data);
+  const plots = {
+    loss: await renderSvg(lossSpec(data), 'loss'),
+    evaluation: await renderSvg(evaluationSpec(data), 'accuracy'),
+    heatmap: heatmap === null ? null : await renderSvg(heatmap, 'heatmap'),
+  };
+  const files: Record<string, string> = {
+    'plots/loss.svg': plots.loss,
+    'plots/accuracy.svg': plots.evaluation,
+  };
+  if (plots.heatmap !== null) files['plots/heatmap.svg'] = plots.heatmap;
+  files['report.html'] = reportHtml(data, plots);
+  return { files };
+}
