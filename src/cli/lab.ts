@@ -10,13 +10,14 @@ import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
 import type { Expansion } from '../config/trials.js';
 import { UsageError } from '../errors.js';
+import type { ReportData } from '../report/report-data.js';
 import { comparisonTable } from '../report/summary.js';
 import { writeReport, writeTables } from '../report/write.js';
 import { defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
-import { runSweep, shardTrials } from '../train/sweep.js';
+import { runSweep, shardTrials, type SweepOutcome } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
-import { resolveShard } from './shard.js';
+import { resolveShard, type ChosenShard } from './shard.js';
 import { abortOnSignals } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
 import { alignedTable } from './table.js';
@@ -54,7 +55,6 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
     configFile = file;
     dir = defaultSweepDirectory(flags.out, sweepManifest(expansion, file));
   }
-  const manifest = sweepManifest(expansion, configFile);
   if (flags.dryRun) {
     const listed = shardTrials(expansion.trials, shard);
     out(`${listed.length} trials${shard === null ? '' : ` in shard ${shard.index}/${shard.count} (of ${expansion.trials.length})`} → ${dir}`);
@@ -62,44 +62,65 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
     out(alignedTable([header, ...listed.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])]));
     return EXIT.ok;
   }
-  openSweepDirectory(dir, manifest);
-  const progress = createSweepProgress(progressMode(flags.quiet, terminal, process.env), terminal);
   const signals = abortOnSignals((signal) => {
-    progress.stop();
     terminal.stderr.write(`\n${signal}: finishing the running trials' current steps and writing results (again to quit at once)\n`);
   });
   try {
-    out(`${expansion.kind} ${dir}`);
-    if (shard !== null) out(`shard ${shard.index}/${shard.count} (from ${shard.source})`);
-    const outcome = await runSweep(expansion, dir, {
-      jobs,
-      shard,
-      configFile,
-      signal: signals.signal,
-      onEvent: progress.onEvent,
-      onTrialEnd: () => writeTables(dir),
-    });
-    progress.stop();
-    const data = await writeReport(dir);
+    const phase = await runPhase(expansion, dir, configFile, { jobs, shard, quiet: flags.quiet, signal: signals.signal }, terminal);
     out('');
-    out(alignedTable(comparisonTable(data, 25)));
+    out(alignedTable(comparisonTable(phase.data, 25)));
     out(`\nresults in ${dir}`);
-    if (outcome.interrupted) {
-      terminal.stderr.write(`interrupted: ${outcome.ran} trial(s) ran; run the same command again to finish\n`);
-      return EXIT.interrupted;
-    }
-    if ((outcome.statuses.failed ?? 0) > 0) {
-      terminal.stderr.write(`${outcome.statuses.failed} trial(s) failed; their errors are in their manifest.json and above\n`);
-      return EXIT.failed;
-    }
-    return EXIT.ok;
+    return phaseExitCode(phase.outcome, terminal);
   } finally {
-    progress.stop();
     signals.dispose();
   }
 }
 
-function parseJobs(text: string | undefined): number {
+export interface PhaseOptions {
+  readonly jobs: number;
+  readonly shard: ChosenShard | null;
+  readonly quiet: boolean;
+  readonly signal: AbortSignal;
+}
+
+/** Opens the folder, runs the trials (this shard's) with progress, and writes the report. */
+export async function runPhase(expansion: Expansion, dir: string, configFile: string, options: PhaseOptions, terminal: Terminal): Promise<{ outcome: SweepOutcome; data: ReportData }> {
+  openSweepDirectory(dir, sweepManifest(expansion, configFile));
+  const progress = createSweepProgress(progressMode(options.quiet, terminal, process.env), terminal);
+  options.signal.addEventListener('abort', progress.stop);
+  try {
+    terminal.stdout.write(`${expansion.kind} ${dir}\n`);
+    if (options.shard !== null) terminal.stdout.write(`shard ${options.shard.index}/${options.shard.count} (from ${options.shard.source})\n`);
+    const outcome = await runSweep(expansion, dir, {
+      jobs: options.jobs,
+      shard: options.shard,
+      configFile,
+      signal: options.signal,
+      onEvent: progress.onEvent,
+      onTrialEnd: () => writeTables(dir),
+    });
+    progress.stop();
+    return { outcome, data: await writeReport(dir) };
+  } finally {
+    options.signal.removeEventListener('abort', progress.stop);
+    progress.stop();
+  }
+}
+
+/** 130 when interrupted, 1 when a trial failed, else 0 (a diverged trial is a result). */
+export function phaseExitCode(outcome: SweepOutcome, terminal: Terminal): number {
+  if (outcome.interrupted) {
+    terminal.stderr.write(`interrupted: ${outcome.ran} trial(s) ran; run the same command again to finish\n`);
+    return EXIT.interrupted;
+  }
+  if ((outcome.statuses.failed ?? 0) > 0) {
+    terminal.stderr.write(`${outcome.statuses.failed} trial(s) failed; their errors are in their manifest.json and above\n`);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+}
+
+export function parseJobs(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
   const jobs = Number(text);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${text}: expected a positive integer`);

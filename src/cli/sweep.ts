@@ -1,7 +1,10 @@
 /** `adam-lab sweep <config>` and `adam-lab compare <config>`: many trials of one experiment. */
 import type { Command } from 'commander';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../config/trials.js';
+import { readConfigSource } from '../config/load.js';
+import { UsageError } from '../errors.js';
 import { runLab, type LabFlags } from './lab.js';
+import { runTuned } from './protocol.js';
 import type { Terminal } from './progress.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -50,15 +53,24 @@ export function registerCompare(program: Command, terminal: Terminal, done: (cod
       .argument('[config]', 'experiment file (YAML)'),
   )
     .option('--optimizers <list>', "compare these optimizers at their defaults instead, e.g. adam,sgd:0.1,rmsprop (name:lr sets the lr)")
+    .option('--protocol <name>', 'tuned: tune every variant on validation data, rerun its best setting over seeds, test significance')
     .addHelpText(
       'after',
       `
 Examples:
   $ adam-lab compare configs/compare-optimizers-mnist.yaml
-  $ adam-lab compare configs/mnist-mlp-adam.yaml --optimizers sgd:0.1,adam,adamw,rmsprop:0.001 --set seeds=[0,1,2]`,
+  $ adam-lab compare configs/mnist-mlp-adam.yaml --optimizers sgd:0.1,adam,adamw,rmsprop:0.001 --set seeds=[0,1,2]
+  $ adam-lab compare configs/fair-compare-mnist.yaml --protocol tuned`,
     )
-    .action(async (file: string | undefined, flags: LabFlags & { optimizers?: string }) => {
+    .action(async (file: string | undefined, flags: LabFlags & { optimizers?: string; protocol?: string }) => {
       const variants = flags.optimizers === undefined ? null : optimizerVariants(flags.optimizers);
+      if (flags.protocol !== undefined && flags.protocol !== 'tuned') throw new UsageError(`--protocol ${flags.protocol}: the protocol is 'tuned'`);
+      const tuned = flags.protocol === 'tuned' || (flags.protocol === undefined && file !== undefined && readConfigSource(file).value.protocol !== undefined);
+      if (tuned) {
+        if (file === undefined) throw new UsageError('--protocol tuned needs a config file');
+        done(await runTuned(file!, flags, variants, terminal));
+        return;
+      }
       done(await runLab(file, flags, (source, sets) => expandCompare(source, sets, variants), terminal));
     });
 }

@@ -48,6 +48,31 @@ export const targetsSchema = z.strictObject({
 });
 export type Targets = z.output<typeof targetsSchema>;
 
+/**
+ * The tuned comparison protocol (DeepOBS / AlgoPerf style): tune each variant's learning rate
+ * (and any other axes) on held-out data within a budget, rerun the best setting over seeds, and
+ * report confidence intervals and significance.
+ */
+export const protocolSchema = z.strictObject({
+  tune: z
+    .strictObject({
+      metric: z.enum(['val_loss', 'val_accuracy']).default('val_loss').describe('the validation value tuning optimizes (data.validation must be set)'),
+      at: z.enum(['final', 'best']).default('final').describe('the last evaluation, or the best one'),
+      search: z.enum(['grid', 'random']).default('grid').describe('grid: evenly spaced (log-spaced for log_uniform) points; random: quasi-random (Halton) points'),
+      budget: z.int().min(1).default(36).describe('tuning trials per variant (a grid over several axes takes ⌈budget^(1/axes)⌉ points per axis)'),
+      space: z
+        .record(z.string(), distributionSchema)
+        .default({ 'optimizer.lr': { log_uniform: [1e-5, 100] } })
+        .describe('path → distribution; one_minus_beta1 / one_minus_beta2 set betas to 1 − value'),
+      seed: z.int().min(0).optional().describe('the seed of the tuning runs (default: the config seed)'),
+    })
+    .prefault({}),
+  rerun: z.strictObject({ seeds: z.int().min(2).default(10).describe('seeds the best setting of each variant is rerun with') }).prefault({}),
+  confidence: z.number().gt(0).lt(1).default(0.95).describe('level of the confidence intervals'),
+  significance: z.number().gt(0).lt(1).default(0.05).describe('p-value below which a difference is called significant'),
+});
+export type Protocol = z.output<typeof protocolSchema>;
+
 export const labBlocks = {
   /** sweep, compare and check run every trial once per seed. */
   seeds: z.array(z.int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).optional(),
@@ -56,7 +81,9 @@ export const labBlocks = {
   targets: targetsSchema.optional(),
   /** What `adam-lab check` requires of the runs (see src/check/). */
   expect: expectSchema.optional(),
+  /** How `adam-lab compare --protocol tuned` tunes, reruns and tests the variants. */
+  protocol: protocolSchema.optional(),
 };
 
 /** Keys a trial's own config does without. */
-export const LAB_KEYS = ['seeds', 'sweep', 'compare', 'expect'] as const;
+export const LAB_KEYS = ['seeds', 'sweep', 'compare', 'expect', 'protocol'] as const;

@@ -41,7 +41,7 @@ export interface Expansion {
 }
 
 /** A point: the overrides that make it, its group label and the values shown in tables. */
-interface Point {
+export interface Point {
   readonly group: string;
   readonly values: Record<string, Scalar>;
   readonly overrides: Override[];
@@ -111,17 +111,23 @@ export function optimizerVariants(text: string): Record<string, Record<string, u
 }
 
 export function expandCompare(source: ConfigSource, sets: readonly Override[], cliVariants: Record<string, Record<string, unknown>> | null): Expansion {
+  const { base, variants } = compareVariants(source, sets, cliVariants);
+  return { kind: 'compare', base, axes: [], trials: trialsOf(source, sets, base, variants) };
+}
+
+/** The base config and its variants (from the compare: block, or --optimizers), each a point of overrides. */
+export function compareVariants(source: ConfigSource, sets: readonly Override[], cliVariants: Record<string, Record<string, unknown>> | null): { base: ExperimentConfig; variants: Point[] } {
   const base = resolveConfig(source, sets);
-  const variants = cliVariants ?? base.compare;
-  if (variants === undefined) {
+  const patches = cliVariants ?? base.compare;
+  if (patches === undefined) {
     throw new ConfigError(source.file, [{ path: ['compare'], problem: 'is missing: add a compare: block of named variants, or give --optimizers adam,sgd,...' }]);
   }
-  const points = Object.entries(variants).map(([name, patch]) => ({
+  const variants = Object.entries(patches).map(([name, patch]) => ({
     group: name,
     values: {},
     overrides: patchOverrides(patch, base as unknown as Record<string, unknown>, [], cliVariants === null ? ['compare', name] : null, cliVariants === null ? `compare.${name}` : '--optimizers'),
   }));
-  return { kind: 'compare', base, axes: [], trials: trialsOf(source, sets, base, points) };
+  return { base, variants };
 }
 
 /** The base config once per seed: what `check` and `baseline` run. */
@@ -135,7 +141,7 @@ export function expandSeeds(source: ConfigSource, sets: readonly Override[]): Ex
  * kind (another optimizer `name`, dataset or task) replaces the old one whole, so that a
  * variant `{optimizer: {name: sgd}}` gets sgd's defaults rather than adam's leftovers.
  */
-function patchOverrides(patch: Record<string, unknown>, base: Record<string, unknown> | undefined, path: string[], at: ConfigPath | null, origin: string): Override[] {
+export function patchOverrides(patch: Record<string, unknown>, base: Record<string, unknown> | undefined, path: string[], at: ConfigPath | null, origin: string): Override[] {
   return Object.entries(patch).flatMap(([key, value]): Override[] => {
     const here = [...path, key];
     const where = at === null ? undefined : [...at, key];
@@ -146,8 +152,7 @@ function patchOverrides(patch: Record<string, unknown>, base: Record<string, unk
   });
 }
 
-function trialsOf(source: ConfigSource, sets: readonly Override[], base: ExperimentConfig, points: readonly Point[]): Trial[] {
-  const seeds = base.seeds ?? [base.seed];
+export function trialsOf(source: ConfigSource, sets: readonly Override[], base: ExperimentConfig, points: readonly Point[], seeds: readonly number[] = base.seeds ?? [base.seed]): Trial[] {
   const issues = new Map<string, ConfigIssue>();
   const trials: Trial[] = [];
   for (const point of points) {
@@ -194,7 +199,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function draw(distribution: Distribution, rng: Rng): Scalar {
+export function draw(distribution: Distribution, rng: Rng): Scalar {
   if ('uniform' in distribution) return rng.uniformIn(distribution.uniform[0], distribution.uniform[1]);
   if ('log_uniform' in distribution) {
     const [low, high] = distribution.log_uniform;
@@ -207,7 +212,7 @@ function draw(distribution: Distribution, rng: Rng): Scalar {
   return distribution.choice[rng.below(distribution.choice.length)] as Scalar;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

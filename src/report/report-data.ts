@@ -10,6 +10,10 @@ export interface EvaluationPoint {
   readonly trainLoss: number | null;
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
+  readonly valLoss?: number | null;
+  readonly valAccuracy?: number | null;
+  /** Seconds since the run started (wall clock). */
+  readonly seconds?: number | null;
 }
 
 /** One trial: a run directory under the sweep. */

@@ -40,6 +40,9 @@ function readTrial(dir: string, id: string, group: string, seed: number, values:
       trainLoss: numberOrNull(r.train_loss),
       testLoss: numberOrNull(r.test_loss),
       testAccuracy: numberOrNull(r.test_accuracy),
+      valLoss: numberOrNull(r.val_loss),
+      valAccuracy: numberOrNull(r.val_accuracy),
+      seconds: numberOrNull(r.seconds),
     }),
   );
   return {
@@ -86,7 +89,7 @@ export function trialResults(trial: TrialData): Record<(typeof RESULT_METRICS)[n
 
 /** The first evaluation that meets a target (accuracy from below, loss from above). */
 export function firstReaching(trial: TrialData, metric: string, target: number): EvaluationPoint | null {
-  const key = ({ test_accuracy: 'testAccuracy', test_loss: 'testLoss', train_loss: 'trainLoss' } as const)[metric as 'test_accuracy'];
+  const key = ({ test_accuracy: 'testAccuracy', test_loss: 'testLoss', train_loss: 'trainLoss', val_loss: 'valLoss', val_accuracy: 'valAccuracy' } as const)[metric as 'test_accuracy'];
   if (key === undefined) return null;
   const higher = metric.endsWith('accuracy');
   return trial.evaluations.find((e) => e[key] !== null && (higher ? e[key]! >= target : e[key]! <= target)) ?? null;

@@ -1,0 +1,92 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './run-cli.js';
+
+/**
+ * A problem whose best learning rate is known: fit y = 2x with one weight and MSE on x ∈ {−1, 1},
+ * full-batch gradient descent. The loss is (w − 2)², curvature h = 2, so plain GD from any start
+ * lands on w = 2 in one step exactly when lr = 1/h = 0.5. In 40 steps the grid's other rates do
+ * worse: 0.03125 and 0.125 shrink the error by 0.94 and 0.75 a step, 2 triples it and 8
+ * multiplies it by 15 until the weight overflows float32 (diverged).
+ */
+function quadraticConfig(): string {
+  const folder = tempDir();
+  const rows = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? '-1,-2' : '1,2'));
+  writeFileSync(join(folder, 'line.csv'), `x,y\n${rows.join('\n')}\n`);
+  const config = join(folder, 'exp.yaml');
+  writeFileSync(
+    config,
+    `name: quadratic
+data: {dataset: csv, csv: {train: line.csv, test: line.csv, label: y}, batch_size: 36, shuffle: false, validation: 0.1}
+model: {layers: [{linear: {out_features: 1, bias: false}}]}
+loss: mse
+train: {max_steps: 40}
+compare:
+  gd: {optimizer: {name: sgd}}
+protocol:
+  tune: {metric: val_loss, budget: 5, space: {optimizer.lr: {log_uniform: [0.03125, 8.0]}}}
+  rerun: {seeds: 3}
+`,
+  );
+  return config;
+}
+
+describe('compare --protocol tuned', () => {
+  it('picks the true best learning rate of a known quadratic, on validation data', async () => {
+    const out = tempDir();
+    const result = await runCli('compare', quadraticConfig(), '--out', out, '--quiet');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/3 tuning trials|5 tuning trials/);
+    const [folder] = result.stdout.match(/\/\S*tuned-[0-9a-f]{8}/)!;
+    const rows = parse(readFileSync(join(folder, 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0]['tuned_optimizer.lr'])).toBe(0.5);
+    expect(rows[0].tuning_diverged_share).toBe('0.2'); // lr 8 diverges
+    expect(Number(rows[0].tuning_score)).toBeLessThan(1e-10);
+    const tuning = parse(readFileSync(join(folder, 'tuning', 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(tuning.map((r) => Number(r['optimizer.lr']))).toEqual([0.03125, 0.125, 0.5, 2, 8]);
+    expect(readFileSync(join(folder, 'plots', 'lr-sensitivity.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+
+  it('refuses to tune without held-out data', async () => {
+    const config = quadraticConfig();
+    writeFileSync(config, readFileSync(config, 'utf8').replace(', validation: 0.1', ''));
+    const result = await runCli('compare', config, '--out', tempDir());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/data\.validation: is needed by the tuned protocol: tuning must not look at the test set/);
+  });
+
+  it('ranks variants, tests them against the best and says so in words', async () => {
+    const folder = tempDir();
+    const config = join(folder, 'exp.yaml');
+    writeFileSync(
+      config,
+      `name: two
+data: {dataset: synthetic, task: spirals, classes: 3, noise: 0.1, n_train: 600, n_test: 600, batch_size: 25, validation: 0.2}
+model: {layers: [{linear: 64}, relu, {linear: 64}, relu, {linear: 3}]}
+optimizer: {name: adam}
+train: {epochs: 10}
+targets: {test_accuracy: 0.6}
+compare:
+  mlp: {}
+  linear: {model: {layers: [{linear: 3}]}}
+protocol:
+  tune: {metric: val_accuracy, budget: 3, space: {optimizer.lr: {log_uniform: [3.0e-3, 3.0e-2]}}}
+  rerun: {seeds: 4}
+`,
+    );
+    const result = await runCli('compare', config, '--out', join(folder, 'runs'), '--quiet');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ +1 +mlp /m);
+    expect(result.stdout).toMatch(/^mlp vs linear: mlp is significantly better, p[<=]/m);
+    const [dir] = result.stdout.match(/\/\S*tuned-[0-9a-f]{8}/)!;
+    const rows = parse(readFileSync(join(dir, 'comparison.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.variant)).toEqual(['mlp', 'linear']);
+    expect(Number(rows[1].p_value_vs_best)).toBeLessThan(0.05);
+    expect(Number(rows[0].final_test_accuracy_ci_low)).toBeLessThan(Number(rows[0].final_test_accuracy_mean));
+    expect(rows[0]).toHaveProperty('seconds_to_test_accuracy_mean');
+  });
+});
