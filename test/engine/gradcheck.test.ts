@@ -418,7 +418,7 @@ describe('a whole model: Sequential(linear, tanh, linear) + cross_entropy', () =
     // ~6e-8 relative rounding, i.e. ~1e-7 in the loss, ~1e-5 in a quotient with h = 1e-2.
     const numeric = numericGradient(model.values, objective, LAYER_H);
     for (const p of model.parameters) {
-      const start = p.value.byteOffset / 4;
+      const start = (p.value.byteOffset - model.values.byteOffset) / 4; // offset within the flat vector
       const slice = numeric.subarray(start, start + p.value.length);
       expectGradientsAgree(p.fullName, p.grad, slice, p.value.length, { rtol: 1e-3, atol: 3e-5 });
     }

@@ -112,7 +112,7 @@ describe('optimizer trajectories match torch (optim.json)', () => {
     );
     let offset = 0;
     for (const [i, p] of model.parameters.entries()) {
-      expect(p.value.byteOffset / 4, p.fullName).toBe(fixture.parameters[i].offset);
+      expect((p.value.byteOffset - model.values.byteOffset) / 4, p.fullName).toBe(fixture.parameters[i].offset);
       offset += p.value.length;
     }
     expect(offset).toBe(model.values.length);

@@ -1,0 +1,219 @@
+/**
+ * One matrix product shared between this thread and worker threads over the shared engine
+ * memory. The output is cut into bands — of columns when n ≥ m, else of rows — and a band
+ * is always computed whole by one thread with the same kernel, so every element is summed
+ * in the same order whoever computes it: results are identical bit for bit with 1, 2 or 8
+ * threads. (Cutting the larger dimension keeps the work each band repeats, packing the
+ * operand all bands share, on the smaller one.)
+ *
+ * Bands are claimed, not assigned: there are BANDS_PER_THREAD per thread, and each thread,
+ * the caller included, takes the next unclaimed band until none is left. On a busy machine
+ * a worker may not get a core for milliseconds; with fixed halves the caller would sit
+ * waiting for it (measured: W1 fell from 40 000 to 6 000 samples/s while other processes
+ * ran), whereas here the caller takes over the worker's bands and waits at most for one
+ * band a worker has already started.
+ *
+ * Hand-off without messages, so the caller can block: a control block in the memory holds
+ * the job counter workers wait on, the claim word, the count of finished bands and the
+ * job's numbers as float64 (byte offsets may exceed 2³¹). The claim word packs the job's
+ * number with the next band, so a worker that wakes after its job is over can claim nothing
+ * of the next one. Waiting threads poll for SPIN_MS before sleeping in Atomics.wait. Workers
+ * start on the first product big enough to share and are unref'd, so they never keep the
+ * process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import { builtFile, Gemm, MR, NR, type GemmScratch } from './gemm.js';
+import type { WasmMemory } from './wasm-api.js';
+
+/** Int32 slots of the control block; the job's float64 fields follow from byte JOB_OFFSET. */
+export const CONTROL = { posted: 0, claim: 1, finished: 2, failed: 3, workerBands: 4 } as const;
+export const JOB_OFFSET = 32;
+/** c, ldc, a, lda, aByColumns, b, ldb, bByRows, m, k, n, bias, byColumns, bandSize, bands */
+export const JOB_FIELDS = 15;
+export const CONTROL_BYTES = JOB_OFFSET + JOB_FIELDS * 8;
+
+/** Job numbers live in the upper 15 bits of the claim and finished words, a band count in the lower 16. */
+export const JOB_MASK = 0x7fff;
+const BAND_BITS = 16;
+const BAND_MASK = (1 << BAND_BITS) - 1;
+
+/** Bands per thread: enough to rebalance when a thread stalls, few enough that re-packing the shared operand stays cheap. */
+export const BANDS_PER_THREAD = 2;
+
+/**
+ * How long a waiting thread polls before it sleeps in Atomics.wait. Measured on W1: the gap
+ * between two training steps (optimizer, data) is about 1 ms, and a worker still polling
+ * then takes the next product at once, while waking a sleeping one costs tens of µs.
+ */
+export const SPIN_MS = 2;
+
+/**
+ * Below this many multiply-adds a product stays on one thread. Measured with a polling
+ * worker: 32×32×64 (65 536) takes 3.5 µs alone and 2.3 µs shared; smaller ones gain nothing.
+ */
+export const SHARE_MIN = 1 << 16;
+
+export interface WorkerSetup {
+  readonly module: object;
+  readonly memory: WasmMemory;
+  readonly scratch: GemmScratch;
+  readonly control: number;
+}
+
+/** The control block's two views. */
+export interface Control {
+  readonly ctl: Int32Array;
+  readonly job: Float64Array;
+}
+
+export function controlViews(memory: WasmMemory, control: number): Control {
+  return { ctl: new Int32Array(memory.buffer, control, JOB_OFFSET / 4), job: new Float64Array(memory.buffer, control + JOB_OFFSET, JOB_FIELDS) };
+}
+
+/** Band size (a multiple of `align`) that cuts `extent` into about `parts` bands. */
+export function bandSize(extent: number, parts: number, align: number): number {
+  return Math.ceil(Math.ceil(extent / parts) / align) * align;
+}
+
+/** Computes band `index` of the job in `job` on `gemm`. */
+function runBand(gemm: Gemm, job: Float64Array, index: number): void {
+  const [c, ldc, a, lda, aByColumns, b, ldb, bByRows, m, k, n, bias, byColumns, size] = job;
+  const from = index * size;
+  const width = Math.min(size, (byColumns === 1 ? n : m) - from);
+  if (byColumns === 1) {
+    // Columns [from, from+width): C's and B's columns (and the bias) move, A is whole.
+    const bBand = bByRows === 1 ? b + from * ldb * 4 : b + from * 4;
+    gemm.run(c + from * 4, ldc, a, lda, aByColumns === 1, bBand, ldb, bByRows === 1, m, k, width, bias >= 0 ? bias + from * 4 : bias);
+  } else {
+    // Rows [from, from+width): C's and A's rows move, B is whole.
+    const aBand = aByColumns === 1 ? a + from * 4 : a + from * lda * 4;
+    gemm.run(c + from * ldc * 4, ldc, aBand, lda, aByColumns === 1, b, ldb, bByRows === 1, width, k, n, bias);
+  }
+}
+
+/**
+ * Claims and computes bands of job number `jobId` until none is left (or the job is no
+ * longer the current one); returns when this thread has nothing more to do. A band that
+ * fails still counts as finished, with the failed flag set, so the caller never waits
+ * forever; the caller's own failures simply throw.
+ */
+export function workOn(gemm: Gemm, { ctl, job }: Control, jobId: number, caller: boolean): void {
+  const bands = job[14];
+  for (;;) {
+    const word = Atomics.load(ctl, CONTROL.claim);
+    const band = word & BAND_MASK;
+    if (word >>> BAND_BITS !== jobId || band >= bands) return;
+    if (Atomics.compareExchange(ctl, CONTROL.claim, word, word + 1) !== word) continue;
+    if (caller) runBand(gemm, job, band);
+    else {
+      try {
+        runBand(gemm, job, band);
+      } catch {
+        Atomics.store(ctl, CONTROL.failed, 1); // the caller throws; ADAM_LAB_THREADS=1 shows the error itself
+      }
+      Atomics.add(ctl, CONTROL.workerBands, 1);
+    }
+    countFinished(ctl, jobId, bands);
+  }
+}
+
+/** Counts one more finished band of job `jobId`; a count for a job that is over is dropped. */
+function countFinished(ctl: Int32Array, jobId: number, bands: number): void {
+  for (;;) {
+    const word = Atomics.load(ctl, CONTROL.finished);
+    if (word >>> BAND_BITS !== jobId) return;
+    if (Atomics.compareExchange(ctl, CONTROL.finished, word, word + 1) !== word) continue;
+    if ((word & BAND_MASK) + 1 === bands) Atomics.notify(ctl, CONTROL.finished);
+    return;
+  }
+}
+
+/** Polls `ctl[slot]` while it equals `value`, then sleeps on it; returns its new value. */
+export function waitWhile(ctl: Int32Array, slot: number, value: number): number {
+  const since = performance.now();
+  for (;;) {
+    const now = Atomics.load(ctl, slot);
+    if (now !== value) return now;
+    if (performance.now() - since > SPIN_MS) Atomics.wait(ctl, slot, value, 1000);
+  }
+}
+
+export class GemmTeam {
+  private control: Control | null = null;
+  private posted = 0;
+
+  constructor(
+    private readonly own: Gemm,
+    /** Scratch for each worker, and one control block (the same in every setup), allocated by the caller. */
+    private readonly workerSetups: readonly WorkerSetup[],
+  ) {}
+
+  get threads(): number {
+    return this.workerSetups.length + 1;
+  }
+
+  /** Bands computed by worker threads so far: whether sharing actually happens. */
+  get workerBands(): number {
+    return this.control === null ? 0 : Atomics.load(this.control.ctl, CONTROL.workerBands);
+  }
+
+  /** Same contract as Gemm.run. */
+  run(c: number, ldc: number, a: number, lda: number, aByColumns: boolean, b: number, ldb: number, bByRows: boolean, m: number, k: number, n: number, bias: number): void {
+    if (this.workerSetups.length === 0 || m * k * n < SHARE_MIN) {
+      this.own.run(c, ldc, a, lda, aByColumns, b, ldb, bByRows, m, k, n, bias);
+      return;
+    }
+    const control = this.startWorkers();
+    const { ctl, job } = control;
+    const byColumns = n >= m;
+    const extent = byColumns ? n : m;
+    const size = bandSize(extent, this.threads * BANDS_PER_THREAD, byColumns ? NR : MR);
+    const bands = Math.ceil(extent / size);
+    job[0] = c;
+    job[1] = ldc;
+    job[2] = a;
+    job[3] = lda;
+    job[4] = aByColumns ? 1 : 0;
+    job[5] = b;
+    job[6] = ldb;
+    job[7] = bByRows ? 1 : 0;
+    job[8] = m;
+    job[9] = k;
+    job[10] = n;
+    job[11] = bias;
+    job[12] = byColumns ? 1 : 0;
+    job[13] = size;
+    job[14] = bands;
+    this.posted++;
+    const jobId = this.posted & JOB_MASK;
+    Atomics.store(ctl, CONTROL.finished, jobId << BAND_BITS);
+    Atomics.store(ctl, CONTROL.claim, jobId << BAND_BITS);
+    Atomics.store(ctl, CONTROL.posted, this.posted); // publishes everything written above
+    Atomics.notify(ctl, CONTROL.posted);
+    workOn(this.own, control, jobId, true);
+    const done = (jobId << BAND_BITS) | bands;
+    for (let finished = Atomics.load(ctl, CONTROL.finished); finished !== done; ) finished = waitWhile(ctl, CONTROL.finished, finished);
+    if (Atomics.load(ctl, CONTROL.failed) !== 0) {
+      Atomics.store(ctl, CONTROL.failed, 0);
+      throw new Error('a matmul worker thread failed; rerun with ADAM_LAB_THREADS=1 to see the error on this thread');
+    }
+  }
+
+  private startWorkers(): Control {
+    if (this.control !== null) return this.control;
+    const path = builtFile('gemm-worker.js');
+    if (path === null) throw new Error('gemm-worker.js not built (npm run build)');
+    for (const setup of this.workerSetups) {
+      // No inherited execArgv: under `node -e …` it would make the worker run that code
+      // instead of its file. (V8 flags such as relaxed SIMD are process-wide anyway.)
+      const worker = new Worker(path, { workerData: setup, execArgv: [] });
+      // A worker that cannot start (or dies) leaves its bands to the others: every product
+      // still completes on this thread, so its error event only needs a listener.
+      worker.on('error', () => {});
+      worker.unref();
+    }
+    const first = this.workerSetups[0];
+    this.control = controlViews(first.memory, first.control);
+    return this.control;
+  }
+}

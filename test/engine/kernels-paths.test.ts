@@ -1,0 +1,104 @@
+/**
+ * Kernel selection is fixed at start-up, so each path is tried in a child process running
+ * the built engine (npm test builds first): ADAM_LAB_KERNEL, ADAM_LAB_THREADS, and relaxed
+ * SIMD behind Node 20's flag.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const DIST = new URL('../../dist/src/', import.meta.url).href;
+
+function run(code: string, env: Record<string, string>, flags: string[] = []): string {
+  return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    env: { ...process.env, ADAM_LAB_KERNEL: '', ADAM_LAB_THREADS: '', ...env },
+  }).trim();
+}
+
+const SELECTION = `
+import { KERNEL, KERNEL_NOTE, KERNEL_THREADS } from '${DIST}engine/kernels/matmul.js';
+console.log(JSON.stringify({ kernel: KERNEL, note: KERNEL_NOTE, threads: KERNEL_THREADS }));`;
+
+/**
+ * Trains 784→128→10 (and a 300-wide second layer, so every product is large enough for the
+ * SIMD kernel and for threads) for a few Adam steps on random data; prints the bits of every
+ * loss and of every parameter's running sum.
+ */
+const TRAINING = `
+import { optimizerSchema } from '${DIST}config/schema.js';
+import { lossKinds } from '${DIST}engine/losses/index.js';
+import { Model, planModel } from '${DIST}engine/model.js';
+import { Rng } from '${DIST}engine/rng.js';
+import { KERNEL, KERNEL_THREADS } from '${DIST}engine/kernels/matmul.js';
+import { createOptimizer } from '${DIST}optim/registry.js';
+const layers = [{ linear: { out_features: 300, bias: true } }, 'relu', { linear: { out_features: 128, bias: true } }, 'relu', { linear: { out_features: 10, bias: true } }];
+const model = new Model(planModel(layers, [784]), 64, 0);
+const optimizer = createOptimizer(optimizerSchema.parse({ name: 'adam', lr: 1e-3 }), model.values);
+const rng = new Rng(1, 'data');
+const targets = new Float32Array(64);
+const bits = new Uint32Array(1);
+const f32 = new Float32Array(bits.buffer);
+const out = [];
+for (let step = 0; step < 4; step++) {
+  for (let i = 0; i < 64 * 784; i++) model.input[i] = rng.uniform();
+  for (let i = 0; i < 64; i++) targets[i] = rng.below(10);
+  const logits = model.forward(64, 'train');
+  const loss = lossKinds.cross_entropy.loss.compute(logits, targets, 64, 10, model.outputGrad);
+  model.backward(64);
+  optimizer.apply(model.grads);
+  f32[0] = loss;
+  out.push(bits[0].toString(16));
+}
+let sum = 0;
+for (const v of model.values) sum += v;
+out.push(sum.toString());
+console.log(JSON.stringify({ kernel: KERNEL, threads: KERNEL_THREADS, bits: out }));`;
+
+describe('kernel selection at start-up', () => {
+  it('ADAM_LAB_KERNEL=js forces the reference kernels', () => {
+    expect(JSON.parse(run(SELECTION, { ADAM_LAB_KERNEL: 'js' }))).toMatchObject({ kernel: 'js', note: null, threads: 1 });
+  });
+
+  it('an unknown ADAM_LAB_KERNEL keeps the default and says so', () => {
+    const selected = JSON.parse(run(SELECTION, { ADAM_LAB_KERNEL: 'cuda' }));
+    expect(selected.kernel).toBe('wasm-simd');
+    expect(selected.note).toContain('ADAM_LAB_KERNEL=cuda ignored');
+  });
+
+  it('ADAM_LAB_THREADS sets the thread count', () => {
+    expect(JSON.parse(run(SELECTION, { ADAM_LAB_THREADS: '3' })).threads).toBe(3);
+  });
+
+  it('relaxed SIMD is taken only when asked and supported; otherwise the default, with the reason', () => {
+    const relaxed = run(SELECTION, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }, ['--experimental-wasm-relaxed-simd']);
+    expect(JSON.parse(relaxed).kernel).toBe('wasm-relaxed-simd');
+    const notAsked = run(SELECTION, {}, ['--experimental-wasm-relaxed-simd']);
+    expect(JSON.parse(notAsked).kernel).toBe('wasm-simd');
+    const plain = JSON.parse(run(SELECTION, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }));
+    if (plain.kernel === 'wasm-simd') expect(plain.note).toContain('wasm-relaxed-simd unavailable');
+    else expect(plain.kernel).toBe('wasm-relaxed-simd'); // a Node.js that ships relaxed SIMD
+  });
+});
+
+describe('training through each path', () => {
+  it('gives identical bits with the SIMD kernel on 1 or 2 threads and with the reference kernels', () => {
+    const simd = JSON.parse(run(TRAINING, {}));
+    const single = JSON.parse(run(TRAINING, { ADAM_LAB_THREADS: '1' }));
+    const reference = JSON.parse(run(TRAINING, { ADAM_LAB_KERNEL: 'js' }));
+    expect([simd.kernel, single.kernel, reference.kernel]).toEqual(['wasm-simd', 'wasm-simd', 'js']);
+    expect(single.threads).toBe(1);
+    expect(simd.bits).toEqual(reference.bits);
+    expect(single.bits).toEqual(reference.bits);
+  });
+
+  // Fused multiply-adds round once where mul+add rounds twice: results move by float32
+  // rounding only, so four Adam steps from the same start agree to ~1e-6 relative.
+  it('stays within float32 rounding of the reference with relaxed SIMD (FMA)', () => {
+    const relaxed = JSON.parse(run(TRAINING, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }, ['--experimental-wasm-relaxed-simd']));
+    const reference = JSON.parse(run(TRAINING, { ADAM_LAB_KERNEL: 'js' }));
+    expect(relaxed.kernel).toBe('wasm-relaxed-simd');
+    const loss = (hex: string): number => new Float32Array(Uint32Array.of(parseInt(hex, 16)).buffer)[0];
+    for (let i = 0; i < 4; i++) expect(loss(relaxed.bits[i])).toBeCloseTo(loss(reference.bits[i]), 5);
+    expect(Number(relaxed.bits[4])).toBeCloseTo(Number(reference.bits[4]), 3);
+  });
+});
