@@ -4,7 +4,7 @@ import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '
 import { readConfigSource } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { runLab, type LabFlags } from './lab.js';
-import { runTuned } from './protocol.js';
+import { runTunedWorkloads } from './protocol.js';
 import type { Terminal } from './progress.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -50,7 +50,7 @@ export function registerCompare(program: Command, terminal: Terminal, done: (cod
     program
       .command('compare')
       .description("run the config's compare: variants (named patches of the base config) × seeds, and rank them")
-      .argument('[config]', 'experiment file (YAML)'),
+      .argument('[configs...]', 'experiment file (YAML); several workloads with --protocol tuned give a performance profile'),
   )
     .option('--optimizers <list>', "compare these optimizers at their defaults instead, e.g. adam,sgd:0.1,rmsprop (name:lr sets the lr)")
     .option('--protocol <name>', 'tuned: tune every variant on validation data, rerun its best setting over seeds, test significance')
@@ -62,15 +62,17 @@ Examples:
   $ adam-lab compare configs/mnist-mlp-adam.yaml --optimizers sgd:0.1,adam,adamw,rmsprop:0.001 --set seeds=[0,1,2]
   $ adam-lab compare configs/fair-compare-mnist.yaml --protocol tuned`,
     )
-    .action(async (file: string | undefined, flags: LabFlags & { optimizers?: string; protocol?: string }) => {
+    .action(async (files: string[], flags: LabFlags & { optimizers?: string; protocol?: string }) => {
+      const file: string | undefined = files[0];
       const variants = flags.optimizers === undefined ? null : optimizerVariants(flags.optimizers);
       if (flags.protocol !== undefined && flags.protocol !== 'tuned') throw new UsageError(`--protocol ${flags.protocol}: the protocol is 'tuned'`);
       const tuned = flags.protocol === 'tuned' || (flags.protocol === undefined && file !== undefined && readConfigSource(file).value.protocol !== undefined);
       if (tuned) {
         if (file === undefined) throw new UsageError('--protocol tuned needs a config file');
-        done(await runTuned(file!, flags, variants, terminal));
+        done(await runTunedWorkloads(files, flags, variants, terminal));
         return;
       }
+      if (files.length > 1) throw new UsageError('several configs (workloads) go with --protocol tuned; compare one config at a time otherwise');
       done(await runLab(file, flags, (source, sets) => expandCompare(source, sets, variants), terminal));
     });
 }

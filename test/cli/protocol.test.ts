@@ -90,3 +90,37 @@ protocol:
     expect(rows[0]).toHaveProperty('seconds_to_test_accuracy_mean');
   });
 });
+
+describe('a tuned comparison over several workloads', () => {
+  it('writes a performance profile of steps to target', async () => {
+    const folder = tempDir();
+    const workload = (name: string, task: string): string => {
+      const file = join(folder, `${name}.yaml`);
+      writeFileSync(
+        file,
+        `name: ${name}
+data: {dataset: synthetic, task: ${task}, n_train: 300, n_test: 300, batch_size: 30, validation: 0.2}
+model: {layers: [{linear: 16}, tanh, {linear: ${task === 'spirals' ? 3 : 2}}]}
+train: {epochs: 3}
+targets: {test_accuracy: 0.5}
+compare:
+  adam: {optimizer: {name: adam}}
+  sgd: {optimizer: {name: sgd, momentum: 0.9}}
+protocol:
+  tune: {metric: val_accuracy, budget: 2, space: {optimizer.lr: {log_uniform: [1.0e-2, 1.0e-1]}}}
+  rerun: {seeds: 2}
+`,
+      );
+      return file;
+    };
+    const out = join(folder, 'runs');
+    const result = await runCli('compare', workload('moons-w', 'moons'), workload('spirals-w', 'spirals'), '--protocol', 'tuned', '--out', out, '--quiet');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/performance profile over 2 workloads/);
+    const [dir] = result.stdout.match(/\S*performance-profile-[0-9a-f]{8}/)!;
+    const rows = parse(readFileSync(join(dir, 'performance-profile.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0])).toEqual(['tau', 'adam', 'sgd']);
+    expect(Number(rows.at(-1)!.adam) + Number(rows.at(-1)!.sgd)).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'plots', 'performance-profile.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+});
