@@ -28,6 +28,7 @@ import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
 import { abortOnSignals } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
+import { debugOption, setOption } from './options.js';
 import { alignedTable } from './table.js';
 
 interface CheckFlags {
@@ -52,8 +53,6 @@ interface CheckedRun {
   readonly seconds: number;
   readonly interrupted: boolean;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Runs a config's seeds into a fresh folder (never reusing old trials: a check measures the code as it is now). */
 async function runSeeds(file: string, flags: Pick<CheckFlags, 'set' | 'out' | 'jobs' | 'quiet' | 'json'>, terminal: Terminal, signal: AbortSignal): Promise<CheckedRun> {
@@ -186,11 +185,10 @@ async function saveBaseline(file: string, flags: Pick<CheckFlags, 'set' | 'out' 
 }
 
 export function registerCheck(program: Command, terminal: Terminal, done: (code: number) => void): void {
-  program
-    .command('check')
+  const command = program.command('check');
+  debugOption(setOption(command))
     .description("run each config's seeds and judge its expect: block (and a baseline); exit 1 if anything fails")
     .argument('<configs...>', 'experiment files with an expect: block')
-    .option('-s, --set <path=value>', 'override a config value (repeatable)', collect, [])
     .option('-o, --out <dir>', 'runs root; each check runs into <out>/<name>/check-<time>', 'runs')
     .option('-j, --jobs <n>', 'seeds at once (default: all of them)')
     .option('--junit <file>', 'also write the verdicts as JUnit XML (one test case per expectation)')
@@ -200,7 +198,6 @@ export function registerCheck(program: Command, terminal: Terminal, done: (code:
     .option('--atol <x>', 'absolute tolerance against the baseline (default 0)')
     .option('--exact', "require every step's loss, lr and grad_norm to equal the baseline's exactly", false)
     .option('-q, --quiet', 'no progress, only the verdict tables', false)
-    .option('--debug', 'print stack traces of errors', false)
     .addHelpText(
       'after',
       `
@@ -212,16 +209,14 @@ Examples:
     )
     .action(async (files: string[], flags: CheckFlags) => done(await check(files, flags, terminal)));
 
-  program
-    .command('baseline')
+  const baseline = program.command('baseline');
+  debugOption(setOption(baseline))
     .description("run a config's seeds and save the measured results (and trajectories) as a baseline for check --baseline")
     .argument('<config>', 'experiment file')
     .requiredOption('--save <file>', 'where to write the baseline (JSON)')
-    .option('-s, --set <path=value>', 'override a config value (repeatable)', collect, [])
     .option('-o, --out <dir>', 'runs root', 'runs')
     .option('-j, --jobs <n>', 'seeds at once (default: all of them)')
     .option('-q, --quiet', 'no progress', false)
-    .option('--debug', 'print stack traces of errors', false)
     .addHelpText('after', '\nExamples:\n  $ adam-lab baseline configs/ci/mnist-mlp.yaml --save baselines/mnist-mlp.json')
     .action(async (file: string, flags: Pick<CheckFlags, 'set' | 'out' | 'jobs' | 'quiet'> & { save: string }) => done(await saveBaseline(file, flags, terminal)));
 }

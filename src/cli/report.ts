@@ -6,6 +6,7 @@ import { comparisonTable } from '../report/summary.js';
 import { writeReport } from '../report/write.js';
 import { isFinished, openSweepDirectory, readSweepManifest, readTrialManifest, trialDirectory } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
+import { debugOption } from './options.js';
 import type { Terminal } from './progress.js';
 import { alignedTable } from './table.js';
 
@@ -16,20 +17,16 @@ async function printReport(dir: string, terminal: Terminal): Promise<number> {
 }
 
 export function registerReport(program: Command, terminal: Terminal, done: (code: number) => void): void {
-  program
-    .command('report')
+  debugOption(program.command('report'))
     .description('rebuild summary.csv, comparison.csv/.md, the plots and report.html of a sweep or compare folder')
     .argument('<dir>', 'a folder made by adam-lab sweep or compare')
-    .option('--debug', 'print stack traces of errors', false)
     .addHelpText('after', '\nExamples:\n  $ adam-lab report runs/mnist-mlp-adam/sweep-1a2b3c4d')
     .action(async (dir: string) => done(await printReport(dir, terminal)));
 
-  program
-    .command('merge')
+  debugOption(program.command('merge'))
     .description('gather the trials of shards (copies of one sweep folder from several machines) into one folder and report it')
     .argument('<dirs...>', 'sweep folders of the same sweep')
     .requiredOption('-o, --out <dir>', 'the merged folder (created, or added to)')
-    .option('--debug', 'print stack traces of errors', false)
     .addHelpText('after', '\nExamples:\n  $ adam-lab merge node1/sweep-1a2b3c4d node2/sweep-1a2b3c4d --out runs/exp/sweep-1a2b3c4d')
     .action(async (dirs: string[], flags: { out: string }) => done(await merge(dirs, flags.out, terminal)));
 }

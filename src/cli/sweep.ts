@@ -4,22 +4,19 @@ import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '
 import { readConfigSource } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { runLab, type LabFlags } from './lab.js';
+import { collect, debugOption, setOption } from './options.js';
 import { runTunedWorkloads } from './protocol.js';
 import type { Terminal } from './progress.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 function withLabOptions(command: Command): Command {
-  return command
-    .option('-s, --set <path=value>', 'override a config value for every trial (repeatable)', collect, [])
+  return debugOption(setOption(command, 'override a config value for every trial (repeatable)'))
     .option('-o, --out <dir>', 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
     .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
     .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
     .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
     .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials)')
     .option('-n, --dry-run', 'list the trials and their count; run nothing', false)
-    .option('-q, --quiet', 'print only the final table', false)
-    .option('--debug', 'print stack traces of errors', false);
+    .option('-q, --quiet', 'print only the final table', false);
 }
 
 export function registerSweep(program: Command, terminal: Terminal, done: (code: number) => void): void {

@@ -6,6 +6,7 @@ import { runExperiment } from '../train/experiment.js';
 import type { RunResult } from '../train/events.js';
 import { EXIT } from './exit-codes.js';
 import { createProgress, percent, progressMode, type Terminal } from './progress.js';
+import { debugOption, setOption } from './options.js';
 import { abortOnSignals } from './signals.js';
 
 export interface TrainFlags {
@@ -15,14 +16,12 @@ export interface TrainFlags {
 }
 
 export function registerTrain(program: Command, terminal: Terminal, done: (code: number) => void): void {
-  program
-    .command('train')
+  const command = program.command('train');
+  debugOption(setOption(command))
     .description('train a model from a YAML experiment file; results go to <out>/<name>/<run-id>/')
     .argument('<config>', 'experiment file (YAML)')
-    .option('-s, --set <path=value>', 'override a config value (repeatable), e.g. optimizer.lr=3e-4', collect, [])
     .option('-o, --out <dir>', 'runs root', 'runs')
     .option('-q, --quiet', 'print only the result', false)
-    .option('--debug', 'print stack traces of errors', false)
     .addHelpText(
       'after',
       `
@@ -75,8 +74,4 @@ function summarize(result: RunResult, terminal: Terminal): number {
       out(`results so far in ${result.runDir}`);
       return EXIT.interrupted;
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

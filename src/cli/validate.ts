@@ -4,15 +4,14 @@ import { formatConfig } from '../config/format.js';
 import { loadConfig } from '../config/load.js';
 import { parseOverride } from '../config/overrides.js';
 import { EXIT } from './exit-codes.js';
+import { debugOption, setOption } from './options.js';
 import type { Terminal } from './progress.js';
 
 export function registerValidate(program: Command, terminal: Terminal, done: (code: number) => void): void {
-  program
-    .command('validate')
+  const command = program.command('validate');
+  debugOption(setOption(command))
     .description('check a config (keys, values, model shapes against the data) and print it resolved')
     .argument('<config>', 'experiment file (YAML)')
-    .option('-s, --set <path=value>', 'override a config value (repeatable)', (v: string, p: string[]) => [...p, v], [])
-    .option('--debug', 'print stack traces of errors', false)
     .addHelpText('after', '\nExamples:\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab validate exp.yaml --set optimizer.name=sgd')
     .action((file: string, flags: { set: string[] }) => {
       const config = loadConfig(file, flags.set.map((s) => parseOverride(s)));

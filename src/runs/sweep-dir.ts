@@ -11,21 +11,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ExperimentConfig } from '../config/schema.js';
 import type { Expansion, Trial } from '../config/trials.js';
 import { DataError } from '../errors.js';
 import { outputError, writeFileAtomic } from './atomic.js';
 import type { Manifest } from './manifest.js';
-
-export interface SweepTrialRecord {
-  readonly id: string;
-  readonly index: number;
-  readonly group: string;
-  readonly seed: number;
-  readonly values: Readonly<Record<string, unknown>>;
-  /** The trial's resolved config, so `--resume <dir>` needs nothing else. */
-  readonly config: ExperimentConfig;
-}
 
 export interface SweepManifest {
   readonly kind: 'sweep' | 'compare' | 'check';
@@ -35,7 +24,8 @@ export interface SweepManifest {
   readonly config_file: string;
   readonly axes: readonly string[];
   readonly targets: Readonly<Record<string, number>>;
-  readonly trials: readonly SweepTrialRecord[];
+  /** Every trial with its resolved config, so that `--resume <dir>` needs nothing else. */
+  readonly trials: readonly Trial[];
 }
 
 export const SWEEP_FILE = 'sweep.json';
@@ -53,7 +43,7 @@ export function sweepManifest(expansion: Expansion, configFile: string): SweepMa
     config_file: resolve(configFile),
     axes: expansion.axes,
     targets: { ...(expansion.base.targets ?? {}) } as Record<string, number>,
-    trials: expansion.trials.map(({ id, index, group, seed, values, config }) => ({ id, index, group, seed, values, config })),
+    trials: expansion.trials,
   };
 }
 
@@ -96,8 +86,7 @@ export function readSweepManifest(dir: string): SweepManifest {
 
 /** The expansion a sweep folder records, to resume it without its config file. */
 export function recordedExpansion(manifest: SweepManifest): Expansion {
-  const trials: Trial[] = manifest.trials.map((t) => ({ ...t, values: t.values as Trial['values'] }));
-  return { kind: manifest.kind, base: trials[0].config, axes: manifest.axes, trials };
+  return { kind: manifest.kind, base: manifest.trials[0].config, axes: manifest.axes, trials: manifest.trials };
 }
 
 export function trialsDirectory(dir: string): string {
