@@ -1,123 +1,76 @@
 /**
  * `npm run bench`: training speed of adam-lab's engine on fixed workloads, and its matrix
- * product alone, next to peers measured in the same run (PyTorch via /usr/bin/python3 when
- * `import torch` works there; again with Debian's OpenBLAS when it is installed and not
- * already the default libblas). Not a test: it prints tables and writes bench/results.md.
- * `--quick` for a smoke run.
+ * product alone, next to peers measured in the same run, each engine in a process of its own
+ * (bench/peers/): adam-lab at its default thread count and at one other (1, or 2 when 1 is the default);
+ * PyTorch via /usr/bin/python3 when `import torch` works there, on 1 and 2 threads, again
+ * with Debian's OpenBLAS when that is installed and not already the default libblas;
+ * TensorFlow.js with its cpu and wasm backends. Not a test: it prints tables and writes
+ * bench/results.md. `--quick` for a smoke run (6000 samples, one epoch, short budgets).
  *
  *   W0    seed toy: Linear(2,4) ReLU Linear(4,1) Sigmoid, BCE, Adam, a fresh batch of 100 random points per step
  *   W1    MNIST MLP: 784→128→10 ReLU, cross entropy, Adam 1e-3, batch 64, one shuffled epoch
  *   W2    MNIST MLP: 784→256→256→10 ReLU, cross entropy, Adam 1e-3, batch 128, one shuffled epoch
+ *   W3    MNIST CNN (configs/mnist-cnn-small.yaml): conv(1→8,3,p1) relu pool2 conv(8→16,3,p1) relu pool2 linear(784→10), batch 64
  *   GEMM  C = A·B, n×n float32, n = 512 and 1024, GFLOP/s (2n³ flops)
  *
  * Timed loop = gather batch + forward + backward + optimizer step, float32, data in memory.
- * The machine is shared with other work, so W1 and W2 report the best of several epochs
- * (3, or 1 with --quick) and GEMM the best of several products, on both sides alike.
+ * The machine may be shared with other work, so W1–W3 report the best of several epochs (3,
+ * or 1 with --quick) and GEMM the best of several products, on every side alike.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { optimizerSchema } from '../src/config/schema.js';
-import type { Split } from '../src/data/dataset.js';
-import { bundledMnistFolder, loadMnistLike } from '../src/data/mnist.js';
-import { syntheticDataset } from '../src/data/synthetic.js';
-import { arenaOffset } from '../src/engine/kernels/arena.js';
-import { createTeam, KERNEL, KERNEL_NOTE, KERNEL_THREADS, kernelModule, matmulABReference } from '../src/engine/kernels/matmul.js';
-import type { LayerConfig } from '../src/engine/layers/index.js';
-import { lossKinds, type LossName } from '../src/engine/losses/index.js';
-import { Model, planModel } from '../src/engine/model.js';
-import { Rng } from '../src/engine/rng.js';
-import { allocFloat32 } from '../src/engine/tensor.js';
-import { createOptimizer } from '../src/optim/registry.js';
-import { TrainStep } from '../src/train/step.js';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { bundledMnistFolder } from '../src/data/mnist.js';
 
 const quick = process.argv.includes('--quick');
 const repeats = quick ? 1 : 3;
-const GEMM_SIZES = [512, 1024] as const;
 const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
+/** A peer that has not answered by then is reported as failed rather than waited for. */
+const PEER_TIMEOUT_MS = (quick ? 5 : 30) * 60_000;
 
-function trainer(layers: LayerConfig[], inputShape: number[], loss: LossName, batch: number, encoding: 'index' | 'value'): TrainStep {
-  const model = new Model(planModel(layers, inputShape), batch, 0);
-  const optimizer = createOptimizer(optimizerSchema.parse({ name: 'adam', lr: 1e-3 }) as never, model.values);
-  return new TrainStep(model, optimizer, lossKinds[loss], encoding, 1, null);
-}
+type Workload = 'w0' | 'w1' | 'w2' | 'w3';
+const WORKLOADS: readonly Workload[] = ['w0', 'w1', 'w2', 'w3'];
 
-function benchSeedToy(steps: number): number {
-  const step = trainer([{ linear: { out_features: 4, bias: true } }, 'relu', { linear: { out_features: 1, bias: true } }, 'sigmoid'], [2], 'bce', 100, 'value');
-  const data = syntheticDataset({ task: 'uniform', features: 2, targets: 1, n_train: 100, n_test: 1, resample: true }, 0);
-  const order = Uint32Array.from({ length: 100 }, (_, i) => i);
-  const run = (n: number, from: number): void => {
-    for (let i = 0; i < n; i++) {
-      data.beginEpoch(from + i);
-      step.run(data.train, order, 0, 100);
-    }
-  };
-  run(200, 2);
-  const start = performance.now();
-  run(steps, 202);
-  return ((performance.now() - start) * 1000) / steps;
-}
-
-/** An MNIST MLP with ReLU between the given hidden widths; the best epoch's samples/s. */
-function benchMnistMlp(train: Split, hidden: number[], batch: number): number {
-  const layers: LayerConfig[] = [];
-  for (const width of hidden) layers.push({ linear: { out_features: width, bias: true } }, 'relu');
-  layers.push({ linear: { out_features: 10, bias: true } });
-  const step = trainer(layers, [1, 28, 28], 'cross_entropy', batch, 'index');
-  const order = Uint32Array.from({ length: train.size }, (_, i) => i);
-  const rng = new Rng(0, 'shuffle');
-  let best = 0;
-  for (let epoch = 0; epoch < repeats; epoch++) {
-    rng.shuffle(order);
-    const start = performance.now();
-    for (let s = 0; s < train.size; s += batch) step.run(train, order, s, Math.min(batch, train.size - s));
-    best = Math.max(best, train.size / ((performance.now() - start) / 1000));
-  }
-  return best;
-}
-
-/** adam-lab's C = A·B on n×n engine buffers with the given thread count, best of several, GFLOP/s. */
-function benchGemm(size: number, threads: number): number {
-  const a = allocFloat32(size * size);
-  const b = allocFloat32(size * size);
-  const c = allocFloat32(size * size);
-  const rng = new Rng(0, 'data');
-  for (let i = 0; i < a.length; i++) {
-    a[i] = rng.uniform();
-    b[i] = rng.uniform();
-  }
-  const team = kernelModule === null ? null : createTeam(kernelModule, threads);
-  const product = (): void => {
-    if (team === null) matmulABReference(c, a, b, size, size, size);
-    else team.run(arenaOffset(c), size, arenaOffset(a), size, false, arenaOffset(b), size, false, size, size, size, -1);
-  };
-  product(); // starts the workers and lets the engine optimize the kernel
-  let best = Infinity;
-  for (let r = 0; r < (team === null ? 1 : quick ? 3 : 10); r++) {
-    const start = performance.now();
-    product();
-    best = Math.min(best, performance.now() - start);
-  }
-  return (2 * size ** 3) / (best / 1000) / 1e9;
-}
-
-interface Result {
+interface Row {
+  readonly engine: 'adam-lab' | 'PyTorch' | 'TF.js';
   readonly label: string;
-  readonly w0: number;
-  readonly w1: number;
-  readonly w2: number;
+  /** W0 in µs per step, W1–W3 in samples/s; null where the engine cannot run the workload. */
+  readonly value: Record<Workload, number | null>;
   readonly gemm: Record<string, number>;
+  readonly rss: number;
   readonly openblas: boolean;
   readonly threads: number;
+  readonly backend?: string;
 }
 
-interface PeerOutput {
-  torch: string;
-  threads: number;
-  blas: string;
+interface PeerJson {
   w0_us_per_step: number;
   w1_samples_per_s: number;
   w2_samples_per_s: number;
+  w3_samples_per_s: number | null;
   gemm_gflops: Record<string, number>;
+  peak_rss_mb: number;
+  [key: string]: unknown;
+}
+
+const notes: string[] = [];
+
+/** Runs a peer and parses the JSON object on the last line of its output. */
+function runPeer(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): PeerJson {
+  const out = execFileSync(file, args, { encoding: 'utf8', env, timeout: PEER_TIMEOUT_MS, maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as PeerJson;
+}
+
+const values = (j: PeerJson): Record<Workload, number | null> => ({ w0: j.w0_us_per_step, w1: j.w1_samples_per_s, w2: j.w2_samples_per_s, w3: j.w3_samples_per_s });
+const plural = (threads: number): string => `${threads} thread${threads > 1 ? 's' : ''}`;
+
+function ours(folder: string, threads: number | null): Row {
+  const env = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }) };
+  const j = runPeer(process.execPath, ['dist/bench/peers/adam-lab.js', folder, String(repeats), ...(quick ? ['--quick'] : [])], env);
+  if (typeof j.note === 'string') notes.push(`adam-lab kernel: ${j.note}`);
+  const t = j.threads as number;
+  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string} (${plural(t)}${threads === null ? ', default' : ''})`, value: values(j), gemm: j.gemm_gflops, rss: j.peak_rss_mb, openblas: false, threads: t };
 }
 
 function blasName(path: string): string {
@@ -126,86 +79,136 @@ function blasName(path: string): string {
   return path;
 }
 
-function torchPeer(folder: string, threads: number, libraryPath: string | null): Result {
-  const args = ['bench/peers/torch_peer.py', folder, String(threads), String(repeats), ...(quick ? ['--quick'] : [])];
+function torchPeer(folder: string, threads: number, libraryPath: string | null): Row {
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), ...(libraryPath === null ? {} : { LD_LIBRARY_PATH: libraryPath }) };
-  const out = JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8', env })) as PeerOutput;
-  const blas = blasName(out.blas);
+  const j = runPeer('/usr/bin/python3', ['bench/peers/torch_peer.py', folder, String(threads), String(repeats), ...(quick ? ['--quick'] : [])], env);
+  const blas = blasName(j.blas as string);
   return {
-    label: `PyTorch ${out.torch} + ${blas}${libraryPath === null ? '' : ' (LD_LIBRARY_PATH)'} (${threads} thread${threads > 1 ? 's' : ''})`,
-    w0: out.w0_us_per_step,
-    w1: out.w1_samples_per_s,
-    w2: out.w2_samples_per_s,
-    gemm: out.gemm_gflops,
+    engine: 'PyTorch',
+    label: `PyTorch ${j.torch as string} + ${blas}${libraryPath === null ? '' : ' (LD_LIBRARY_PATH)'} (${plural(threads)})`,
+    value: values(j),
+    gemm: j.gemm_gflops,
+    rss: j.peak_rss_mb,
     openblas: blas === 'OpenBLAS',
     threads,
   };
 }
 
 /** PyTorch with its default BLAS, and again with OpenBLAS preloaded when that adds a different library. */
-function torchPeers(folder: string): { results: Result[]; notes: string[] } {
+function torchPeers(folder: string): Row[] {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
   } catch {
-    return { results: [], notes: ['PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)'] };
+    notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
+    return [];
   }
-  const results = [1, 2].map((threads) => torchPeer(folder, threads, null));
-  const notes: string[] = [];
-  if (results.some((r) => r.openblas)) notes.push("PyTorch's default libblas.so.3 is already OpenBLAS (update-alternatives), so no separate OpenBLAS run");
-  else if (existsSync(OPENBLAS_DIR)) results.push(...[1, 2].map((threads) => torchPeer(folder, threads, OPENBLAS_DIR)));
+  const rows = [1, 2].map((threads) => torchPeer(folder, threads, null));
+  if (rows.some((r) => r.openblas)) notes.push("PyTorch's default libblas.so.3 is already OpenBLAS (update-alternatives), so no separate OpenBLAS run");
+  else if (existsSync(OPENBLAS_DIR)) rows.push(...[1, 2].map((threads) => torchPeer(folder, threads, OPENBLAS_DIR)));
   else notes.push(`OpenBLAS run skipped: ${OPENBLAS_DIR} missing (apt-get install libopenblas0-pthread)`);
-  return { results, notes };
+  return rows;
+}
+
+function tfjsPeer(folder: string, backend: 'cpu' | 'wasm'): Row | null {
+  try {
+    const j = runPeer(process.execPath, ['dist/bench/peers/tfjs-peer.js', backend, folder, String(repeats), ...(quick ? ['--quick'] : [])]);
+    for (const [workload, note] of Object.entries(j.notes as Record<string, string | null>)) {
+      if (note !== null) notes.push(`TF.js ${backend} ${workload.toUpperCase()}: ${note}`);
+    }
+    const simd = j.simd === true ? ', SIMD' : '';
+    return { engine: 'TF.js', label: `TF.js ${j.tfjs as string} ${backend}${simd} (1 thread)`, value: values(j), gemm: j.gemm_gflops, rss: j.peak_rss_mb, openblas: false, threads: 1, backend };
+  } catch (error) {
+    notes.push(`TF.js ${backend} failed: ${(error as Error).message.split('\n')[0]}`);
+    return null;
+  }
 }
 
 const ratio = (x: number): string => `${x.toFixed(2)}×`;
+const cell = (x: number | null, digits = 0): string => (x === null ? 'n/a' : digits === 0 ? String(Math.round(x)) : x.toFixed(digits));
 
 const folder = bundledMnistFolder();
-const train = loadMnistLike('mnist', folder, { channels: 1, scale: Float64Array.of(1 / 255), shift: Float64Array.of(0) }).train.limit(quick ? 6000 : 60000);
-const gemmThreads = [...new Set([1, KERNEL_THREADS])];
-const ourGemm = gemmThreads.map((threads) => Object.fromEntries(GEMM_SIZES.map((size) => [String(size), benchGemm(size, threads)])));
-const ours: Result = {
-  label: `adam-lab (${KERNEL}, ${KERNEL_THREADS} thread${KERNEL_THREADS > 1 ? 's' : ''})`,
-  w0: benchSeedToy(quick ? 2000 : 20000),
-  w1: benchMnistMlp(train, [128], 64),
-  w2: benchMnistMlp(train, [256, 256], 128),
-  gemm: ourGemm[ourGemm.length - 1],
-  openblas: false,
-  threads: KERNEL_THREADS,
-};
-const peers = torchPeers(folder);
-const rows = [ours, ...peers.results];
+/** The machine's 1-minute load before the run: above 0 means other work shared its cores (the figures are then lower bounds, unevenly so). */
+const loadBefore = loadavg()[0];
+const defaultRow = ours(folder, null);
+// The other thread count beside the default: 1 when the default shares products, else 2
+// where there is a second core (the evidence for matmul.ts's default).
+const other = defaultRow.threads !== 1 ? 1 : availableParallelism() >= 2 ? 2 : null;
+const ourRows = [defaultRow, ...(other === null ? [] : [ours(folder, other)])];
+const torchRows = torchPeers(folder);
+const tfjsRows = (['wasm', 'cpu'] as const).map((b) => tfjsPeer(folder, b)).filter((r): r is Row => r !== null);
+const rows = [...ourRows, ...torchRows, ...tfjsRows];
 
+/** adam-lab's best figure of a workload (fastest W0, most samples/s otherwise), over its thread counts. */
+function bestOurs(w: Workload): number {
+  const figures = ourRows.map((r) => r.value[w] as number);
+  return w === 'w0' ? Math.min(...figures) : Math.max(...figures);
+}
+
+/** How many times faster adam-lab's best is than `value`. */
+function speedup(w: Workload, value: number | null): number | null {
+  if (value === null) return null;
+  return w === 'w0' ? value / bestOurs(w) : bestOurs(w) / value;
+}
+
+const header = ['engine', 'W0 seed toy µs/step', 'adam-lab ×', 'W1 MLP samples/s', 'adam-lab ×', 'W2 MLP samples/s', 'adam-lab ×', 'W3 CNN samples/s', 'adam-lab ×', 'peak RSS MB'];
 const training = [
-  '| engine | W0 seed toy µs/step | W0 speed-up of adam-lab | W1 MNIST MLP samples/s | W1 adam-lab / peer | W2 MNIST MLP samples/s | W2 adam-lab / peer |',
-  '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.label} | ${r.w0.toFixed(1)} | ${ratio(r.w0 / ours.w0)} | ${Math.round(r.w1)} | ${ratio(ours.w1 / r.w1)} | ${Math.round(r.w2)} | ${ratio(ours.w2 / r.w2)} |`),
+  `| ${header.join(' | ')} |`,
+  `|${header.map(() => '---').join('|')}|`,
+  ...rows.map((r) => {
+    const cells = WORKLOADS.flatMap((w) => [cell(r.value[w], w === 'w0' ? 1 : 0), r.engine === 'adam-lab' ? '' : ((s) => (s === null ? 'n/a' : ratio(s)))(speedup(w, r.value[w]))]);
+    return `| ${r.label} | ${cells.join(' | ')} | ${r.rss} |`;
+  }),
 ];
-const gemmRows = [
-  ...gemmThreads.map((threads, i) => ({ label: `adam-lab ${KERNEL} (${threads} thread${threads > 1 ? 's' : ''})`, gemm: ourGemm[i] })),
-  ...peers.results.map((r) => ({ label: r.label.replace('PyTorch', 'PyTorch torch.mm'), gemm: r.gemm })),
-];
-const ourSingle = ourGemm[0];
+
+const single = ourRows.find((r) => r.threads === 1) ?? defaultRow;
 const gemmTable = [
   '| GEMM C = A·B | 512³ GFLOP/s | adam-lab 1 thread / this | 1024³ GFLOP/s | adam-lab 1 thread / this |',
   '|---|---|---|---|---|',
-  ...gemmRows.map((r) => `| ${r.label} | ${r.gemm['512'].toFixed(1)} | ${ratio(ourSingle['512'] / r.gemm['512'])} | ${r.gemm['1024'].toFixed(1)} | ${ratio(ourSingle['1024'] / r.gemm['1024'])} |`),
+  ...rows.map((r) => `| ${r.label} | ${r.gemm['512'].toFixed(1)} | ${ratio(single.gemm['512'] / r.gemm['512'])} | ${r.gemm['1024'].toFixed(1)} | ${ratio(single.gemm['1024'] / r.gemm['1024'])} |`),
 ];
 
-const openblas = peers.results.filter((r) => r.openblas);
-const best = (pick: (r: Result) => number): number => Math.max(...openblas.map(pick));
-const goals =
-  openblas.length === 0
-    ? []
-    : [
-        `Against the best PyTorch + OpenBLAS figure: W1 ${ratio(ours.w1 / best((r) => r.w1))}, W2 ${ratio(ours.w2 / best((r) => r.w2))} (goal ≥ 1.00×); ` +
-          `GEMM 512³ on one thread ${((100 * ourSingle['512']) / (openblas.find((r) => r.threads === 1)?.gemm['512'] ?? NaN)).toFixed(0)} % of OpenBLAS's single-thread sgemm (goal ≥ 35 %).`,
-      ];
-const notes = [
-  `node ${process.version}, ${quick ? 'quick run (W1, W2 on 6000 samples, one epoch)' : `full run (best of ${repeats} epochs)`}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
-  ...(KERNEL_NOTE === null ? [] : [`kernel: ${KERNEL_NOTE}`]),
-  ...goals,
-  ...peers.notes,
-];
-const report = `${training.join('\n')}\n\n${gemmTable.join('\n')}\n\n${notes.join('\n\n')}\n`;
-process.stdout.write(report);
-if (!quick) writeFileSync('bench/results.md', `# adam-lab benchmark (\`npm run bench\`)\n\n${report}`);
+/** The goals of the performance issue, each with the figure it is judged on. */
+function goals(): string[] {
+  const lines: string[] = [];
+  const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+  const torch = torchRows;
+  if (torch.length > 0) {
+    const fastest = Math.min(...torch.map((r) => r.value.w0 as number));
+    const s = fastest / bestOurs('w0');
+    lines.push(`W0 ≥ 20× PyTorch (its fastest, ${fastest.toFixed(1)} µs/step): ${ratio(s)} — ${verdict(s >= 20)}`);
+  }
+  const openblas = torch.filter((r) => r.openblas);
+  for (const w of ['w1', 'w2', 'w3'] as const) {
+    const parts: string[] = [];
+    if (openblas.length > 0) {
+      const best = Math.max(...openblas.map((r) => r.value[w] as number));
+      const s = bestOurs(w) / best;
+      parts.push(`${ratio(s)} the best PyTorch + OpenBLAS (${Math.round(best)} samples/s, goal ≥ 1.00×) — ${verdict(s >= 1)}`);
+    }
+    const wasm = tfjsRows.find((r) => r.backend === 'wasm');
+    if (wasm !== undefined) {
+      const value = wasm.value[w];
+      if (value === null) parts.push('TF.js wasm cannot train it (goal ≥ 10× not applicable)');
+      else parts.push(`${ratio(bestOurs(w) / value)} TF.js wasm (goal ≥ 10×) — ${verdict(bestOurs(w) / value >= 10)}`);
+    }
+    if (parts.length > 0) lines.push(`${w.toUpperCase()}: ${parts.join('; ')}`);
+  }
+  const blas1 = openblas.find((r) => r.threads === 1);
+  if (blas1 !== undefined) {
+    const share = single.gemm['512'] / blas1.gemm['512'];
+    lines.push(`GEMM 512³ on one thread: ${(100 * share).toFixed(0)} % of OpenBLAS's single-thread sgemm (goal ≥ 35 %) — ${verdict(share >= 0.35)}`);
+  }
+  return lines;
+}
+
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, node ${process.version}, 1-minute load average ${loadBefore.toFixed(1)} before the run and ${loadavg()[0].toFixed(1)} after it (other work on the machine when above ~0)`;
+const run = quick ? 'quick run (6000 samples, one epoch, short TF.js budgets: not for comparing)' : `full run (best of ${repeats} epochs)`;
+const report = [
+  training.join('\n'),
+  gemmTable.join('\n'),
+  `${machine}; ${run}. "adam-lab ×": how many times faster adam-lab's best figure is than that row (above 1: adam-lab faster).`,
+  goals().join('\n\n'),
+  ...notes,
+].join('\n\n');
+process.stdout.write(`${report}\n`);
+if (!quick) writeFileSync('bench/results.md', `# adam-lab benchmark (\`npm run bench\`)\n\n${report}\n`);

@@ -2,14 +2,15 @@
 
 Usage: /usr/bin/python3 bench/peers/torch_peer.py <mnist folder> <threads> <repeats> [--quick]
 Prints one JSON object: {"torch", "threads", "blas", "w0_us_per_step", "w1_samples_per_s",
-"w2_samples_per_s", "gemm_gflops": {"512": ..., "1024": ...}}.
-Timed loop = gather batch + forward + backward + Adam step, float32, data in memory; W1 and
-W2 report the best of `repeats` epochs, as adam-lab's side does (the machine is shared).
+"w2_samples_per_s", "w3_samples_per_s", "gemm_gflops": {"512": ..., "1024": ...}, "peak_rss_mb"}.
+Timed loop = gather batch + forward + backward + Adam step, float32, data in memory; W1, W2
+and W3 report the best of `repeats` epochs, as adam-lab's side does (the machine is shared).
 The caller sets OMP_NUM_THREADS / OPENBLAS_NUM_THREADS to `threads` too, so that a BLAS
 with its own thread pool does not oversubscribe the cores.
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -60,13 +61,26 @@ def w0(steps):
 
 def mlp(limit, hidden, batch):
     """MNIST MLP 784→hidden…→10 ReLU, cross entropy, Adam 1e-3, shuffled epochs; best epoch's samples/s."""
-    images = read_idx(os.path.join(folder, 'train-images-idx3-ubyte'))[:limit].reshape(-1, 784)
-    labels = read_idx(os.path.join(folder, 'train-labels-idx1-ubyte'))[:limit].long()
     layers, width = [], 784
     for h in hidden:
         layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
         width = h
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(width, 10))
+    return train_mnist(torch.nn.Sequential(*layers, torch.nn.Linear(width, 10)), limit, batch, (784,))
+
+
+def cnn(limit):
+    """MNIST CNN (configs/mnist-cnn-small.yaml): conv(1→8,3,p1) relu pool2 conv(8→16,3,p1) relu pool2 linear(784→10), batch 64."""
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(8, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    return train_mnist(model, limit, 64, (1, 28, 28))
+
+
+def train_mnist(model, limit, batch, shape):
+    """Shuffled epochs of `model` on MNIST, Adam 1e-3, cross entropy; best epoch's samples/s."""
+    images = read_idx(os.path.join(folder, 'train-images-idx3-ubyte'))[:limit].reshape(-1, *shape)
+    labels = read_idx(os.path.join(folder, 'train-labels-idx1-ubyte'))[:limit].long()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     best = 0.0
@@ -102,5 +116,7 @@ print(json.dumps({
     'w0_us_per_step': w0(2000 if quick else 20000),
     'w1_samples_per_s': mlp(6000 if quick else 60000, [128], 64),
     'w2_samples_per_s': mlp(6000 if quick else 60000, [256, 256], 128),
+    'w3_samples_per_s': cnn(6000 if quick else 60000),
     'gemm_gflops': {str(s): gemm(s) for s in (512, 1024)},
+    'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
 }))

@@ -8,14 +8,19 @@
  * the comparison is bit for bit), plus optional per-metric tolerances a team may edit.
  */
 import { z } from 'zod';
-import { readConfigSource, validateSource } from '../config/load.js';
+import { readConfigSource, validateSource, type FileKind } from '../config/load.js';
 import type { TrialData } from '../report/report-data.js';
 import { firstReaching, RESULT_METRICS, trialResults } from '../report/summary.js';
 import { adamLabVersion } from '../runs/provenance.js';
 import { short, type Verdict } from './verdict.js';
 
-/** Baselines hold whole trajectories, so they may be larger than a config. */
-const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
+/** Baselines hold whole trajectories, so they may be larger than a config (64 MiB). */
+const BASELINE_FILE: FileKind = {
+  noun: 'a baseline file',
+  format: 'a baseline file (JSON, from adam-lab baseline --save)',
+  keys: 'format:, version:, seeds:, ...',
+  maxBytes: 64 * 1024 * 1024,
+};
 
 /** The steps.csv columns an exact comparison checks (seconds aside). */
 export const TRAJECTORY_COLUMNS = ['step', 'epoch', 'loss', 'lr', 'grad_norm'] as const;
@@ -64,8 +69,26 @@ export function makeBaseline(name: string, configFile: string, targets: Readonly
   };
 }
 
+/** The metrics a baseline measures: the final results, and the steps to each of its targets. */
+function baselineMetrics(targets: Readonly<Record<string, number>>): string[] {
+  return [...RESULT_METRICS, ...Object.keys(targets).map((m) => `steps_to_${m}`)];
+}
+
+/**
+ * Tolerances may name only what the baseline measures (or "default"), so that a misspelt key is
+ * an error rather than a tolerance silently not applied. The names depend on the file's own
+ * targets, hence a second schema made once those are read.
+ */
+function tolerancesSchema(targets: Readonly<Record<string, number>>): z.ZodType {
+  const keys = [...baselineMetrics(targets), 'default'];
+  return z.object({ tolerances: z.strictObject(Object.fromEntries(keys.map((k) => [k, tolerance.optional()]))).optional() });
+}
+
 export function readBaseline(file: string): Baseline {
-  return validateSource(readConfigSource(file, MAX_BASELINE_BYTES), baselineSchema);
+  const source = readConfigSource(file, BASELINE_FILE);
+  const baseline = validateSource(source, baselineSchema);
+  validateSource(source, tolerancesSchema(baseline.targets));
+  return baseline;
 }
 
 /** Lower is better for losses and steps, higher for accuracies. */
@@ -78,7 +101,7 @@ function higherIsBetter(metric: string): boolean {
  * baseline's mean by more than atol + rtol·|baseline|.
  */
 export function compareMetrics(baseline: Baseline, trials: readonly TrialData[], fallback: Tolerance): Verdict[] {
-  const metricNames = [...RESULT_METRICS, ...Object.keys(baseline.targets).map((m) => `steps_to_${m}`)];
+  const metricNames = baselineMetrics(baseline.targets);
   const current = trials.map((t) => measuredMetrics(t, baseline.targets));
   return metricNames.flatMap((metric): Verdict[] => {
     const before = mean(baseline.seeds.map((s) => s.metrics[metric] ?? null));

@@ -13,24 +13,40 @@ import { z } from 'zod';
 
 const worst = z.boolean().default(false).describe('apply the bound to the worst seed instead of the mean');
 
-const hasBound = (b: { min?: number; max?: number }): boolean => b.min !== undefined || b.max !== undefined;
-const bounds = { min: z.number().finite().optional(), max: z.number().finite().optional(), worst };
-const bound = z.strictObject(bounds).refine(hasBound, { message: 'needs min: or max:' });
+/**
+ * The values a metric can take (every loss adam-lab has is ≥ 0; accuracies are fractions), so
+ * that a bound no run could meet is refused as bad input instead of failing every check.
+ */
+const loss = z.number().finite().min(0);
+const accuracy = z.number().min(0).max(1);
+
+/** min: and/or max: on a metric whose values lie in `value`. */
+const boundShape = (value: z.ZodNumber) => ({ min: value.optional(), max: value.optional(), worst });
+
+/** A bound names min: or max:, and min ≤ max, or no result could lie between. */
+function checkBound(b: { min?: number; max?: number }, context: z.RefinementCtx): void {
+  if (b.min === undefined && b.max === undefined) context.addIssue({ code: 'custom', message: 'needs min: or max:' });
+  else if (b.min !== undefined && b.max !== undefined && b.min > b.max) {
+    context.addIssue({ code: 'custom', path: ['min'], message: `must be ≤ max (${b.max}), got ${b.min}: no result lies between` });
+  }
+}
+
+const lossBound = z.strictObject(boundShape(loss)).superRefine(checkBound);
 
 export const expectSchema = z
   .strictObject({
-    final_train_loss: bound.optional().describe('the training loss of the last evaluation (epoch running mean)'),
-    final_test_loss: bound.optional().describe('the test loss of the last evaluation'),
+    final_train_loss: lossBound.optional().describe('the training loss of the last evaluation (epoch running mean)'),
+    final_test_loss: lossBound.optional().describe('the test loss of the last evaluation'),
     test_accuracy: z
-      .strictObject({ ...bounds, at: z.enum(['final', 'best']).default('final').describe('the last evaluation, or the best one') })
-      .refine(hasBound, { message: 'needs min: or max:' })
+      .strictObject({ ...boundShape(accuracy), at: z.enum(['final', 'best']).default('final').describe('the last evaluation, or the best one') })
+      .superRefine(checkBound)
       .optional()
       .describe('test accuracy, in [0, 1]'),
     steps_to: z
       .strictObject({
-        test_accuracy: z.number().min(0).max(1).optional(),
-        test_loss: z.number().min(0).optional(),
-        train_loss: z.number().min(0).optional(),
+        test_accuracy: accuracy.optional(),
+        test_loss: loss.optional(),
+        train_loss: loss.optional(),
         max: z.int().positive().describe('the target must be reached by this step'),
         worst,
       })

@@ -22,14 +22,19 @@ import { collectReport } from '../report/summary.js';
 import { writeFiles } from '../report/write.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { createRunDirectory } from '../runs/layout.js';
-import { openSweepDirectory, sweepManifest, trialDirectory } from '../runs/sweep-dir.js';
+import { asOutputFault, openSweepDirectory, sweepManifest, trialDirectory } from '../runs/sweep-dir.js';
 import { runSweep } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
 import { abortOnSignals } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
-import { debugOption, setOption } from './options.js';
+import { debugOption, outOption, setOption } from './options.js';
 import { alignedTable } from './table.js';
+
+/** What check and baseline say when a signal arrives. */
+function announceStop(terminal: Terminal): (signal: string) => void {
+  return (signal) => terminal.stderr.write(`\n${signal}: finishing the current steps and writing results (again to quit at once)\n`);
+}
 
 interface CheckFlags {
   readonly set: string[];
@@ -54,21 +59,43 @@ interface CheckedRun {
   readonly interrupted: boolean;
 }
 
+/**
+ * Reads, validates and expands each config into its seeds before anything runs, so that bad
+ * input in any of them is exit 2 with nothing trained (rather than after the first ones ran).
+ */
+function expandAll(files: readonly string[], sets: readonly string[]): Expansion[] {
+  const overrides = sets.map((s) => parseOverride(s));
+  return files.map((file) => expandSeeds(readConfigSource(file), overrides));
+}
+
+function jobsFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${text}: expected a positive integer`);
+  return jobs;
+}
+
 /** Runs a config's seeds into a fresh folder (never reusing old trials: a check measures the code as it is now). */
-async function runSeeds(file: string, flags: Pick<CheckFlags, 'set' | 'out' | 'jobs' | 'quiet' | 'json'>, terminal: Terminal, signal: AbortSignal): Promise<CheckedRun> {
-  const source = readConfigSource(file);
-  const expansion = expandSeeds(source, flags.set.map((s) => parseOverride(s)));
+async function runSeeds(
+  file: string,
+  expansion: Expansion,
+  jobs: number | undefined,
+  flags: Pick<CheckFlags, 'out' | 'quiet' | 'json'>,
+  terminal: Terminal,
+  signal: AbortSignal,
+): Promise<CheckedRun> {
   const dir = createRunDirectory(flags.out, expansion.base.name, new Date(), 'check-');
   openSweepDirectory(dir, sweepManifest(expansion, file));
   const progress = createSweepProgress(progressMode(flags.quiet || flags.json, terminal, process.env), terminal);
   const began = performance.now();
   try {
-    const jobs = flags.jobs === undefined ? expansion.trials.length : Number(flags.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${flags.jobs}: expected a positive integer`);
-    const outcome = await runSweep(expansion, dir, { jobs, shard: null, configFile: file, signal, onEvent: progress.onEvent });
+    const options = { jobs: jobs ?? expansion.trials.length, shard: null, configFile: file, signal, onEvent: progress.onEvent };
+    const outcome = await runSweep(expansion, dir, options);
     const report = collectReport(dir);
     const steps = report.trials.map((t) => ({ seed: t.seed, steps: trajectoryRows(join(trialDirectory(dir, t.id), 'steps.csv')) }));
     return { expansion, dir, trials: report.trials, steps, seconds: (performance.now() - began) / 1000, interrupted: outcome.interrupted };
+  } catch (error) {
+    throw asOutputFault(dir, error);
   } finally {
     progress.stop();
   }
@@ -131,21 +158,25 @@ function curves(baseline: Baseline, run: CheckedRun): string {
 export async function check(files: string[], flags: CheckFlags, terminal: Terminal): Promise<number> {
   if (flags.baseline !== undefined && files.length > 1) throw new UsageError('--baseline compares one config: give a single config file');
   if (flags.exact && flags.baseline === undefined) throw new UsageError('--exact compares with a baseline: add --baseline <file>');
+  const jobs = jobsFlag(flags.jobs);
   const baseline = flags.baseline === undefined ? null : readBaseline(flags.baseline);
   const tolerance: Tolerance = { rtol: numberFlag('rtol', flags.rtol) ?? 0.05, atol: numberFlag('atol', flags.atol) ?? 0 };
-  const signals = abortOnSignals((signal) => terminal.stderr.write(`\n${signal}: finishing the current steps and writing results (again to quit at once)\n`));
+  const expansions = expandAll(files, flags.set);
+  for (const [i, file] of files.entries()) {
+    if (expansions[i].base.expect === undefined && baseline === null) {
+      throw new ConfigError(file, [{ path: ['expect'], problem: 'is missing: add an expect: block (or compare with --baseline <file>)' }]);
+    }
+  }
+  const signals = abortOnSignals(announceStop(terminal));
   const suites: SuiteResult[] = [];
   const print = (text: string): void => {
     if (!flags.json) terminal.stdout.write(text);
   };
   try {
-    for (const file of files) {
-      const run = await runSeeds(file, flags, terminal, signals.signal);
+    for (const [i, file] of files.entries()) {
+      const run = await runSeeds(file, expansions[i], jobs, flags, terminal, signals.signal);
       if (run.interrupted) return EXIT.interrupted;
       const expect = run.expansion.base.expect;
-      if (expect === undefined && baseline === null) {
-        throw new ConfigError(file, [{ path: ['expect'], problem: 'is missing: add an expect: block (or compare with --baseline <file>)' }]);
-      }
       const verdicts: Verdict[] = [
         ...(expect === undefined ? [] : judge(expect, run.trials)),
         ...(baseline === null ? [] : compareMetrics(baseline, run.trials, tolerance)),
@@ -170,10 +201,15 @@ export async function check(files: string[], flags: CheckFlags, terminal: Termin
 }
 
 async function saveBaseline(file: string, flags: Pick<CheckFlags, 'set' | 'out' | 'jobs' | 'quiet'> & { save: string }, terminal: Terminal): Promise<number> {
-  const signals = abortOnSignals(() => {});
+  const jobs = jobsFlag(flags.jobs);
+  const [expansion] = expandAll([file], flags.set);
+  const signals = abortOnSignals(announceStop(terminal));
   try {
-    const run = await runSeeds(file, { ...flags, json: false }, terminal, signals.signal);
-    if (run.interrupted) return EXIT.interrupted;
+    const run = await runSeeds(file, expansion, jobs, { ...flags, json: false }, terminal, signals.signal);
+    if (run.interrupted) {
+      terminal.stderr.write(`interrupted: no baseline saved (the runs so far are in ${run.dir})\n`);
+      return EXIT.interrupted;
+    }
     const targets = (run.expansion.base.targets ?? {}) as Record<string, number>;
     const trials = run.trials.map((trial, i) => ({ trial, steps: run.steps[i].steps }));
     writeFileAtomic(flags.save, `${JSON.stringify(makeBaseline(run.expansion.base.name, file, targets, trials), null, 1)}\n`);
@@ -186,10 +222,9 @@ async function saveBaseline(file: string, flags: Pick<CheckFlags, 'set' | 'out' 
 
 export function registerCheck(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('check');
-  debugOption(setOption(command))
+  outOption(debugOption(setOption(command)), 'runs root; each check runs into <out>/<name>/check-<time>', 'runs')
     .description("run each config's seeds and judge its expect: block (and a baseline); exit 1 if anything fails")
     .argument('<configs...>', 'experiment files with an expect: block')
-    .option('-o, --out <dir>', 'runs root; each check runs into <out>/<name>/check-<time>', 'runs')
     .option('-j, --jobs <n>', 'seeds at once (default: all of them)')
     .option('--junit <file>', 'also write the verdicts as JUnit XML (one test case per expectation)')
     .option('--json', 'print the verdicts as JSON instead of tables', false)
@@ -203,20 +238,19 @@ export function registerCheck(program: Command, terminal: Terminal, done: (code:
       `
 Examples:
   $ adam-lab check configs/ci/*.yaml --junit check-report.xml
-  $ adam-lab baseline configs/ci/mnist-mlp.yaml --save baselines/mnist-mlp.json
-  $ adam-lab check configs/ci/mnist-mlp.yaml --baseline baselines/mnist-mlp.json --rtol 0.02
-  $ adam-lab check configs/ci/mnist-mlp.yaml --baseline baselines/mnist-mlp.json --exact`,
+  $ adam-lab baseline configs/ci/mnist-mlp-adam.yaml --save baselines/mnist-mlp.json
+  $ adam-lab check configs/ci/mnist-mlp-adam.yaml --baseline baselines/mnist-mlp.json --rtol 0.02
+  $ adam-lab check configs/ci/mnist-mlp-adam.yaml --baseline baselines/mnist-mlp.json --exact`,
     )
     .action(async (files: string[], flags: CheckFlags) => done(await check(files, flags, terminal)));
 
   const baseline = program.command('baseline');
-  debugOption(setOption(baseline))
+  outOption(debugOption(setOption(baseline)), 'runs root', 'runs')
     .description("run a config's seeds and save the measured results (and trajectories) as a baseline for check --baseline")
     .argument('<config>', 'experiment file')
     .requiredOption('--save <file>', 'where to write the baseline (JSON)')
-    .option('-o, --out <dir>', 'runs root', 'runs')
     .option('-j, --jobs <n>', 'seeds at once (default: all of them)')
     .option('-q, --quiet', 'no progress', false)
-    .addHelpText('after', '\nExamples:\n  $ adam-lab baseline configs/ci/mnist-mlp.yaml --save baselines/mnist-mlp.json')
+    .addHelpText('after', '\nExamples:\n  $ adam-lab baseline configs/ci/mnist-mlp-adam.yaml --save baselines/mnist-mlp.json')
     .action(async (file: string, flags: Pick<CheckFlags, 'set' | 'out' | 'jobs' | 'quiet'> & { save: string }) => done(await saveBaseline(file, flags, terminal)));
 }

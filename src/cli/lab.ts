@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import type { ReportData } from '../report/report-data.js';
 import { comparisonTable } from '../report/summary.js';
 import { writeReport, writeTables } from '../report/write.js';
-import { defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
+import { asOutputFault, defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
 import { runSweep, shardTrials, type SweepOutcome } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
@@ -56,10 +56,7 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
     dir = defaultSweepDirectory(flags.out, sweepManifest(expansion, file));
   }
   if (flags.dryRun) {
-    const listed = shardTrials(expansion.trials, shard);
-    out(`${listed.length} trials${shard === null ? '' : ` in shard ${shard.index}/${shard.count} (of ${expansion.trials.length})`} → ${dir}`);
-    const header = ['#', 'trial', expansion.kind === 'compare' ? 'variant' : 'group', 'seed'];
-    out(alignedTable([header, ...listed.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])]));
+    listTrials(expansion, shard, dir, terminal);
     return EXIT.ok;
   }
   const signals = abortOnSignals((signal) => {
@@ -74,6 +71,14 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
   } finally {
     signals.dispose();
   }
+}
+
+/** What --dry-run prints: the trials (this shard's) and where they would run. */
+export function listTrials(expansion: Expansion, shard: ChosenShard | null, dir: string, terminal: Terminal): void {
+  const listed = shardTrials(expansion.trials, shard);
+  terminal.stdout.write(`${listed.length} trials${shard === null ? '' : ` in shard ${shard.index}/${shard.count} (of ${expansion.trials.length})`} → ${dir}\n`);
+  const header = ['#', 'trial', expansion.kind === 'compare' ? 'variant' : 'group', 'seed'];
+  terminal.stdout.write(`${alignedTable([header, ...listed.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])])}\n`);
 }
 
 export interface PhaseOptions {
@@ -101,6 +106,8 @@ export async function runPhase(expansion: Expansion, dir: string, configFile: st
     });
     progress.stop();
     return { outcome, data: await writeReport(dir) };
+  } catch (error) {
+    throw asOutputFault(dir, error);
   } finally {
     options.signal.removeEventListener('abort', progress.stop);
     progress.stop();

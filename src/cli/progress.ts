@@ -4,6 +4,7 @@
  * CI set, only the lines; with --quiet, nothing until the result.
  */
 import cliProgress from 'cli-progress';
+import { KERNEL_NOTE, KERNEL_THREADS, KERNEL_THREADS_WHY } from '../engine/kernels/matmul.js';
 import type { EpochEvent, StartEvent, TrainEvent } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
@@ -13,9 +14,13 @@ export interface Terminal {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
+/**
+ * The bar is drawn on stderr, so it needs a terminal there; and it only makes sense when the
+ * lines go to the same terminal: with stdout redirected to a log, the log gets plain lines.
+ */
 export function progressMode(quiet: boolean, terminal: Terminal, env: NodeJS.ProcessEnv): ProgressMode {
   if (quiet) return 'quiet';
-  return terminal.stderr.isTTY === true && !env.CI ? 'bar' : 'lines';
+  return terminal.stdout.isTTY === true && terminal.stderr.isTTY === true && !env.CI ? 'bar' : 'lines';
 }
 
 export function createProgress(mode: ProgressMode, terminal: Terminal): { onEvent(event: TrainEvent): void; stop(): void } {
@@ -39,7 +44,8 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           start = event;
           print(`run     ${event.runDir}`);
           print(`seed    ${event.seed}`);
-          print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels`);
+          print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels, ${threadsNote()}`);
+          if (KERNEL_NOTE !== null) print(`kernel  ${KERNEL_NOTE}`);
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
           break;
         case 'progress': {
@@ -86,6 +92,11 @@ function epochLine(e: EpochEvent, start: StartEvent | null): string {
   if (e.testAccuracy !== null) parts.push(`test_acc ${percent(e.testAccuracy)}`);
   parts.push(`${e.seconds.toFixed(1)}s`);
   return parts.join('  ');
+}
+
+/** How many threads share a large matrix product, and where that number came from. */
+function threadsNote(): string {
+  return `${KERNEL_THREADS} matmul thread${KERNEL_THREADS > 1 ? 's' : ''} (${KERNEL_THREADS_WHY})`;
 }
 
 export function percent(x: number): string {

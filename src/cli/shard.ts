@@ -2,7 +2,9 @@
  * Which slice of a sweep this process runs: `--shard K/N`, or from the environment of a job
  * array — Slurm's SLURM_ARRAY_TASK_ID/_MIN/_STEP/_COUNT (any first index and step), or
  * Kubernetes' JOB_COMPLETION_INDEX — where `--shards N` fixes the count (required for
- * Kubernetes; for Slurm it lets a resubmitted single task keep its slice).
+ * Kubernetes; for Slurm it replaces SLURM_ARRAY_TASK_COUNT). A Slurm task's slice is its place
+ * in its own array, so a task resubmitted alone (--array=3) is the first of its array: to rerun
+ * one slice, name it with --shard K/N.
  */
 import { UsageError } from '../errors.js';
 import type { Shard } from '../train/sweep.js';

@@ -3,18 +3,18 @@ import type { Command } from 'commander';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../config/trials.js';
 import { readConfigSource } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { isTunedDirectory } from '../runs/sweep-dir.js';
 import { runLab, type LabFlags } from './lab.js';
-import { collect, debugOption, setOption } from './options.js';
-import { runTunedWorkloads } from './protocol.js';
+import { collect, debugOption, outOption, setOption } from './options.js';
+import { resumeTuned, runTunedWorkloads } from './protocol.js';
 import type { Terminal } from './progress.js';
 
 function withLabOptions(command: Command): Command {
-  return debugOption(setOption(command, 'override a config value for every trial (repeatable)'))
-    .option('-o, --out <dir>', 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
+  return outOption(debugOption(setOption(command, 'override a config value for every trial (repeatable)')), 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
     .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
     .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
     .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
-    .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials)')
+    .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials; a tuned comparison reruns its recorded config)')
     .option('-n, --dry-run', 'list the trials and their count; run nothing', false)
     .option('-q, --quiet', 'print only the final table', false);
 }
@@ -64,6 +64,10 @@ Examples:
       const variants = flags.optimizers === undefined ? null : optimizerVariants(flags.optimizers);
       if (flags.protocol !== undefined && flags.protocol !== 'tuned') throw new UsageError(`--protocol ${flags.protocol}: the protocol is 'tuned'`);
       const tuned = flags.protocol === 'tuned' || (flags.protocol === undefined && file !== undefined && readConfigSource(file).value.protocol !== undefined);
+      if (flags.resume !== undefined && (tuned || isTunedDirectory(flags.resume))) {
+        done(await resumeTuned(flags.resume, file, flags, terminal));
+        return;
+      }
       if (tuned) {
         if (file === undefined) throw new UsageError('--protocol tuned needs a config file');
         done(await runTunedWorkloads(files, flags, variants, terminal));

@@ -1,12 +1,13 @@
 /** `adam-lab train <config>`: one run from a YAML experiment file. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, placeIssues } from '../config/load.js';
+import { ConfigError } from '../errors.js';
 import { parseOverride } from '../config/overrides.js';
 import { runExperiment } from '../train/experiment.js';
 import type { RunResult } from '../train/events.js';
 import { EXIT } from './exit-codes.js';
 import { createProgress, percent, progressMode, type Terminal } from './progress.js';
-import { debugOption, setOption } from './options.js';
+import { debugOption, outOption, setOption } from './options.js';
 import { abortOnSignals } from './signals.js';
 
 export interface TrainFlags {
@@ -17,10 +18,9 @@ export interface TrainFlags {
 
 export function registerTrain(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('train');
-  debugOption(setOption(command))
+  outOption(debugOption(setOption(command)), 'runs root', 'runs')
     .description('train a model from a YAML experiment file; results go to <out>/<name>/<run-id>/')
     .argument('<config>', 'experiment file (YAML)')
-    .option('-o, --out <dir>', 'runs root', 'runs')
     .option('-q, --quiet', 'print only the result', false)
     .addHelpText(
       'after',
@@ -34,7 +34,8 @@ Examples:
 }
 
 export async function train(file: string, flags: TrainFlags, terminal: Terminal): Promise<number> {
-  const config = loadConfig(file, flags.set.map((s) => parseOverride(s)));
+  const overrides = flags.set.map((s) => parseOverride(s));
+  const config = loadConfig(file, overrides);
   const progress = createProgress(progressMode(flags.quiet, terminal, process.env), terminal);
   const signals = abortOnSignals((signal) => {
     progress.stop();
@@ -43,6 +44,8 @@ export async function train(file: string, flags: TrainFlags, terminal: Terminal)
   try {
     const result = await runExperiment(config, { configFile: file, outRoot: flags.out, signal: signals.signal, onEvent: progress.onEvent });
     return summarize(result, terminal);
+  } catch (error) {
+    throw error instanceof ConfigError ? placeIssues(error, overrides) : error;
   } finally {
     progress.stop();
     signals.dispose();

@@ -10,7 +10,7 @@ import type { Terminal } from './progress.js';
 export function registerValidate(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('validate');
   debugOption(setOption(command))
-    .description('check a config (keys, values, model shapes against the data) and print it resolved')
+    .description("check a config (keys, values, model shapes against the dataset's input shape and classes) and print it resolved; the data files themselves are read by train")
     .argument('<config>', 'experiment file (YAML)')
     .addHelpText('after', '\nExamples:\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab validate exp.yaml --set optimizer.name=sgd')
     .action((file: string, flags: { set: string[] }) => {

@@ -4,6 +4,7 @@
  * Short lists and layer options are written inline, as a person would write them.
  */
 import { Document, isScalar, visit } from 'yaml';
+import { resolveFromConfig } from '../data/registry.js';
 import type { ExperimentConfig } from './schema.js';
 
 export function formatConfig(config: ExperimentConfig, header: string): string {
@@ -24,4 +25,21 @@ export function formatConfig(config: ExperimentConfig, header: string): string {
 function nameFirst(config: ExperimentConfig): object {
   const { name, ...options } = config.optimizer;
   return { ...config, optimizer: { name, ...options } };
+}
+
+/**
+ * The config with its file paths (data.path, data.csv.train/test, model.init.from) made
+ * absolute, as read from `configFile`'s folder: what a run stores, so that `adam-lab train
+ * runs/<name>/<id>/config.yaml` finds the same files from the run's own folder.
+ */
+export function withAbsolutePaths(config: ExperimentConfig, configFile: string): ExperimentConfig {
+  const absolute = (path: string): string => resolveFromConfig(configFile, path);
+  const data: Record<string, unknown> = { ...config.data };
+  if (typeof data.path === 'string') data.path = absolute(data.path);
+  if (config.data.dataset === 'csv') {
+    const { train, test, ...csv } = config.data.csv;
+    data.csv = { train: absolute(train), ...(test === undefined ? {} : { test: absolute(test) }), ...csv };
+  }
+  const init = config.model.init === undefined ? {} : { init: { from: absolute(config.model.init.from) } };
+  return { ...config, data: data as ExperimentConfig['data'], model: { ...config.model, ...init } };
 }

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { didYouMean } from './suggest.js';
 import { keyedUnionInfo } from './keyed-union.js';
+import { shortened } from './overrides.js';
 
 type Path = (string | number)[];
 
@@ -40,7 +41,7 @@ export class IssueContext {
       const member = name === null ? undefined : keyed.memberOf.get(name);
       let problem: string | null = null;
       if (name === null) problem = `expected a ${keyed.noun} name or a one-key mapping such as {${keyed.names[0]}: ...}`;
-      else if (!keyed.names.includes(name)) problem = `unknown ${keyed.noun} '${name}'${didYouMean(name, keyed.names)}; valid: ${keyed.names.join(', ')}`;
+      else if (!keyed.names.includes(name)) problem = `unknown ${keyed.noun} ${quoted(name)}${didYouMean(name, keyed.names)}; valid: ${keyed.names.join(', ')}`;
       else if (member === undefined) problem = `${keyed.noun} '${name}' takes no options: write it as a bare name`;
       else if (typeof input === 'string') problem = `${keyed.noun} '${name}' needs options, e.g. {${name}: {...}}; see adam-lab schema`;
       if (isObject(input) && member !== undefined) this.chosenMember.set(input, member);
@@ -63,7 +64,7 @@ export class IssueContext {
         const known = isObject(input) ? (this.knownKeys.get(input) ?? []) : [];
         return issue.keys.map((key) => ({
           path: [...path, key],
-          problem: `unknown key '${key}'${didYouMean(key, known) || (known.length > 0 ? `; valid keys: ${known.join(', ')}` : '')}`,
+          problem: `unknown key ${quoted(key)}${didYouMean(key, known) || (known.length > 0 ? `; valid keys: ${known.join(', ')}` : '')}`,
           atKey: true,
         }));
       }
@@ -152,8 +153,12 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
+  if (typeof value === 'string') return quoted(value);
   return String(value);
+}
+
+function quoted(text: string): string {
+  return `'${shortened(text)}'`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

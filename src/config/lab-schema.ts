@@ -7,13 +7,27 @@ import { RUN_NAME_PATTERN } from '../runs/layout.js';
 import { expectSchema } from '../check/expect-schema.js';
 import { keyedUnion } from './keyed-union.js';
 
+/**
+ * The most trials one expansion may hold. More is a slip of the keyboard (`trials: 1000000`,
+ * a grid of three 100-value axes), refused before anything is expanded or run.
+ */
+export const MAX_TRIALS = 10_000;
+
 const bounds = (min: number) => z.tuple([z.number().finite().min(min), z.number().finite().min(min)]).refine(([a, b]) => a <= b, { message: 'needs low ≤ high' });
 
 /** How a random sweep draws a value. */
 export const distributionSchema = keyedUnion('distribution', ['uniform', 'log_uniform', 'int_uniform', 'choice'], z.never(), [
   { name: 'uniform', schema: z.strictObject({ uniform: bounds(-Infinity).describe('[low, high)') }) },
   { name: 'log_uniform', schema: z.strictObject({ log_uniform: bounds(Number.MIN_VALUE).describe('[low, high), uniform in log space; low > 0') }) },
-  { name: 'int_uniform', schema: z.strictObject({ int_uniform: z.tuple([z.int(), z.int()]).describe('[low, high], integers, both ends included') }) },
+  {
+    name: 'int_uniform',
+    schema: z.strictObject({
+      int_uniform: z
+        .tuple([z.int(), z.int()])
+        .refine(([a, b]) => a <= b && b - a < 2 ** 53, { message: 'needs low ≤ high, less than 2^53 apart' })
+        .describe('[low, high], integers, both ends included'),
+    }),
+  },
   { name: 'choice', schema: z.strictObject({ choice: z.array(z.unknown()).min(1).describe('one of these values, equally likely') }) },
 ]);
 export type Distribution = { uniform: [number, number] } | { log_uniform: [number, number] } | { int_uniform: [number, number] } | { choice: unknown[] };
@@ -23,11 +37,15 @@ const configPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z
 
 export const sweepSchema = z
   .strictObject({
-    grid: z.record(configPath, z.array(z.unknown()).min(1)).optional().describe('path → values; the trials are every combination'),
+    grid: z
+      .record(configPath, z.array(z.unknown()).min(1))
+      .refine((g) => Object.keys(g).length > 0, { message: 'is empty: name at least one path and its values' })
+      .optional()
+      .describe('path → values; the trials are every combination'),
     random: z
       .strictObject({
-        trials: z.int().positive(),
-        space: z.record(configPath, distributionSchema),
+        trials: z.int().positive().max(MAX_TRIALS),
+        space: z.record(configPath, distributionSchema).refine((s) => Object.keys(s).length > 0, { message: 'is empty: name at least one path and how to draw it' }),
         seed: z.int().min(0).optional().describe('seed of the draws (default: the config seed)'),
       })
       .optional()
@@ -59,7 +77,7 @@ export const protocolSchema = z.strictObject({
       metric: z.enum(['val_loss', 'val_accuracy']).default('val_loss').describe('the validation value tuning optimizes (data.validation must be set)'),
       at: z.enum(['final', 'best']).default('final').describe('the last evaluation, or the best one'),
       search: z.enum(['grid', 'random']).default('grid').describe('grid: evenly spaced (log-spaced for log_uniform) points; random: quasi-random (Halton) points'),
-      budget: z.int().min(1).default(36).describe('tuning trials per variant (a grid over several axes takes ⌈budget^(1/axes)⌉ points per axis)'),
+      budget: z.int().min(1).max(MAX_TRIALS).default(36).describe('tuning trials per variant (a grid over several axes takes ⌈budget^(1/axes)⌉ points per axis)'),
       space: z
         .record(z.string(), distributionSchema)
         .default({ 'optimizer.lr': { log_uniform: [1e-5, 100] } })
@@ -67,7 +85,7 @@ export const protocolSchema = z.strictObject({
       seed: z.int().min(0).optional().describe('the seed of the tuning runs (default: the config seed)'),
     })
     .prefault({}),
-  rerun: z.strictObject({ seeds: z.int().min(2).default(10).describe('seeds the best setting of each variant is rerun with') }).prefault({}),
+  rerun: z.strictObject({ seeds: z.int().min(2).max(MAX_TRIALS).default(10).describe('seeds the best setting of each variant is rerun with') }).prefault({}),
   confidence: z.number().gt(0).lt(1).default(0.95).describe('level of the confidence intervals'),
   significance: z.number().gt(0).lt(1).default(0.05).describe('p-value below which a difference is called significant'),
 });
@@ -75,7 +93,7 @@ export type Protocol = z.output<typeof protocolSchema>;
 
 export const labBlocks = {
   /** sweep, compare and check run every trial once per seed. */
-  seeds: z.array(z.int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).optional(),
+  seeds: z.array(z.int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_TRIALS).optional(),
   sweep: sweepSchema.optional(),
   compare: compareSchema.optional(),
   targets: targetsSchema.optional(),

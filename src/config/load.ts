@@ -7,18 +7,35 @@
  * errors, duplicate keys are errors, aliases are capped and the file size is bounded, so a
  * config can neither run code nor expand without limit.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkConfig } from './check.js';
+import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';
 import { applyOverride, type ConfigPath, type Override } from './overrides.js';
 import { configSchema, type ExperimentConfig } from './schema.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_ALIASES = 100;
+
+/**
+ * What kind of file the loader reads, so that its messages name it: configs, and the other files
+ * adam-lab reads with the same positions and limits (baselines).
+ */
+export interface FileKind {
+  /** "a config", "a baseline file" */
+  readonly noun: string;
+  /** What was expected where a directory was given: "a YAML file". */
+  readonly format: string;
+  /** Its usual top-level keys, for a file that is not a mapping. */
+  readonly keys: string;
+  readonly maxBytes: number;
+}
+
+export const CONFIG_FILE: FileKind = { noun: 'a config', format: 'a YAML file', keys: 'data:, model:, optimizer:, ...', maxBytes: MAX_CONFIG_BYTES };
 
 /** A parsed YAML file: the document (for positions) and its plain value. */
 export interface ConfigSource {
@@ -32,37 +49,67 @@ export function loadConfig(file: string, overrides: readonly Override[] = []): E
   return resolveConfig(readConfigSource(file), overrides);
 }
 
-export function readConfigSource(file: string, maxBytes = MAX_CONFIG_BYTES): ConfigSource {
+export function readConfigSource(file: string, kind: FileKind = CONFIG_FILE): ConfigSource {
   let text: string;
   try {
-    if (statSync(file).size > maxBytes) throw fileIssue(file, `is larger than ${maxBytes} bytes; a config should be a small YAML file`);
-    text = readFileSync(file, 'utf8');
+    text = readAtMost(file, kind).toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw fileIssue(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a YAML file' : `cannot be read (${code})`);
+    throw fileIssue(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? `is a directory, expected ${kind.format}` : `cannot be read (${code})`);
   }
-  return parseConfigSource(text, file);
+  return parseConfigSource(text, file, kind);
 }
 
-export function parseConfigSource(text: string, file: string): ConfigSource {
+/**
+ * The file's bytes, reading no more than maxBytes + 1 of them: a file's size cannot be trusted
+ * before reading (a pipe, such as `<(...)`, has none, and /dev/zero never ends), so the bound is
+ * kept while reading.
+ */
+function readAtMost(file: string, { maxBytes, noun }: FileKind): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > maxBytes) throw fileIssue(file, `is larger than ${maxBytes} bytes, the limit for ${noun}`);
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function parseConfigSource(text: string, file: string, kind: FileKind = CONFIG_FILE): ConfigSource {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, strict: true, schema: 'core', prettyErrors: true });
+  // resolveKnownTags: false leaves YAML 1.1's !!binary, !!set, !!omap, !!timestamp and !!merge
+  // unresolved (refused below) instead of turning them into bytes, sets, dates or symbols.
+  // logLevel 'error': yaml's own warnings (an unresolved tag) come back as document.warnings and
+  // are reported below with their place, rather than printed to stderr by Node as well.
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, strict: true, schema: 'core', resolveKnownTags: false, prettyErrors: true, logLevel: 'error' });
   const syntax = [...document.errors, ...document.warnings].map((e): ConfigIssue => {
     const [line, column] = [e.linePos?.[0].line, e.linePos?.[0].col];
-    return { path: [], problem: yamlProblem(e.message), line, column };
+    return { path: [], problem: yamlProblem(e.message, kind), line, column };
   });
   if (syntax.length > 0) throw new ConfigError(file, syntax);
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    throw fileIssue(file, `aliases expand too far (${(error as Error).message}); write the values out`);
+    // toJS throws for too many aliases, and runs out of stack on nesting the parser let through.
+    const problem = isStackOverflow(error) ? NESTED_TOO_DEEPLY : `aliases expand too far (${(error as Error).message}); write the values out`;
+    throw fileIssue(file, problem);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(file, [{ path: [], problem: 'the config must be a mapping of keys (data:, model:, optimizer:, ...)', line: 1, column: 1 }]);
+    throw new ConfigError(file, [{ path: [], problem: `${kind.noun} must be a mapping of keys (${kind.keys})`, line: 1, column: 1 }]);
   }
-  return { file, document, lineCounter, value: value as Record<string, unknown> };
+  const source = { file, document, lineCounter, value: value as Record<string, unknown> };
+  const deep = tooDeep(value);
+  if (deep !== null) throw new ConfigError(file, locate(source, [{ path: deep, problem: NESTED_TOO_DEEPLY }], []));
+  return source;
 }
 
 /**
@@ -89,6 +136,21 @@ export function resolveConfig(source: ConfigSource, overrides: readonly Override
   return config;
 }
 
+/**
+ * `error` with its issues placed in the config file (line:column, or the --set they came from),
+ * for problems found only once the data are loaded (the model's output against the dataset's
+ * classes, a metric the run does not measure), which are raised with a key path alone.
+ */
+export function placeIssues(error: ConfigError, overrides: readonly Override[]): ConfigError {
+  if (error.issues.every((issue) => issue.line !== undefined || issue.origin !== undefined)) return error;
+  return placedError(readConfigSource(error.file), error.issues, overrides);
+}
+
+/** A ConfigError of `source` whose issues (key paths) are placed in it, as load-time issues are. */
+export function placedError(source: ConfigSource, issues: readonly ConfigIssue[], overrides: readonly Override[] = []): ConfigError {
+  return new ConfigError(source.file, locate(source, issues.map((issue) => ({ path: [...issue.path], problem: issue.problem })), overrides));
+}
+
 /** The run name a config gets when it sets none: its file name, made safe for a folder. */
 export function defaultName(file: string): string {
   const stem = basename(file, extname(file)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
@@ -100,10 +162,11 @@ function locate(source: ConfigSource, issues: readonly PathIssue[], overrides: r
   const located = issues.map((issue): ConfigIssue => {
     const override = overrides.findLast((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path));
     if (override !== undefined && override.at === undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
-    const offset =
-      override?.at === undefined
-        ? offsetOf(source.document, issue.path, issue.atKey ?? false)
-        : offsetOf(source.document, [...override.at, ...issue.path.slice(override.path.length)], false);
+    let offset: number | null;
+    if (override?.at === undefined) offset = offsetOf(source.document, issue.path, issue.atKey ?? false);
+    // An unknown key named by a sweep axis is the axis's own fault, once, not each of its values'.
+    else if (issue.atKey === true && override.keyAt !== undefined) offset = offsetOf(source.document, override.keyAt, true);
+    else offset = offsetOf(source.document, [...override.at, ...issue.path.slice(override.path.length)], false);
     const position = offset === null ? undefined : source.lineCounter.linePos(offset);
     return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col, origin: override?.origin };
   });
@@ -152,8 +215,15 @@ function fileIssue(file: string, problem: string): ConfigError {
 }
 
 /** yaml's messages end with a position and a source excerpt; the position is reported separately. */
-function yamlProblem(message: string): string {
+function yamlProblem(message: string, kind: FileKind): string {
   const problem = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  if (problem === STACK_OVERFLOW) return NESTED_TOO_DEEPLY; // the parser reports its own stack overflow as a syntax error
   const tag = /^Unresolved tag: (?:tag:yaml\.org,2002:)?(.*)$/.exec(problem);
-  return tag === null ? problem : `tag '${tag[1]}' is not allowed: a config is plain data (numbers, strings, lists, mappings)`;
+  return tag === null ? problem : `tag '${tag[1]}' is not allowed: ${kind.noun} is plain data (numbers, strings, lists, mappings)`;
+}
+
+const STACK_OVERFLOW = 'Maximum call stack size exceeded';
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && error.message === STACK_OVERFLOW;
 }

@@ -6,6 +6,7 @@
  */
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
+import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -16,6 +17,8 @@ export interface Override {
   readonly origin: string;
   /** Where the value is written in the config file, when it is (a sweep value, a compare patch). */
   readonly at?: ConfigPath;
+  /** Where the path itself is written (a sweep axis's key), for a problem with the path: an unknown key. */
+  readonly keyAt?: ConfigPath;
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -39,11 +42,17 @@ export function parseOverride(assignment: string, flag = '--set'): Override {
   } catch (error) {
     throw new UsageError(`${flag} ${assignment}: the value is not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
+  if (tooDeep(value) !== null) throw new UsageError(`${flag} ${assignment.slice(0, eq)}=...: ${NESTED_TOO_DEEPLY}`);
   return { path: parsePath(assignment.slice(0, eq)), value: value ?? null, origin: `${flag} ${assignment}` };
 }
 
 export function formatPath(path: ConfigPath): string {
-  return path.length === 0 ? '(top level)' : path.join('.');
+  return path.length === 0 ? '(top level)' : path.map((segment) => shortened(String(segment))).join('.');
+}
+
+/** A name or value from a config, cut short for a message that repeats it (it may be very long). */
+export function shortened(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Keys that say what kind of thing a mapping is (the discriminators of the config's unions). */
@@ -61,11 +70,27 @@ export function applyOverride(config: Record<string, unknown>, override: Overrid
   const { path } = override;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i];
+    checkIndex(node, path, i, override.origin);
     fallback = childOf(fallback, key);
     if (!isContainer(node[key])) node[key] = freshContainer(fallback, typeof path[i + 1] === 'number');
     node = node[key] as Record<string | number, unknown>;
   }
+  checkIndex(node, path, path.length - 1, override.origin);
   node[path[path.length - 1]] = override.value;
+}
+
+/**
+ * A list is addressed by an index of an item it has, or by its length (which appends one): a
+ * name, or an index past the end, would otherwise land silently beside the list's items or
+ * leave holes that the schema then blames on the config file.
+ */
+function checkIndex(node: object, path: ConfigPath, i: number, origin: string): void {
+  if (!Array.isArray(node)) return;
+  const key = path[i];
+  const list = formatPath(path.slice(0, i));
+  const items = `${list} is a list of ${node.length} item${node.length === 1 ? '' : 's'}`;
+  if (typeof key !== 'number') throw new UsageError(`${origin}: '${key}' is not a list index (${items}; use 0 to ${node.length})`);
+  if (key > node.length) throw new UsageError(`${origin}: index ${key} is past the end (${items}; ${node.length} appends one)`);
 }
 
 function freshContainer(fallback: unknown, indexed: boolean): object {

@@ -76,7 +76,17 @@ export const configSchema = z.strictObject({
   scheduler: scheduleSchema.optional(),
   train: trainSchema.prefault({}),
   ...labBlocks,
-});
+}).transform(withPlateauMetric);
+
+/**
+ * reduce_lr_on_plateau watches held-out data when there is some: with data.validation its
+ * metric defaults to val_loss (so that the test set never steers training), else to test_loss.
+ */
+function withPlateauMetric<C extends { data: { validation?: number }; scheduler?: Record<string, unknown> }>(config: C): C {
+  const { scheduler } = config;
+  if (scheduler?.name !== 'reduce_lr_on_plateau' || scheduler.metric !== undefined) return config;
+  return { ...config, scheduler: { ...scheduler, metric: config.data.validation === undefined ? 'test_loss' : 'val_loss' } };
+}
 
 type Parsed = z.output<typeof configSchema>;
 

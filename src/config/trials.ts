@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { Rng } from '../engine/rng.js';
 import { ConfigError, type ConfigIssue, UsageError } from '../errors.js';
 import type { Distribution } from './lab-schema.js';
-import { LAB_KEYS } from './lab-schema.js';
-import { resolveConfig, type ConfigSource } from './load.js';
-import { parsePath, type ConfigPath, type Override } from './overrides.js';
+import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
+import { LAB_KEYS, MAX_TRIALS } from './lab-schema.js';
+import { placedError, resolveConfig, type ConfigSource } from './load.js';
+import { formatPath, parsePath, type ConfigPath, type Override } from './overrides.js';
 import type { ExperimentConfig } from './schema.js';
 import { parse as parseYaml } from 'yaml';
 
@@ -53,7 +54,9 @@ export function parseGridOption(text: string): { path: string; values: unknown[]
   if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--grid ${text}: expected path=v1,v2,..., e.g. --grid optimizer.lr=1e-4,1e-3`);
   const path = text.slice(0, eq);
   parsePath(path);
-  return { path, values: text.slice(eq + 1).split(',').map((v) => parseYaml(v.trim(), { maxAliasCount: 0 }) as unknown) };
+  const values = text.slice(eq + 1).split(',').map((v) => parseYaml(v.trim(), { maxAliasCount: 0 }) as unknown);
+  if (values.some((v) => tooDeep(v) !== null)) throw new UsageError(`--grid ${path}=...: ${NESTED_TOO_DEEPLY}`);
+  return { path, values };
 }
 
 export function expandSweep(source: ConfigSource, sets: readonly Override[], cliGrid: readonly { path: string; values: unknown[] }[]): Expansion {
@@ -65,13 +68,15 @@ export function expandSweep(source: ConfigSource, sets: readonly Override[], cli
   const axes = new Map<string, { values: unknown[]; origin: string; at?: ConfigPath }>();
   for (const [path, values] of Object.entries(sweep?.grid ?? {})) axes.set(path, { values, origin: 'sweep.grid', at: ['sweep', 'grid', path] });
   for (const axis of cliGrid) axes.set(axis.path, { values: axis.values, origin: `--grid ${axis.path}=${axis.values.join(',')}` });
+  const planned = [...axes.values()].reduce((n, axis) => n * axis.values.length, 1) * (sweep?.random?.trials ?? 1) * (base.seeds ?? [base.seed]).length;
+  checkTrialCount(source.file, ['sweep'], planned);
   let points: Point[] = [{ group: '', values: {}, overrides: [] }];
   for (const [path, axis] of axes) {
     points = points.flatMap((point) =>
       axis.values.map((value, i) => ({
         group: '',
         values: { ...point.values, [path]: value as Scalar },
-        overrides: [...point.overrides, { path: parsePath(path), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i] }],
+        overrides: [...point.overrides, { path: parsePath(path), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i], keyAt: axis.at }],
       })),
     );
   }
@@ -84,7 +89,13 @@ export function expandSweep(source: ConfigSource, sets: readonly Override[], cli
         return {
           group: '',
           values: { ...point.values, ...Object.fromEntries(drawn.map((d) => [d.path, d.value as Scalar])) },
-          overrides: [...point.overrides, ...drawn.map((d) => ({ path: parsePath(d.path), value: d.value, origin: 'sweep.random', at: ['sweep', 'random', 'space', d.path] }))],
+          overrides: [
+            ...point.overrides,
+            ...drawn.map((d) => {
+              const at = ['sweep', 'random', 'space', d.path];
+              return { path: parsePath(d.path), value: d.value, origin: 'sweep.random', at, keyAt: at };
+            }),
+          ],
         };
       }),
     );
@@ -153,14 +164,20 @@ export function patchOverrides(patch: Record<string, unknown>, base: Record<stri
 }
 
 export function trialsOf(source: ConfigSource, sets: readonly Override[], base: ExperimentConfig, points: readonly Point[], seeds: readonly number[] = base.seeds ?? [base.seed]): Trial[] {
+  checkTrialCount(source.file, [], points.length * seeds.length);
   const issues = new Map<string, ConfigIssue>();
   const trials: Trial[] = [];
+  const first = new Map<string, Point>();
   for (const point of points) {
     for (const seed of seeds) {
       const overrides = [...sets, ...point.overrides, { path: ['seed'], value: seed, origin: 'seeds' }];
       try {
         const config = withoutLabBlocks(resolveConfig(source, overrides));
-        trials.push({ id: trialId(config), index: trials.length, group: point.group, seed, values: point.values, config });
+        const id = trialId(config);
+        const earlier = first.get(id);
+        if (earlier !== undefined) throw placedError(source, [sameTrial(earlier, point)]);
+        first.set(id, point);
+        trials.push({ id, index: trials.length, group: point.group, seed, values: point.values, config });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         for (const issue of error.issues) issues.set(JSON.stringify(issue), issue);
@@ -168,11 +185,27 @@ export function trialsOf(source: ConfigSource, sets: readonly Override[], base: 
     }
   }
   if (issues.size > 0) throw new ConfigError(source.file, [...issues.values()]);
-  const ids = new Set(trials.map((t) => t.id));
-  if (ids.size < trials.length) {
-    throw new ConfigError(source.file, [{ path: [], problem: 'two trials have the same config (a repeated value or variant); each trial must differ' }]);
-  }
   return trials;
+}
+
+/**
+ * Two points that make the same trial (a repeated grid value, two variants that patch alike, a
+ * repeated seed), said at the later one's own place in the file: the first value or patch in
+ * which the two points differ, or the seeds when they do not differ at all.
+ */
+function sameTrial(earlier: Point, later: Point): { path: ConfigPath; problem: string } {
+  const placedAt = (point: Point): ConfigPath[] => point.overrides.flatMap((o) => (o.at === undefined ? [] : [o.at]));
+  const mine = placedAt(later);
+  const theirs = placedAt(earlier);
+  const differs = mine.findIndex((at, i) => formatPath(at) !== formatPath(theirs[i] ?? []));
+  if (differs < 0) return { path: ['seeds'], problem: 'repeats a seed: each trial must differ' };
+  const other = theirs[differs] ?? theirs[0];
+  return { path: mine[differs], problem: `gives the same trial as ${other === undefined ? 'another' : formatPath(other)}: each trial must differ` };
+}
+
+/** Refuses an expansion of more than MAX_TRIALS trials, before it is built. */
+export function checkTrialCount(file: string, path: ConfigPath, count: number): void {
+  if (count > MAX_TRIALS) throw new ConfigError(file, [{ path, problem: `expands to ${count} trials; at most ${MAX_TRIALS} run from one config (a typo?)` }]);
 }
 
 function withoutLabBlocks(config: ExperimentConfig): ExperimentConfig {

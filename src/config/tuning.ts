@@ -11,7 +11,7 @@ import { protocolSchema, type Distribution, type Protocol } from './lab-schema.j
 import { resolveConfig, type ConfigSource } from './load.js';
 import { parsePath, type ConfigPath, type Override } from './overrides.js';
 import type { ExperimentConfig } from './schema.js';
-import { compareVariants, trialsOf, type Expansion, type Point, type Scalar } from './trials.js';
+import { checkTrialCount, compareVariants, trialsOf, type Expansion, type Point, type Scalar } from './trials.js';
 
 export interface TuningPlan {
   readonly base: ExperimentConfig;
@@ -47,6 +47,7 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
     target: DERIVED[name]?.target ?? parsePath(name),
     toConfig: DERIVED[name]?.toConfig ?? ((v) => v),
   }));
+  checkTrialCount(source.file, ['protocol', 'tune', 'budget'], variants.length * protocol.tune.budget);
   const used = new Set<string>();
   const points = variants.flatMap((variant) => {
     const config = resolveConfig(source, [...sets, ...variant.overrides]) as unknown as Record<string, unknown>;

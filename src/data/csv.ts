@@ -32,6 +32,8 @@ export function readCsv(file: string, headerOnly = false): CsvTable {
   if (records.length === 0) throw new DataError(file, 'is empty: no header row', HINT);
   const header = records[0].record;
   const rows = records.slice(1).map(({ record, info }) => ({ line: info.lines, cells: record }));
+  // A split of no samples has no batches and no mean loss; say so here, where the file is known.
+  if (!headerOnly && rows.length === 0) throw new DataError(file, 'has a header row but no data rows', HINT);
   for (const row of rows) {
     if (row.cells.length !== header.length) {
       throw new DataError(file, `line ${row.line} has ${row.cells.length} cells, the header has ${header.length}`, HINT);

@@ -1,5 +1,5 @@
 /** Reading data files with errors that name the file and say how to fix the problem. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
 
@@ -21,8 +21,12 @@ export function readDataFile(file: string, hint: string): Uint8Array {
 
 function tryRead(file: string): Uint8Array | null {
   try {
+    // A device or a pipe (/dev/zero, /dev/stdin) would be read without end: data lives in files.
+    const stats = statSync(file);
+    if (!stats.isFile() && !stats.isDirectory()) throw new DataError(file, 'is not a regular file (a device, pipe or socket); point the config at a data file');
     return readFileSync(file);
   } catch (error) {
+    if (error instanceof DataError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     if (code === 'EISDIR') throw new DataError(file, 'is a directory, expected a file');

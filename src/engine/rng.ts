@@ -54,11 +54,18 @@ export class Rng {
     return low + (high - low) * this.uniform();
   }
 
-  /** Uniform integer in [0, n), unbiased (rejection of the incomplete top range). */
+  /**
+   * Uniform integer in [0, n) for an integer 1 ≤ n ≤ 2^53, unbiased (rejection of the incomplete
+   * top range). Past 2^32 one word has too few values (the loop would never end), so two words
+   * make a 53-bit draw; below 2^32 the draws are the single words they always were.
+   */
   below(n: number): number {
-    const limit = 0x100000000 - (0x100000000 % n);
+    if (!(Number.isInteger(n) && n >= 1 && n <= 2 ** 53)) throw new RangeError(`Rng.below(${n}): n must be an integer in 1..2^53`);
+    const wide = n > 0x100000000;
+    const span = wide ? 2 ** 53 : 0x100000000;
+    const limit = span - (span % n);
     for (;;) {
-      const x = this.nextUint32();
+      const x = wide ? (this.nextUint32() % 0x200000) * 0x100000000 + this.nextUint32() : this.nextUint32();
       if (x < limit) return x % n;
     }
   }

@@ -22,7 +22,13 @@ export function sizeOf(shape: Shape): number {
  * itself reachable while any subarray of it is in use.
  */
 export function allocFloat32(length: number): Float32Array {
-  return arenaFloat32(length);
+  try {
+    return arenaFloat32(length);
+  } catch (error) {
+    // A size past the engine memory's reach fails in more than one way (a RangeError from a typed
+    // array or from growing, a TypeError from grow's argument check); to callers it is one failure.
+    throw new RangeError(`cannot allocate ${length} floats in the engine's memory (${(error as Error).message})`);
+  }
 }
 
 export function formatShape(shape: Shape): string {

@@ -4,7 +4,7 @@
  * PyTorch's layouts, so that torch.nn.Sequential(...).load_state_dict(safetensors.torch.load_file(f))
  * reads our files and our `model.init.from` reads theirs.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { plannedState, type Model, type ModelPlan, type StateEntry } from './model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
@@ -64,8 +64,11 @@ function stateValues(model: Model): Map<string, Float32Array | Float64Array> {
 /** The bytes of a weights file (model.init.from), or a DataError saying why not. */
 export function readWeightsFile(file: string): Uint8Array {
   try {
+    // A device or a pipe (/dev/zero) would be read without end.
+    if (!statSync(file).isFile()) throw new DataError(file, 'is not a regular file (model.init.from): point it at a .safetensors file');
     return readFileSync(file);
   } catch (error) {
+    if (error instanceof DataError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new DataError(file, code === 'ENOENT' ? 'weights file not found (model.init.from)' : `cannot be read (${code})`);
   }

@@ -3,9 +3,11 @@
  * (Loshchilov & Hutter 2019), as torch.optim.Adam and torch.optim.AdamW.
  */
 import { z } from 'zod';
-import { initMoments, updateAverage, type Moments } from './moments.js';
+import { adamSimd } from '../engine/kernels/elementwise.js';
+import { allocFloat32 } from '../engine/tensor.js';
+import { flushSubnormal, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
-import { beta1Of, torchChain } from './pieces.js';
+import { adamFamily, beta1Of } from './pieces.js';
 import type { OptimizerSetup, Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·m̂/(√v̂ + ε)  (amsgrad: running max of v)';
@@ -37,34 +39,63 @@ export const adamwOptions = z.strictObject({
 /**
  * Adam's scaling, u ← (m/(1−β1ᵗ)) / (√v/√(1−β2ᵗ) + ε); with AMSGrad the running maximum of
  * the raw v replaces v (torch ≥ 1.13: the maximum is taken before bias correction).
+ * Computed in float32, on a WebAssembly SIMD twin when the arrays allow (adamReference).
  */
 export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: boolean }): Transform<Moments & { maxExpAvgSq: Float32Array }> {
   const { beta2, eps, amsgrad: useMax } = options;
   return {
-    init: (size) => ({ ...initMoments(size), maxExpAvgSq: new Float32Array(useMax ? size : 0) }),
+    init: (size) => ({ expAvg: allocFloat32(size), expAvgSq: allocFloat32(size), maxExpAvgSq: allocFloat32(useMax ? size : 0) }),
     update(u, { expAvg, expAvgSq, maxExpAvgSq }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
-      const biasCorrection1 = 1 - beta1 ** step;
-      const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-      for (let i = 0; i < u.length; i++) {
-        const g = u[i];
-        const m = updateAverage(expAvg, i, g, beta1);
-        let v = updateAverage(expAvgSq, i, g * g, beta2);
-        if (useMax) {
-          maxExpAvgSq[i] = Math.max(maxExpAvgSq[i], v); // Math.max keeps a NaN, as torch.maximum does
-          v = maxExpAvgSq[i];
-        }
-        u[i] = m / biasCorrection1 / (Math.sqrt(v) / biasCorrection2Sqrt + eps);
+      const s1 = 1 - beta1 ** step;
+      const s2 = Math.sqrt(1 - beta2 ** step);
+      const vmax = useMax ? maxExpAvgSq : null;
+      if (!adamSimd(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps)) {
+        adamReference(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps);
       }
     },
   };
 }
 
+/**
+ * scaleByAdam's element loop in float32, every operation rounded in this order (the SIMD
+ * twin's, engine/kernels/wasm/elementwise.wat), c1 = 1 − β1, c2 = 1 − β2 and the bias
+ * corrections s1 = 1 − β1ᵗ, s2 = √(1 − β2ᵗ), all rounded to float32:
+ *   m ← β1·m + c1·g,   v ← β2·v + c2·(g·g)    (each flushed to 0 below 2⁻¹²⁶: flushSubnormal)
+ *   v ← v_max ← max(v_max, v) with AMSGrad
+ *   u ← (m / s1) / (√v / s2 + ε)
+ */
+export function adamReference(
+  u: Float32Array,
+  expAvg: Float32Array,
+  expAvgSq: Float32Array,
+  maxExpAvgSq: Float32Array | null,
+  beta1: number,
+  c1: number,
+  beta2: number,
+  c2: number,
+  s1: number,
+  s2: number,
+  eps: number,
+): void {
+  const f = Math.fround;
+  const [b1f, c1f, b2f, c2f, s1f, s2f, epsf] = [f(beta1), f(c1), f(beta2), f(c2), f(s1), f(s2), f(eps)];
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i];
+    const m = flushSubnormal(f(f(b1f * expAvg[i]) + f(c1f * g)));
+    expAvg[i] = m;
+    let v = flushSubnormal(f(f(b2f * expAvgSq[i]) + f(c2f * f(g * g))));
+    expAvgSq[i] = v;
+    if (maxExpAvgSq !== null) {
+      v = Math.max(maxExpAvgSq[i], v); // Math.max keeps a NaN, as torch.maximum does
+      maxExpAvgSq[i] = v;
+    }
+    u[i] = f(m / s1f) / f(f(f(Math.sqrt(v)) / s2f) + epsf);
+  }
+}
+
 export function adam(o: z.output<typeof adamOptions>): OptimizerSetup {
-  return {
-    hyper: { lr: o.lr, beta1: o.betas[0] },
-    transform: torchChain(o, scaleByAdam({ beta2: o.betas[1], eps: o.eps, amsgrad: o.amsgrad })),
-  };
+  return adamFamily(o, scaleByAdam({ beta2: o.betas[1], eps: o.eps, amsgrad: o.amsgrad }));
 }
 
 /** AdamW is Adam with decoupled weight decay (and a default λ of 1e-2). */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { updateAverage } from './moments.js';
 import { adamFamilyOptions, maximize } from './options.js';
-import { beta1Of, torchChain } from './pieces.js';
+import { adamFamily, beta1Of } from './pieces.js';
 import type { OptimizerSetup, Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·m/((1−β1ᵗ)·u),  u ← max(β2·u, |g| + ε)';
@@ -37,8 +37,5 @@ export function scaleByAdamax(options: { beta2: number; eps: number }): Transfor
 }
 
 export function adamax(o: z.output<typeof adamaxOptions>): OptimizerSetup {
-  return {
-    hyper: { lr: o.lr, beta1: o.betas[0] },
-    transform: torchChain(o, scaleByAdamax({ beta2: o.betas[1], eps: o.eps })),
-  };
+  return adamFamily(o, scaleByAdamax({ beta2: o.betas[1], eps: o.eps }));
 }

@@ -14,3 +14,16 @@ export function updateAverage(average: Float32Array, i: number, x: number, decay
   average[i] = decay * average[i] + (1 - decay) * x;
   return average[i];
 }
+
+/** The smallest normal float32, 2⁻¹²⁶. */
+const MIN_NORMAL = 2 ** -126;
+
+/**
+ * A float32 running average as the SIMD kernels store it: flushed to 0 below the smallest
+ * normal float32 (NaN kept), because arithmetic on subnormal numbers is some 3× slower on x86
+ * and WebAssembly has no flush-to-zero mode (engine/kernels/wasm/elementwise.wat says more).
+ * `x` must already be a float32 value.
+ */
+export function flushSubnormal(x: number): number {
+  return Math.abs(x) < MIN_NORMAL ? 0 : x;
+}

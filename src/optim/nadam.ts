@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { initMoments, updateAverage, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
-import { beta1Of, torchChain } from './pieces.js';
+import { adamFamily, beta1Of } from './pieces.js';
 import type { OptimizerSetup, Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ[(1−μ_t)/(1−Πμ)·g + μ_{t+1}/(1−Πμ·μ_{t+1})·m]/(√v̂ + ε)';
@@ -50,8 +50,5 @@ export function scaleByNadam(options: { beta2: number; eps: number; momentumDeca
 }
 
 export function nadam(o: z.output<typeof nadamOptions>): OptimizerSetup {
-  return {
-    hyper: { lr: o.lr, beta1: o.betas[0] },
-    transform: torchChain(o, scaleByNadam({ beta2: o.betas[1], eps: o.eps, momentumDecay: o.momentum_decay })),
-  };
+  return adamFamily(o, scaleByNadam({ beta2: o.betas[1], eps: o.eps, momentumDecay: o.momentum_decay }));
 }

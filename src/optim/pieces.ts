@@ -3,8 +3,17 @@
  * algorithm boxes, applied to the update vector u in place (u starts as the gradient g).
  * Symbols follow the torch docs: θ parameters, γ learning rate, λ weight decay, μ momentum.
  * The adaptive scalings (Adam's, RMSprop's, ...) live with their optimizer families.
+ *
+ * The hot pieces have a WebAssembly SIMD twin (engine/kernels/elementwise.ts) that runs when
+ * every array lives in the engine memory (state is allocated there); the loop written here
+ * is the reference and the fallback, and the two give identical bits: negate, scale and
+ * addScaled in float32, rounding every operation (Math.fround); trace in float64, rounding
+ * once per stored value, as RMSprop's chain needs (engine/kernels/wasm/elementwise.wat).
  */
-import { chain, type Hyperparams, type Transform } from './transform.js';
+import { addScaledSimd, negateSimd, scaleSimd, sumOfSquares, traceSimd } from '../engine/kernels/elementwise.js';
+import { allocFloat32 } from '../engine/tensor.js';
+import { flushSubnormal } from './moments.js';
+import { addScaledReference, chain, type Hyperparams, type OptimizerSetup, type Transform } from './transform.js';
 
 const noState = (): Record<string, never> => ({});
 
@@ -13,9 +22,14 @@ export function negate(): Transform {
   return {
     init: noState,
     update(u) {
-      for (let i = 0; i < u.length; i++) u[i] = -u[i];
+      if (!negateSimd(u)) negateReference(u);
     },
   };
+}
+
+/** u ← −u (exact: a sign flip). */
+export function negateReference(u: Float32Array): void {
+  for (let i = 0; i < u.length; i++) u[i] = -u[i];
 }
 
 /**
@@ -27,7 +41,7 @@ export function addDecayedWeights(weightDecay: number): Transform {
   return {
     init: noState,
     update(u, _state, { params }) {
-      for (let i = 0; i < u.length; i++) u[i] += weightDecay * params[i];
+      if (!addScaledSimd(u, params, weightDecay)) addScaledReference(u, params, weightDecay);
     },
   };
 }
@@ -41,18 +55,26 @@ export function addDecayedWeights(weightDecay: number): Transform {
 export function trace(options: { dampening: number; nesterov: boolean }): Transform<{ buffer: Float32Array; started: Float32Array }> {
   const { dampening, nesterov } = options;
   return {
-    init: (size) => ({ buffer: new Float32Array(size), started: new Float32Array(1) }),
+    init: (size) => ({ buffer: allocFloat32(size), started: new Float32Array(1) }),
     update(u, { buffer, started }, { hyper }) {
       const mu = momentumOf(hyper);
       if (mu === 0) return;
       const first = started[0] === 0;
       started[0] = 1;
-      for (let i = 0; i < u.length; i++) {
-        buffer[i] = first ? u[i] : mu * buffer[i] + (1 - dampening) * u[i];
-        u[i] = nesterov ? u[i] + mu * buffer[i] : buffer[i];
-      }
+      if (!traceSimd(u, buffer, mu, 1 - dampening, first, nesterov)) traceReference(u, buffer, mu, 1 - dampening, first, nesterov);
     },
   };
+}
+
+/**
+ * trace's loop, c = 1 − τ: b ← first ? u : μ·b + c·u (stored as float32, flushed to 0 below
+ * 2⁻¹²⁶), then u ← nesterov ? u + μ·b : b.
+ */
+export function traceReference(u: Float32Array, buffer: Float32Array, mu: number, c: number, first: boolean, nesterov: boolean): void {
+  for (let i = 0; i < u.length; i++) {
+    buffer[i] = flushSubnormal(Math.fround(first ? u[i] : mu * buffer[i] + c * u[i]));
+    u[i] = nesterov ? u[i] + mu * buffer[i] : buffer[i];
+  }
 }
 
 /** Adagrad's learning-rate decay: u ← u / (1 + (t−1)·η), so that γ becomes γ/(1 + (t−1)η). */
@@ -66,15 +88,25 @@ export function scaleByInverseTimeDecay(lrDecay: number): Transform {
   };
 }
 
-/** u ← −γu: the last link of every chain, γ read from hyper.lr so that schedules can move it. */
+/**
+ * u ← −γu: the last link of every chain, γ read from hyper.lr so that schedules can move it.
+ * Optimizer.apply folds it into θ ← θ + u (finalScale, deferScale).
+ */
 export function scaleByLearningRate(): Transform {
   return {
     init: noState,
-    update(u, _state, { hyper }) {
-      const lr = hyper.lr;
-      for (let i = 0; i < u.length; i++) u[i] = -lr * u[i];
+    update(u, _state, { hyper }, deferScale = false) {
+      if (deferScale) return;
+      if (!scaleSimd(u, -hyper.lr)) scaleReference(u, -hyper.lr);
     },
+    finalScale: ({ hyper }) => -hyper.lr,
   };
+}
+
+/** u ← s·u in float32 (s rounded to float32 first). */
+export function scaleReference(u: Float32Array, s: number): void {
+  const sf = Math.fround(s);
+  for (let i = 0; i < u.length; i++) u[i] *= sf;
 }
 
 /**
@@ -85,10 +117,8 @@ export function clipByGlobalNorm(maxNorm: number): Transform {
   return {
     init: noState,
     update(u) {
-      let sum = 0;
-      for (let i = 0; i < u.length; i++) sum += u[i] * u[i];
-      const coefficient = maxNorm / (Math.sqrt(sum) + 1e-6);
-      if (coefficient < 1) for (let i = 0; i < u.length; i++) u[i] *= coefficient;
+      const coefficient = maxNorm / (Math.sqrt(sumOfSquares(u)) + 1e-6);
+      if (coefficient < 1 && !scaleSimd(u, coefficient)) scaleReference(u, coefficient);
     },
   };
 }
@@ -120,6 +150,14 @@ export function torchChain(frame: TorchFrame, ...scaling: (Transform | false)[])
   const decay = frame.weight_decay !== 0 && addDecayedWeights(frame.weight_decay);
   const decoupled = frame.decoupled_weight_decay === true;
   return chain(frame.maximize && negate(), !decoupled && decay, ...scaling, decoupled && decay, scaleByLearningRate());
+}
+
+/**
+ * An Adam-family optimizer (Adam, AdamW, Adamax, NAdam, RAdam): the torch frame around its own
+ * scaling, with β1 among the hyperparameters, where one_cycle_lr can cycle it.
+ */
+export function adamFamily(o: TorchFrame & { readonly lr: number; readonly betas: readonly number[] }, scaling: Transform): OptimizerSetup {
+  return { hyper: { lr: o.lr, beta1: o.betas[0] }, transform: torchChain(o, scaling) };
 }
 
 function momentumOf(hyper: Hyperparams): number {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { initMoments, updateAverage, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
-import { beta1Of, torchChain } from './pieces.js';
+import { adamFamily, beta1Of } from './pieces.js';
 import type { OptimizerSetup, Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·m̂·r_t·l_t once ρ_t > 5, else θ ← θ − γ·m̂';
@@ -49,8 +49,5 @@ export function scaleByRadam(options: { beta2: number; eps: number }): Transform
 }
 
 export function radam(o: z.output<typeof radamOptions>): OptimizerSetup {
-  return {
-    hyper: { lr: o.lr, beta1: o.betas[0] },
-    transform: torchChain(o, scaleByRadam({ beta2: o.betas[1], eps: o.eps })),
-  };
+  return adamFamily(o, scaleByRadam({ beta2: o.betas[1], eps: o.eps }));
 }

@@ -1,6 +1,8 @@
 /** RMSprop (Hinton's lecture 6e; the centered form of Graves 2013), as torch.optim.RMSprop. */
 import { z } from 'zod';
-import { updateAverage } from './moments.js';
+import { rmsSimd } from '../engine/kernels/elementwise.js';
+import { allocFloat32 } from '../engine/tensor.js';
+import { flushSubnormal } from './moments.js';
 import { epsilon, learningRate, maximize, momentum, weightDecay } from './options.js';
 import { torchChain, trace } from './pieces.js';
 import type { OptimizerSetup, Transform } from './transform.js';
@@ -29,19 +31,34 @@ export const rmspropOptions = z.strictObject({
 export function scaleByRms(options: { alpha: number; eps: number; centered: boolean }): Transform<{ squareAvg: Float32Array; gradAvg: Float32Array }> {
   const { alpha, eps, centered } = options;
   return {
-    init: (size) => ({ squareAvg: new Float32Array(size), gradAvg: new Float32Array(centered ? size : 0) }),
+    init: (size) => ({ squareAvg: allocFloat32(size), gradAvg: allocFloat32(centered ? size : 0) }),
     update(u, { squareAvg, gradAvg }) {
-      for (let i = 0; i < u.length; i++) {
-        const g = u[i];
-        let variance = updateAverage(squareAvg, i, g * g, alpha);
-        if (centered) {
-          const mean = updateAverage(gradAvg, i, g, alpha);
-          variance -= mean * mean;
-        }
-        u[i] = g / (Math.sqrt(variance) + eps);
-      }
+      const avg = centered ? gradAvg : null;
+      if (!rmsSimd(u, squareAvg, avg, alpha, 1 - alpha, eps)) rmsReference(u, squareAvg, avg, alpha, 1 - alpha, eps);
     },
   };
+}
+
+/**
+ * scaleByRms's element loop, the reference of its SIMD twin: each value is computed in float64
+ * and rounded once, when it is stored (and flushed to 0 below 2⁻¹²⁶: flushSubnormal), c = 1 − α:
+ *   s ← α·s + c·g²,   centered: ḡ ← α·ḡ + c·g and s̃ ← s − ḡ² (s and ḡ as stored), else s̃ ← s
+ *   u ← g / (√s̃ + ε)
+ * Float64 because the centered variance cancels: once the loss is small, s ≈ ḡ², and every
+ * float32 rounding inside s − ḡ² would reach the update magnified (the rmsprop_centered_momentum
+ * fixture case). The twin is bound by memory even so.
+ */
+export function rmsReference(u: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array | null, alpha: number, c: number, eps: number): void {
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i];
+    squareAvg[i] = flushSubnormal(Math.fround(alpha * squareAvg[i] + c * (g * g)));
+    let variance = squareAvg[i];
+    if (gradAvg !== null) {
+      gradAvg[i] = flushSubnormal(Math.fround(alpha * gradAvg[i] + c * g));
+      variance -= gradAvg[i] * gradAvg[i];
+    }
+    u[i] = g / (Math.sqrt(variance) + eps);
+  }
 }
 
 export function rmsprop(o: z.output<typeof rmspropOptions>): OptimizerSetup {

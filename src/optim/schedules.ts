@@ -201,8 +201,14 @@ function oneCycle(o: z.output<typeof oneCycleOptions>, plannedSteps: number): Sc
 }
 
 const plateauOptions = z.strictObject({
-  /** The evaluation value watched after every epoch. */
-  metric: z.enum(['test_loss', 'val_loss', 'train_loss', 'test_accuracy', 'val_accuracy', 'train_accuracy']).default('test_loss').describe('the evaluation value watched'),
+  /**
+   * The evaluation value watched after every evaluation. Left out, the config fills it in
+   * (schema.ts): val_loss when data.validation holds data out, else test_loss.
+   */
+  metric: z
+    .enum(['test_loss', 'val_loss', 'train_loss', 'test_accuracy', 'val_accuracy', 'train_accuracy'])
+    .optional()
+    .describe('the evaluation value watched (default: val_loss with data.validation, else test_loss)'),
   mode: z.enum(['min', 'max']).default('min').describe('min: lower is better; max: higher is better'),
   factor: z.number().gt(0).lt(1).default(0.1).describe('lr ← lr·factor on a plateau'),
   patience: z.int().min(0).default(10).describe('evaluations without improvement before reducing'),
@@ -215,6 +221,8 @@ const plateauOptions = z.strictObject({
 
 /** torch.optim.lr_scheduler.ReduceLROnPlateau: lr ← max(lr·factor, min_lr) after `patience` evaluations without improvement. */
 function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Schedule {
+  // A config always names the metric (schema.ts); a schedule built on its own watches test_loss.
+  const watched = o.metric ?? 'test_loss';
   let lr = baseLr;
   let best = o.mode === 'min' ? Infinity : -Infinity;
   let badEvaluations = 0;
@@ -228,8 +236,8 @@ function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Schedule {
       hyper.lr = lr;
     },
     observe(metrics) {
-      const value = metrics[o.metric];
-      if (value === null || value === undefined) throw new RangeError(`reduce_lr_on_plateau watches ${o.metric}, which this run does not measure`);
+      const value = metrics[watched];
+      if (value === null || value === undefined) throw new RangeError(`reduce_lr_on_plateau watches ${watched}, which this run does not measure`);
       if (improves(value)) {
         best = value;
         badEvaluations = 0;

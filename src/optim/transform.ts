@@ -10,7 +10,12 @@
  *  - the values a schedule may change between steps (lr, momentum, β1) are read from a
  *    mutable `Hyperparams` record at every step, as torch reads its param_group, which is
  *    what optax's inject_hyperparams achieves.
+ *
+ * Each link is a whole pass over the vector, on a WebAssembly SIMD kernel for the hot ones
+ * (pieces.ts). Fusing a chain's links into one pass was measured and left out: see
+ * engine/kernels/wasm/elementwise.wat.
  */
+import { addScaledSimd } from '../engine/kernels/elementwise.js';
 
 /** Values a scheduler may change between steps (torch's param_group entries). */
 export interface Hyperparams {
@@ -35,18 +40,34 @@ export interface StepContext {
  */
 export interface Transform<S = unknown> {
   init(size: number): S;
-  update(updates: Float32Array, state: S, context: StepContext): void;
+  /**
+   * Transforms `updates` in place. With `deferScale`, a transformation that ends in a
+   * scaling u ← s·u (see finalScale) leaves that last multiplication out.
+   */
+  update(updates: Float32Array, state: S, context: StepContext, deferScale?: boolean): void;
+  /**
+   * Present on a transformation whose last link is a plain scaling u ← s·u (the learning
+   * rate): this step's s. Optimizer.apply folds that link into its θ ← θ + u pass, as
+   * θ ← θ + s·u, which rounds exactly as scaling u first would (s·u is rounded to float32,
+   * then added), and saves a pass over the vector.
+   */
+  finalScale?(context: StepContext): number;
 }
 
 /** Applies transformations left to right; `false` entries (an option that is off) are skipped. */
 export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   const active = parts.filter((p): p is Transform => p !== false);
-  return {
+  const last = active.length - 1;
+  const chained: Transform<unknown[]> = {
     init: (size) => active.map((t) => t.init(size)),
-    update(updates, state, context) {
-      for (let i = 0; i < active.length; i++) active[i].update(updates, state[i], context);
+    update(updates, state, context, deferScale = false) {
+      for (let i = 0; i < active.length; i++) active[i].update(updates, state[i], context, deferScale && i === last);
     },
   };
+  // A chain ends in a scaling when its last link does (finalScale never relies on `this`).
+  const finalScale = active[last]?.finalScale;
+  if (finalScale !== undefined) chained.finalScale = finalScale;
+  return chained;
 }
 
 /** What a named optimizer builds: its transformation and the initial schedulable values. */
@@ -73,11 +94,26 @@ export class Optimizer {
     return this.context.step;
   }
 
-  /** One step: `grads` is turned into the update in place, then params += update. */
+  /**
+   * One step: `grads` is turned into the update in place, then params += update — with the
+   * transformation's final scaling, when it has one (the learning rate), folded into that
+   * last pass (see Transform.finalScale), so `grads` is left holding the update before it.
+   */
   apply(grads: Float32Array): void {
-    const { params } = this.context;
-    this.context.step++;
-    this.transform.update(grads, this.state, this.context);
-    for (let i = 0; i < params.length; i++) params[i] += grads[i];
+    const { transform, context } = this;
+    context.step++;
+    const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
+    transform.update(grads, this.state, context, transform.finalScale !== undefined);
+    if (!addScaledSimd(context.params, grads, scale)) addScaledReference(context.params, grads, scale);
   }
+}
+
+/**
+ * u ← u + s·x in float32, s rounded to float32 first and s·x rounded before the sum, as the
+ * SIMD twin (engine/kernels/elementwise.ts) computes it. θ ← θ + s·u here; u ← u + λθ in
+ * addDecayedWeights.
+ */
+export function addScaledReference(u: Float32Array, x: Float32Array, s: number): void {
+  const sf = Math.fround(s);
+  for (let i = 0; i < u.length; i++) u[i] += Math.fround(sf * x[i]);
 }

@@ -5,6 +5,7 @@
  * diverged (how hard the variant is to tune), and Welch's t-test of each variant against the best.
  */
 import { stringify } from 'csv-stringify/sync';
+import type { Distribution } from '../config/lab-schema.js';
 import { formatNumber } from '../runs/numbers.js';
 import type { EvaluationPoint, ReportData, TrialData } from './report-data.js';
 import { summarize, welchTTest, type Summary } from './statistics.js';
@@ -18,7 +19,7 @@ export interface TuningChoice {
   readonly values: Readonly<Record<string, unknown>>;
   readonly trials: number;
   readonly diverged: number;
-  /** Tuned axes whose chosen value is the smallest or largest tried: the search range may be too narrow. */
+  /** Tuned axes whose chosen value lies at an end of the configured search range: the range may be too narrow. */
   readonly atEdge: readonly string[];
 }
 
@@ -33,7 +34,7 @@ export function tuningScore(trial: TrialData, metric: keyof typeof VALIDATION_KE
   return metric === 'val_accuracy' ? Math.max(...values) : Math.min(...values);
 }
 
-export function chooseTuned(tuning: ReportData, metric: keyof typeof VALIDATION_KEYS, at: 'final' | 'best'): TuningChoice[] {
+export function chooseTuned(tuning: ReportData, metric: keyof typeof VALIDATION_KEYS, at: 'final' | 'best', space: Readonly<Record<string, Distribution>>): TuningChoice[] {
   const higher = metric === 'val_accuracy';
   const variants = [...new Set(tuning.trials.map((t) => String(t.values.variant)))];
   return variants.map((variant) => {
@@ -46,11 +47,33 @@ export function chooseTuned(tuning: ReportData, metric: keyof typeof VALIDATION_
     }
     const { variant: _variant, ...values } = index === null ? { variant } : tuning.trials[index].values;
     const atEdge = Object.entries(values).filter(([axis, value]) => {
-      const tried = members.map(({ t }) => t.values[axis]).filter((v): v is number => typeof v === 'number');
-      return typeof value === 'number' && new Set(tried).size > 2 && (value === Math.min(...tried) || value === Math.max(...tried));
+      const tried = new Set(members.map(({ t }) => t.values[axis]).filter((v) => typeof v === 'number')).size;
+      return typeof value === 'number' && space[axis] !== undefined && tried > 2 && nearRangeEnd(space[axis], value, tried);
     });
     return { variant, index, score, values, trials: members.length, diverged: members.filter(({ t }) => t.status === 'diverged').length, atEdge: atEdge.map(([axis]) => axis) };
   });
+}
+
+/**
+ * Whether a best value lies at the edge of its configured search range: within the outer 1/k of
+ * the range (in log space for log_uniform), k being the number of values tried. For a grid of k
+ * points that is exactly its two end points; for k random points it is the share of the range
+ * one trial covers. Not "the smallest or largest value drawn": with random search some draw is
+ * always the smallest, however far inside the range it lies.
+ */
+function nearRangeEnd(distribution: Distribution, value: number, tried: number): boolean {
+  const u = positionInRange(distribution, value);
+  return u !== null && (u <= 1 / tried || u >= 1 - 1 / tried);
+}
+
+/** Where a value lies in its range, 0 at the low end and 1 at the high end; null for a choice. */
+function positionInRange(distribution: Distribution, value: number): number | null {
+  if ('log_uniform' in distribution) {
+    const [low, high] = distribution.log_uniform;
+    return Math.log(value / low) / Math.log(high / low);
+  }
+  const range = 'uniform' in distribution ? distribution.uniform : 'int_uniform' in distribution ? distribution.int_uniform : null;
+  return range === null ? null : (value - range[0]) / (range[1] - range[0]);
 }
 
 export interface FairRow {
@@ -145,8 +168,10 @@ export function verdicts(fair: FairComparison): string[] {
   })];
 }
 
+/** Mean, std and confidence interval; one value has no spread, so its std and interval are blank, not 0. */
 function interval(s: Summary | null): Record<string, string> {
   if (s === null) return { mean: '', std: '', ci_low: '', ci_high: '' };
+  if (s.n < 2) return { mean: formatNumber(s.mean), std: '', ci_low: '', ci_high: '' };
   return { mean: formatNumber(s.mean), std: formatNumber(s.std), ci_low: formatNumber(s.mean - s.halfWidth), ci_high: formatNumber(s.mean + s.halfWidth) };
 }
 
@@ -179,7 +204,7 @@ export function fairCsv(fair: FairComparison): string {
 /** The table for comparison.md and the terminal. */
 export function fairTable(fair: FairComparison): string[][] {
   const pct = (x: number): string => (fair.metric.endsWith('accuracy') ? `${(100 * x).toFixed(2)}%` : x.toPrecision(4));
-  const ci = (s: Summary | null, f: (x: number) => string): string => (s === null ? '–' : `${f(s.mean)} ± ${f(s.halfWidth)}`);
+  const ci = (s: Summary | null, f: (x: number) => string): string => (s === null ? '–' : `${f(s.mean)} ± ${s.n < 2 ? '–' : f(s.halfWidth)}`);
   const targetHeaders = fair.rows[0]?.targets.map((t) => `steps to ${t.metric} ${t.target}`) ?? [];
   const header = ['rank', 'variant', 'tuned', 'tuning diverged', `${fair.metric} (${Math.round(fair.confidence * 100)}% CI)`, ...targetHeaders, 'p vs best'];
   return [

@@ -6,6 +6,7 @@
  */
 import { formatNumber } from './plots.js';
 import type { EvaluationPoint, GroupSummary, ReportData, TrialData } from './report-data.js';
+import { reachedCount, targetOf } from './summary.js';
 
 /** The rendered SVGs to inline; heatmap is null when the sweep is not a two-axis grid. */
 export interface ReportPlots {
@@ -22,10 +23,10 @@ const DASH = '—';
 
 /**
  * Accuracies are fractions in the data and percentages on the page (the std then in percentage
- * points); steps_to_test_accuracy counts steps, however it ends.
+ * points); steps_to_test_accuracy and seconds_to_test_accuracy count steps and seconds, however they end.
  */
 function isAccuracy(metric: string): boolean {
-  return metric.endsWith('accuracy') && !metric.startsWith('steps_to_');
+  return metric.endsWith('accuracy') && targetOf(metric) === null;
 }
 
 function formatMetric(metric: string, value: number): string {
@@ -66,11 +67,14 @@ function byRank(groups: readonly GroupSummary[]): GroupSummary[] {
 
 function metricCell(group: GroupSummary, metric: string): string {
   const m = group.metrics[metric];
-  if (!m) return cell(DASH, 'num');
+  const target = targetOf(metric);
+  // a time to a target is a mean over the seeds that reached it: always say how many did
+  const reached = target === null ? '' : ` <span class="n">${reachedCount(group, target)}/${group.completed} reached</span>`;
+  if (!m) return cell(`${DASH}${reached}`, 'num');
   // n says how many trials the mean is over when that is fewer than the group has (others diverged or did not finish)
-  const n = m.n < group.trials ? ` <span class="n">n=${m.n}</span>` : '';
-  const spread = m.n > 1 ? ` <span class="std">± ${formatSpread(metric, m.std)}</span>` : '';
-  return cell(`${formatMetric(metric, m.mean)}${spread}${n}`, 'num');
+  const n = target === null && m.n < group.trials ? ` <span class="n">n=${m.n}</span>` : '';
+  const spread = m.std === null ? '' : ` <span class="std">± ${formatSpread(metric, m.std)}</span>`;
+  return cell(`${formatMetric(metric, m.mean)}${spread}${n}${reached}`, 'num');
 }
 
 function comparisonTable(data: ReportData): string {
@@ -180,11 +184,8 @@ const STYLE = `
   figcaption a { color: inherit; }
 `;
 
-export function reportHtml(data: ReportData, plots: ReportPlots): string {
-  const what = data.kind === 'sweep' ? 'Sweep' : 'Comparison';
-  const axes = data.axes.length === 0 ? '' : ` over ${data.axes.map((a) => `<code>${escapeHtml(a)}</code>`).join(' × ')}`;
-  const seeds = new Set(data.trials.map((t) => t.seed)).size;
-  const title = `${data.name} · ${what.toLowerCase()} ${data.id}`;
+/** The page around a body: the same head and style for a sweep's report and a tuned comparison's. */
+function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -195,7 +196,20 @@ export function reportHtml(data: ReportData, plots: ReportPlots): string {
 </head>
 <body>
 <main>
-<header>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+export function reportHtml(data: ReportData, plots: ReportPlots): string {
+  const what = data.kind === 'sweep' ? 'Sweep' : 'Comparison';
+  const axes = data.axes.length === 0 ? '' : ` over ${data.axes.map((a) => `<code>${escapeHtml(a)}</code>`).join(' × ')}`;
+  const seeds = new Set(data.trials.map((t) => t.seed)).size;
+  return page(
+    `${data.name} · ${what.toLowerCase()} ${data.id}`,
+    `<header>
 <h1>${escapeHtml(data.name)}</h1>
 <p class="meta">${what} <code>${escapeHtml(data.id)}</code>${axes}: ${data.groups.length} groups × ${seeds} seed${seeds === 1 ? '' : 's'}, ${data.trials.length} trials (${statusCounts(data.trials)}).</p>
 </header>
@@ -212,9 +226,62 @@ ${plots.heatmap === null ? '' : figure(plots.heatmap, 'plots/heatmap.svg')}
 <section>
 <h2>Trials</h2>
 ${trialsTable(data)}
+</section>`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A tuned comparison's page
+
+/** What a tuned comparison's report.html shows; the SVGs are inlined, null where there is none. */
+export interface TunedPage {
+  readonly name: string;
+  /** The folder's name, tuned-<id>. */
+  readonly folder: string;
+  /** How it was tuned and rerun, in words. */
+  readonly description: string;
+  /** The fair-comparison table, header first (as comparison.md has it). */
+  readonly table: readonly (readonly string[])[];
+  readonly verdicts: readonly string[];
+  readonly sensitivity: string | null;
+  /** The reruns' loss and evaluation plots (rerun/plots/). */
+  readonly rerunLoss: string | null;
+  readonly rerunEvaluation: string | null;
+}
+
+function plainTable(rows: readonly (readonly string[])[]): string {
+  const [header, ...body] = rows;
+  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const lines = body.map((r) => `<tr${r[0] === '1' ? ' class="best"' : ''}>${r.map((c) => cell(escapeHtml(c))).join('')}</tr>`);
+  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${lines.join('\n')}\n</tbody></table>`;
+}
+
+export function tunedReportHtml(tuned: TunedPage): string {
+  const figures = [
+    tuned.sensitivity === null ? '' : figure(tuned.sensitivity, 'plots/lr-sensitivity.svg'),
+    tuned.rerunLoss === null ? '' : figure(tuned.rerunLoss, 'rerun/plots/loss.svg'),
+    tuned.rerunEvaluation === null ? '' : figure(tuned.rerunEvaluation, 'rerun/plots/accuracy.svg'),
+  ];
+  return page(
+    `${tuned.name} · ${tuned.folder}`,
+    `<header>
+<h1>${escapeHtml(tuned.name)}</h1>
+<p class="meta">Tuned comparison <code>${escapeHtml(tuned.folder)}</code>. ${escapeHtml(tuned.description)}</p>
+</header>
+<section>
+<h2>Comparison</h2>
+${plainTable(tuned.table)}
+<ul>
+${tuned.verdicts.map((v) => `<li>${escapeHtml(v)}</li>`).join('\n')}
+</ul>
 </section>
-</main>
-</body>
-</html>
-`;
+<section>
+<h2>Plots</h2>
+${figures.filter((f) => f !== '').join('\n')}
+</section>
+<section>
+<h2>Trials</h2>
+<p>Every trial with its curves: <a href="tuning/report.html">tuning/report.html</a> (on validation data) and <a href="rerun/report.html">rerun/report.html</a> (the best settings over seeds).</p>
+</section>`,
+  );
 }

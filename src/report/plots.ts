@@ -120,8 +120,19 @@ function curveWidth(groups: readonly string[]): number {
   return Math.round(Math.min(860, Math.max(600, FIGURE_WIDTH - 90 - legendWidth)));
 }
 
-function legend(groups: readonly string[]) {
+/**
+ * A vega expression that shows `texts.get(datum.<field>)` for the entries it names and vega's own
+ * label for the rest: for labels vega cannot format itself (a group's divergence, numbers rounded
+ * like formatNumber rounds them).
+ */
+function relabel(field: 'label' | 'value', texts: ReadonlyMap<string | number, string>): string {
+  return [...texts].reduceRight((rest, [key, text]) => `datum.${field} === ${JSON.stringify(key)} ? ${JSON.stringify(text)} : ${rest}`, 'datum.label');
+}
+
+/** `labels` renames groups in the legend only (the data keeps the group's name). */
+function legend(groups: readonly string[], labels: ReadonlyMap<string, string> = new Map()) {
   return {
+    ...(labels.size === 0 ? {} : { labelExpr: relabel('label', labels) }),
     title: 'group',
     symbolType: 'stroke',
     symbolStrokeWidth: 2.5,
@@ -139,48 +150,57 @@ function legend(groups: readonly string[]) {
  * every plot. Every layer carries the same legend: vega-lite merges them into one, and a layer
  * without a legend would switch the merged one off.
  */
-function colorEncoding(groups: readonly string[]) {
-  return { field: 'group', type: 'nominal', scale: { domain: [...groups], scheme: 'tableau10' }, legend: legend(groups) } as const;
+function colorEncoding(groups: readonly string[], labels?: ReadonlyMap<string, string>) {
+  return { field: 'group', type: 'nominal', scale: { domain: [...groups], scheme: 'tableau10' }, legend: legend(groups, labels) } as const;
 }
 
 /** Line dashes that change every PALETTE_SIZE groups, when colours alone would repeat; merged into the colour legend. */
-function dashEncoding(groups: readonly string[]) {
+function dashEncoding(groups: readonly string[], labels?: ReadonlyMap<string, string>) {
   if (groups.length <= PALETTE_SIZE) return {};
   const range = groups.map((_, i) => [...DASHES[Math.floor(i / PALETTE_SIZE) % DASHES.length]]);
-  return { strokeDash: { field: 'group', type: 'nominal', scale: { domain: [...groups], range }, legend: legend(groups) } } as const;
+  return { strokeDash: { field: 'group', type: 'nominal', scale: { domain: [...groups], range }, legend: legend(groups, labels) } } as const;
 }
 
 /**
  * A log-scale y axis labelled at the powers of ten when the data spans two decades or more
  * (vega's own log ticks then crowd the axis with 2s and 3s); below that vega's ticks read well.
+ * None above `ceiling`, where the axis is cut off.
  */
-function logAxis(title: string, values: readonly number[]) {
+function logAxis(title: string, values: readonly number[], ceiling = Infinity) {
   if (values.length === 0) return { title, format: '~g' };
   // a loop, not Math.min(...values): 25 groups × a few thousand points would overflow the call's arguments
   const lo = Math.floor(Math.log10(values.reduce((a, b) => Math.min(a, b))));
-  const hi = Math.ceil(Math.log10(values.reduce((a, b) => Math.max(a, b))));
+  const hi = Math.ceil(Math.log10(Math.min(ceiling, values.reduce((a, b) => Math.max(a, b)))));
   if (hi - lo < 2) return { title, format: '~g' };
   // written as text so the ticks are exact powers of ten (10 ** -5 is 0.000009999999999999999)
-  return { title, format: '~g', values: Array.from({ length: hi - lo + 1 }, (_, i) => Number(`1e${lo + i}`)) };
+  const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => Number(`1e${lo + i}`));
+  return { title, format: '~g', values: ticks.filter((t) => t <= ceiling) };
 }
 
 /**
  * Line (mean) over band (min–max) per group, plus optional extra layers. The band is drawn only
  * where at least two seeds have a value: a band around a single seed would be zero-width noise.
+ * With `y.ceiling` the y axis ends there and the curves are cut off at it.
  */
 function curvesSpec(options: {
   readonly title: { readonly text: string; readonly subtitle: string };
   readonly groups: readonly string[];
+  readonly labels?: ReadonlyMap<string, string>;
   readonly points: readonly CurvePoint[];
   readonly x: { readonly title: string };
-  readonly y: { readonly title: string; readonly logarithmic: boolean; readonly format?: string };
+  readonly y: { readonly title: string; readonly logarithmic: boolean; readonly format?: string; readonly ceiling?: number };
   readonly withPoints: boolean;
   readonly extra?: readonly Layer[];
 }): TopLevelSpec {
-  const { groups, points, x, y } = options;
-  const yValues = points.flatMap((p) => [p.min, p.max]);
-  const yScale = y.logarithmic ? ({ type: 'log' } as const) : { zero: false };
-  const yAxis = y.logarithmic ? logAxis(y.title, yValues) : { title: y.title, ...(y.format ? { format: y.format } : {}) };
+  const { groups, labels, points, x, y } = options;
+  const ceiling = y.ceiling;
+  const yValues = points.flatMap((p) => [p.min, p.max]).filter((v) => ceiling === undefined || v <= ceiling);
+  // not nice at the top, where rounding out to the next power of ten would move the cut-off inside the plot
+  const floor = (x: number): number => (y.logarithmic ? Number(`1e${Math.floor(Math.log10(x))}`) : x);
+  const domain = ceiling === undefined ? {} : { domain: [floor(yValues.reduce((a, b) => Math.min(a, b), ceiling)), ceiling], nice: false };
+  const yScale = y.logarithmic ? ({ type: 'log', ...domain } as const) : { zero: false, ...domain };
+  const yAxis = y.logarithmic ? logAxis(y.title, yValues, ceiling) : { title: y.title, ...(y.format ? { format: y.format } : {}) };
+  const clip = ceiling === undefined ? {} : { clip: true };
   // steps and epochs are whole numbers: no tick at epoch 1.5
   const xEncoding = { field: 'x', type: 'quantitative', title: x.title, scale: { nice: false }, axis: { tickMinStep: 1 } } as const;
   return {
@@ -192,21 +212,21 @@ function curvesSpec(options: {
       {
         transform: [{ filter: 'datum.seeds >= 2' }],
         // fainter with many groups, where the bands overlap and would turn the plot to mud
-        mark: { type: 'area', opacity: groups.length <= PALETTE_SIZE ? 0.16 : 0.08 },
+        mark: { type: 'area', opacity: groups.length <= PALETTE_SIZE ? 0.16 : 0.08, ...clip },
         encoding: {
           x: xEncoding,
           y: { field: 'min', type: 'quantitative', scale: yScale, axis: yAxis },
           y2: { field: 'max' },
-          color: colorEncoding(groups),
+          color: colorEncoding(groups, labels),
         },
       },
       {
-        mark: { type: 'line', strokeWidth: 1.6, ...(options.withPoints ? { point: { size: 24 } } : {}) },
+        mark: { type: 'line', strokeWidth: 1.6, ...(options.withPoints ? { point: { size: 24 } } : {}), ...clip },
         encoding: {
           x: xEncoding,
           y: { field: 'mean', type: 'quantitative', scale: yScale, axis: yAxis },
-          color: colorEncoding(groups),
-          ...dashEncoding(groups),
+          color: colorEncoding(groups, labels),
+          ...dashEncoding(groups, labels),
         },
       },
       ...(options.extra ?? []),
@@ -223,27 +243,61 @@ const CROSS = 'M-1,-1L1,1M-1,1L1,-1';
 
 const LOSS_AXES = { x: 'step', y: 'batch loss (log scale)' } as const;
 
+/**
+ * How far the loss axis reaches above the largest first loss of the trials that did not diverge.
+ * A diverging trial climbs to 1e37 before its NaN; drawn in full, its climb squeezes every
+ * converging curve into a flat line at the bottom of a log axis thirty decades tall.
+ */
+const LOSS_HEADROOM = 10;
+
+function hasDiverged(trial: TrialData): boolean {
+  return trial.status === 'diverged' || trial.divergedAtStep !== null;
+}
+
+/** The top of the loss axis: LOSS_HEADROOM × the largest first loss of the trials that did not diverge (none: no limit). */
+function lossCeiling(data: ReportData): number | undefined {
+  const firsts = data.trials.filter((t) => !hasDiverged(t)).flatMap((t) => curve(t.losses, true).slice(0, 1).map(([, y]) => y));
+  return firsts.length === 0 ? undefined : LOSS_HEADROOM * Math.max(...firsts);
+}
+
+/** "sgd (1/3 diverged)" in the legend for every group with a diverged trial. */
+function divergedLabels(data: ReportData, groups: readonly string[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const group of groups) {
+    const members = data.trials.filter((t) => t.group === group);
+    const diverged = members.filter(hasDiverged).length;
+    if (diverged > 0) labels.set(group, `${group} (${diverged}/${members.length} diverged)`);
+  }
+  return labels;
+}
+
 export function lossSpec(data: ReportData): TopLevelSpec {
   const groups = groupNames(data);
+  const labels = divergedLabels(data, groups);
   const points = curvesByGroup(data, (trial) => curve(trial.losses, true));
-  // A diverged trial's curve ends at its last finite loss; the cross says it ended there by diverging.
+  const limit = lossCeiling(data);
+  const ceiling = limit !== undefined && points.some((p) => p.max > limit) ? limit : undefined;
+  // A diverged trial's curve ends at its last finite loss; the cross says it ended there by
+  // diverging, drawn at the top edge when that loss is above the cut-off axis.
   const ends = data.trials.flatMap((trial) => {
-    if (trial.status !== 'diverged' && trial.divergedAtStep === null) return [];
+    if (!hasDiverged(trial)) return [];
     const kept = curve(trial.losses, true);
     if (kept.length === 0) return [];
     const [x, y] = kept[kept.length - 1];
-    return [{ group: trial.group, trial: trial.id, x, y }];
+    return [{ group: trial.group, trial: trial.id, x, y: ceiling === undefined ? y : Math.min(y, ceiling) }];
   });
   const diverged = ends.length > 0 ? ', ✕ where a trial diverged' : '';
+  const cut = ceiling === undefined ? '' : `; axis cut at ${formatNumber(ceiling)} (${LOSS_HEADROOM}× the largest first loss of the trials that did not diverge)`;
   return curvesSpec({
     title: {
       text: `${data.name}: training loss`,
-      subtitle: `batch loss per step; line = mean over seeds, band = min–max over seeds${diverged}`,
+      subtitle: `batch loss per step; line = mean over seeds, band = min–max over seeds${diverged}${cut}`,
     },
     groups,
+    labels,
     points,
     x: { title: LOSS_AXES.x },
-    y: { title: LOSS_AXES.y, logarithmic: true },
+    y: { title: LOSS_AXES.y, logarithmic: true, ceiling },
     withPoints: false,
     extra:
       ends.length === 0
@@ -256,7 +310,7 @@ export function lossSpec(data: ReportData): TopLevelSpec {
                 // the same titles as the line layer: vega-lite joins different ones into one axis title
                 x: { field: 'x', type: 'quantitative', title: LOSS_AXES.x },
                 y: { field: 'y', type: 'quantitative', title: LOSS_AXES.y },
-                color: colorEncoding(groups),
+                color: colorEncoding(groups, labels),
               },
             },
           ],
@@ -414,6 +468,8 @@ export function heatmapSpec(data: ReportData): TopLevelSpec | null {
   if (axes === null) return null;
   const cells = heatmapCells(data, axes);
   const domain = colourDomain(cells.flatMap((c) => (c.loss === null ? [] : [c.loss])));
+  // labelled like the cells (formatNumber): the domain's ends are raw means such as 0.644467585
+  const legendValues = logLegendValues(domain);
   // y lists its values bottom to top, so both axes grow away from the origin like numeric axes.
   const x = { field: 'x', type: 'ordinal', sort: [...axes[0].labels], title: axes[0].path, axis: { labelAngle: 0 } } as const;
   const y = { field: 'y', type: 'ordinal', sort: [...axes[1].labels].reverse(), title: axes[1].path } as const;
@@ -440,7 +496,7 @@ export function heatmapSpec(data: ReportData): TopLevelSpec | null {
             field: 'loss',
             type: 'quantitative',
             scale: { type: 'log', scheme: 'viridis', domain, nice: false },
-            legend: { title: 'final train loss', format: '~g', gradientLength: 160, values: logLegendValues(domain) },
+            legend: { title: 'final train loss', gradientLength: 160, values: legendValues, labelExpr: relabel('value', new Map(legendValues.map((v) => [v, formatNumber(v)]))) },
           },
         },
       },

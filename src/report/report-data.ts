@@ -42,8 +42,11 @@ export interface GroupSummary {
   readonly trials: number;
   readonly completed: number;
   readonly diverged: number;
-  /** mean and std over the group's finished trials, per metric name (final_train_loss, final_test_accuracy, ...). */
-  readonly metrics: Readonly<Record<string, { readonly mean: number; readonly std: number; readonly n: number } | null>>;
+  /**
+   * Mean and std over the group's completed trials that measured it, per metric name
+   * (final_train_loss, ..., steps_to_<target>, seconds_to_<target>); std is null for a single value.
+   */
+  readonly metrics: Readonly<Record<string, { readonly mean: number; readonly std: number | null; readonly n: number } | null>>;
 }
 
 export interface ReportData {

@@ -2,7 +2,11 @@
  * The tables of a sweep, rebuilt from the trials' own files every time (never appended to):
  *   summary.csv     one row per trial: its group, seed, varied values, status and results
  *   comparison.csv  one row per group (variant or grid point) over its seeds: mean and std of
- *   comparison.md   each result, diverged count, rank
+ *   comparison.md   each result, finished/diverged/failed counts, how many seeds reached each
+ *                   target, rank
+ *
+ * A time to a target (steps_to_<target>, seconds_to_<target>) is a mean over the completed
+ * trials that reached it, so it is never shown without how many did: "80 ± 5 (2/3)".
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,7 +114,9 @@ function groupSummaries(sweep: SweepManifest, trials: readonly TrialData[]): Gro
     const metrics: Record<string, GroupSummary['metrics'][string]> = {};
     for (const metric of RESULT_METRICS) metrics[metric] = meanAndStd(completed.map((t) => trialResults(t)[metric]));
     for (const [metric, target] of Object.entries(sweep.targets)) {
-      metrics[`steps_to_${metric}`] = meanAndStd(completed.map((t) => firstReaching(t, metric, target)?.step ?? null));
+      const reached = completed.map((t) => firstReaching(t, metric, target));
+      metrics[`steps_to_${metric}`] = meanAndStd(reached.map((e) => e?.step ?? null));
+      metrics[`seconds_to_${metric}`] = meanAndStd(reached.map((e) => e?.seconds ?? null));
     }
     return {
       group,
@@ -124,13 +130,31 @@ function groupSummaries(sweep: SweepManifest, trials: readonly TrialData[]): Gro
   });
 }
 
-/** Mean and sample standard deviation (n − 1) of the values measured; null when none were. */
-function meanAndStd(values: readonly (number | null)[]): { mean: number; std: number; n: number } | null {
+/**
+ * Mean and sample standard deviation (n − 1) of the values measured; null when none were. The std
+ * of a single value is null, not 0: one seed says nothing about the spread.
+ */
+function meanAndStd(values: readonly (number | null)[]): { mean: number; std: number | null; n: number } | null {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (xs.length === 0) return null;
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const variance = xs.length < 2 ? 0 : xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
-  return { mean, std: Math.sqrt(variance), n: xs.length };
+  const std = xs.length < 2 ? null : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+  return { mean, std, n: xs.length };
+}
+
+/** The target metric a time-to-target metric (steps_to_<target>, seconds_to_<target>) times; null for other metrics. */
+export function targetOf(metric: string): string | null {
+  return /^(?:steps|seconds)_to_(.+)$/.exec(metric)?.[1] ?? null;
+}
+
+/** How many of the group's completed trials reached the target: the trials its time-to-target means are over. */
+export function reachedCount(group: GroupSummary, target: string): number {
+  return group.metrics[`steps_to_${target}`]?.n ?? 0;
+}
+
+/** The group's trials with this status (failed ones have no result, so the summary counts them here). */
+function countStatus(data: ReportData, group: string, status: string): number {
+  return data.trials.filter((t) => t.group === group && t.status === status).length;
 }
 
 /** Rank 1 is the best mean of the ranking metric; groups without a result are unranked. */
@@ -152,6 +176,7 @@ export function summaryCsv(data: ReportData, targets: Readonly<Record<string, nu
     for (const [metric, target] of Object.entries(targets)) {
       const reached = firstReaching(t, metric, target);
       row[`steps_to_${metric}`] = reached === null ? '' : String(reached.step);
+      row[`seconds_to_${metric}`] = formatNumber(reached?.seconds ?? null);
     }
     row.seconds = t.seconds === null ? '' : t.seconds.toFixed(3);
     return row;
@@ -166,9 +191,10 @@ export function comparisonCsv(data: ReportData): string {
     .map((g) => {
       const row: Record<string, string> = { rank: g.rank === null ? '' : String(g.rank), [data.kind === 'compare' ? 'variant' : 'group']: g.group };
       for (const axis of data.axes) row[axis] = g.values[axis] === undefined ? '' : String(g.values[axis]);
-      Object.assign(row, { trials: String(g.trials), completed: String(g.completed), diverged: String(g.diverged) });
+      Object.assign(row, { trials: String(g.trials), completed: String(g.completed), diverged: String(g.diverged), failed: String(countStatus(data, g.group, 'failed')) });
       for (const m of metricNames) {
         const stat = g.metrics[m];
+        if (m.startsWith('steps_to_')) row[`reached_${targetOf(m)}`] = String(reachedCount(g, targetOf(m)!));
         row[`${m}_mean`] = formatNumber(stat?.mean ?? null);
         row[`${m}_std`] = formatNumber(stat?.std ?? null);
       }
@@ -177,24 +203,34 @@ export function comparisonCsv(data: ReportData): string {
   return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]) : ['rank'] });
 }
 
-/** The comparison as an aligned table: markdown (comparison.md) and the terminal both use it. */
+/**
+ * The comparison as an aligned table: markdown (comparison.md) and the terminal both use it.
+ * "seeds" is finished (completed or diverged) of planned: a shard's table shows how far it got.
+ */
 export function comparisonTable(data: ReportData, limit = Infinity): string[][] {
   const metricNames = Object.keys(data.groups[0]?.metrics ?? {}).filter((m) => data.groups.some((g) => g.metrics[m] !== null));
-  const header = ['rank', data.kind === 'compare' ? 'variant' : 'group', 'seeds', 'diverged', ...metricNames];
+  const header = ['rank', data.kind === 'compare' ? 'variant' : 'group', 'seeds', 'diverged', 'failed', ...metricNames];
   const body = [...data.groups]
     .sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))
     .slice(0, limit)
     .map((g) => [
       g.rank === null ? '–' : String(g.rank),
       g.group,
-      String(g.trials),
+      `${g.completed + g.diverged}/${g.trials}`,
       String(g.diverged),
-      ...metricNames.map((m) => {
-        const s = g.metrics[m];
-        return s === null ? '–' : `${significant(s.mean)} ± ${significant(s.std)}`;
-      }),
+      String(countStatus(data, g.group, 'failed')),
+      ...metricNames.map((m) => metricCell(g, m)),
     ]);
   return [header, ...body];
+}
+
+/** mean ± std ("–" for the std of one value); a time to a target with how many completed seeds reached it. */
+function metricCell(g: GroupSummary, metric: string): string {
+  const s = g.metrics[metric];
+  const target = targetOf(metric);
+  const reached = target === null ? '' : ` (${reachedCount(g, target)}/${g.completed})`;
+  if (s === null) return target === null || g.completed === 0 ? '–' : `not reached${reached}`;
+  return `${significant(s.mean)} ± ${s.std === null ? '–' : significant(s.std)}${reached}`;
 }
 
 function significant(x: number): string {
@@ -216,6 +252,6 @@ export function writeSummary(dir: string): ReportData {
 /** Writes comparison.csv and comparison.md next to summary.csv. */
 export function writeComparison(dir: string, data: ReportData): void {
   writeFileAtomic(join(dir, 'comparison.csv'), comparisonCsv(data));
-  const title = `# ${data.kind === 'compare' ? 'Comparison' : 'Sweep'} ${data.name} (${data.kind}-${data.id})\n\nRanked by ${data.rankBy.metric} (${data.rankBy.higherIsBetter ? 'higher' : 'lower'} is better); mean ± std over seeds of the completed trials.\n\n`;
+  const title = `# ${data.kind === 'compare' ? 'Comparison' : 'Sweep'} ${data.name} (${data.kind}-${data.id})\n\nRanked by ${data.rankBy.metric} (${data.rankBy.higherIsBetter ? 'higher' : 'lower'} is better); mean ± std over seeds of the completed trials (– where only one has a value); seeds = finished/planned; a time to a target is over the completed trials that reached it (reached/completed).\n\n`;
   writeFileAtomic(join(dir, 'comparison.md'), `${title}${markdownTable(comparisonTable(data))}\n`);
 }

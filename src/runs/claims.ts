@@ -2,15 +2,21 @@
  * Claiming trials, so that processes sharing a sweep folder — shards on a shared file system,
  * two sweeps of one config started at once — run each trial once.
  *
- * A claim is a file trials/<id>.claim.<n> created exclusively (O_EXCL), holding the claimant's
+ * A claim is a file trials/<id>.claim.<n> created exclusively, holding the claimant's
  * host and pid; the trial's current claim is the one with the highest n. A claim is stale when
  * its process is gone: on this host, its pid is dead; on any host, its heartbeat (the file's
  * mtime, refreshed every HEARTBEAT_MS while the trial runs) is older than STALE_MS. Taking over a
  * stale claim n means creating claim n + 1, which only one process can do, so there is no race.
+ * A claim file appears with its content or not at all (it is written under a temporary name and
+ * hard-linked to its own, which fails like O_EXCL when the name exists), so a process killed while
+ * claiming leaves no empty claim behind; one that cannot be read all the same (a machine crashed
+ * before the bytes reached the disk) is judged by its age alone.
  */
-import { closeSync, openSync, readdirSync, readFileSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { outputError } from './atomic.js';
 
 export const HEARTBEAT_MS = 30_000;
 export const STALE_MS = 10 * 60_000;
@@ -24,7 +30,13 @@ export type ClaimState = 'free' | 'live' | 'stale';
 
 function claimFiles(trialsDir: string, trialId: string): number[] {
   const prefix = `${trialId}.claim.`;
-  return readdirSync(trialsDir)
+  let names: string[];
+  try {
+    names = readdirSync(trialsDir);
+  } catch (error) {
+    throw outputError(trialsDir, error);
+  }
+  return names
     .filter((f) => f.startsWith(prefix))
     .map((f) => Number(f.slice(prefix.length)))
     .filter(Number.isInteger);
@@ -34,39 +46,54 @@ function claimPath(trialsDir: string, trialId: string, attempt: number): string 
   return join(trialsDir, `${trialId}.claim.${attempt}`);
 }
 
-/** The state of a trial's current claim, seen from this process. */
-export function claimState(trialsDir: string, trialId: string, now = Date.now()): ClaimState {
+/** The trial's current claim (attempt 0: none yet) and its state, from one listing of the folder. */
+function currentClaim(trialsDir: string, trialId: string, now: number): { attempt: number; state: ClaimState } {
   const attempts = claimFiles(trialsDir, trialId);
-  if (attempts.length === 0) return 'free';
-  const file = claimPath(trialsDir, trialId, Math.max(...attempts));
-  let record: ClaimRecord;
+  if (attempts.length === 0) return { attempt: 0, state: 'free' };
+  const attempt = Math.max(...attempts);
+  const file = claimPath(trialsDir, trialId, attempt);
   let mtime: number;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as ClaimRecord;
     mtime = statSync(file).mtimeMs;
   } catch {
-    return 'live'; // being written this instant
+    return { attempt, state: 'live' }; // cannot be judged this instant; the next look will tell
   }
-  if (record.host === hostname() && record.pid === process.pid) return 'stale'; // an earlier attempt of this very process
-  if (record.host === hostname() && !processAlive(record.pid)) return 'stale';
-  return now - mtime > STALE_MS ? 'stale' : 'live';
+  const aged = now - mtime > STALE_MS ? 'stale' : 'live';
+  let record: Partial<ClaimRecord> | null;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClaimRecord> | null;
+  } catch {
+    return { attempt, state: aged };
+  }
+  if (record?.host !== hostname() || typeof record.pid !== 'number') return { attempt, state: aged };
+  if (record.pid === process.pid) return { attempt, state: 'stale' }; // an earlier attempt of this very process
+  if (!processAlive(record.pid)) return { attempt, state: 'stale' };
+  return { attempt, state: aged };
+}
+
+/** The state of a trial's current claim, seen from this process. */
+export function claimState(trialsDir: string, trialId: string, now = Date.now()): ClaimState {
+  return currentClaim(trialsDir, trialId, now).state;
 }
 
 /** Claims a trial for this process; returns the claim's file, or null when another live process holds it. */
 export function claimTrial(trialsDir: string, trialId: string): string | null {
-  if (claimState(trialsDir, trialId) === 'live') return null;
-  const attempts = claimFiles(trialsDir, trialId);
-  const file = claimPath(trialsDir, trialId, attempts.length === 0 ? 1 : Math.max(...attempts) + 1);
-  let fd: number;
+  const current = currentClaim(trialsDir, trialId, Date.now());
+  if (current.state === 'live') return null;
+  // Exactly the attempt after the one judged: if another process took that number meanwhile,
+  // the link below fails rather than this process claiming the attempt after theirs.
+  const file = claimPath(trialsDir, trialId, current.attempt + 1);
+  const temporary = `${file}.tmp-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    fd = openSync(file, 'wx');
+    writeFileSync(temporary, JSON.stringify({ host: hostname(), pid: process.pid } satisfies ClaimRecord), { flag: 'wx' });
+    linkSync(temporary, file);
+    return file;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null; // another process took it first
-    throw error;
+    throw outputError(file, error);
+  } finally {
+    rmSync(temporary, { force: true });
   }
-  writeSync(fd, JSON.stringify({ host: hostname(), pid: process.pid } satisfies ClaimRecord));
-  closeSync(fd);
-  return file;
 }
 
 /** Refreshes the heartbeat of claims this process holds. */

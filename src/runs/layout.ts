@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { outputError } from './atomic.js';
+import { makeDirectories } from './directories.js';
 
 export const RUN_FILES = {
   config: 'config.yaml',
@@ -31,11 +32,7 @@ export const RUN_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 export function createRunDirectory(root: string, name: string, now: Date, prefix = ''): string {
   if (!RUN_NAME_PATTERN.test(name)) throw new RangeError(`unsafe run name ${JSON.stringify(name)}`);
   const parent = join(root, name);
-  try {
-    mkdirSync(parent, { recursive: true });
-  } catch (error) {
-    throw outputError(parent, error);
-  }
+  makeDirectories(parent);
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   for (let attempt = 1; ; attempt++) {
     const dir = join(parent, `${prefix}${attempt === 1 ? stamp : `${stamp}-${attempt}`}`);

@@ -7,13 +7,21 @@
  * The id is a hash of the trial ids, so the same sweep lands in the same folder and finds its
  * finished trials. Nothing is appended to a shared file: every trial writes only its own folder,
  * which makes shards on a shared file system safe.
+ *
+ * A tuned comparison (compare --protocol tuned) is runs/<name>/tuned-<id>/ holding
+ *   tuned.json          how it was started: config file, --set, --optimizers, the protocol
+ *   tuning/, rerun/     two sweep folders as above
+ *   comparison.csv, comparison.md, plots/lr-sensitivity.svg, report.html   rebuilt from them
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { protocolSchema, type Protocol } from '../config/lab-schema.js';
 import type { Expansion, Trial } from '../config/trials.js';
-import { DataError } from '../errors.js';
+import { DataError, OutputError } from '../errors.js';
 import { outputError, writeFileAtomic } from './atomic.js';
+import { makeDirectories } from './directories.js';
 import type { Manifest } from './manifest.js';
 
 export interface SweepManifest {
@@ -61,32 +69,122 @@ export function openSweepDirectory(dir: string, manifest: SweepManifest): void {
     }
     return;
   }
-  try {
-    mkdirSync(join(dir, 'trials'), { recursive: true });
-  } catch (error) {
-    throw outputError(dir, error);
-  }
+  makeDirectories(join(dir, 'trials'));
   writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export function readSweepManifest(dir: string): SweepManifest {
   const file = join(dir, SWEEP_FILE);
+  const hint = isTunedDirectory(dir)
+    ? 'this is a tuned comparison: adam-lab report and compare --resume take it'
+    : 'point at the folder adam-lab sweep or compare printed (runs/<name>/sweep-<id>)';
+  return checkedSweepManifest(file, readJson(file, new DataError(file, 'not found: this is not a sweep or compare folder', hint)));
+}
+
+function readJson(file: string, notFound: DataError): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new DataError(file, 'not found: this is not a sweep or compare folder', 'point at the folder adam-lab sweep or compare printed (runs/<name>/sweep-<id>)');
+    throw notFound;
   }
   try {
-    return JSON.parse(text) as SweepManifest;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new DataError(file, 'is not valid JSON (damaged?)');
   }
 }
 
+/**
+ * What sweep.json must hold before anything acts on it. A trial id becomes a folder name that is
+ * emptied and written, so it must be what trialId() makes (12 hex digits): a damaged or forged
+ * file can then never name a folder outside trials/ (`--resume`, `report` and `merge` read it).
+ */
+const sweepFileSchema = z.object({
+  kind: z.enum(['sweep', 'compare', 'check']),
+  name: z.string(),
+  id: z.string(),
+  config_file: z.string(),
+  axes: z.array(z.string()),
+  targets: z.record(z.string(), z.number()),
+  trials: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[0-9a-f]{12}$/, 'is not a trial id (12 hex digits)'),
+        index: z.int().min(0),
+        group: z.string(),
+        seed: z.int().min(0),
+        values: z.record(z.string(), z.unknown()),
+        config: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .min(1),
+});
+
+function checkedSweepManifest(file: string, value: unknown): SweepManifest {
+  return checked(file, sweepFileSchema, value, 'sweep.json is written by adam-lab sweep and compare; start the sweep again from its config');
+}
+
+function checked<T>(file: string, schema: z.ZodType, value: unknown, hint: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DataError(file, `is damaged: ${issue.path.join('.') || 'the top level'}: ${issue.message}`, hint);
+  }
+  return value as T;
+}
+
 /** The expansion a sweep folder records, to resume it without its config file. */
 export function recordedExpansion(manifest: SweepManifest): Expansion {
   return { kind: manifest.kind, base: manifest.trials[0].config, axes: manifest.axes, trials: manifest.trials };
+}
+
+export interface TunedManifest {
+  readonly kind: 'tuned';
+  readonly name: string;
+  readonly id: string;
+  /** Absolute. The reruns are expanded from the config once tuning has chosen, so resuming needs it. */
+  readonly config_file: string;
+  /** The --set overrides, as given. */
+  readonly sets: readonly string[];
+  /** The --optimizers variants, or null for the config's compare: block. */
+  readonly variants: Readonly<Record<string, Record<string, unknown>>> | null;
+  readonly protocol: Protocol;
+  readonly targets: Readonly<Record<string, number>>;
+}
+
+export const TUNED_FILE = 'tuned.json';
+
+const tunedFileSchema = z.object({
+  kind: z.literal('tuned'),
+  name: z.string(),
+  id: z.string(),
+  config_file: z.string(),
+  sets: z.array(z.string()),
+  variants: z.record(z.string(), z.record(z.string(), z.unknown())).nullable(),
+  protocol: protocolSchema,
+  targets: z.record(z.string(), z.number()),
+});
+
+/** A tuned comparison's folder: it has tuned.json, or (made before tuned.json was written) a tuning/ sweep. */
+export function isTunedDirectory(dir: string): boolean {
+  return existsSync(join(dir, TUNED_FILE)) || existsSync(join(dir, 'tuning', SWEEP_FILE));
+}
+
+/** Writes tuned.json unless the folder has it (every shard writes the same). */
+export function openTunedDirectory(dir: string, manifest: TunedManifest): void {
+  const file = join(dir, TUNED_FILE);
+  if (existsSync(file)) return;
+  makeDirectories(dir);
+  writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function readTunedManifest(dir: string): TunedManifest {
+  const file = join(dir, TUNED_FILE);
+  const notFound = existsSync(join(dir, 'tuning', SWEEP_FILE))
+    ? new DataError(file, 'not found: this tuned comparison was started by an older adam-lab, which did not record how', 'run its compare --protocol tuned command once more (finished trials are skipped); the folder then reopens by itself')
+    : new DataError(file, 'not found: this is not a tuned comparison folder', 'point at the folder compare --protocol tuned printed (runs/<name>/tuned-<id>)');
+  return checked(file, tunedFileSchema, readJson(file, notFound), 'tuned.json is written by compare --protocol tuned; run that command again');
 }
 
 export function trialsDirectory(dir: string): string {
@@ -116,9 +214,19 @@ export function freshTrialDirectory(dir: string, trialId: string): string {
   const path = trialDirectory(dir, trialId);
   try {
     rmSync(path, { recursive: true, force: true });
-    mkdirSync(path, { recursive: true });
+    // Not recursive: a sweep folder removed while it runs must fail here, not be half rebuilt.
+    mkdirSync(path);
   } catch (error) {
     throw outputError(path, error);
   }
   return path;
+}
+
+/**
+ * An error met while working in a sweep folder this process opened. With its sweep.json gone,
+ * the folder was removed under the process: an output fault (exit 1), not the wrong folder a user
+ * pointed at, which is what "sweep.json not found" means when `report` or `--resume` reads it.
+ */
+export function asOutputFault(dir: string, error: unknown): unknown {
+  return error instanceof DataError && !existsSync(join(dir, SWEEP_FILE)) ? new OutputError(dir, 'cannot be written: the directory no longer exists') : error;
 }

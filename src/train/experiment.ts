@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { formatConfig } from '../config/format.js';
+import { formatConfig, withAbsolutePaths } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, resolveFromConfig } from '../data/registry.js';
@@ -46,7 +46,7 @@ export interface ExperimentOptions {
 export async function runExperiment(config: ExperimentConfig, options: ExperimentOptions): Promise<RunResult> {
   const emit = options.onEvent ?? (() => {});
   const lossKind = lossKinds[config.loss];
-  const dataset = options.dataset ?? loadDataset(config.data, options.configFile, lossKind.targets, config.seed);
+  const dataset = options.dataset ?? withinMemory(options.configFile, ['data'], 'the dataset', () => loadDataset(config.data, options.configFile, lossKind.targets, config.seed));
   const plan = planModel(config.model.layers, dataset.inputShape);
   const match = matchTargets(dataset.targets, lossKind.targets, plan.outShape.reduce((a, b) => a * b, 1));
   if ('problem' in match) {
@@ -58,12 +58,15 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     throw new DataError(options.configFile, `the training set has ${dataset.train.size} samples: no full batch of ${batchSize} with drop_last`);
   }
   checkBatchNormBatches(plan, dataset.train.size, batchSize, dropLast, options.configFile);
-  const model = new Model(plan, Math.max(batchSize, evalBatchSize), config.seed);
+  // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
+  const largestEvaluated = Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
+  const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated));
+  const model = withinMemory(options.configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed));
   if (config.model.init !== undefined) {
     const file = resolveFromConfig(options.configFile, config.model.init.from);
     loadModelWeights(model, readWeightsFile(file), file);
   }
-  const optimizer = createOptimizer(config.optimizer, model.values, config.train);
+  const optimizer = withinMemory(options.configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train));
   const epochs = config.train.epochs ?? null;
   const maxSteps = config.train.max_steps ?? null;
   const plannedSteps = Math.min(epochs === null ? Infinity : epochs * stepsPerEpoch, maxSteps ?? Infinity);
@@ -74,7 +77,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const runDir = options.runDir ?? createRunDirectory(options.outRoot ?? 'runs', config.name, new Date());
   const writer = new RunWriter(runDir);
   const started = runningManifest(config, options, runDir, plan.parameterCount);
-  writer.writeConfig(formatConfig(config, ` resolved by adam-lab from ${options.configFile}; every default filled in`));
+  writer.writeConfig(formatConfig(withAbsolutePaths(config, options.configFile), ` resolved by adam-lab from ${options.configFile}; every default filled in, paths made absolute`));
   writer.writeManifest(started);
   emit({
     type: 'start',
@@ -151,6 +154,20 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   }
 }
 
+/**
+ * Runs `build`, which allocates what a config asks for, and turns a RangeError (a typed array or
+ * the engine's memory that cannot be that large) into a ConfigError at the config path that
+ * asked, so that `n_train: 1.0e+12` or `linear: 1.0e+9` is bad input rather than an internal error.
+ */
+function withinMemory<T>(configFile: string, path: string[], what: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigError(configFile, [{ path, problem: `${what} does not fit in memory (${error.message}); make it smaller` }]);
+  }
+}
+
 function runningManifest(config: ExperimentConfig, options: ExperimentOptions, runDir: string, parameterCount: number | null): Manifest {
   return {
     name: config.name,
@@ -178,7 +195,7 @@ function runningManifest(config: ExperimentConfig, options: ExperimentOptions, r
  */
 export function recordFailedRun(config: ExperimentConfig, options: ExperimentOptions & { readonly runDir: string }, error: unknown): void {
   const writer = new RunWriter(options.runDir);
-  writer.writeConfig(formatConfig(config, ` resolved by adam-lab from ${options.configFile}; every default filled in`));
+  writer.writeConfig(formatConfig(withAbsolutePaths(config, options.configFile), ` resolved by adam-lab from ${options.configFile}; every default filled in, paths made absolute`));
   const message = error instanceof Error ? error.message : String(error);
   writer.writeManifest({ ...runningManifest(config, options, options.runDir, null), status: 'failed', ended_at: new Date().toISOString(), error: message });
 }

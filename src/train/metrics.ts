@@ -4,6 +4,7 @@
  * right side of the loss's threshold. Real-valued targets have no accuracy.
  */
 import type { TargetEncoding, TargetInfo } from '../data/dataset.js';
+import { sumOfSquares } from '../engine/kernels/elementwise.js';
 
 export type AccuracyRule = { readonly kind: 'argmax' } | { readonly kind: 'threshold'; readonly at: number } | null;
 
@@ -43,9 +44,7 @@ function argmax(values: Float32Array, offset: number, width: number): number {
   return best;
 }
 
-/** Euclidean norm of a vector, accumulated in double precision. */
+/** Euclidean norm of a vector, accumulated in double precision (on the SIMD kernel when it can run). */
 export function l2Norm(values: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
-  return Math.sqrt(sum);
+  return Math.sqrt(sumOfSquares(values));
 }

@@ -36,7 +36,9 @@ export class TrainStep {
     const { model, targets } = this;
     split.gather(order, start, count, model.input, targets, this.encoding, this.targetWidth);
     const out = model.forward(count, 'train');
-    const loss = this.lossKind.loss.compute(out, targets, count, model.outputWidth, model.outputGrad);
+    // Float32, as torch computes it and steps.csv records it: a mean that overflows float32 is
+    // a divergence even where the float64 sum behind it is still finite.
+    const loss = Math.fround(this.lossKind.loss.compute(out, targets, count, model.outputWidth, model.outputGrad));
     if (!Number.isFinite(loss)) {
       this.gradNorm = NaN;
       this.correct = 0;

@@ -45,7 +45,13 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     });
     return { ...result, error: null };
   } catch (error) {
-    if (!existsSync(join(task.runDir, 'manifest.json'))) recordFailedRun(config, task, error);
+    try {
+      if (!existsSync(join(task.runDir, 'manifest.json'))) recordFailedRun(config, task, error);
+    } catch {
+      // The folder cannot be written either (the disk is full, the folder is gone). Report the
+      // trial as failed all the same: an error escaping a worker reaches the main thread as a
+      // plain Error, which the CLI could only call an internal error.
+    }
     return {
       status: 'failed',
       runDir: task.runDir,

@@ -28,6 +28,10 @@ describe('judging expectations', () => {
     const dipping = [trial(0, [[100, 0.5, 0.4, 0.95], [200, 0.4, 0.45, 0.9]])];
     expect(verdictsOf({ test_accuracy: { min: 0.92 } }, dipping)[0]).toMatchObject({ expectation: 'test_accuracy (final)', pass: false });
     expect(verdictsOf({ test_accuracy: { min: 0.92, at: 'best' } }, dipping)[0]).toMatchObject({ expectation: 'test_accuracy (best)', pass: true });
+    // The final 0.9 would meet max 0.92; the best, 0.95, does not.
+    expect(verdictsOf({ test_accuracy: { max: 0.92 } }, dipping)[0].pass).toBe(true);
+    expect(verdictsOf({ test_accuracy: { max: 0.92, at: 'best' } }, dipping)[0]).toMatchObject({ pass: false, measured: '0.95 ± 0 (1 seed)' });
+    expect(verdictsOf({ test_accuracy: { min: 0.96, at: 'best' } }, dipping)[0].pass).toBe(false);
   });
 
   it('counts steps to a target, failing a seed that never reaches it', () => {
@@ -35,6 +39,16 @@ describe('judging expectations', () => {
     expect(verdictsOf({ steps_to: { test_accuracy: 0.84, max: 150 } })[0]).toMatchObject({ pass: true, values: [100, 200] });
     expect(verdictsOf({ steps_to: { test_accuracy: 0.84, max: 150, worst: true } })[0].pass).toBe(false);
     expect(verdictsOf({ steps_to: { train_loss: 0.32, max: 500 } })[0]).toMatchObject({ pass: false, measured: 'seed 1 not reached' });
+  });
+
+  it('counts steps to a loss target from above, for test and train loss', () => {
+    // test losses: seed 0 0.45 then 0.32, seed 1 0.5 then 0.34
+    expect(verdictsOf({ steps_to: { test_loss: 0.46, max: 150 } })[0]).toMatchObject({ expectation: 'steps_to test_loss ≤ 0.46', pass: true, values: [100, 200] });
+    expect(verdictsOf({ steps_to: { test_loss: 0.46, max: 149 } })[0]).toMatchObject({ pass: false, values: [100, 200] });
+    expect(verdictsOf({ steps_to: { test_loss: 0.33, max: 500 } })[0]).toMatchObject({ pass: false, measured: 'seed 1 not reached' });
+    // train losses: seed 0 0.5 then 0.3, seed 1 0.6 then 0.35 (a target is reached at equality)
+    expect(verdictsOf({ steps_to: { train_loss: 0.35, max: 200, worst: true } })[0]).toMatchObject({ expectation: 'steps_to train_loss ≤ 0.35', pass: true, values: [200, 200] });
+    expect(verdictsOf({ steps_to: { train_loss: 0.5, max: 150 } })[0]).toMatchObject({ pass: true, values: [100, 200] });
   });
 
   it('fails a metric on a seed that diverged, naming it', () => {

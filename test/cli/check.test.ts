@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { alignedTable } from '../../src/cli/table.js';
 import { formatFloat32 } from '../../src/runs/numbers.js';
 import { runCli, tempDir, writeConfig } from './run-cli.js';
 
@@ -13,6 +14,25 @@ optimizer: {name: sgd, lr: 0.3, momentum: 0.9}
 train: {epochs: 4}
 `;
 
+/** Where each cell of a table line starts (cells are separated by two or more spaces). */
+function cellStarts(line: string): number[] {
+  return [...line.matchAll(/(?:^|(?<= {2}))\S/g)].map((m) => m.index);
+}
+
+describe('the verdict table', () => {
+  it('aligns a column one way: right where every cell is a number, left where any is text', () => {
+    const lines = alignedTable([
+      ['expectation', 'measured', 'seeds'],
+      ['final_train_loss', '80 ± 0 (2 seeds)', '2'],
+      ['no_divergence', '0 of 2 diverged', '–'],
+      ['steps_to test_loss ≤ 0.3', '1200 ± 40 (2 seeds)', '12'],
+    ]).split('\n');
+    expect(new Set(lines.map((l) => cellStarts(l)[1])).size).toBe(1); // measured: left, under its header
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1); // seeds: right, every line ends under "seeds"
+    expect(lines[1]).toMatch(/ {4}2$/);
+  });
+});
+
 describe('adam-lab check', () => {
   it('exits 0 when every expectation holds and 1 when one fails, with a table either way', async () => {
     const passing = writeConfig(`${TOY}expect:\n  final_train_loss: {max: 0.5}\n  test_accuracy: {min: 0.8}\n  no_divergence: true\n`);
@@ -20,6 +40,10 @@ describe('adam-lab check', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^final_train_loss +≤ 0\.5 \(mean\) +[\d.]+ ± [\d.]+ \(2 seeds\) +PASS$/m);
     expect(ok.stdout).toContain('all expectations hold');
+    // Each column starts at one place on every line (measured holds "x ± y (2 seeds)" and "0 of 2 diverged").
+    const table = ok.stdout.split('\n').filter((l) => / (PASS|FAIL|verdict)$/.test(l));
+    expect(table).toHaveLength(4);
+    expect(new Set(table.map((l) => cellStarts(l).join(','))).size).toBe(1);
     const failing = writeConfig(`${TOY}expect:\n  test_accuracy: {min: 0.9999}\n`);
     const bad = await runCli('check', failing, passing, '--out', tempDir(), '--quiet');
     expect(bad.code).toBe(1);
@@ -61,6 +85,27 @@ describe('adam-lab check', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/expect: is missing/);
   });
+
+  it('exits 2 on bounds no run could meet, at the key', async () => {
+    const result = await runCli('check', writeConfig(`${TOY}expect:\n  test_accuracy: {min: 1.5}\n  final_train_loss: {min: 0.5, max: 0.1}\n`), '--out', tempDir());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/exp\.yaml:8:24 expect\.test_accuracy\.min: must be <= 1, got 1\.5/);
+    expect(result.stderr).toMatch(/exp\.yaml:9:27 expect\.final_train_loss\.min: must be ≤ max \(0\.1\), got 0\.5/);
+  });
+
+  it('reads and validates every config before running any, so bad input trains nothing', async () => {
+    const ok = writeConfig(`${TOY}expect:\n  no_divergence: true\n`);
+    const bounds = writeConfig(`${TOY}expect:\n  test_accuracy: {min: 1.5}\n`, 'bounds.yaml');
+    for (const second of [join(dirname(ok), 'nope.yaml'), bounds]) {
+      const out = tempDir();
+      const junit = join(out, 'j.xml');
+      const result = await runCli('check', ok, second, '--out', out, '--quiet', '--junit', junit);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(second === bounds ? /bounds\.yaml:8:24 expect\.test_accuracy\.min: / : /nope\.yaml: file not found/);
+      expect(readdirSync(out)).toEqual([]); // no run folder: the first config did not run
+      expect(existsSync(junit)).toBe(false);
+    }
+  });
 });
 
 describe('baselines', () => {
@@ -73,10 +118,15 @@ describe('baselines', () => {
     return { config, baseline, out };
   }
 
-  it('passes against itself, exactly', async () => {
+  it('passes against itself, exactly and with no tolerance at all, and plots both loss curves', async () => {
     const { config, baseline, out } = await saved();
-    const result = await runCli('check', config, '--baseline', baseline, '--exact', '--out', out, '--quiet');
+    const result = await runCli('check', config, '--baseline', baseline, '--exact', '--rtol', '0', '--out', out, '--quiet');
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^baseline final_train_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0, atol 0\) .* PASS$/m);
+    const dir = /^.*exp\.yaml \(2 seeds, [\d.]+s, (.+)\)$/m.exec(result.stdout)![1];
+    const svg = readFileSync(join(dir, 'baseline.svg'), 'utf8');
+    const lines = [...svg.matchAll(/<path aria-label="[^"]*group: (\w+)"[^>]*aria-roledescription="line mark" d="M[^"]+"/g)].map((m) => m[1]);
+    expect(lines).toEqual(['baseline', 'now']);
     expect(result.stdout).toMatch(/^exact trajectory, seed 0 +\d+ steps identical +identical +PASS$/m);
     expect(result.stdout).toMatch(/^baseline steps_to_test_accuracy /m);
     expect(result.stdout).toMatch(/^loss {2}baseline [▁▂▃▄▅▆▇█]+\n {6}now {6}[▁▂▃▄▅▆▇█]+$/m);
@@ -96,25 +146,38 @@ describe('baselines', () => {
     expect(result.stdout).toMatch(/^exact trajectory, seed 1 .* PASS$/m);
   });
 
-  it('fails a metric worse than the baseline beyond the tolerance, and passes at the edge', async () => {
+  it('fails a metric worse than the baseline beyond the tolerance, from the flags or the file', async () => {
     const { config, baseline, out } = await saved();
     const file = JSON.parse(readFileSync(baseline, 'utf8'));
-    const measured = file.seeds.map((s: { metrics: Record<string, number> }) => s.metrics.final_train_loss);
-    const mean = (measured[0] + measured[1]) / 2;
+    const original: number[] = file.seeds.map((s: { metrics: Record<string, number> }) => s.metrics.final_train_loss);
+    const check = async (...flags: string[]) => runCli('check', config, '--baseline', baseline, ...flags, '--out', out, '--quiet');
+    const withLoss = (loss: (x: number) => number, tolerances?: object): void => {
+      file.seeds.forEach((s: { metrics: Record<string, number> }, i: number) => (s.metrics.final_train_loss = loss(original[i])));
+      file.tolerances = tolerances;
+      writeFileSync(baseline, JSON.stringify(file));
+    };
     // Pretend the baseline was better: current = baseline·1.10, so rtol 0.05 fails and 0.11 passes.
-    for (const s of file.seeds) s.metrics.final_train_loss /= 1.1;
-    writeFileSync(baseline, JSON.stringify(file));
-    const strict = await runCli('check', config, '--baseline', baseline, '--rtol', '0.05', '--out', out, '--quiet');
+    withLoss((x) => x / 1.1);
+    const strict = await check('--rtol', '0.05');
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/^baseline final_train_loss .* FAIL$/m);
-    const loose = await runCli('check', config, '--baseline', baseline, '--rtol', '0.11', '--out', out, '--quiet');
-    expect(loose.stdout).toMatch(/^baseline final_train_loss .* PASS$/m);
-    expect(loose.stdout).toContain(`(mean of 2)`);
-    expect(mean).toBeGreaterThan(0);
-    file.tolerances = { final_train_loss: { rtol: 0.2 } };
-    writeFileSync(baseline, JSON.stringify(file));
-    const perMetric = await runCli('check', config, '--baseline', baseline, '--out', out, '--quiet');
+    const loose = await check('--rtol', '0.11');
+    expect(loose.code).toBe(0);
+    expect(loose.stdout).toMatch(/^baseline final_train_loss .* \(mean of 2\) +PASS$/m);
+    // The file's default tolerance wins over --rtol, a metric's own over the default.
+    withLoss((x) => x / 1.1, { default: { rtol: 0.11 } });
+    expect((await check('--rtol', '0.05')).code).toBe(0);
+    withLoss((x) => x / 1.1, { default: { rtol: 0.11 }, final_train_loss: { rtol: 0.2, atol: 0 } });
+    const perMetric = await check();
+    expect(perMetric.code).toBe(0);
     expect(perMetric.stdout).toMatch(/^baseline final_train_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0\.2, atol 0\) .* PASS$/m);
+    expect(perMetric.stdout).toMatch(/^baseline final_test_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0\.11, atol 0\) .* PASS$/m);
+    // An absolute gap of 0.01: --atol 0.009 fails, --atol 0.011 passes.
+    withLoss((x) => x - 0.01);
+    const tight = await check('--rtol', '0', '--atol', '0.009');
+    expect(tight.code).toBe(1);
+    expect(tight.stdout).toMatch(/^baseline final_train_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0, atol 0\.009\) .* FAIL$/m);
+    expect((await check('--rtol', '0', '--atol', '0.011')).code).toBe(0);
   });
 
   it('exits 2 on a missing or corrupt baseline file, naming it and the key', async () => {
@@ -130,5 +193,20 @@ describe('baselines', () => {
     const wrong = await runCli('check', config, '--baseline', baseline, '--out', out);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/baseline\.json:1:\d+ version: /);
+    const directory = join(out, 'baselines');
+    mkdirSync(directory);
+    const folder = await runCli('check', config, '--baseline', directory, '--out', out);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/baselines: is a directory, expected a baseline file/);
+  });
+
+  it('exits 2 on a tolerance for a metric the baseline does not measure, naming the file and key', async () => {
+    const { config, baseline, out } = await saved();
+    const file = JSON.parse(readFileSync(baseline, 'utf8'));
+    file.tolerances = { final_train_los: { rtol: 0.2 } };
+    writeFileSync(baseline, JSON.stringify(file));
+    const result = await runCli('check', config, '--baseline', baseline, '--out', out);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/baseline\.json:1:\d+ tolerances\.final_train_los: unknown key 'final_train_los' \(did you mean 'final_train_loss'\?\)/);
   });
 });

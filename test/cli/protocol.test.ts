@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,42 @@ describe('compare --protocol tuned', () => {
     const tuning = parse(readFileSync(join(folder, 'tuning', 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(tuning.map((r) => Number(r['optimizer.lr']))).toEqual([0.03125, 0.125, 0.5, 2, 8]);
     expect(readFileSync(join(folder, 'plots', 'lr-sensitivity.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+
+  it('lists the tuning trials on --dry-run, and says the reruns depend on them', async () => {
+    const out = tempDir();
+    const result = await runCli('compare', quadraticConfig(), '--out', out, '--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^5 trials → \S*tuned-[0-9a-f]{8}\/tuning$/m);
+    for (const lr of [0.03125, 0.125, 0.5, 2, 8]) expect(result.stdout).toMatch(new RegExp(`^\\d +[0-9a-f]{12} +gd optimizer\\.lr=${lr} +0$`, 'm'));
+    expect(result.stdout).toMatch(/rerun with 3 seeds \(3 trials\).*depends on the tuning results/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('reopens its folder: report rebuilds the comparison and report.html, --resume continues it', async () => {
+    const config = quadraticConfig();
+    const first = await runCli('compare', config, '--out', tempDir(), '--quiet');
+    expect(first.code).toBe(0);
+    const [folder] = first.stdout.match(/\/\S*tuned-[0-9a-f]{8}/)!;
+    const before = readFileSync(join(folder, 'comparison.csv'), 'utf8');
+    for (const file of ['comparison.csv', 'comparison.md', 'report.html', 'plots/lr-sensitivity.svg']) rmSync(join(folder, file));
+    const report = await runCli('report', folder);
+    expect(report.stderr).toBe('');
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(/^ +1 +gd +optimizer\.lr=0\.5 /m);
+    expect(readFileSync(join(folder, 'comparison.csv'), 'utf8')).toBe(before);
+    const html = readFileSync(join(folder, 'report.html'), 'utf8');
+    expect(html).toContain(readFileSync(join(folder, 'plots', 'lr-sensitivity.svg'), 'utf8'));
+    expect(html).toContain(readFileSync(join(folder, 'rerun', 'plots', 'loss.svg'), 'utf8'));
+    expect(html).toMatch(/<td>gd<\/td><td>optimizer\.lr=0\.5<\/td>/);
+    const resumed = await runCli('compare', '--resume', folder);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('5 trials: 5 done, 0 to run');
+    expect(resumed.stdout).toContain('3 trials: 3 done, 0 to run');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('seeds: 3', 'seeds: 4'));
+    const changed = await runCli('compare', '--resume', folder);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/tuned\.json: records tuned-[0-9a-f]{8}, but \S+exp\.yaml now expands to tuned-[0-9a-f]{8}: the config or --set changed since/);
   });
 
   it('refuses to tune without held-out data', async () => {

@@ -44,7 +44,7 @@ describe('adam-lab sweep', () => {
     expect(summary).toHaveLength(8);
     expect(Object.keys(summary[0])).toEqual([
       'trial', 'group', 'seed', 'optimizer.lr', 'optimizer.momentum', 'status', 'steps', 'diverged_at_step',
-      'final_train_loss', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'steps_to_test_accuracy', 'seconds',
+      'final_train_loss', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'steps_to_test_accuracy', 'seconds_to_test_accuracy', 'seconds',
     ]);
     expect(summary.every((r) => r.status === 'completed' && r.steps === '16')).toBe(true);
     for (const row of summary) {
@@ -58,7 +58,9 @@ describe('adam-lab sweep', () => {
     const best = comparison[0];
     const accuracies = comparison.map((r) => Number(r.final_test_accuracy_mean));
     expect(Number(best.final_test_accuracy_mean)).toBe(Math.max(...accuracies));
-    expect(readFileSync(join(dir, 'comparison.md'), 'utf8')).toMatch(/\| rank \| group \| seeds \| diverged \|/);
+    expect(readFileSync(join(dir, 'comparison.md'), 'utf8')).toMatch(/\| rank \| group \| seeds \| diverged \| failed \|/);
+    expect(comparison.map((r) => r.reached_test_accuracy).every((n) => Number(n) >= 0 && Number(n) <= 2)).toBe(true);
+    for (const row of summary.filter((r) => r.steps_to_test_accuracy !== '')) expect(Number(row.seconds_to_test_accuracy)).toBeGreaterThan(0);
     expect(result.stdout).toMatch(/^rank {2}group/m);
   });
 
@@ -104,6 +106,9 @@ sweep: {grid: {optimizer.lr: [0.01, 0.1]}}
     expect(row.status).toBe('failed');
     expect(manifest(dir, row.trial).error).toMatch(/model\.layers\.0: the model has 3 output\(s\) but the dataset has 5 classes/);
     expect(result.stdout).toMatch(/failed: .*the model has 3 output/);
+    // the table counts the failed trials instead of showing a bare "–"
+    expect(csv(join(dir, 'comparison.csv')).map((r) => [r.group, r.completed, r.failed])).toEqual([['optimizer.lr=0.01', '0', '1'], ['optimizer.lr=0.1', '0', '1']]);
+    expect(result.stdout).toMatch(/^– +optimizer\.lr=0\.01 +0\/1 +0 +1$/m);
   });
 
   it('runs disjoint shards that merge into the whole sweep', async () => {

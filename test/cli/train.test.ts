@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli, tempDir, writeConfig } from './run-cli.js';
 
@@ -23,6 +23,42 @@ function csvRows(file: string): string[][] {
 }
 
 describe('adam-lab train', () => {
+
+  it('places a problem found once the data are read at its line and column, or at the --set it came from', async () => {
+    const fixtures = new URL('../fixtures/torch/', import.meta.url).pathname;
+    const config = writeConfig(`data: {dataset: csv, csv: {train: ${JSON.stringify(join(fixtures, 'trajectory_train.csv'))}, label: label}}
+model:
+  layers: [{linear: 8}, tanh, {linear: 1}]
+`);
+    const inFile = await runCli('train', config, '--out', tempDir());
+    expect(inFile.code).toBe(2);
+    expect(inFile.stderr).toMatch(new RegExp(`^${config}:3:31 model\\.layers\\.2: the model has 1 output`));
+    const fromSet = await runCli('train', config, '--out', tempDir(), '--set', 'model.layers.2.linear=2');
+    expect(fromSet.code).toBe(2);
+    expect(fromSet.stderr).toMatch(/^--set model\.layers\.2\.linear=2 model\.layers\.2: the model has 2 output/m);
+  });
+
+  it("reruns from its own config.yaml: relative data and init paths are stored absolute", async () => {
+    const fixtures = new URL('../fixtures/torch/', import.meta.url).pathname;
+    const config = writeConfig(`name: rerun
+data: {dataset: csv, csv: {train: rows.csv, label: label}, batch_size: 16, shuffle: true}
+model:
+  layers: [{linear: 8}, tanh, {linear: 3}]
+  init: {from: start.safetensors}
+train: {epochs: 2}
+`);
+    copyFileSync(join(fixtures, 'trajectory_train.csv'), join(dirname(config), 'rows.csv'));
+    copyFileSync(join(fixtures, 'trajectory_init.safetensors'), join(dirname(config), 'start.safetensors'));
+    const first = tempDir();
+    expect((await runCli('train', config, '--out', first, '--quiet')).code).toBe(0);
+    const stored = join(onlyRun(first, 'rerun'), 'config.yaml');
+    expect(readFileSync(stored, 'utf8')).toContain(`from: ${join(dirname(config), 'start.safetensors')}`);
+    const second = tempDir();
+    const again = await runCli('train', stored, '--out', second, '--quiet');
+    expect(again.stderr).toBe('');
+    const steps = (out: string): string[] => csvRows(join(onlyRun(out, 'rerun'), 'steps.csv')).map((row) => row.slice(0, 5).join(','));
+    expect(steps(second)).toEqual(steps(first));
+  });
   it('trains on a subset of the real MNIST and writes the whole run directory', async () => {
     const out = tempDir();
     const result = await runCli('train', writeConfig(SMALL_MNIST), '--out', out);

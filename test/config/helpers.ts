@@ -2,6 +2,7 @@ import { parseConfigSource, resolveConfig } from '../../src/config/load.js';
 import { parseOverride } from '../../src/config/overrides.js';
 import type { ExperimentConfig } from '../../src/config/schema.js';
 import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 
 /** Resolves YAML text as if it were the file `exp.yaml` in the current folder. */
 export function resolveText(text: string, sets: string[] = []): ExperimentConfig {
@@ -10,13 +11,7 @@ export function resolveText(text: string, sets: string[] = []): ExperimentConfig
 
 /** The issues a config raises; fails the test if it resolves. */
 export function issuesOf(text: string, sets: string[] = []): ConfigIssue[] {
-  try {
-    resolveText(text, sets);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  throw new Error('expected a ConfigError, but the config resolved');
+  return [...thrown(ConfigError, () => resolveText(text, sets)).issues];
 }
 
 export const MNIST_MLP = `data: {dataset: mnist}

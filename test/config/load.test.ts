@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { issuesOf, MNIST_MLP, resolveText } from './helpers.js';
+import { formatIssue } from '../../src/cli/report-error.js';
 
 describe('config validation errors', () => {
   it('names line:column and key path, with the value, for an out-of-range number', () => {
@@ -144,5 +145,15 @@ describe('--set overrides', () => {
   it('replaces a layer option through the list index', () => {
     const config = resolveText(MNIST_MLP, ['model.layers.0.linear=64']);
     expect(config.model.layers[0]).toEqual({ linear: { out_features: 64, bias: true } });
+  });
+});
+
+describe('messages about long names', () => {
+  it('cut a long key or value short instead of repeating it whole', () => {
+    const long = 'y'.repeat(5000);
+    const [layer, key] = issuesOf(`data: {dataset: mnist}\nmodel: {layers: [${long}]}\noptimizer: {name: adam, ${long}: 1}\n`);
+    expect(layer.problem).toMatch(/^unknown layer 'y{57}\.\.\.'; valid: linear, /);
+    expect(key.problem).toMatch(/^unknown key 'y{57}\.\.\.'; valid keys: lr, /);
+    expect(formatIssue('exp.yaml', key)).toMatch(/^exp\.yaml:3:25 optimizer\.y{57}\.\.\.: unknown key/);
   });
 });

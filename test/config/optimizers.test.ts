@@ -31,6 +31,17 @@ describe('optimizer options', () => {
 });
 
 describe('schedules and clipping', () => {
+  it('reduce_lr_on_plateau watches val_loss when data is held out, test_loss otherwise, and an explicit metric as given', () => {
+    const plateau = (data: string, metric = ''): unknown => {
+      const text = `${MNIST_MLP.replace('data: {dataset: mnist}', data)}scheduler: {name: reduce_lr_on_plateau${metric}}\n`;
+      return (resolveText(text).scheduler as { metric?: string }).metric;
+    };
+    expect(plateau('data: {dataset: mnist, validation: 0.1}')).toBe('val_loss');
+    expect(plateau('data: {dataset: mnist}')).toBe('test_loss');
+    expect(plateau('data: {dataset: mnist, validation: 0.1}', ', metric: test_accuracy')).toBe('test_accuracy');
+    expect(plateau('data: {dataset: mnist}', ', metric: train_loss')).toBe('train_loss');
+  });
+
   it('validates a schedule by its name, with torch defaults', () => {
     const config = resolveText(withOptimizer('{name: sgd, momentum: 0.9}', 'scheduler: {name: one_cycle_lr, max_lr: 0.1}\n'));
     expect(config.scheduler).toMatchObject({ name: 'one_cycle_lr', max_lr: 0.1, pct_start: 0.3, div_factor: 25, cycle_momentum: true });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigSource } from '../../src/config/load.js';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../../src/config/trials.js';
 import { ConfigError } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 import { shardTrials } from '../../src/train/sweep.js';
 
 const BASE = `name: toy
@@ -14,15 +15,7 @@ train: {epochs: 1}
 
 const source = (text: string) => parseConfigSource(text, 'exp.yaml');
 
-function configIssues(action: () => unknown) {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configIssues = (action: () => unknown) => thrown(ConfigError, action).issues;
 
 describe('sweep expansion', () => {
   it('takes the cartesian product of the grid, times the seeds, seeds innermost', () => {
@@ -83,8 +76,11 @@ describe('sweep expansion', () => {
   });
 
   it('reports a path the config does not have, at the sweep key', () => {
-    const issues = configIssues(() => expandSweep(source(`${BASE}sweep:\n  grid:\n    optimizer.lrr: [0.1]\n`), [], []));
-    expect(issues[0]).toMatchObject({ path: ['optimizer', 'lrr'], problem: "unknown key 'lrr' (did you mean 'lr'?)", line: 9, origin: 'sweep.grid' });
+    const issues = configIssues(() => expandSweep(source(`${BASE}sweep:\n  grid:\n    optimizer.lrr: [0.1, 0.2, 0.3]\n`), [], []));
+    // Once, at the axis's key, not once per value.
+    expect(issues).toEqual([{ path: ['optimizer', 'lrr'], problem: "unknown key 'lrr' (did you mean 'lr'?)", line: 9, column: 5, origin: 'sweep.grid' }]);
+    const drawn = configIssues(() => expandSweep(source(`${BASE}sweep:\n  random:\n    trials: 3\n    space: {optimizer.lrr: {uniform: [0.1, 0.2]}}\n`), [], []));
+    expect(drawn).toEqual([{ path: ['optimizer', 'lrr'], problem: "unknown key 'lrr' (did you mean 'lr'?)", line: 10, column: 13, origin: 'sweep.random' }]);
   });
 
   it('reports a wrong value at its place in the grid, once for all seeds', () => {
@@ -98,6 +94,19 @@ describe('sweep expansion', () => {
   it('refuses an empty grid and a sweep without axes', () => {
     expect(configIssues(() => expandSweep(source(`${BASE}sweep: {grid: {optimizer.lr: []}}\n`), [], []))[0].problem).toBe('needs at least 1 item(s), got 0');
     expect(configIssues(() => expandSweep(source(BASE), [], []))[0].problem).toMatch(/^is missing: add a sweep: block/);
+    const noPaths = configIssues(() => expandSweep(source(`${BASE}sweep: {grid: {}}\n`), [], []));
+    expect(noPaths.map((i) => [i.path.join('.'), i.problem])).toEqual([['sweep.grid', 'is empty: name at least one path and its values']]);
+    const noSpace = configIssues(() => expandSweep(source(`${BASE}sweep: {random: {trials: 5, space: {}}}\n`), [], []));
+    expect(noSpace.map((i) => [i.path.join('.'), i.problem])).toEqual([['sweep.random.space', 'is empty: name at least one path and how to draw it']]);
+  });
+});
+
+describe('trials that coincide', () => {
+  it('are refused at the later value, variant or seed, naming the earlier', () => {
+    const said = (text: string) => configIssues(() => (text.includes('compare:') ? expandCompare(source(text), [], null) : expandSweep(source(text), [], []))).map((i) => [i.path.join('.'), i.problem, i.line, i.column]);
+    expect(said(`${BASE}sweep:\n  grid:\n    optimizer.lr: [0.1, 0.2, 0.1]\n`)).toEqual([['sweep.grid.optimizer.lr.2', 'gives the same trial as sweep.grid.optimizer.lr.0: each trial must differ', 9, 30]]);
+    expect(said(`${BASE}compare:\n  a: {optimizer: {name: sgd}}\n  b: {optimizer: {name: sgd}}\n`)).toEqual([['compare.b.optimizer', 'gives the same trial as compare.a.optimizer: each trial must differ', 9, 18]]);
+    expect(said(`${BASE.replace(/seeds: .*\n/, '')}seeds: [3, 4, 3]\nsweep:\n  grid:\n    optimizer.lr: [0.1, 0.2]\n`)[0].slice(0, 2)).toEqual(['seeds', 'repeats a seed: each trial must differ']);
   });
 });
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { csvFeatureCount, csvSplit, readCsv } from '../../src/data/csv.js';
 import type { Split } from '../../src/data/dataset.js';
 import { DataError } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adam-lab-csv-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -28,15 +29,10 @@ function gatherAll(split: Split): { x: number[][]; y: number[] } {
 
 /** Runs `action`, expects a DataError naming `file`, returns the error. */
 function dataError(action: () => unknown, file: string): DataError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    expect((error as DataError).file).toBe(file);
-    expect((error as DataError).message).toContain(file);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError');
+  const error = thrown(DataError, action);
+  expect(error.file).toBe(file);
+  expect(error.message).toContain(file);
+  return error;
 }
 
 const split = (text: string, kind: 'class' | 'values' = 'class', classes: number | null = null, label = 'label') =>

@@ -18,20 +18,13 @@ import { Model, planModel } from '../../src/engine/model.js';
 import { encodeSafetensors } from '../../src/engine/safetensors.js';
 import { encodeModelWeights } from '../../src/engine/weights.js';
 import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 
 const MISSING = join(tmpdir(), 'adam-lab-no-such-folder', 'data');
 const CIFAR = `data: {dataset: cifar10, path: ${MISSING}}`;
 const FASHION = `data: {dataset: fashion-mnist, path: ${MISSING}}`;
 
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    resolveConfig(parseConfigSource(text, 'exp.yaml'), []);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  throw new Error('expected a ConfigError, but the config resolved');
-}
+const issuesOf = (text: string): ConfigIssue[] => [...thrown(ConfigError, () => resolveConfig(parseConfigSource(text, 'exp.yaml'), [])).issues];
 
 /** A config with one layer per line, so each layer's line is known. */
 function config(data: string, layers: string[], extra = ''): { text: string; lineOf: (i: number) => number } {

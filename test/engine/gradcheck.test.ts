@@ -66,7 +66,7 @@ function buildLayer(config: LayerConfig, inShape: Shape, maxBatch: number, seed:
     const n = sizeOf(spec.shape);
     return { ...spec, value: uniformArray(init, n, -1, 1), grad: new Float32Array(n).fill(Number.NaN) };
   });
-  const layer = plan.build(parameters, { maxBatch, rng: new Rng(seed, 'dropout') });
+  const layer = plan.build(parameters, { maxBatch, rng: new Rng(seed, 'dropout') }, []);
   return { layer, parameters, inSize: sizeOf(inShape), outSize: sizeOf(plan.outShape) };
 }
 

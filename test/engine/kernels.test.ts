@@ -284,11 +284,15 @@ describe('determinism and allocation', () => {
     const y = allocFloat32(m * n);
     const dW = allocFloat32(n * k);
     const dx = allocFloat32(m * k);
+    // The engine's own team has one thread on a 2-core machine (matmul.ts), so a team of two
+    // makes sure a shared product is counted too.
+    const team = KERNEL === 'js' ? null : createTeam(kernelModule as object, 2);
     const step = (): void => {
       matmulABt(y, a, w, m, k, n, bias);
       matmulAtB(dW, y, a, n, m, k);
       matmulAB(dx, y, w, m, n, k);
       matmulABt(y, a, w, 3, 5, 7, null); // small: one thread
+      team?.run(arenaOffset(y), n, arenaOffset(a), k, false, arenaOffset(w), k, true, m, k, n, arenaOffset(bias));
     };
     step(); // the first call may start worker threads
     const constructors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array', 'Uint8Array'] as const;

@@ -125,7 +125,7 @@ describe('layers match torch (layers.json)', () => {
         value: Float32Array.from(c.params[i].value),
         grad: new Float32Array(sizeOf(spec.shape)).fill(NaN), // backward must write every element
       }));
-      const layer = plan.build(parameters, { maxBatch: c.batch, rng: new Rng(0, 'dropout') });
+      const layer = plan.build(parameters, { maxBatch: c.batch, rng: new Rng(0, 'dropout') }, []);
       const x = Float32Array.from(c.x);
       const y = new Float32Array(c.batch * sizeOf(plan.outShape));
       const dy = Float32Array.from(c.dy);

@@ -83,7 +83,10 @@ describe('LR schedules match torch (schedules.json)', () => {
     expect(fixture.steps).toBeGreaterThanOrEqual(120);
     for (const c of fixture.cases) {
       if (c.metrics === undefined) expect(c.lr, c.id).toHaveLength(fixture.steps);
-      else expect(c.lr.length, c.id).toBe(c.metrics.length);
+      else {
+        expect(c.lr.length, c.id).toBe(c.metrics.length);
+        expect(c.metrics.length, c.id).toBeGreaterThanOrEqual(100);
+      }
     }
   });
 
@@ -125,4 +128,35 @@ describe('LR schedules match torch (schedules.json)', () => {
       }
     });
   }
+});
+
+describe('linear_warmup (adam-lab shorthand for sequential_lr of linear_lr and the next schedule)', () => {
+  it("follows torch's warm-up into cosine annealing (the sequential_lr_warmup_cosine case)", () => {
+    const torch = fixture.cases.find((c) => c.id === 'sequential_lr_warmup_cosine')!;
+    const [warm, cosine] = torch.schedule.schedulers as [{ start_factor: number; total_iters: number }, { t_max: number }];
+    const config = scheduleSchema.parse({
+      name: 'linear_warmup',
+      start_factor: warm.start_factor,
+      warmup_steps: warm.total_iters,
+      then: { name: 'cosine_annealing_lr', t_max: cosine.t_max },
+    }) as ScheduleConfig;
+    const hyper = createOptimizer(optimizerSchema.parse(torch.optimizer) as OptimizerConfig, new Float32Array(1)).hyper;
+    const schedule = createSchedule(config, { ...hyper }, fixture.steps);
+    for (let t = 0; t < torch.lr.length; t++) {
+      schedule.apply(t, hyper);
+      expect(close(hyper.lr, torch.lr[t]), `step ${t} lr: ours ${hyper.lr}, torch ${torch.lr[t]}`).toBe(true);
+    }
+  });
+
+  it('without `then`, holds the base lr after the warm-up', () => {
+    const config = scheduleSchema.parse({ name: 'linear_warmup', start_factor: 0.5, warmup_steps: 4 }) as ScheduleConfig;
+    const hyper = { lr: 0.2 };
+    const schedule = createSchedule(config, { ...hyper }, 10);
+    const lrs = Array.from({ length: 7 }, (_, t) => {
+      schedule.apply(t, hyper);
+      return hyper.lr;
+    });
+    // 0.2·(0.5 + 0.5·t/4) for t < 4, then 0.2
+    [0.1, 0.125, 0.15, 0.175, 0.2, 0.2, 0.2].forEach((expected, t) => expect(lrs[t], `step ${t}`).toBeCloseTo(expected, 15));
+  });
 });

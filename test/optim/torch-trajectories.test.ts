@@ -34,7 +34,7 @@
  *
  * drift[s] is the fixture's float32_drift: how far torch's own float32 trajectory is, at step s,
  * from the same run in float64 (max over parameters, and for the loss). Rounding differences
- * compound over 40 steps, so torch's float32 trajectory is itself only that close to the exact
+ * compound over 60 steps, so torch's float32 trajectory is itself only that close to the exact
  * one, and no float32 implementation, ours included, can be asked to follow its particular
  * rounding more closely. In the well-conditioned cases the drift is ~1e-7 and the relative term
  * dominates; it matters in rmsprop_centered_momentum, where, as the loss falls to 1e-5 on the one
@@ -128,8 +128,11 @@ describe('optimizer trajectories match torch (optim.json)', () => {
         'sgd_weight_decay_momentum',
         'sgd_maximize',
         'rmsprop_plain',
+        'rmsprop_momentum',
+        'rmsprop_centered',
         'rmsprop_centered_momentum',
         'rmsprop_weight_decay',
+        'rmsprop_maximize',
         'adam_default',
         'adam_amsgrad',
         'adam_weight_decay',
@@ -170,7 +173,7 @@ describe('optimizer trajectories match torch (optim.json)', () => {
         'rmsprop_step_lr',
       ]),
     );
-    expect(fixture.steps).toBeGreaterThanOrEqual(40);
+    expect(fixture.steps).toBeGreaterThanOrEqual(50);
   });
 
   for (const c of fixture.cases) {

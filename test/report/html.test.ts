@@ -109,12 +109,23 @@ describe('renderReport', () => {
     const data = compareReport();
     const groups = data.groups.map((g) => ({
       ...g,
-      metrics: { ...g.metrics, steps_to_test_accuracy: { mean: 1234, std: 56, n: 3 }, final_test_loss: null },
+      metrics: { ...g.metrics, steps_to_test_accuracy: { mean: 1234, std: 56, n: 3 }, seconds_to_test_accuracy: { mean: 0.5, std: 0.25, n: 3 }, final_test_loss: null },
     }));
     const html = (await renderReport({ ...data, groups })).files['report.html'];
     expect(html).toContain('<th class="num">steps_to_test_accuracy</th>');
     expect(html).not.toContain('final_test_loss');
-    expect(tableRows(html, 'Comparison')[0]).toEqual(['1', 'adam', '0.021 ± 0.0012', '87.90% ± 0.42', '1234 ± 56', '3/3', '0']);
+    expect(tableRows(html, 'Comparison')[0]).toEqual(['1', 'adam', '0.021 ± 0.0012', '87.90% ± 0.42', '1234 ± 56 3/3 reached', '0.5 ± 0.25 3/3 reached', '3/3', '0']);
+  });
+
+  it('says how many seeds reached a target, and shows no spread for a single value', async () => {
+    const data = compareReport();
+    const groups = data.groups.map((g) => ({
+      ...g,
+      metrics: { ...g.metrics, final_train_loss: { mean: 0.02, std: null, n: 1 }, steps_to_test_accuracy: g.group === 'adam' ? { mean: 80, std: null, n: 1 } : null },
+    }));
+    const rows = tableRows((await renderReport({ ...data, groups })).files['report.html'], 'Comparison');
+    expect(rows[0].slice(0, 5)).toEqual(['1', 'adam', '0.02 n=1', '87.90% ± 0.42', '80 1/3 reached']);
+    expect(rows[2].slice(0, 5)).toEqual(['3', 'sgd', '0.02 n=1', '84.95% ± 0.42 n=2', '— 0/2 reached']);
   });
 
   it('lists every trial with its status and last evaluation', async () => {

@@ -165,7 +165,7 @@ describe('loss curves', () => {
     expect(labels).toContainEqual(expect.stringMatching(/^Y-axis titled 'batch loss \(log scale\)' for a log scale/));
     expect(labels).toContainEqual(expect.stringMatching(/^Symbol legend titled 'group' .* with 2 values: adam, sgd$/));
     expect(svg).toMatch(/>adam<\/text>/);
-    expect(svg).toMatch(/>sgd<\/text>/);
+    expect(svg).toMatch(/>sgd \(1\/3 diverged\)<\/text>/);
   });
 
   it('draw no band for a group with a single seed, and keep odd group names well-formed', async () => {
@@ -214,6 +214,42 @@ describe('loss curves', () => {
       { group: 'adam', x: 10, mean: 1.75, min: 1.5, max: 2, seeds: 2 },
       { group: 'adam', x: 20, mean: 1, min: 1, max: 1, seeds: 2 },
     ]);
+  });
+});
+
+describe('loss curves with a trial that blows up before it diverges', () => {
+  /** compareReport, but sgd's seed 2 climbs to 1e37 (finite) before its NaN at step 120. */
+  function blowUp(): ReportData {
+    const data = compareReport();
+    const trials = data.trials.map((t) => (t.id !== 'sgd-s2' ? t : { ...t, losses: t.losses.map(([s, y]) => [s, s >= 60 && s < 120 ? 10 ** (s / 3) : y] as const) }));
+    return { ...data, trials };
+  }
+  const largestFirstLoss = (data: ReportData): number => Math.max(...data.trials.filter((t) => t.status === 'completed').map((t) => t.losses[0][1]));
+
+  it('cut the loss axis at a few times the largest first loss of the trials that did not diverge', async () => {
+    const data = blowUp();
+    const spec = lossSpec(data) as unknown as { layer: { encoding: { y: { scale?: { domain?: number[] } } } }[] };
+    const top = spec.layer[1].encoding.y.scale!.domain![1];
+    expect(top).toBeGreaterThan(largestFirstLoss(data));
+    expect(top).toBeLessThanOrEqual(10 * largestFirstLoss(data));
+    const svg = await renderSvg(lossSpec(data), 'loss');
+    const axis = ariaLabels(svg).find((l) => l.startsWith("Y-axis titled 'batch loss"))!;
+    const [, high] = /values from (\S+) to (\S+)$/.exec(axis)!.slice(1).map(Number);
+    expect(high).toBeLessThanOrEqual(100); // not 1e37: the converging curves keep their decades
+    // the cross of the diverged trial sits on the axis' top edge, not far above it
+    const crosses = (lossSpec(data) as unknown as { layer: { data?: { values: { y: number }[] } }[] }).layer[2].data!.values;
+    expect(crosses.map((c) => c.y)).toEqual([top]);
+  });
+
+  it('leave the axis alone when nothing climbs above it', () => {
+    const spec = lossSpec(compareReport()) as unknown as { layer: { encoding: { y: { scale?: { domain?: number[] } } } }[] };
+    expect(spec.layer[1].encoding.y.scale?.domain).toBeUndefined();
+  });
+
+  it('name the groups with a diverged trial as such in the legend', async () => {
+    const svg = await renderSvg(lossSpec(blowUp()), 'loss');
+    expect(svg).toMatch(/>sgd \(1\/3 diverged\)<\/text>/);
+    expect(svg).toMatch(/>adam<\/text>/);
   });
 });
 
@@ -267,6 +303,18 @@ describe('the heatmap', () => {
     const cells = dataOf(spec) as { state: string; loss: number | null; text: string }[];
     expect(cells.filter((c) => c.state === 'loss')).toHaveLength(5);
     for (const c of cells.filter((c) => c.state === 'loss')) expect(svg).toContain(`>${formatNumber(c.loss!)}<`);
+  });
+
+  it('labels its colour legend with the same rounding as the cells', async () => {
+    // means between 0.64 and 0.82: no 1, 2 or 5 × 10^k inside, so the legend shows the raw ends
+    const data = gridReport();
+    const means = [0.644467585, 0.7, 0.75, 0.8, 0.81234567];
+    const groups = data.groups.map((g, i) => (i >= means.length ? g : { ...g, metrics: { final_train_loss: { mean: means[i], std: 0.01, n: 2 } } }));
+    const svg = await renderSvg(heatmapSpec({ ...data, groups })!, 'heatmap');
+    expect(svg).toContain('>0.6445</text>');
+    expect(svg).toContain('>0.8123</text>');
+    const texts = [...svg.matchAll(/>([\d.e+-]+)<\/text>/g)].map(([, t]) => t);
+    for (const t of texts) expect(t.replace(/^0\.0*|\.|e.*$/g, '').length, t).toBeLessThanOrEqual(4);
   });
 
   it('colours by the mean final train loss on a log scale', () => {

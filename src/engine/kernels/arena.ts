@@ -131,24 +131,50 @@ function roundUp(bytes: number): number {
 
 /** A zeroed Float32Array in the arena, returned to the free list when it is collected. */
 export function arenaFloat32(length: number): Float32Array {
-  if (memory === null) return new Float32Array(length);
-  if (length === 0) return new Float32Array(currentBuffer(), RESERVED, 0);
+  return arenaArray(Float32Array, length);
+}
+
+/**
+ * A zeroed Int32Array in the arena (index maps the layer kernels read), returned to the free
+ * list when it is collected — registered itself, so keep this array reachable while it is used.
+ */
+export function arenaInt32(length: number): Int32Array {
+  return arenaArray(Int32Array, length);
+}
+
+interface ArrayKind<T> {
+  new (length: number): T;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+}
+
+/** A zeroed array of 4-byte elements in the arena (an ordinary one when there is no arena). */
+function arenaArray<T extends Float32Array | Int32Array>(Kind: ArrayKind<T>, length: number): T {
+  if (memory === null) return new Kind(length);
+  if (length === 0) return new Kind(currentBuffer(), RESERVED, 0);
   const bytes = roundUp(length * 4);
   const offset = reserve(bytes);
-  const view = new Float32Array(currentBuffer(), offset, length);
+  const view = new Kind(currentBuffer(), offset, length);
   view.fill(0); // a recycled block still holds its previous owner's numbers
   released.register(view, { offset, bytes });
   return view;
 }
 
-/** Kernel scratch that lives as long as the process: never released. Returns a byte offset. */
+/**
+ * Kernel scratch that lives as long as the process: never released. Returns a byte offset.
+ * Zeroed, like arenaFloat32's arrays: the block may be one a collected array gave back, and
+ * a control block that started with its previous owner's bytes (a NaN where the `failed`
+ * flag lives) made the first product of a new matmul team fail (gemm-team.ts).
+ */
 export function arenaScratch(bytes: number): number {
   if (memory === null) throw new Error('engine memory unavailable');
-  return reserve(roundUp(bytes));
+  const rounded = roundUp(bytes);
+  const offset = reserve(rounded);
+  new Uint8Array(currentBuffer(), offset, rounded).fill(0);
+  return offset;
 }
 
 /** Byte offset of `array` in the arena, or -1 when it lives anywhere else. */
-export function arenaOffset(array: Float32Array): number {
+export function arenaOffset(array: Float32Array | Int32Array): number {
   const buffer = array.buffer;
   for (let i = buffers.length - 1; i >= 0; i--) if (buffers[i] === buffer) return array.byteOffset;
   return -1;

@@ -16,10 +16,13 @@
  * Hand-off without messages, so the caller can block: a control block in the memory holds
  * the job counter workers wait on, the claim word, the count of finished bands and the
  * job's numbers as float64 (byte offsets may exceed 2³¹). The claim word packs the job's
- * number with the next band, so a worker that wakes after its job is over can claim nothing
- * of the next one. Waiting threads poll for SPIN_MS before sleeping in Atomics.wait. Workers
- * start on the first product big enough to share and are unref'd, so they never keep the
- * process alive.
+ * number with the next band. Between jobs it is closed (band field full), and the job's
+ * numbers are rewritten only while it is closed: a worker that read the previous job's claim
+ * word before it was closed then fails its compare-and-swap instead of claiming a band of a
+ * half-written job (postJob, closeJob). The control block starts zeroed (arenaScratch):
+ * recycled memory once left a stale `failed` flag there, which failed a team's first product.
+ * Waiting threads poll for SPIN_MS before sleeping in Atomics.wait. Workers start on the
+ * first product big enough to share and are unref'd, so they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { builtFile, Gemm, MR, NR, type GemmScratch } from './gemm.js';
@@ -32,9 +35,13 @@ export const JOB_OFFSET = 32;
 export const JOB_FIELDS = 15;
 export const CONTROL_BYTES = JOB_OFFSET + JOB_FIELDS * 8;
 
-/** Job numbers live in the upper 15 bits of the claim and finished words, a band count in the lower 16. */
-export const JOB_MASK = 0x7fff;
-const BAND_BITS = 16;
+/**
+ * Job numbers live in the upper 23 bits of the claim and finished words, a band count in the
+ * lower 8 (at most 16 threads × BANDS_PER_THREAD bands). A stalled worker could only be
+ * fooled by a claim word that comes back to the same value, which takes 2²³ jobs.
+ */
+export const JOB_MASK = 0x7fffff;
+const BAND_BITS = 8;
 const BAND_MASK = (1 << BAND_BITS) - 1;
 
 /** Bands per thread: enough to rebalance when a thread stalls, few enough that re-packing the shared operand stays cheap. */
@@ -75,6 +82,46 @@ export function bandSize(extent: number, parts: number, align: number): number {
   return Math.ceil(Math.ceil(extent / parts) / align) * align;
 }
 
+/** The numbers of one product as the control block carries them (see GemmTeam.run). */
+export interface Job {
+  c: number;
+  ldc: number;
+  a: number;
+  lda: number;
+  aByColumns: boolean;
+  b: number;
+  ldb: number;
+  bByRows: boolean;
+  m: number;
+  k: number;
+  n: number;
+  bias: number;
+  byColumns: boolean;
+  bandSize: number;
+  bands: number;
+}
+
+/** The order of a Job's numbers in the control block (runBand reads them back in this order). */
+const JOB_KEYS = ['c', 'ldc', 'a', 'lda', 'aByColumns', 'b', 'ldb', 'bByRows', 'm', 'k', 'n', 'bias', 'byColumns', 'bandSize', 'bands'] as const satisfies readonly (keyof Job)[];
+
+/**
+ * Publishes job number `jobId`: its numbers first, while the claim word is still closed, then
+ * the opened claim word and the posted counter, whose sequentially consistent stores make
+ * the numbers visible to every thread that reads them.
+ */
+export function postJob({ ctl, job }: Control, jobId: number, posted: number, j: Job): void {
+  for (let i = 0; i < JOB_KEYS.length; i++) job[i] = Number(j[JOB_KEYS[i]]); // booleans as 0/1
+  Atomics.store(ctl, CONTROL.finished, jobId << BAND_BITS);
+  Atomics.store(ctl, CONTROL.claim, jobId << BAND_BITS);
+  Atomics.store(ctl, CONTROL.posted, posted);
+  Atomics.notify(ctl, CONTROL.posted);
+}
+
+/** Closes job `jobId`'s claim word: no band of it can be claimed any more, by anyone. */
+export function closeJob({ ctl }: Control, jobId: number): void {
+  Atomics.store(ctl, CONTROL.claim, (jobId << BAND_BITS) | BAND_MASK);
+}
+
 /** Computes band `index` of the job in `job` on `gemm`. */
 function runBand(gemm: Gemm, job: Float64Array, index: number): void {
   const [c, ldc, a, lda, aByColumns, b, ldb, bByRows, m, k, n, bias, byColumns, size] = job;
@@ -98,11 +145,14 @@ function runBand(gemm: Gemm, job: Float64Array, index: number): void {
  * forever; the caller's own failures simply throw.
  */
 export function workOn(gemm: Gemm, { ctl, job }: Control, jobId: number, caller: boolean): void {
-  const bands = job[14];
   for (;;) {
     const word = Atomics.load(ctl, CONTROL.claim);
     const band = word & BAND_MASK;
-    if (word >>> BAND_BITS !== jobId || band >= bands) return;
+    if (word >>> BAND_BITS !== jobId || band === BAND_MASK) return;
+    // Read after the claim word: if the job has moved on since, the numbers may be the next
+    // job's, but then the word has changed too and the compare-and-swap below fails.
+    const bands = job[14];
+    if (band >= bands) return;
     if (Atomics.compareExchange(ctl, CONTROL.claim, word, word + 1) !== word) continue;
     if (caller) runBand(gemm, job, band);
     else {
@@ -141,6 +191,8 @@ export function waitWhile(ctl: Int32Array, slot: number, value: number): number 
 export class GemmTeam {
   private control: Control | null = null;
   private posted = 0;
+  /** Reused for every product, so that posting one allocates nothing. */
+  private readonly job: Job = { c: 0, ldc: 0, a: 0, lda: 0, aByColumns: false, b: 0, ldb: 0, bByRows: false, m: 0, k: 0, n: 0, bias: 0, byColumns: false, bandSize: 0, bands: 0 };
 
   constructor(
     private readonly own: Gemm,
@@ -164,35 +216,34 @@ export class GemmTeam {
       return;
     }
     const control = this.startWorkers();
-    const { ctl, job } = control;
+    const { ctl } = control;
     const byColumns = n >= m;
     const extent = byColumns ? n : m;
     const size = bandSize(extent, this.threads * BANDS_PER_THREAD, byColumns ? NR : MR);
     const bands = Math.ceil(extent / size);
-    job[0] = c;
-    job[1] = ldc;
-    job[2] = a;
-    job[3] = lda;
-    job[4] = aByColumns ? 1 : 0;
-    job[5] = b;
-    job[6] = ldb;
-    job[7] = bByRows ? 1 : 0;
-    job[8] = m;
-    job[9] = k;
-    job[10] = n;
-    job[11] = bias;
-    job[12] = byColumns ? 1 : 0;
-    job[13] = size;
-    job[14] = bands;
     this.posted++;
     const jobId = this.posted & JOB_MASK;
-    Atomics.store(ctl, CONTROL.finished, jobId << BAND_BITS);
-    Atomics.store(ctl, CONTROL.claim, jobId << BAND_BITS);
-    Atomics.store(ctl, CONTROL.posted, this.posted); // publishes everything written above
-    Atomics.notify(ctl, CONTROL.posted);
+    const job = this.job;
+    job.c = c;
+    job.ldc = ldc;
+    job.a = a;
+    job.lda = lda;
+    job.aByColumns = aByColumns;
+    job.b = b;
+    job.ldb = ldb;
+    job.bByRows = bByRows;
+    job.m = m;
+    job.k = k;
+    job.n = n;
+    job.bias = bias;
+    job.byColumns = byColumns;
+    job.bandSize = size;
+    job.bands = bands;
+    postJob(control, jobId, this.posted, job);
     workOn(this.own, control, jobId, true);
     const done = (jobId << BAND_BITS) | bands;
     for (let finished = Atomics.load(ctl, CONTROL.finished); finished !== done; ) finished = waitWhile(ctl, CONTROL.finished, finished);
+    closeJob(control, jobId);
     if (Atomics.load(ctl, CONTROL.failed) !== 0) {
       Atomics.store(ctl, CONTROL.failed, 0);
       throw new Error('a matmul worker thread failed; rerun with ADAM_LAB_THREADS=1 to see the error on this thread');

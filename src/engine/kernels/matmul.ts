@@ -33,14 +33,26 @@ export type KernelPath = 'wasm-simd' | 'wasm-relaxed-simd' | 'js';
 export const KERNEL_PATHS: readonly KernelPath[] = ['wasm-simd', 'wasm-relaxed-simd', 'js'];
 
 /**
- * ADAM_LAB_THREADS, else every available core on the main thread and 1 on a worker thread:
- * a sweep already runs one trial per core on worker threads, and kernel threads on top
- * would only compete with them.
+ * ADAM_LAB_THREADS, else 1 on a worker thread (a sweep already runs one trial per core on
+ * worker threads, and kernel threads on top would only compete with them) and on a machine
+ * of 2 cores or fewer, else every available core up to 8.
+ *
+ * Why 1 on 2 cores, measured on this project's 2-vCPU machine while other work kept its
+ * cores busy, as on a CI runner or a developer's machine (`npm run bench`, full epochs, best
+ * of 3): W1 64 700 → 51 400 samples/s, W2 27 500 → 23 400, W3 7 400 → 5 600 going from 1 to
+ * 2 threads (in a busier spell, best of 2: W1 62 400 → 37 100, W2 25 300 → 17 200); only
+ * the bare 512³ product gained (39 → 82 GFLOP/s). The worker polls for its next product and
+ * needs a core of its own, which a 2-core machine seldom has to spare. The results are the
+ * same bits either way (gemm-team.ts), so this is about speed and about not loading CI's
+ * cores: with 1 thread no worker is started at all. Above 2 cores the earlier rule stands
+ * (not measured here: no such machine).
  */
-function threadsWanted(): number {
+function threadsWanted(): { threads: number; why: string } {
   const asked = Number(process.env.ADAM_LAB_THREADS);
-  if (Number.isInteger(asked) && asked >= 1) return Math.min(asked, 16);
-  return isMainThread ? Math.min(availableParallelism(), 8) : 1;
+  if (Number.isInteger(asked) && asked >= 1) return { threads: Math.min(asked, 16), why: 'ADAM_LAB_THREADS' };
+  if (!isMainThread) return { threads: 1, why: 'default on a worker thread' };
+  const cores = availableParallelism();
+  return cores <= 2 ? { threads: 1, why: `default on ${cores} core${cores > 1 ? 's' : ''}` } : { threads: Math.min(cores, 8), why: `default: ${cores} cores` };
 }
 
 function scratch(): GemmScratch {
@@ -76,8 +88,11 @@ function selectKernel(): { path: KernelPath; module: object | null; note: string
 const selected = selectKernel();
 export const KERNEL: KernelPath = selected.path;
 export const KERNEL_NOTE: string | null = selected.note;
+const wanted = selected.module === null ? { threads: 1, why: 'the js kernels run on one thread' } : threadsWanted();
 /** Threads a large product is shared between (see threadsWanted). */
-export const KERNEL_THREADS: number = selected.module === null ? 1 : threadsWanted();
+export const KERNEL_THREADS: number = wanted.threads;
+/** Where KERNEL_THREADS came from, for the start lines of a run ("ADAM_LAB_THREADS", "default on 2 cores", …). */
+export const KERNEL_THREADS_WHY: string = wanted.why;
 const gemm: GemmTeam | null = selected.module === null ? null : createTeam(selected.module, KERNEL_THREADS);
 
 /** The compiled module behind KERNEL (null on the js path), for tests and benchmarks that build their own teams. */
@@ -89,40 +104,43 @@ function checkSizes(c: Float32Array, cLength: number, a: Float32Array, aLength: 
   }
 }
 
-/** Whether a product of these operands and sizes goes to the WebAssembly kernel. */
-function onFastPath(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, m: number, k: number, n: number): boolean {
-  return (
-    gemm !== null &&
-    m >= 1 &&
-    k >= 1 &&
-    n >= 1 &&
-    arenaOffset(c) >= 0 &&
-    arenaOffset(a) >= 0 &&
-    arenaOffset(b) >= 0 &&
-    (bias === null || arenaOffset(bias) >= 0)
-  );
+/**
+ * Byte offsets of the operands in the engine memory (bias −1 when there is none), or null when
+ * the product cannot go to the WebAssembly kernel: no kernel, an empty size, or an operand that
+ * lives outside the memory. Filled in place: the training step calls this for every product.
+ */
+const offsets = { c: 0, a: 0, b: 0, bias: -1 };
+function fastOffsets(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, m: number, k: number, n: number): typeof offsets | null {
+  if (gemm === null || m < 1 || k < 1 || n < 1) return null;
+  offsets.c = arenaOffset(c);
+  offsets.a = arenaOffset(a);
+  offsets.b = arenaOffset(b);
+  offsets.bias = bias === null ? -1 : arenaOffset(bias);
+  return offsets.c >= 0 && offsets.a >= 0 && offsets.b >= 0 && (bias === null || offsets.bias >= 0) ? offsets : null;
 }
 
 /** Which kernel a product of these operands and sizes runs on (tests and diagnostics). */
 export function kernelFor(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, m: number, k: number, n: number): KernelPath {
-  return onFastPath(c, a, b, bias, m, k, n) ? KERNEL : 'js';
+  return fastOffsets(c, a, b, bias, m, k, n) === null ? 'js' : KERNEL;
 }
 
 export function matmulABt(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, bias: Float32Array | null): void {
   checkSizes(c, m * n, a, m * k, b, n * k, bias, n);
-  if (onFastPath(c, a, b, bias, m, k, n)) {
-    (gemm as GemmTeam).run(arenaOffset(c), n, arenaOffset(a), k, false, arenaOffset(b), k, true, m, k, n, bias === null ? -1 : arenaOffset(bias));
-  } else matmulABtReference(c, a, b, m, k, n, bias);
+  const at = fastOffsets(c, a, b, bias, m, k, n);
+  if (at === null) matmulABtReference(c, a, b, m, k, n, bias);
+  else (gemm as GemmTeam).run(at.c, n, at.a, k, false, at.b, k, true, m, k, n, at.bias);
 }
 
 export function matmulAB(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number): void {
   checkSizes(c, m * n, a, m * k, b, k * n, null, n);
-  if (onFastPath(c, a, b, null, m, k, n)) (gemm as GemmTeam).run(arenaOffset(c), n, arenaOffset(a), k, false, arenaOffset(b), n, false, m, k, n, -1);
-  else matmulABReference(c, a, b, m, k, n);
+  const at = fastOffsets(c, a, b, null, m, k, n);
+  if (at === null) matmulABReference(c, a, b, m, k, n);
+  else (gemm as GemmTeam).run(at.c, n, at.a, k, false, at.b, n, false, m, k, n, -1);
 }
 
 export function matmulAtB(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number): void {
   checkSizes(c, m * n, a, k * m, b, k * n, null, n);
-  if (onFastPath(c, a, b, null, m, k, n)) (gemm as GemmTeam).run(arenaOffset(c), n, arenaOffset(a), m, true, arenaOffset(b), n, false, m, k, n, -1);
-  else matmulAtBReference(c, a, b, m, k, n);
+  const at = fastOffsets(c, a, b, null, m, k, n);
+  if (at === null) matmulAtBReference(c, a, b, m, k, n);
+  else (gemm as GemmTeam).run(at.c, n, at.a, m, true, at.b, n, false, m, k, n, -1);
 }

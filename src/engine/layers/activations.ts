@@ -5,11 +5,14 @@
  */
 import { z } from 'zod';
 import { erfc } from '../erf.js';
+import { reluBackwardWasm, reluWasm } from '../kernels/elementwise.js';
 import type { ScalarFunction } from './elementwise.js';
 
 export const relu: ScalarFunction = {
   value: (x) => (x > 0 ? x : 0),
   derivative: (x) => (x > 0 ? 1 : 0),
+  forwardKernel: (x, y, n) => reluWasm(x, y, n),
+  backwardKernel: (x, _y, dy, dx, n) => reluBackwardWasm(x, dy, dx, n),
 };
 
 export const leakyReluOptions = z.strictObject({ negative_slope: z.number().finite().default(0.01) });

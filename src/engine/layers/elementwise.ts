@@ -12,6 +12,10 @@ import { sizeOf, type Shape } from '../tensor.js';
 export interface ScalarFunction {
   value(x: number): number;
   derivative(x: number, y: number): number;
+  /** A WebAssembly twin of the forward loop, y ← f(x) over n elements, same bits; false when it cannot run. */
+  forwardKernel?(x: Float32Array, y: Float32Array, n: number): boolean;
+  /** A WebAssembly twin of the backward loop, dx ← dy · f'(x, y) over n elements, same bits; false when it cannot run. */
+  backwardKernel?(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): boolean;
 }
 
 export function planElementwise(fn: ScalarFunction, inShape: Shape): LayerPlan {
@@ -19,11 +23,13 @@ export function planElementwise(fn: ScalarFunction, inShape: Shape): LayerPlan {
   const layer: Layer = {
     forward(x, y, batch) {
       const n = batch * width;
+      if (fn.forwardKernel?.(x, y, n) === true) return;
       for (let i = 0; i < n; i++) y[i] = fn.value(x[i]);
     },
     backward(x, y, dy, dx, batch) {
       if (dx === null) return;
       const n = batch * width;
+      if (fn.backwardKernel?.(x, y, dy, dx, n) === true) return;
       for (let i = 0; i < n; i++) dx[i] = dy[i] * fn.derivative(x[i], y[i]);
     },
   };

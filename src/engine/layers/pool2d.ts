@@ -1,6 +1,6 @@
 /**
  * MaxPool2d and AvgPool2d (torch.nn), NCHW, each channel pooled on its own. The window of
- * every output position is precomputed as input offsets (the conv's patch map with one
+ * every output position is precomputed as input offsets (spatial.ts patchSources, one
  * channel), with −1 where the window covers padding.
  *
  *   max: y = max over the window (padding counts as −∞; the first maximum wins, NaN propagates,
@@ -10,9 +10,10 @@
  */
 import { z } from 'zod';
 import { ShapeMismatch, type Layer, type LayerPlan } from '../layer.js';
+import { arenaInt32 } from '../kernels/arena.js';
+import { maxPool2x2BackwardWasm, maxPool2x2Wasm, maxPoolWasm, scatterAddWasm } from '../kernels/elementwise.js';
 import { allocFloat32, type Shape } from '../tensor.js';
-import { patchSources, type Geometry } from './conv2d.js';
-import { imageShape, outputSize, pair, sizePair, type SizeOption } from './spatial.js';
+import { imageShape, outputSize, pair, patchSources, sizePair, type Geometry, type SizeOption } from './spatial.js';
 
 const poolOptions = {
   kernel_size: sizePair(1),
@@ -43,7 +44,6 @@ function poolGeometry(layer: string, o: PoolOptions, inShape: Shape): Geometry {
 
 export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Shape): LayerPlan {
   const g = poolGeometry('maxpool2d', o, inShape);
-  const windows = patchSources(g);
   const size = g.kernel[0] * g.kernel[1];
   const inPlane = g.height * g.width;
   const positions = g.outHeight * g.outWidth;
@@ -51,9 +51,15 @@ export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Sha
     outShape: [g.channels, g.outHeight, g.outWidth],
     parameters: [],
     build: (_p, { maxBatch }): Layer => {
-      const winner = new Int32Array(maxBatch * g.channels * positions);
+      // Built with the model, not planned: planning only infers shapes (a config check must not allocate).
+      const windows = patchSources(g);
+      const winner = arenaInt32(maxBatch * g.channels * positions);
+      const plain2x2 = [...g.kernel, ...g.stride].every((v) => v === 2) && g.padding[0] === 0 && g.padding[1] === 0;
       return {
+        // Each loop first tries its WebAssembly twin (same comparisons and sums, same order).
         forward(x, y, batch) {
+          if (plain2x2 && maxPool2x2Wasm(x, y, winner, batch * g.channels, g.height, g.width)) return;
+          if (maxPoolWasm(x, y, winner, windows, batch * g.channels, inPlane, positions, size)) return;
           for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
             const base = plane * inPlane;
             for (let p = 0; p < positions; p++, out++) {
@@ -76,7 +82,9 @@ export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Sha
         },
         backward(_x, _y, dy, dx, batch) {
           if (dx === null) return;
+          if (plain2x2 && maxPool2x2BackwardWasm(dy, dx, winner, batch * g.channels, g.height, g.width)) return;
           dx.fill(0, 0, batch * g.channels * inPlane);
+          if (scatterAddWasm(dx, 0, dy, 0, winner, batch * g.channels * positions)) return;
           for (let out = 0; out < batch * g.channels * positions; out++) dx[winner[out]] += dy[out];
         },
       };
@@ -86,38 +94,41 @@ export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Sha
 
 export function planAvgPool2d(o: z.output<typeof avgPool2dOptions>, inShape: Shape): LayerPlan {
   const g = poolGeometry('avgpool2d', o, inShape);
-  const windows = patchSources(g);
   const size = g.kernel[0] * g.kernel[1];
   const inPlane = g.height * g.width;
   const positions = g.outHeight * g.outWidth;
-  const divisors = allocFloat32(positions);
-  for (let p = 0; p < positions; p++) {
-    let inside = 0;
-    for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) inside++;
-    divisors[p] = o.count_include_pad ? size : inside;
-  }
-  const layer: Layer = {
-    forward(x, y, batch) {
-      for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
-        const base = plane * inPlane;
-        for (let p = 0; p < positions; p++, out++) {
-          let sum = 0;
-          for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) sum += x[base + windows[w]];
-          y[out] = sum / divisors[p];
+  // Built with the model, not planned: planning only infers shapes (a config check must not allocate).
+  const build = (): Layer => {
+    const windows = patchSources(g);
+    const divisors = allocFloat32(positions);
+    for (let p = 0; p < positions; p++) {
+      let inside = 0;
+      for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) inside++;
+      divisors[p] = o.count_include_pad ? size : inside;
+    }
+    return {
+      forward(x, y, batch) {
+        for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
+          const base = plane * inPlane;
+          for (let p = 0; p < positions; p++, out++) {
+            let sum = 0;
+            for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) sum += x[base + windows[w]];
+            y[out] = sum / divisors[p];
+          }
         }
-      }
-    },
-    backward(_x, _y, dy, dx, batch) {
-      if (dx === null) return;
-      dx.fill(0, 0, batch * g.channels * inPlane);
-      for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
-        const base = plane * inPlane;
-        for (let p = 0; p < positions; p++, out++) {
-          const share = dy[out] / divisors[p];
-          for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) dx[base + windows[w]] += share;
+      },
+      backward(_x, _y, dy, dx, batch) {
+        if (dx === null) return;
+        dx.fill(0, 0, batch * g.channels * inPlane);
+        for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
+          const base = plane * inPlane;
+          for (let p = 0; p < positions; p++, out++) {
+            const share = dy[out] / divisors[p];
+            for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) dx[base + windows[w]] += share;
+          }
         }
-      }
-    },
+      },
+    };
   };
-  return { outShape: [g.channels, g.outHeight, g.outWidth], parameters: [], build: () => layer };
+  return { outShape: [g.channels, g.outHeight, g.outWidth], parameters: [], build };
 }

@@ -3,8 +3,24 @@
  * [C, H, W] per sample, and a size is an int or an [h, w] pair, as in torch.
  */
 import { z } from 'zod';
+import { arenaInt32 } from '../kernels/arena.js';
 import { ShapeMismatch } from '../layer.js';
 import { formatShape, type Shape } from '../tensor.js';
+
+/** A sliding window over [channels, height, width] inputs (a conv's kernel or a pool's window). */
+export interface Geometry {
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly kernel: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly outHeight: number;
+  readonly outWidth: number;
+  /** Input channels per group. */
+  readonly groupChannels: number;
+}
 
 export const sizePair = (min: number) => z.union([z.int().min(min), z.tuple([z.int().min(min), z.int().min(min)])]);
 export type SizeOption = number | [number, number];
@@ -28,4 +44,31 @@ export function outputSize(layer: string, input: [number, number], kernel: [numb
     );
   }
   return [out[0], out[1]];
+}
+
+/**
+ * For one sample and one group: the input offset (channel-plane relative to the group's first
+ * channel) that each window entry reads, position by position (for each output position, its
+ * groupChannels·kh·kw entries), or −1 where the window covers padding. Computed once, so the
+ * pools' loops are plain gathers and scatters.
+ */
+export function patchSources(g: Geometry): Int32Array {
+  const [kh, kw] = g.kernel;
+  // In the engine memory, where the WebAssembly kernels read it.
+  const sources = arenaInt32(g.outHeight * g.outWidth * g.groupChannels * kh * kw);
+  let at = 0;
+  for (let oh = 0; oh < g.outHeight; oh++) {
+    for (let ow = 0; ow < g.outWidth; ow++) {
+      for (let c = 0; c < g.groupChannels; c++) {
+        for (let i = 0; i < kh; i++) {
+          const ih = oh * g.stride[0] - g.padding[0] + i * g.dilation[0];
+          for (let j = 0; j < kw; j++) {
+            const iw = ow * g.stride[1] - g.padding[1] + j * g.dilation[1];
+            sources[at++] = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width ? (c * g.height + ih) * g.width + iw : -1;
+          }
+        }
+      }
+    }
+  }
+  return sources;
 }

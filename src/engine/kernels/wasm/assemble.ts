@@ -1,9 +1,10 @@
 /**
- * Build step (`npm run build`, after tsc): assembles gemm.wat into the two modules the
+ * Build step (`npm run build`, after tsc): assembles the WAT sources into the modules the
  * engine loads, next to this file's compiled copy in dist/:
  *
  *   gemm-simd.wasm          the deterministic default: f32x4 multiply, then add
  *   gemm-relaxed-simd.wasm  the same kernel with every multiply-add fused (f32x4.relaxed_madd)
+ *   elementwise-simd.wasm   the optimizer's element-wise pieces and the sum of squares
  *
  * Why hand-written WAT assembled by wabt rather than AssemblyScript: the micro-kernel's
  * value is in its exact instruction sequence and register count (see gemm.wat), which WAT
@@ -23,6 +24,7 @@ import wabtInit from 'wabt';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../../../..');
 const source = join(root, 'src/engine/kernels/wasm/gemm.wat');
+const elementwiseSource = join(root, 'src/engine/kernels/wasm/elementwise.wat');
 const MULTIPLY_ADDS = 8;
 
 const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
@@ -36,12 +38,13 @@ function fused(text: string): string {
 const wabt = await wabtInit();
 const text = readFileSync(source, 'utf8');
 const outputs = [
-  { file: 'gemm-simd.wasm', text, features: { simd: true, threads: true } },
-  { file: 'gemm-relaxed-simd.wasm', text: fused(text), features: { simd: true, threads: true, relaxed_simd: true } },
+  { file: 'gemm-simd.wasm', source, text, features: { simd: true, threads: true } },
+  { file: 'gemm-relaxed-simd.wasm', source, text: fused(text), features: { simd: true, threads: true, relaxed_simd: true } },
+  { file: 'elementwise-simd.wasm', source: elementwiseSource, text: readFileSync(elementwiseSource, 'utf8'), features: { simd: true, threads: true } },
 ];
 mkdirSync(here, { recursive: true });
 for (const output of outputs) {
-  const module = wabt.parseWat(source, output.text, output.features);
+  const module = wabt.parseWat(output.source, output.text, output.features);
   try {
     // wabt's typings omit validate's features argument, without which it refuses shared memory.
     (module.validate as (features: object) => void).call(module, output.features);

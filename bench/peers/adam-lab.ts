@@ -1,0 +1,122 @@
+/**
+ * adam-lab's own side of `npm run bench`, run like the peers in a process of its own, so that
+ * its thread count (ADAM_LAB_THREADS, fixed when the engine loads) and its peak RSS are its own.
+ *
+ * Usage: node dist/bench/peers/adam-lab.js <mnist folder> <repeats> [--quick]
+ * Prints one JSON object: {"kernel", "note", "threads", "w0_us_per_step", "w1_samples_per_s",
+ * "w2_samples_per_s", "w3_samples_per_s", "gemm_gflops": {"512", "1024"}, "peak_rss_mb"}.
+ *
+ * The timed loop is the training loop's own step (src/train/step.ts): gather batch + forward +
+ * loss + backward + gradient norm + optimizer step, float32, data in memory. W0 draws its
+ * fresh batch of 100 uniform points and targets straight into the model's input with the
+ * engine's generator (PyTorch's side calls torch.rand). W1–W3 report the best of `repeats`
+ * shuffled epochs; W3 is configs/mnist-cnn-small.yaml's model.
+ */
+import { loadConfig } from '../../src/config/load.js';
+import { optimizerSchema } from '../../src/config/schema.js';
+import { Split } from '../../src/data/dataset.js';
+import { loadMnistLike } from '../../src/data/mnist.js';
+import { arenaOffset } from '../../src/engine/kernels/arena.js';
+import { createTeam, KERNEL, KERNEL_NOTE, KERNEL_THREADS, kernelModule, matmulABReference } from '../../src/engine/kernels/matmul.js';
+import type { LayerConfig } from '../../src/engine/layers/index.js';
+import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
+import { Model, planModel } from '../../src/engine/model.js';
+import { Rng } from '../../src/engine/rng.js';
+import { allocFloat32 } from '../../src/engine/tensor.js';
+import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
+import { TrainStep } from '../../src/train/step.js';
+
+const [folder, repeatsArg] = process.argv.slice(2);
+const quick = process.argv.includes('--quick');
+const repeats = Number(repeatsArg);
+
+function trainer(layers: readonly LayerConfig[], inputShape: number[], loss: LossName, batch: number, encoding: 'index' | 'value'): TrainStep {
+  const model = new Model(planModel(layers, inputShape), batch, 0);
+  const optimizer = createOptimizer(optimizerSchema.parse({ name: 'adam', lr: 1e-3 }) as OptimizerConfig, model.values);
+  return new TrainStep(model, optimizer, lossKinds[loss], encoding, 1, null);
+}
+
+/** W0: the seed toy on a fresh batch of 100 uniform points (and uniform targets) every step; µs per step. */
+function seedToy(steps: number): number {
+  const step = trainer([{ linear: { out_features: 4, bias: true } }, 'relu', { linear: { out_features: 1, bias: true } }, 'sigmoid'], [2], 'bce', 100, 'value');
+  // A split whose rows are the batch itself, refilled in place before every step.
+  const features = new Float32Array(200);
+  const targets = new Float32Array(100);
+  const batch = new Split(100, features, [2], targets, 1, null);
+  const order = Uint32Array.from({ length: 100 }, (_, i) => i);
+  const rng = new Rng(0, 'data');
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 200; j++) features[j] = rng.uniform();
+      for (let j = 0; j < 100; j++) targets[j] = rng.uniform();
+      step.run(batch, order, 0, 100);
+    }
+  };
+  run(200);
+  const start = performance.now();
+  run(steps);
+  return ((performance.now() - start) * 1000) / steps;
+}
+
+/** Best samples/s over `repeats` shuffled epochs of `layers` on MNIST. */
+function mnist(train: Split, layers: readonly LayerConfig[], batch: number): number {
+  const step = trainer(layers, [1, 28, 28], 'cross_entropy', batch, 'index');
+  const order = Uint32Array.from({ length: train.size }, (_, i) => i);
+  const rng = new Rng(0, 'shuffle');
+  let best = 0;
+  for (let epoch = 0; epoch < repeats; epoch++) {
+    rng.shuffle(order);
+    const start = performance.now();
+    for (let s = 0; s < train.size; s += batch) step.run(train, order, s, Math.min(batch, train.size - s));
+    best = Math.max(best, train.size / ((performance.now() - start) / 1000));
+  }
+  return best;
+}
+
+function mlp(hidden: number[]): LayerConfig[] {
+  const layers: LayerConfig[] = [];
+  for (const width of hidden) layers.push({ linear: { out_features: width, bias: true } }, 'relu');
+  layers.push({ linear: { out_features: 10, bias: true } });
+  return layers;
+}
+
+/** C = A·B on n×n engine buffers on this process's thread count, best of several, GFLOP/s. */
+function gemm(size: number, threads: number): number {
+  const a = allocFloat32(size * size);
+  const b = allocFloat32(size * size);
+  const c = allocFloat32(size * size);
+  const rng = new Rng(0, 'data');
+  for (let i = 0; i < a.length; i++) {
+    a[i] = rng.uniform();
+    b[i] = rng.uniform();
+  }
+  const team = kernelModule === null ? null : createTeam(kernelModule, threads);
+  const product = (): void => {
+    if (team === null) matmulABReference(c, a, b, size, size, size);
+    else team.run(arenaOffset(c), size, arenaOffset(a), size, false, arenaOffset(b), size, false, size, size, size, -1);
+  };
+  product(); // starts the workers and lets the engine optimize the kernel
+  let best = Infinity;
+  for (let r = 0; r < (team === null ? 1 : quick ? 3 : 10); r++) {
+    const start = performance.now();
+    product();
+    best = Math.min(best, performance.now() - start);
+  }
+  return (2 * size ** 3) / (best / 1000) / 1e9;
+}
+
+const scale = Float64Array.of(1 / 255);
+const train = loadMnistLike('mnist', folder, { channels: 1, scale, shift: Float64Array.of(0) }).train.limit(quick ? 6000 : 60000);
+const cnn = loadConfig(new URL('../../../configs/mnist-cnn-small.yaml', import.meta.url).pathname);
+const result = {
+  kernel: KERNEL,
+  note: KERNEL_NOTE,
+  threads: KERNEL_THREADS,
+  w0_us_per_step: seedToy(quick ? 2000 : 20000),
+  w1_samples_per_s: mnist(train, mlp([128]), 64),
+  w2_samples_per_s: mnist(train, mlp([256, 256]), 128),
+  w3_samples_per_s: mnist(train, cnn.model.layers, cnn.data.batch_size),
+  gemm_gflops: { 512: gemm(512, KERNEL_THREADS), 1024: gemm(1024, KERNEL_THREADS) },
+  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,959 @@
+;; WebAssembly SIMD twins of the optimizer's element-wise pieces (../../../optim/*.ts) and the
+;; sum of squares behind gradient norms, over arrays in the engine's shared memory.
+;; Addresses are byte offsets, lengths are element counts; every kernel works on n floats
+;; from its operands' starts: whole vectors with SIMD operations, the rest with the scalar
+;; operations of the same IEEE rounding, so a tail element gets the bits a lane would.
+;;
+;; Two kinds of arithmetic, each matched exactly by the piece's TypeScript reference:
+;;  * float32, every operation rounded, in the order written, scalars rounded to float32
+;;    (negate, scale, addScaled, adam): the references use Math.fround, since a +, −, ×, ÷
+;;    or √ of float32 numbers computed in double and rounded once is the correctly rounded
+;;    float32 result. torch computes these in float32 too, with its scalars cast to float.
+;;  * float64 with one rounding per stored value (trace, rms): what a plain TypeScript loop
+;;    over Float32Arrays computes, so those loops are the references. RMSprop needs it: its
+;;    centered variance s − ḡ² cancels once the loss is small, and float32 roundings inside
+;;    the RMSprop chain (rms, then trace) moved the rmsprop_centered_momentum fixture case
+;;    past its tolerance (1.01 of it, against 0.84 with these two in float64). Two float64
+;;    lanes per vector make them about 3× slower per element than the float32 kernels;
+;;    neither is in the benchmark's Adam chains.
+;; No fused multiply-add anywhere.
+;;
+;; Running averages (Adam's m and v, the momentum buffer, RMSprop's averages) are flushed to
+;; zero when their float32 value falls below the smallest normal float32, 2⁻¹²⁶ ≈ 1.2e-38,
+;; as native code built with flush-to-zero does (WebAssembly offers no such mode). A weight
+;; whose gradient stays 0 has its m decay by β1 every step into the subnormal range within
+;; some 800 steps, and x86 then takes microcode assists on every operation touching it:
+;; measured, Adam's pass on W1 went from 100 µs to 340 µs per step over the second half of
+;; the first epoch. A flushed moment moves its parameter by under γ·1e-38/ε-scale amounts
+;; that float32 parameters cannot represent anyway.
+;;
+;; Why whole-vector passes rather than one fused pass per chain: measured on W2's 269 322
+;; parameters with a first Adam kernel (Adam's pass, then −γ·u, then θ + u), running the
+;; pieces block by block so that u stays in L1 between them took 336 µs against 342 µs for
+;; whole passes (blocks of 1 024 to 4 096 floats all within ±5 %), and folding the
+;; learning rate into the θ + u pass 324 µs. The fold is kept (transform.ts, finalScale: it
+;; changes no bit); blocking is not, since it bought 2 % and would have tied every piece to
+;; the chain's loop.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; u ← −u
+  (func (export "negate") (param $u i32) (param $n i32)
+    (local $i i32) (local $whole i32) (local $end i32)
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (v128.store (i32.add (local.get $u) (local.get $i)) (f32x4.neg (v128.load (i32.add (local.get $u) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (f32.store (i32.add (local.get $u) (local.get $i)) (f32.neg (f32.load (i32.add (local.get $u) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; u ← s·u
+  (func (export "scale") (param $u i32) (param $n i32) (param $s f32)
+    (local $i i32) (local $whole i32) (local $end i32) (local $sv v128)
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (v128.store (i32.add (local.get $u) (local.get $i)) (f32x4.mul (local.get $sv) (v128.load (i32.add (local.get $u) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (f32.store (i32.add (local.get $u) (local.get $i)) (f32.mul (local.get $s) (f32.load (i32.add (local.get $u) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; u ← u + s·x   (s = 1: u + x exactly, since 1·x = x)
+  (func (export "addScaled") (param $u i32) (param $x i32) (param $n i32) (param $s f32)
+    (local $i i32) (local $whole i32) (local $end i32) (local $sv v128)
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (v128.store (i32.add (local.get $u) (local.get $i))
+        (f32x4.add (v128.load (i32.add (local.get $u) (local.get $i)))
+          (f32x4.mul (local.get $sv) (v128.load (i32.add (local.get $x) (local.get $i))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (f32.store (i32.add (local.get $u) (local.get $i))
+        (f32.add (f32.load (i32.add (local.get $u) (local.get $i)))
+          (f32.mul (local.get $s) (f32.load (i32.add (local.get $x) (local.get $i))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; Momentum (pieces.ts trace), in float64 with one rounding per stored value, c = 1 − τ:
+  ;;   b ← u if $first, else b ← μ·b + c·u             (stored: rounded to float32, flushed below 2⁻¹²⁶)
+  ;;   u ← u + μ·b if $nesterov, else u ← b            (b as stored)
+  ;; Two floats per iteration: each is promoted, computed and demoted on its own lane.
+  (func (export "trace") (param $u i32) (param $b i32) (param $n i32) (param $mu f64) (param $c f64) (param $first i32) (param $nesterov i32)
+    (local $i i32) (local $whole i32) (local $end i32) (local $muv v128) (local $cv v128)
+    (local $g v128) (local $bv v128) (local $bf v128) (local $gs f64) (local $bs f64) (local $bfs f32) (local $tiny v128)
+    (local.set $tiny (f32x4.splat (f32.const 0x1p-126)))
+    (local.set $muv (f64x2.splat (local.get $mu)))
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $u) (local.get $i)))))
+      (local.set $bf (select (result v128) (v128.load64_zero (i32.add (local.get $u) (local.get $i)))
+        (f32x4.demote_f64x2_zero
+          (f64x2.add (f64x2.mul (local.get $muv) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $b) (local.get $i)))))
+            (f64x2.mul (local.get $cv) (local.get $g))))
+        (local.get $first)))
+      (local.set $bf (v128.andnot (local.get $bf) (f32x4.lt (f32x4.abs (local.get $bf)) (local.get $tiny))))
+      (v128.store64_lane 0 (i32.add (local.get $b) (local.get $i)) (local.get $bf))
+      (local.set $bv (f64x2.promote_low_f32x4 (local.get $bf)))
+      (v128.store64_lane 0 (i32.add (local.get $u) (local.get $i))
+        (f32x4.demote_f64x2_zero
+          (select (result v128) (f64x2.add (local.get $g) (f64x2.mul (local.get $muv) (local.get $bv))) (local.get $bv) (local.get $nesterov))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $gs (f64.promote_f32 (f32.load (i32.add (local.get $u) (local.get $i)))))
+      (local.set $bfs (select (result f32) (f32.load (i32.add (local.get $u) (local.get $i)))
+        (f32.demote_f64
+          (f64.add (f64.mul (local.get $mu) (f64.promote_f32 (f32.load (i32.add (local.get $b) (local.get $i)))))
+            (f64.mul (local.get $c) (local.get $gs))))
+        (local.get $first)))
+      (local.set $bfs (select (f32.const 0) (local.get $bfs) (f32.lt (f32.abs (local.get $bfs)) (f32.const 0x1p-126))))
+      (f32.store (i32.add (local.get $b) (local.get $i)) (local.get $bfs))
+      (local.set $bs (f64.promote_f32 (local.get $bfs)))
+      (f32.store (i32.add (local.get $u) (local.get $i))
+        (f32.demote_f64 (select (result f64) (f64.add (local.get $gs) (f64.mul (local.get $mu) (local.get $bs))) (local.get $bs) (local.get $nesterov))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; Adam's scaling (adam.ts scaleByAdam), c1 = 1 − β1, c2 = 1 − β2, s1 = 1 − β1ᵗ,
+  ;; s2 = √(1 − β2ᵗ) (the bias corrections):
+  ;;   m ← β1·m + c1·g,   v ← β2·v + c2·(g·g)      (each flushed to 0 below 2⁻¹²⁶, see below)
+  ;;   v_max ← max(v_max, v) and v ← v_max   if $amsgrad
+  ;;   u ← (m / s1) / (√v / s2 + ε)
+  (func (export "adam") (param $u i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $s1 f32) (param $s2 f32) (param $eps f32) (param $amsgrad i32)
+    (local $i i32) (local $whole i32) (local $end i32)
+    (local $b1v v128) (local $c1v v128) (local $b2v v128) (local $c2v v128) (local $s1v v128) (local $s2v v128) (local $epsv v128)
+    (local $g v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32) (local $tiny v128)
+    (local.set $tiny (f32x4.splat (f32.const 0x1p-126)))
+    (local.set $b1v (f32x4.splat (local.get $b1)))
+    (local.set $c1v (f32x4.splat (local.get $c1)))
+    (local.set $b2v (f32x4.splat (local.get $b2)))
+    (local.set $c2v (f32x4.splat (local.get $c2)))
+    (local.set $s1v (f32x4.splat (local.get $s1)))
+    (local.set $s2v (f32x4.splat (local.get $s2)))
+    (local.set $epsv (f32x4.splat (local.get $eps)))
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (local.set $g (v128.load (i32.add (local.get $u) (local.get $i))))
+      (local.set $mv (f32x4.add (f32x4.mul (local.get $b1v) (v128.load (i32.add (local.get $m) (local.get $i))))
+        (f32x4.mul (local.get $c1v) (local.get $g))))
+      (local.set $mv (v128.andnot (local.get $mv) (f32x4.lt (f32x4.abs (local.get $mv)) (local.get $tiny))))
+      (v128.store (i32.add (local.get $m) (local.get $i)) (local.get $mv))
+      (local.set $vv (f32x4.add (f32x4.mul (local.get $b2v) (v128.load (i32.add (local.get $v) (local.get $i))))
+        (f32x4.mul (local.get $c2v) (f32x4.mul (local.get $g) (local.get $g)))))
+      (local.set $vv (v128.andnot (local.get $vv) (f32x4.lt (f32x4.abs (local.get $vv)) (local.get $tiny))))
+      (v128.store (i32.add (local.get $v) (local.get $i)) (local.get $vv))
+      (if (local.get $amsgrad)
+        (then
+          (local.set $vv (f32x4.max (v128.load (i32.add (local.get $vmax) (local.get $i))) (local.get $vv)))
+          (v128.store (i32.add (local.get $vmax) (local.get $i)) (local.get $vv))))
+      (v128.store (i32.add (local.get $u) (local.get $i))
+        (f32x4.div (f32x4.div (local.get $mv) (local.get $s1v))
+          (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $s2v)) (local.get $epsv))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $gs (f32.load (i32.add (local.get $u) (local.get $i))))
+      (local.set $ms (f32.add (f32.mul (local.get $b1) (f32.load (i32.add (local.get $m) (local.get $i))))
+        (f32.mul (local.get $c1) (local.get $gs))))
+      (local.set $ms (select (f32.const 0) (local.get $ms) (f32.lt (f32.abs (local.get $ms)) (f32.const 0x1p-126))))
+      (f32.store (i32.add (local.get $m) (local.get $i)) (local.get $ms))
+      (local.set $vs (f32.add (f32.mul (local.get $b2) (f32.load (i32.add (local.get $v) (local.get $i))))
+        (f32.mul (local.get $c2) (f32.mul (local.get $gs) (local.get $gs)))))
+      (local.set $vs (select (f32.const 0) (local.get $vs) (f32.lt (f32.abs (local.get $vs)) (f32.const 0x1p-126))))
+      (f32.store (i32.add (local.get $v) (local.get $i)) (local.get $vs))
+      (if (local.get $amsgrad)
+        (then
+          (local.set $vs (f32.max (f32.load (i32.add (local.get $vmax) (local.get $i))) (local.get $vs)))
+          (f32.store (i32.add (local.get $vmax) (local.get $i)) (local.get $vs))))
+      (f32.store (i32.add (local.get $u) (local.get $i))
+        (f32.div (f32.div (local.get $ms) (local.get $s1))
+          (f32.add (f32.div (f32.sqrt (local.get $vs)) (local.get $s2)) (local.get $eps))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; RMSprop's scaling (rmsprop.ts scaleByRms), in float64 with one rounding per stored
+  ;; value, c = 1 − α:
+  ;;   s ← α·s + c·(g·g)                                 (stored: rounded to float32, flushed below 2⁻¹²⁶)
+  ;;   ḡ ← α·ḡ + c·g and s̃ ← s − ḡ·ḡ   if $centered     (s and ḡ as stored, ḡ flushed too), else s̃ ← s
+  ;;   u ← g / (√s̃ + ε)
+  ;; Two floats per iteration, one per float64 lane.
+  (func (export "rms") (param $u i32) (param $sq i32) (param $avg i32) (param $n i32)
+    (param $alpha f64) (param $c f64) (param $eps f64) (param $centered i32)
+    (local $i i32) (local $whole i32) (local $end i32)
+    (local $av v128) (local $cv v128) (local $epsv v128) (local $g v128) (local $sv v128) (local $mean v128)
+    (local $gs f64) (local $ss f64) (local $means f64) (local $fs f32) (local $tiny v128)
+    (local.set $tiny (f32x4.splat (f32.const 0x1p-126)))
+    (local.set $av (f64x2.splat (local.get $alpha)))
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (local.set $epsv (f64x2.splat (local.get $eps)))
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $u) (local.get $i)))))
+      (local.set $sv (f32x4.demote_f64x2_zero
+        (f64x2.add (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $sq) (local.get $i)))))
+          (f64x2.mul (local.get $cv) (f64x2.mul (local.get $g) (local.get $g))))))
+      (local.set $sv (v128.andnot (local.get $sv) (f32x4.lt (f32x4.abs (local.get $sv)) (local.get $tiny))))
+      (v128.store64_lane 0 (i32.add (local.get $sq) (local.get $i)) (local.get $sv))
+      (local.set $sv (f64x2.promote_low_f32x4 (local.get $sv)))
+      (if (local.get $centered)
+        (then
+          (local.set $mean (f32x4.demote_f64x2_zero
+            (f64x2.add (f64x2.mul (local.get $av) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $avg) (local.get $i)))))
+              (f64x2.mul (local.get $cv) (local.get $g)))))
+          (local.set $mean (v128.andnot (local.get $mean) (f32x4.lt (f32x4.abs (local.get $mean)) (local.get $tiny))))
+          (v128.store64_lane 0 (i32.add (local.get $avg) (local.get $i)) (local.get $mean))
+          (local.set $mean (f64x2.promote_low_f32x4 (local.get $mean)))
+          (local.set $sv (f64x2.sub (local.get $sv) (f64x2.mul (local.get $mean) (local.get $mean))))))
+      (v128.store64_lane 0 (i32.add (local.get $u) (local.get $i))
+        (f32x4.demote_f64x2_zero (f64x2.div (local.get $g) (f64x2.add (f64x2.sqrt (local.get $sv)) (local.get $epsv)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $gs (f64.promote_f32 (f32.load (i32.add (local.get $u) (local.get $i)))))
+      (local.set $fs (f32.demote_f64
+        (f64.add (f64.mul (local.get $alpha) (f64.promote_f32 (f32.load (i32.add (local.get $sq) (local.get $i)))))
+          (f64.mul (local.get $c) (f64.mul (local.get $gs) (local.get $gs))))))
+      (local.set $fs (select (f32.const 0) (local.get $fs) (f32.lt (f32.abs (local.get $fs)) (f32.const 0x1p-126))))
+      (f32.store (i32.add (local.get $sq) (local.get $i)) (local.get $fs))
+      (local.set $ss (f64.promote_f32 (local.get $fs)))
+      (if (local.get $centered)
+        (then
+          (local.set $fs (f32.demote_f64
+            (f64.add (f64.mul (local.get $alpha) (f64.promote_f32 (f32.load (i32.add (local.get $avg) (local.get $i)))))
+              (f64.mul (local.get $c) (local.get $gs)))))
+          (local.set $fs (select (f32.const 0) (local.get $fs) (f32.lt (f32.abs (local.get $fs)) (f32.const 0x1p-126))))
+          (f32.store (i32.add (local.get $avg) (local.get $i)) (local.get $fs))
+          (local.set $means (f64.promote_f32 (local.get $fs)))
+          (local.set $ss (f64.sub (local.get $ss) (f64.mul (local.get $means) (local.get $means))))))
+      (f32.store (i32.add (local.get $u) (local.get $i))
+        (f32.demote_f64 (f64.div (local.get $gs) (f64.add (f64.sqrt (local.get $ss)) (local.get $eps)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; Σ x² in float64 (exact products of float32 numbers), in eight lanes: element i of the
+  ;; first n − n mod 8 goes to lane i mod 8, each lane summed in increasing i; the total is
+  ;; ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the last n mod 8 squares are
+  ;; added one by one. Eight independent sums instead of one hide the add's latency, which
+  ;; bounds a single running sum (elementwise.ts's reference sums in this same order).
+  (func (export "sumOfSquares") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $whole i32) (local $end i32) (local $lo v128) (local $hi v128) (local $y f64)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t v128) (local $sum f64)
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (local.set $lo (v128.load (i32.add (local.get $x) (local.get $i))))
+      (local.set $hi (v128.load offset=16 (i32.add (local.get $x) (local.get $i))))
+      (local.set $t (f64x2.promote_low_f32x4 (local.get $lo)))
+      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $t (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $lo) (local.get $lo))))
+      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $t (f64x2.promote_low_f32x4 (local.get $hi)))
+      (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $t (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $hi) (local.get $hi))))
+      (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $i (i32.add (local.get $i) (i32.const 32)))
+      (br $vector)))
+    (local.set $sum
+      (f64.add
+        (f64.add
+          (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))
+          (f64.add (f64x2.extract_lane 0 (local.get $a1)) (f64x2.extract_lane 1 (local.get $a1))))
+        (f64.add
+          (f64.add (f64x2.extract_lane 0 (local.get $a2)) (f64x2.extract_lane 1 (local.get $a2)))
+          (f64.add (f64x2.extract_lane 0 (local.get $a3)) (f64x2.extract_lane 1 (local.get $a3))))))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $y (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i)))))
+      (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $y) (local.get $y))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar)))
+    (local.get $sum))
+
+  ;; ---- Layer kernels: ReLU, and the data movement of conv2d and max pooling. Only copies,
+  ;; comparisons and sums in the reference loops' order, so the bits are theirs. The JIT'd
+  ;; JavaScript loops they replace ran at 1 to 5 ns per element (bounds checks, float32 ↔
+  ;; float64 conversions, branches on data); these run at a fraction of that.
+
+  ;; y ← x > 0 ? x : 0 (NaN and −0 give +0, as the reference's comparison does)
+  (func (export "relu") (param $x i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $whole i32) (local $end i32) (local $v v128) (local $s f32)
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (v128.store (i32.add (local.get $y) (local.get $i)) (v128.and (local.get $v) (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
+      (f32.store (i32.add (local.get $y) (local.get $i)) (select (local.get $s) (f32.const 0) (f32.gt (local.get $s) (f32.const 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; dx ← dy · (x > 0 ? 1 : 0)  (a multiplication, as the reference's: −0, NaN from ∞·0 kept)
+  (func (export "reluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $i i32) (local $whole i32) (local $end i32)
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $vector
+      (br_if $done (i32.ge_u (local.get $i) (local.get $whole)))
+      (v128.store (i32.add (local.get $dx) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+          (v128.and (v128.const f32x4 1 1 1 1)
+            (f32x4.gt (v128.load (i32.add (local.get $x) (local.get $i))) (v128.const f32x4 0 0 0 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vector)))
+    (block $done (loop $scalar
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (f32.store (i32.add (local.get $dx) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i)))
+          (select (f32.const 1) (f32.const 0) (f32.gt (f32.load (i32.add (local.get $x) (local.get $i))) (f32.const 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $scalar))))
+
+  ;; dst[map[t]] += src[t] for t < n in increasing t, skipping map[t] < 0: max pooling's
+  ;; backward in general (map: the winners' indices).
+  (func (export "scatterAdd") (param $dst i32) (param $src i32) (param $map i32) (param $n i32)
+    (local $t i32) (local $k i32) (local $at i32)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
+      (local.set $k (i32.load (i32.add (local.get $map) (i32.shl (local.get $t) (i32.const 2)))))
+      (if (i32.ge_s (local.get $k) (i32.const 0))
+        (then
+          (local.set $at (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2))))
+          (f32.store (local.get $at)
+            (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 2))))))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $each))))
+
+  ;; ---- conv2d's data movement (conv2d.ts has the layout and the reference loops). The
+  ;; geometry at $geo, int32s written by conv2d.ts: 0 channels (of the group), 1 height,
+  ;; 2 width, 3 kernel height, 4 kernel width, 5 vertical stride, 6 horizontal stride,
+  ;; 7 top padding, 8 vertical dilation, 9 output height, 10 output width, 11 floats per input
+  ;; sample; then for each kernel column j three int32s lo, hi, iw0: the output columns
+  ;; [lo, hi) read input columns inside the image, starting at iw0.
+  ;; Measured and left out: at stride 1 with the output as wide as the input (W3's convs) a
+  ;; (k, b) block of col is the input plane shifted by a constant, and moving it in one piece,
+  ;; then zeroing the wrapped border columns, takes far fewer instructions than run by run,
+  ;; but was no faster (unfold 260 µs either way on W3's second conv, fold slower): both are
+  ;; bound by col's traffic (3.6 MB there, past the L2).
+
+  ;; unfold (im2col, torch's F.unfold): row k = (c·kh + i)·kw + j of dst, for $batch samples
+  ;; (rows of $batch·outH·outW floats), at column b·P + oh·outW + ow ←
+  ;; x[b, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], 0 outside the image. Each (k, b, oh)
+  ;; is one run of dst: zeros, a piece of one input row (four floats at a time at stride 1),
+  ;; zeros; dst is written front to back.
+  (func (export "unfold") (param $dst i32) (param $x i32) (param $geo i32) (param $batch i32)
+    (local $channels i32) (local $height i32) (local $width i32) (local $kh i32) (local $kw i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $dh i32) (local $outH i32) (local $outW i32) (local $sample i32)
+    (local $c i32) (local $i i32) (local $j i32) (local $b i32) (local $oh i32) (local $ih i32)
+    (local $lo i32) (local $hi i32) (local $iw0 i32) (local $plane i32) (local $run i32) (local $d i32) (local $s i32) (local $end i32) (local $step i32)
+    (local.set $channels (i32.load (local.get $geo)))
+    (local.set $height (i32.load offset=4 (local.get $geo)))
+    (local.set $width (i32.load offset=8 (local.get $geo)))
+    (local.set $kh (i32.load offset=12 (local.get $geo)))
+    (local.set $kw (i32.load offset=16 (local.get $geo)))
+    (local.set $sh (i32.load offset=20 (local.get $geo)))
+    (local.set $sw (i32.load offset=24 (local.get $geo)))
+    (local.set $ph (i32.load offset=28 (local.get $geo)))
+    (local.set $dh (i32.load offset=32 (local.get $geo)))
+    (local.set $outH (i32.load offset=36 (local.get $geo)))
+    (local.set $outW (i32.load offset=40 (local.get $geo)))
+    (local.set $sample (i32.load offset=44 (local.get $geo)))
+    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))
+    (local.set $d (local.get $dst))
+    (block $cdone (loop $eachChannel
+      (br_if $cdone (i32.ge_u (local.get $c) (local.get $channels)))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $eachI
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $eachJ
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
+          (local.set $lo (i32.load offset=48 (i32.add (local.get $geo) (i32.mul (local.get $j) (i32.const 12)))))
+          (local.set $hi (i32.load offset=52 (i32.add (local.get $geo) (i32.mul (local.get $j) (i32.const 12)))))
+          (local.set $iw0 (i32.load offset=56 (i32.add (local.get $geo) (i32.mul (local.get $j) (i32.const 12)))))
+          (local.set $b (i32.const 0))
+          (block $bdone (loop $eachSample
+            (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+            (local.set $plane (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $sample))
+              (i32.mul (local.get $c) (i32.mul (local.get $height) (local.get $width)))) (i32.const 2))))
+            (local.set $oh (i32.const 0))
+            (block $ohdone (loop $eachRow
+              (br_if $ohdone (i32.ge_u (local.get $oh) (local.get $outH)))
+              (local.set $run (local.get $d))
+              (local.set $end (i32.add (local.get $d) (i32.shl (local.get $outW) (i32.const 2))))
+              (local.set $ih (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $ph)) (i32.mul (local.get $i) (local.get $dh))))
+              ;; (unsigned: a negative ih is outside too)
+              (if (i32.lt_u (local.get $ih) (local.get $height))
+                (then
+                  (block $zdone (loop $leadingZeros
+                    (br_if $zdone (i32.ge_u (local.get $d) (i32.add (local.get $run) (i32.shl (local.get $lo) (i32.const 2)))))
+                    (f32.store (local.get $d) (f32.const 0))
+                    (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                    (br $leadingZeros)))
+                  (local.set $s (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $width)) (local.get $iw0)) (i32.const 2))))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      (block $vdone (loop $vector
+                        (br_if $vdone (i32.gt_u (i32.add (local.get $d) (i32.const 16)) (i32.add (local.get $run) (i32.shl (local.get $hi) (i32.const 2)))))
+                        (v128.store (local.get $d) (v128.load (local.get $s)))
+                        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                        (br $vector)))))
+                  (block $sdone (loop $scalar
+                    (br_if $sdone (i32.ge_u (local.get $d) (i32.add (local.get $run) (i32.shl (local.get $hi) (i32.const 2)))))
+                    (f32.store (local.get $d) (f32.load (local.get $s)))
+                    (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                    (local.set $s (i32.add (local.get $s) (local.get $step)))
+                    (br $scalar)))))
+              ;; the trailing zeros, or the whole run when the input row is padding
+              (block $zdone (loop $zeros4
+                (br_if $zdone (i32.gt_u (i32.add (local.get $d) (i32.const 16)) (local.get $end)))
+                (v128.store (local.get $d) (v128.const i32x4 0 0 0 0))
+                (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                (br $zeros4)))
+              (block $zdone (loop $zeros
+                (br_if $zdone (i32.ge_u (local.get $d) (local.get $end)))
+                (f32.store (local.get $d) (f32.const 0))
+                (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                (br $zeros)))
+              (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+              (br $eachRow)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $eachSample)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $eachJ)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $eachI)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $eachChannel))))
+
+  ;; fold (col2im, torch's F.fold), the transpose of unfold: dx[b, c, ih, iw] += col[k, column]
+  ;; for every entry that unfold would have copied there, with k in decreasing order — for each
+  ;; dx element that is increasing output position, the order of the earlier [positions × K]
+  ;; layout's scatter (see conv2d.ts). One k never reaches the same dx element twice, so the
+  ;; adds of a run go four at a time at stride 1.
+  (func (export "fold") (param $dx i32) (param $col i32) (param $geo i32) (param $batch i32)
+    (local $channels i32) (local $height i32) (local $width i32) (local $kh i32) (local $kw i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $dh i32) (local $outH i32) (local $outW i32) (local $sample i32)
+    (local $c i32) (local $i i32) (local $j i32) (local $b i32) (local $oh i32) (local $ih i32)
+    (local $lo i32) (local $hi i32) (local $iw0 i32) (local $plane i32) (local $run i32) (local $d i32) (local $s i32) (local $end i32) (local $step i32)
+    (local $positions i32)
+    (local.set $channels (i32.load (local.get $geo)))
+    (local.set $height (i32.load offset=4 (local.get $geo)))
+    (local.set $width (i32.load offset=8 (local.get $geo)))
+    (local.set $kh (i32.load offset=12 (local.get $geo)))
+    (local.set $kw (i32.load offset=16 (local.get $geo)))
+    (local.set $sh (i32.load offset=20 (local.get $geo)))
+    (local.set $sw (i32.load offset=24 (local.get $geo)))
+    (local.set $ph (i32.load offset=28 (local.get $geo)))
+    (local.set $dh (i32.load offset=32 (local.get $geo)))
+    (local.set $outH (i32.load offset=36 (local.get $geo)))
+    (local.set $outW (i32.load offset=40 (local.get $geo)))
+    (local.set $sample (i32.load offset=44 (local.get $geo)))
+    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))
+    (local.set $positions (i32.mul (local.get $outH) (local.get $outW)))
+    ;; $run walks col backwards, one (k, b) block of P floats at a time, from the last
+    (local.set $run (i32.add (local.get $col) (i32.shl (i32.mul (i32.mul (local.get $batch) (local.get $positions))
+      (i32.mul (local.get $channels) (i32.mul (local.get $kh) (local.get $kw)))) (i32.const 2))))
+    (local.set $c (local.get $channels))
+    (block $cdone (loop $eachChannel
+      (br_if $cdone (i32.eqz (local.get $c)))
+      (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+      (local.set $i (local.get $kh))
+      (block $idone (loop $eachI
+        (br_if $idone (i32.eqz (local.get $i)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (local.set $j (local.get $kw))
+        (block $jdone (loop $eachJ
+          (br_if $jdone (i32.eqz (local.get $j)))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+          (local.set $lo (i32.load offset=48 (i32.add (local.get $geo) (i32.mul (local.get $j) (i32.const 12)))))
+          (local.set $hi (i32.load offset=52 (i32.add (local.get $geo) (i32.mul (local.get $j) (i32.const 12)))))
+          (local.set $iw0 (i32.load offset=56 (i32.add (local.get $geo) (i32.mul (local.get $j) (i32.const 12)))))
+          (local.set $run (i32.sub (local.get $run) (i32.shl (i32.mul (local.get $batch) (local.get $positions)) (i32.const 2))))
+          (local.set $b (i32.const 0))
+          (block $bdone (loop $eachSample
+            (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+            (local.set $plane (i32.add (local.get $dx) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $sample))
+              (i32.mul (local.get $c) (i32.mul (local.get $height) (local.get $width)))) (i32.const 2))))
+            (local.set $oh (i32.const 0))
+            (block $ohdone (loop $eachRow
+              (br_if $ohdone (i32.ge_u (local.get $oh) (local.get $outH)))
+              (local.set $ih (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $ph)) (i32.mul (local.get $i) (local.get $dh))))
+              (if (i32.lt_u (local.get $ih) (local.get $height))
+                (then
+                  ;; s: col[k, b·P + oh·outW + lo], d: dx[b, c, ih, iw0]
+                  (local.set $s (i32.add (local.get $run) (i32.shl (i32.add (i32.add (i32.mul (local.get $b) (local.get $positions))
+                    (i32.mul (local.get $oh) (local.get $outW))) (local.get $lo)) (i32.const 2))))
+                  (local.set $end (i32.add (local.get $s) (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const 2))))
+                  (local.set $d (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $width)) (local.get $iw0)) (i32.const 2))))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      (block $vdone (loop $vector
+                        (br_if $vdone (i32.gt_u (i32.add (local.get $s) (i32.const 16)) (local.get $end)))
+                        (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+                        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                        (br $vector)))))
+                  (block $sdone (loop $scalar
+                    (br_if $sdone (i32.ge_u (local.get $s) (local.get $end)))
+                    (f32.store (local.get $d) (f32.add (f32.load (local.get $d)) (f32.load (local.get $s))))
+                    (local.set $d (i32.add (local.get $d) (local.get $step)))
+                    (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                    (br $scalar)))))
+              (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+              (br $eachRow)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $eachSample)))
+          (br $eachJ)))
+        (br $eachI)))
+      (br $eachChannel))))
+
+  ;; conv2d's products with its (packed, tiny) weights: for each sample b < $batch, output
+  ;; row o < $outs and position p < $positions,
+  ;;   y[b·$ySample + o·$yRow + p] = bias[o] + Σ_t w[o, t]·x[b·$xSample + t·$xRow + p]
+  ;; over t < $k in increasing t, one f32 multiply and one f32 add each: the sum and order of
+  ;; the matmul's micro-kernel started from the bias (gemm.wat), so the same bits. Strides are
+  ;; in floats; the weights come packed in panels of four rows, t-major ($w + (o/4)·$k·16 +
+  ;; t·16 + (o%4)·4 bytes). A tile is four rows × eight positions (eight accumulators, as
+  ;; gemm.wat's 4×8), read from x and written to y in place, whatever their strides: the
+  ;; matmul would first have packed x and would have written a plain [outs, N] matrix to be
+  ;; copied where conv2d wants it. A sample's last tile overlaps the one before when
+  ;; $positions is not a multiple of 8 (those outputs are computed twice, the same both
+  ;; times); under 8 positions they go one at a time.
+  (func (export "batchedProduct") (param $y i32) (param $yRow i32) (param $ySample i32) (param $x i32) (param $xRow i32) (param $xSample i32)
+    (param $w i32) (param $bias i32) (param $outs i32) (param $k i32) (param $positions i32) (param $batch i32)
+    (local $b i32) (local $p i32) (local $o i32) (local $t i32) (local $rowBytes i32) (local $panelBytes i32) (local $outBytes i32)
+    (local $c i32) (local $a i32) (local $out i32) (local $sampleCol i32) (local $sampleY i32)
+    (local $av v128) (local $c0 v128) (local $c1 v128)
+    (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128) (local $y20 v128) (local $y21 v128) (local $y30 v128) (local $y31 v128)
+    (local $acc f32)
+    (local.set $rowBytes (i32.shl (local.get $xRow) (i32.const 2)))
+    (local.set $outBytes (i32.shl (local.get $yRow) (i32.const 2)))
+    (local.set $panelBytes (i32.shl (local.get $k) (i32.const 4)))
+    (block $bdone (loop $eachSample
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $sampleCol (i32.add (local.get $x) (i32.shl (i32.mul (local.get $b) (local.get $xSample)) (i32.const 2))))
+      (local.set $sampleY (i32.add (local.get $y) (i32.shl (i32.mul (local.get $b) (local.get $ySample)) (i32.const 2))))
+      (if (i32.ge_u (local.get $positions) (i32.const 8))
+        (then
+          (local.set $p (i32.const 0))
+          (block $pdone (loop $eachTile
+            (if (i32.gt_u (i32.add (local.get $p) (i32.const 8)) (local.get $positions))
+              (then
+                (br_if $pdone (i32.ge_u (local.get $p) (local.get $positions)))
+                (local.set $p (i32.sub (local.get $positions) (i32.const 8)))))
+            ;; four outputs at a time
+            (local.set $o (i32.const 0))
+            (block $odone (loop $eachPanel
+              (br_if $odone (i32.gt_u (i32.add (local.get $o) (i32.const 4)) (local.get $outs)))
+              (local.set $y00 (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+              (local.set $y10 (v128.load32_splat offset=4 (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+              (local.set $y20 (v128.load32_splat offset=8 (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+              (local.set $y30 (v128.load32_splat offset=12 (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+              (local.set $y01 (local.get $y00))
+              (local.set $y11 (local.get $y10))
+              (local.set $y21 (local.get $y20))
+              (local.set $y31 (local.get $y30))
+              (local.set $c (i32.add (local.get $sampleCol) (i32.shl (local.get $p) (i32.const 2))))
+              (local.set $a (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $panelBytes))))
+              (local.set $t (local.get $k))
+              (loop $eachT
+                (local.set $c0 (v128.load (local.get $c)))
+                (local.set $c1 (v128.load offset=16 (local.get $c)))
+                (local.set $av (v128.load32_splat (local.get $a)))
+                (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $av) (local.get $c0))))
+                (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $av) (local.get $c1))))
+                (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+                (local.set $y10 (f32x4.add (local.get $y10) (f32x4.mul (local.get $av) (local.get $c0))))
+                (local.set $y11 (f32x4.add (local.get $y11) (f32x4.mul (local.get $av) (local.get $c1))))
+                (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+                (local.set $y20 (f32x4.add (local.get $y20) (f32x4.mul (local.get $av) (local.get $c0))))
+                (local.set $y21 (f32x4.add (local.get $y21) (f32x4.mul (local.get $av) (local.get $c1))))
+                (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+                (local.set $y30 (f32x4.add (local.get $y30) (f32x4.mul (local.get $av) (local.get $c0))))
+                (local.set $y31 (f32x4.add (local.get $y31) (f32x4.mul (local.get $av) (local.get $c1))))
+                (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))
+                (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+                (br_if $eachT (local.get $t)))
+              (local.set $out (i32.add (local.get $sampleY) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $yRow)) (local.get $p)) (i32.const 2))))
+              (v128.store (local.get $out) (local.get $y00))
+              (v128.store offset=16 (local.get $out) (local.get $y01))
+              (local.set $out (i32.add (local.get $out) (local.get $outBytes)))
+              (v128.store (local.get $out) (local.get $y10))
+              (v128.store offset=16 (local.get $out) (local.get $y11))
+              (local.set $out (i32.add (local.get $out) (local.get $outBytes)))
+              (v128.store (local.get $out) (local.get $y20))
+              (v128.store offset=16 (local.get $out) (local.get $y21))
+              (local.set $out (i32.add (local.get $out) (local.get $outBytes)))
+              (v128.store (local.get $out) (local.get $y30))
+              (v128.store offset=16 (local.get $out) (local.get $y31))
+              (local.set $o (i32.add (local.get $o) (i32.const 4)))
+              (br $eachPanel)))
+            ;; the outputs past the last whole panel, one at a time
+            (block $odone (loop $eachOutput
+              (br_if $odone (i32.ge_u (local.get $o) (local.get $outs)))
+              (local.set $y00 (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+              (local.set $y01 (local.get $y00))
+              (local.set $c (i32.add (local.get $sampleCol) (i32.shl (local.get $p) (i32.const 2))))
+              (local.set $a (i32.add (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $panelBytes)))
+                (i32.shl (i32.and (local.get $o) (i32.const 3)) (i32.const 2))))
+              (local.set $t (local.get $k))
+              (loop $eachT
+                (local.set $av (v128.load32_splat (local.get $a)))
+                (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $av) (v128.load (local.get $c)))))
+                (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $av) (v128.load offset=16 (local.get $c)))))
+                (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))
+                (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+                (br_if $eachT (local.get $t)))
+              (local.set $out (i32.add (local.get $sampleY) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $yRow)) (local.get $p)) (i32.const 2))))
+              (v128.store (local.get $out) (local.get $y00))
+              (v128.store offset=16 (local.get $out) (local.get $y01))
+              (local.set $o (i32.add (local.get $o) (i32.const 1)))
+              (br $eachOutput)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $eachTile))))
+        (else
+          (local.set $o (i32.const 0))
+          (block $odone (loop $eachOutput
+            (br_if $odone (i32.ge_u (local.get $o) (local.get $outs)))
+            (local.set $p (i32.const 0))
+            (block $pdone (loop $eachPosition
+              (br_if $pdone (i32.ge_u (local.get $p) (local.get $positions)))
+              (local.set $acc (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+              (local.set $c (i32.add (local.get $sampleCol) (i32.shl (local.get $p) (i32.const 2))))
+              (local.set $a (i32.add (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $panelBytes)))
+                (i32.shl (i32.and (local.get $o) (i32.const 3)) (i32.const 2))))
+              (local.set $t (local.get $k))
+              (loop $eachT
+                (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $c)))))
+                (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))
+                (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+                (br_if $eachT (local.get $t)))
+              (f32.store (i32.add (local.get $sampleY) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $yRow)) (local.get $p)) (i32.const 2)))
+                (local.get $acc))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $eachPosition)))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (br $eachOutput)))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $eachSample))))
+
+  ;; $count runs of $len floats: dst[q·$dstStride + t] ← src[q·$srcStride + t] (strides in
+  ;; floats): a channel of conv2d's dy from NCHW into [channels, batch·positions], a run a sample.
+  (func (export "copyRuns") (param $dst i32) (param $dstStride i32) (param $src i32) (param $srcStride i32) (param $len i32) (param $count i32)
+    (local $q i32) (local $d i32) (local $s i32) (local $end i32)
+    (block $done (loop $eachRun
+      (br_if $done (i32.ge_u (local.get $q) (local.get $count)))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $q) (local.get $dstStride)) (i32.const 2))))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $q) (local.get $srcStride)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $s) (i32.shl (local.get $len) (i32.const 2))))
+      (block $vdone (loop $vector
+        (br_if $vdone (i32.gt_u (i32.add (local.get $s) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $d) (v128.load (local.get $s)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (br $vector)))
+      (block $sdone (loop $scalar
+        (br_if $sdone (i32.ge_u (local.get $s) (local.get $end)))
+        (f32.store (local.get $d) (f32.load (local.get $s)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (br $scalar)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $eachRun))))
+
+  ;; dst[r] ← Σ_c src[r·$cols + c] over c < $cols in increasing c, summed in float64 and
+  ;; rounded once (conv2d's bias gradient: a row is one channel over the batch's positions).
+  ;; Eight rows at a time, two to a vector: one running sum is bound by the add's latency
+  ;; (W3's two bias gradients, 8 × 50 176 and 16 × 12 544 floats, per step: 173 µs with four
+  ;; scalar sums, 113 µs with four rows in two vectors, 94 µs with eight in four).
+  (func (export "rowSums") (param $dst i32) (param $src i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $s i32) (local $end i32) (local $stride i32) (local $s0 f64)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $a01 v128) (local $a23 v128)
+    (local $p4 i32) (local $p5 i32) (local $p6 i32) (local $p7 i32) (local $a45 v128) (local $a67 v128)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done (loop $fourRows
+      (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 8)) (local.get $rows)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $stride))))
+      (local.set $end (i32.add (local.get $s) (local.get $stride)))
+      (local.set $p1 (local.get $stride))
+      (local.set $p2 (i32.shl (local.get $stride) (i32.const 1)))
+      (local.set $p3 (i32.mul (local.get $stride) (i32.const 3)))
+      (local.set $a01 (v128.const i32x4 0 0 0 0))
+      (local.set $a23 (v128.const i32x4 0 0 0 0))
+      (local.set $a45 (v128.const i32x4 0 0 0 0))
+      (local.set $a67 (v128.const i32x4 0 0 0 0))
+      (local.set $p4 (i32.shl (local.get $stride) (i32.const 2)))
+      (local.set $p5 (i32.mul (local.get $stride) (i32.const 5)))
+      (local.set $p6 (i32.mul (local.get $stride) (i32.const 6)))
+      (local.set $p7 (i32.mul (local.get $stride) (i32.const 7)))
+      (block $cdone (loop $column
+        (br_if $cdone (i32.ge_u (local.get $s) (local.get $end)))
+        (local.set $a01 (f64x2.add (local.get $a01) (f64x2.promote_low_f32x4
+          (v128.load32_lane 1 (i32.add (local.get $s) (local.get $p1)) (v128.load32_zero (local.get $s))))))
+        (local.set $a23 (f64x2.add (local.get $a23) (f64x2.promote_low_f32x4
+          (v128.load32_lane 1 (i32.add (local.get $s) (local.get $p3)) (v128.load32_zero (i32.add (local.get $s) (local.get $p2)))))))
+        (local.set $a45 (f64x2.add (local.get $a45) (f64x2.promote_low_f32x4
+          (v128.load32_lane 1 (i32.add (local.get $s) (local.get $p5)) (v128.load32_zero (i32.add (local.get $s) (local.get $p4)))))))
+        (local.set $a67 (f64x2.add (local.get $a67) (f64x2.promote_low_f32x4
+          (v128.load32_lane 1 (i32.add (local.get $s) (local.get $p7)) (v128.load32_zero (i32.add (local.get $s) (local.get $p6)))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (br $column)))
+      (v128.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $a01)) (f32x4.demote_f64x2_zero (local.get $a23))))
+      (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $a45)) (f32x4.demote_f64x2_zero (local.get $a67))))
+      (local.set $r (i32.add (local.get $r) (i32.const 8)))
+      (br $fourRows)))
+    (block $done (loop $eachRow
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $stride))))
+      (local.set $end (i32.add (local.get $s) (local.get $stride)))
+      (local.set $s0 (f64.const 0))
+      (block $cdone (loop $column
+        (br_if $cdone (i32.ge_u (local.get $s) (local.get $end)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.promote_f32 (f32.load (local.get $s)))))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (br $column)))
+      (f32.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))) (f32.demote_f64 (local.get $s0)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $eachRow))))
+
+  ;; Max pooling over $planes planes of $inPlane floats: for each of $positions outputs, the
+  ;; maximum of x over its window ($size int32 offsets in $windows, −1 for padding): the first
+  ;; maximum wins, a NaN wins and ends the window, an all-padding window gives −∞ at −1.
+  ;; winner[out] ← the plane's base + the winning offset (an index into x).
+  (func (export "maxPool") (param $x i32) (param $y i32) (param $winner i32) (param $windows i32)
+    (param $planes i32) (param $inPlane i32) (param $positions i32) (param $size i32)
+    (local $plane i32) (local $p i32) (local $w i32) (local $wend i32) (local $out i32) (local $base i32)
+    (local $source i32) (local $at i32) (local $best f32) (local $value f32) (local $take i32)
+    (block $done (loop $eachPlane
+      (br_if $done (i32.ge_u (local.get $plane) (local.get $planes)))
+      (local.set $base (i32.mul (local.get $plane) (local.get $inPlane)))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $eachPosition
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $positions)))
+        (local.set $best (f32.const -inf))
+        (local.set $at (i32.const -1))
+        (local.set $w (i32.mul (local.get $p) (local.get $size)))
+        (local.set $wend (i32.add (local.get $w) (local.get $size)))
+        (block $wdone (loop $eachSource
+          (br_if $wdone (i32.ge_u (local.get $w) (local.get $wend)))
+          (local.set $source (i32.load (i32.add (local.get $windows) (i32.shl (local.get $w) (i32.const 2)))))
+          (local.set $w (i32.add (local.get $w) (i32.const 1)))
+          (br_if $eachSource (i32.lt_s (local.get $source) (i32.const 0)))
+          (local.set $value (f32.load (i32.add (local.get $x) (i32.shl (i32.add (local.get $base) (local.get $source)) (i32.const 2)))))
+          ;; Take the value when the reference would: it is larger, or a NaN, or the first; and
+          ;; never after a NaN (where the reference stops). Selects, not branches: which input
+          ;; of a window wins is data, and mispredicted branches cost more than the window.
+          (local.set $take (i32.or
+            (i32.and (f32.eq (local.get $best) (local.get $best))
+              (i32.or (f32.gt (local.get $value) (local.get $best)) (f32.ne (local.get $value) (local.get $value))))
+            (i32.lt_s (local.get $at) (i32.const 0))))
+          (local.set $best (select (local.get $value) (local.get $best) (local.get $take)))
+          (local.set $at (select (local.get $source) (local.get $at) (local.get $take)))
+          (br $eachSource)))
+        (f32.store (i32.add (local.get $y) (i32.shl (local.get $out) (i32.const 2))) (local.get $best))
+        (i32.store (i32.add (local.get $winner) (i32.shl (local.get $out) (i32.const 2))) (i32.add (local.get $base) (local.get $at)))
+        (local.set $out (i32.add (local.get $out) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $eachPosition)))
+      (local.set $plane (i32.add (local.get $plane) (i32.const 1)))
+      (br $eachPlane))))
+
+  ;; Max pooling with a 2×2 window, stride 2, no padding (the common case, W3's), four outputs
+  ;; at a time: the same values and winners as "maxPool" with the window a, b, c, d =
+  ;; x[2i][2j], x[2i][2j+1], x[2i+1][2j], x[2i+1][2j+1] visited in that order (a first maximum
+  ;; wins; a NaN wins and nothing after it). $outW = floor($width / 2) outputs a row, $outH rows.
+  ;; A row's last partial group is redone as the four that end the row, rather than one to
+  ;; three windows in scalar code: on W3's pools (64×8 planes of 28×28, 64×16 of 14×14) that
+  ;; and the shorter test below took 218 + 297 µs to 113 + 56 µs.
+  (func (export "maxPool2x2") (param $x i32) (param $y i32) (param $winner i32)
+    (param $planes i32) (param $height i32) (param $width i32) (param $outH i32) (param $outW i32)
+    (local $plane i32) (local $i i32) (local $j i32) (local $out i32) (local $base i32)
+    (local $row0 i32) (local $row1 i32) (local $first i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $best v128) (local $off v128) (local $take v128)
+    (local $p0 v128) (local $p1 v128) (local $widthv v128)
+    (local $as f32) (local $bs f32) (local $cs f32) (local $ds f32) (local $bests f32) (local $offs i32) (local $takes i32)
+    (local.set $widthv (i32x4.splat (local.get $width)))
+    (block $done (loop $eachPlane
+      (br_if $done (i32.ge_u (local.get $plane) (local.get $planes)))
+      (local.set $base (i32.mul (local.get $plane) (i32.mul (local.get $height) (local.get $width))))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $eachRow
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $outH)))
+        ;; index (in floats) of x[2i][0] and x[2i+1][0]
+        (local.set $row0 (i32.add (local.get $base) (i32.mul (i32.shl (local.get $i) (i32.const 1)) (local.get $width))))
+        (local.set $row1 (i32.add (local.get $row0) (local.get $width)))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $vector
+          (if (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $outW))
+            (then
+              ;; A row's last, partial group of four: redo the four that end the row (the same
+              ;; values again) instead of one to three scalar windows; short rows go scalar.
+              (br_if $jdone (i32.or (i32.ge_u (local.get $j) (local.get $outW)) (i32.lt_u (local.get $outW) (i32.const 4))))
+              (local.set $out (i32.sub (local.get $out) (i32.sub (local.get $j) (i32.sub (local.get $outW) (i32.const 4)))))
+              (local.set $j (i32.sub (local.get $outW) (i32.const 4)))))
+          (local.set $first (i32.add (local.get $row0) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $p0 (v128.load (i32.add (local.get $x) (i32.shl (local.get $first) (i32.const 2)))))
+          (local.set $p1 (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $first) (i32.const 2)))))
+          (local.set $a (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p0) (local.get $p1)))
+          (local.set $b (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $p0) (local.get $p1)))
+          (local.set $p0 (v128.load (i32.add (local.get $x) (i32.shl (i32.add (local.get $first) (local.get $width)) (i32.const 2)))))
+          (local.set $p1 (v128.load offset=16 (i32.add (local.get $x) (i32.shl (i32.add (local.get $first) (local.get $width)) (i32.const 2)))))
+          (local.set $c (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p0) (local.get $p1)))
+          (local.set $d (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $p0) (local.get $p1)))
+          ;; take = best is not NaN and not v ≤ best (v > best, or v is NaN); off = the winner's
+          ;; offset in its window
+          (local.set $best (local.get $a))
+          (local.set $off (v128.const i32x4 0 0 0 0))
+          (local.set $take (v128.andnot (f32x4.eq (local.get $best) (local.get $best)) (f32x4.le (local.get $b) (local.get $best))))
+          (local.set $best (v128.bitselect (local.get $b) (local.get $best) (local.get $take)))
+          (local.set $off (v128.bitselect (v128.const i32x4 1 1 1 1) (local.get $off) (local.get $take)))
+          (local.set $take (v128.andnot (f32x4.eq (local.get $best) (local.get $best)) (f32x4.le (local.get $c) (local.get $best))))
+          (local.set $best (v128.bitselect (local.get $c) (local.get $best) (local.get $take)))
+          (local.set $off (v128.bitselect (local.get $widthv) (local.get $off) (local.get $take)))
+          (local.set $take (v128.andnot (f32x4.eq (local.get $best) (local.get $best)) (f32x4.le (local.get $d) (local.get $best))))
+          (local.set $best (v128.bitselect (local.get $d) (local.get $best) (local.get $take)))
+          (local.set $off (v128.bitselect (i32x4.add (local.get $widthv) (v128.const i32x4 1 1 1 1)) (local.get $off) (local.get $take)))
+          (v128.store (i32.add (local.get $y) (i32.shl (local.get $out) (i32.const 2))) (local.get $best))
+          (v128.store (i32.add (local.get $winner) (i32.shl (local.get $out) (i32.const 2)))
+            (i32x4.add (local.get $off) (i32x4.add (i32x4.splat (local.get $first)) (v128.const i32x4 0 2 4 6))))
+          (local.set $out (i32.add (local.get $out) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $vector)))
+        (block $jdone (loop $scalar
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $outW)))
+          (local.set $first (i32.add (local.get $row0) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $as (f32.load (i32.add (local.get $x) (i32.shl (local.get $first) (i32.const 2)))))
+          (local.set $bs (f32.load offset=4 (i32.add (local.get $x) (i32.shl (local.get $first) (i32.const 2)))))
+          (local.set $cs (f32.load (i32.add (local.get $x) (i32.shl (i32.add (local.get $first) (local.get $width)) (i32.const 2)))))
+          (local.set $ds (f32.load offset=4 (i32.add (local.get $x) (i32.shl (i32.add (local.get $first) (local.get $width)) (i32.const 2)))))
+          (local.set $bests (local.get $as))
+          (local.set $offs (i32.const 0))
+          (local.set $takes (i32.and (f32.eq (local.get $bests) (local.get $bests)) (i32.eqz (f32.le (local.get $bs) (local.get $bests)))))
+          (local.set $bests (select (local.get $bs) (local.get $bests) (local.get $takes)))
+          (local.set $offs (select (i32.const 1) (local.get $offs) (local.get $takes)))
+          (local.set $takes (i32.and (f32.eq (local.get $bests) (local.get $bests)) (i32.eqz (f32.le (local.get $cs) (local.get $bests)))))
+          (local.set $bests (select (local.get $cs) (local.get $bests) (local.get $takes)))
+          (local.set $offs (select (local.get $width) (local.get $offs) (local.get $takes)))
+          (local.set $takes (i32.and (f32.eq (local.get $bests) (local.get $bests)) (i32.eqz (f32.le (local.get $ds) (local.get $bests)))))
+          (local.set $bests (select (local.get $ds) (local.get $bests) (local.get $takes)))
+          (local.set $offs (select (i32.add (local.get $width) (i32.const 1)) (local.get $offs) (local.get $takes)))
+          (f32.store (i32.add (local.get $y) (i32.shl (local.get $out) (i32.const 2))) (local.get $bests))
+          (i32.store (i32.add (local.get $winner) (i32.shl (local.get $out) (i32.const 2))) (i32.add (local.get $first) (local.get $offs)))
+          (local.set $out (i32.add (local.get $out) (i32.const 1)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $scalar)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $eachRow)))
+      (local.set $plane (i32.add (local.get $plane) (i32.const 1)))
+      (br $eachPlane))))
+
+  ;; The backward of "maxPool2x2" over planes of even $height and $width (every input in
+  ;; exactly one window): each window's four dx are 0 + dy at its winner and 0 elsewhere —
+  ;; what zeroing dx and then adding dy at the winners gives (0 + dy, so a −0 becomes +0).
+  ;; Four windows at a time: each of the four window places masks 0 + dy with "the winner is
+  ;; here", and the masks of the top (bottom) places interleave into eight floats of dx's row
+  ;; (W3's two pools: 770 + 404 µs one window at a time, 65 + 39 µs so).
+  (func (export "maxPool2x2Backward") (param $dy i32) (param $dx i32) (param $winner i32)
+    (param $planes i32) (param $height i32) (param $width i32)
+    (local $plane i32) (local $i i32) (local $j i32) (local $out i32) (local $row0 i32) (local $first i32) (local $w i32) (local $g f32)
+    (local $outH i32) (local $outW i32) (local $at i32)
+    (local $gv v128) (local $off v128) (local $widthv v128) (local $p0 v128) (local $p1 v128)
+    (local.set $outH (i32.shr_u (local.get $height) (i32.const 1)))
+    (local.set $outW (i32.shr_u (local.get $width) (i32.const 1)))
+    (local.set $widthv (i32x4.splat (local.get $width)))
+    (block $done (loop $eachPlane
+      (br_if $done (i32.ge_u (local.get $plane) (local.get $planes)))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $eachRow
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $outH)))
+        ;; index (in floats) of x[2i][0]
+        (local.set $row0 (i32.add (i32.mul (local.get $plane) (i32.mul (local.get $height) (local.get $width)))
+          (i32.mul (i32.shl (local.get $i) (i32.const 1)) (local.get $width))))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $vector
+          (if (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $outW))
+            (then
+              ;; A row's last, partial group of four: redo the four that end the row (the same
+              ;; values again) instead of one to three scalar windows; short rows go scalar.
+              (br_if $jdone (i32.or (i32.ge_u (local.get $j) (local.get $outW)) (i32.lt_u (local.get $outW) (i32.const 4))))
+              (local.set $out (i32.sub (local.get $out) (i32.sub (local.get $j) (i32.sub (local.get $outW) (i32.const 4)))))
+              (local.set $j (i32.sub (local.get $outW) (i32.const 4)))))
+          (local.set $first (i32.add (local.get $row0) (i32.shl (local.get $j) (i32.const 1))))
+          ;; off: each winner's offset in its window (0, 1, width or width + 1)
+          (local.set $off (i32x4.sub (v128.load (i32.add (local.get $winner) (i32.shl (local.get $out) (i32.const 2))))
+            (i32x4.add (i32x4.splat (local.get $first)) (v128.const i32x4 0 2 4 6))))
+          (local.set $gv (f32x4.add (v128.const f32x4 0 0 0 0) (v128.load (i32.add (local.get $dy) (i32.shl (local.get $out) (i32.const 2))))))
+          (local.set $p0 (v128.and (local.get $gv) (i32x4.eq (local.get $off) (v128.const i32x4 0 0 0 0))))
+          (local.set $p1 (v128.and (local.get $gv) (i32x4.eq (local.get $off) (v128.const i32x4 1 1 1 1))))
+          (local.set $at (i32.add (local.get $dx) (i32.shl (local.get $first) (i32.const 2))))
+          (v128.store (local.get $at) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $p0) (local.get $p1)))
+          (v128.store offset=16 (local.get $at) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $p0) (local.get $p1)))
+          (local.set $p0 (v128.and (local.get $gv) (i32x4.eq (local.get $off) (local.get $widthv))))
+          (local.set $p1 (v128.and (local.get $gv) (i32x4.eq (local.get $off) (i32x4.add (local.get $widthv) (v128.const i32x4 1 1 1 1)))))
+          (local.set $at (i32.add (local.get $at) (i32.shl (local.get $width) (i32.const 2))))
+          (v128.store (local.get $at) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $p0) (local.get $p1)))
+          (v128.store offset=16 (local.get $at) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $p0) (local.get $p1)))
+          (local.set $out (i32.add (local.get $out) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $vector)))
+        (block $jdone (loop $scalar
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $outW)))
+          (local.set $first (i32.add (local.get $row0) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $w (i32.sub (i32.load (i32.add (local.get $winner) (i32.shl (local.get $out) (i32.const 2)))) (local.get $first)))
+          (local.set $g (f32.add (f32.const 0) (f32.load (i32.add (local.get $dy) (i32.shl (local.get $out) (i32.const 2))))))
+          (local.set $at (i32.add (local.get $dx) (i32.shl (local.get $first) (i32.const 2))))
+          (f32.store (local.get $at) (select (local.get $g) (f32.const 0) (i32.eqz (local.get $w))))
+          (f32.store offset=4 (local.get $at) (select (local.get $g) (f32.const 0) (i32.eq (local.get $w) (i32.const 1))))
+          (local.set $at (i32.add (local.get $at) (i32.shl (local.get $width) (i32.const 2))))
+          (f32.store (local.get $at) (select (local.get $g) (f32.const 0) (i32.eq (local.get $w) (local.get $width))))
+          (f32.store offset=4 (local.get $at) (select (local.get $g) (f32.const 0) (i32.eq (local.get $w) (i32.add (local.get $width) (i32.const 1)))))
+          (local.set $out (i32.add (local.get $out) (i32.const 1)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $scalar)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $eachRow)))
+      (local.set $plane (i32.add (local.get $plane) (i32.const 1)))
+      (br $eachPlane))))
+)

@@ -1,0 +1,73 @@
+/**
+ * A tuned comparison's own report, at the top of its folder, from its two phases (tuning/ and
+ * rerun/, each a sweep folder with its own report): comparison.csv and comparison.md (the fair
+ * table and the verdicts), plots/lr-sensitivity.svg, and report.html showing both with the
+ * reruns' plots. `compare --protocol tuned` writes it when the reruns are done, and
+ * `adam-lab report <tuned folder>` rebuilds it from the trials on disk.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Distribution } from '../config/lab-schema.js';
+import type { TunedManifest } from '../runs/sweep-dir.js';
+import { chooseTuned, fairComparison, fairCsv, fairTable, verdicts, type FairComparison } from './fair.js';
+import { tunedReportHtml } from './html.js';
+import { renderSvg } from './plots.js';
+import type { ReportData } from './report-data.js';
+import { sensitivitySpec } from './sensitivity.js';
+import { markdownTable } from './summary.js';
+import { writeFiles } from './write.js';
+
+export interface TunedReport {
+  readonly fair: FairComparison;
+  /** The fair-comparison table, header first. */
+  readonly table: string[][];
+  readonly verdicts: string[];
+}
+
+/** Writes the tuned folder's own files from its phases' data; the reruns' plots must be written already. */
+export async function writeTunedReport(root: string, manifest: TunedManifest, tuning: ReportData, rerun: ReportData): Promise<TunedReport> {
+  const { tune, confidence, significance } = manifest.protocol;
+  const choices = chooseTuned(tuning, tune.metric, tune.at, tune.space as Record<string, Distribution>);
+  const fair = fairComparison(rerun, choices, manifest.targets, confidence, significance);
+  const table = fairTable(fair);
+  const lines = verdicts(fair);
+  const spec = sensitivitySpec(tuning, tune.metric, tune.at);
+  const sensitivity = spec === null ? null : await renderSvg(spec, 'sensitivity');
+  const description = protocolText(manifest.protocol, fair);
+  const folder = `tuned-${manifest.id}`;
+  writeFiles(root, {
+    'comparison.csv': fairCsv(fair),
+    'comparison.md': `# Tuned comparison ${manifest.name} (${folder})\n\n${description}\n\n${markdownTable(table)}\n\n${lines.map((v) => `- ${v}`).join('\n')}\n`,
+    ...(sensitivity === null ? {} : { 'plots/lr-sensitivity.svg': sensitivity }),
+    'report.html': tunedReportHtml({
+      name: manifest.name,
+      folder,
+      description,
+      table,
+      verdicts: lines,
+      sensitivity,
+      rerunLoss: readPlot(root, 'rerun/plots/loss.svg'),
+      rerunEvaluation: readPlot(root, 'rerun/plots/accuracy.svg'),
+    }),
+  });
+  return { fair, table, verdicts: lines };
+}
+
+/** A plot the rerun's own report wrote, or null when it has none. */
+function readPlot(root: string, file: string): string | null {
+  try {
+    return readFileSync(join(root, file), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function protocolText(protocol: TunedManifest['protocol'], fair: FairComparison): string {
+  const { tune, rerun } = protocol;
+  const space = Object.entries(tune.space).map(([k, d]) => `${k} ~ ${JSON.stringify(d)}`).join(', ');
+  return (
+    `Each variant was tuned on held-out data (${tune.metric}, ${tune.at} evaluation) with a ${tune.search} of ${tune.budget} trials over ${space}; ` +
+    `its best setting was rerun with ${rerun.seeds} seeds. Ranked by ${fair.metric} (${fair.higherIsBetter ? 'higher' : 'lower'} is better); ` +
+    `± is the ${Math.round(fair.confidence * 100)} % confidence interval of the mean; p is Welch's t-test against the best (significant below ${fair.significance}).`
+  );
+}

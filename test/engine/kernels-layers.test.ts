@@ -1,0 +1,213 @@
+/**
+ * The layers' WebAssembly twins (engine/kernels/elementwise.ts: ReLU, conv2d's unfold, fold,
+ * batched products, layout copy and bias sums, max pooling) against the layers' own loops, bit
+ * for bit. A layer runs its twins when every buffer lives in the engine memory and its loops
+ * otherwise, so each case builds the same layer twice: once over engine buffers, once over
+ * ordinary arrays, with the same parameters and inputs, and compares outputs, input gradients
+ * and parameter gradients. Shapes cover strides, padding, dilation, groups, no bias, odd
+ * sizes; inputs include ties, zeros, −0, NaN and infinities where the layer must keep them.
+ */
+import { describe, expect, it } from 'vitest';
+import { layerSchema, optimizerSchema } from '../../src/config/schema.js';
+import { ELEMENTWISE_SIMD } from '../../src/engine/kernels/elementwise.js';
+import type { Parameter } from '../../src/engine/layer.js';
+import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
+import { lossKinds } from '../../src/engine/losses/index.js';
+import { Model, planModel } from '../../src/engine/model.js';
+import { Rng } from '../../src/engine/rng.js';
+import { allocFloat32, sizeOf } from '../../src/engine/tensor.js';
+import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
+
+/** Same bits, or both NaN. */
+function firstDifference(x: Float32Array, y: Float32Array): number {
+  const bx = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  const by = new Uint32Array(y.buffer, y.byteOffset, y.length);
+  for (let i = 0; i < x.length; i++) if (bx[i] !== by[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return i;
+  return -1;
+}
+
+interface Run {
+  y: Float32Array;
+  dx: Float32Array;
+  grads: Float32Array;
+}
+
+type Inputs = { x: Float32Array; dy: Float32Array; params: Float32Array };
+
+/**
+ * Builds `config` on [inShape] for batches up to `maxBatch`, over engine buffers or ordinary
+ * arrays; the returned step runs forward and backward on a batch and copies the results out.
+ */
+function build(config: LayerConfig, inShape: number[], maxBatch: number, params: Float32Array, engine: boolean): (inputs: Inputs, batch: number) => Run {
+  const alloc = (n: number): Float32Array => (engine ? allocFloat32(n) : new Float32Array(n));
+  const plan = planLayer(config, inShape);
+  const values = alloc(params.length);
+  const grads = alloc(params.length);
+  values.set(params);
+  let offset = 0;
+  const parameters: Parameter[] = plan.parameters.map((spec) => {
+    const size = sizeOf(spec.shape);
+    const p = { ...spec, value: values.subarray(offset, offset + size), grad: grads.subarray(offset, offset + size) };
+    offset += size;
+    return p;
+  });
+  const layer = plan.build(parameters, { maxBatch, rng: new Rng(0, 'dropout') }, []);
+  const x = alloc(maxBatch * sizeOf(inShape));
+  const y = alloc(maxBatch * sizeOf(plan.outShape));
+  const dy = alloc(y.length);
+  const dx = alloc(x.length);
+  return (inputs, batch) => {
+    x.set(inputs.x);
+    dy.set(inputs.dy);
+    layer.forward(x, y, batch, 'train');
+    layer.backward(x, y, dy, dx, batch);
+    const outputs = batch * sizeOf(plan.outShape);
+    return { y: y.slice(0, outputs), dx: dx.slice(0, inputs.x.length), grads: grads.slice() };
+  };
+}
+
+/** Runs `config` once on batch `batch`, over engine buffers or ordinary arrays. */
+function run(config: LayerConfig, inShape: number[], batch: number, inputs: Inputs, engine: boolean): Run {
+  return build(config, inShape, batch, inputs.params, engine)(inputs, batch);
+}
+
+function expectSameBits(fast: Run, reference: Run): void {
+  expect(firstDifference(fast.y, reference.y), 'output').toBe(-1);
+  expect(firstDifference(fast.dx, reference.dx), 'input gradient').toBe(-1);
+  expect(firstDifference(fast.grads, reference.grads), 'parameter gradients').toBe(-1);
+}
+
+function parameterCount(config: LayerConfig, inShape: number[]): number {
+  return planLayer(config, inShape).parameters.reduce((n, p) => n + sizeOf(p.shape), 0);
+}
+
+function randomInputs(rng: Rng, config: LayerConfig, inShape: number[], batch: number, special: boolean): Inputs {
+  const plan = planLayer(config, inShape);
+  const fill = (n: number): Float32Array => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = rng.uniform();
+      // Ties (a repeated value), zeros of both signs and non-finite values where asked for.
+      a[i] = !special ? rng.uniformIn(-1, 1) : r < 0.1 ? 0.5 : r < 0.15 ? 0 : r < 0.2 ? -0 : r < 0.22 ? Number.NaN : r < 0.24 ? Infinity : r < 0.26 ? -Infinity : rng.uniformIn(-1, 1);
+    }
+    return a;
+  };
+  return { x: fill(batch * sizeOf(inShape)), dy: fill(batch * sizeOf(plan.outShape)), params: fill(parameterCount(config, inShape)).map((v) => (Number.isFinite(v) ? v : 0.25)) };
+}
+
+const CASES: { config: Record<string, unknown> | string; inShape: number[]; special: boolean }[] = [
+  { config: { conv2d: { out_channels: 8, kernel_size: 3, padding: 1 } }, inShape: [1, 12, 9], special: false },
+  { config: { conv2d: { out_channels: 16, kernel_size: 3, padding: 1 } }, inShape: [8, 7, 7], special: false },
+  { config: { conv2d: { out_channels: 6, kernel_size: [3, 2], stride: 2, padding: [1, 0] } }, inShape: [4, 8, 9], special: false },
+  { config: { conv2d: { out_channels: 6, kernel_size: 3, dilation: 2, groups: 2, bias: false } }, inShape: [4, 9, 8], special: false },
+  { config: { conv2d: { out_channels: 5, kernel_size: 1 } }, inShape: [3, 5, 5], special: true },
+  { config: { conv2d: { out_channels: 3, kernel_size: 3, padding: 1 } }, inShape: [2, 5, 13], special: true },
+  { config: { conv2d: { out_channels: 7, kernel_size: [1, 5], padding: [0, 2] } }, inShape: [2, 3, 7], special: false },
+  { config: { conv2d: { out_channels: 2, kernel_size: 3, stride: [1, 2], padding: 2 } }, inShape: [1, 6, 11], special: false },
+  { config: { conv2d: { out_channels: 4, kernel_size: 2, dilation: [2, 3], padding: [1, 3] } }, inShape: [2, 7, 5], special: false },
+  { config: { conv2d: { out_channels: 6, kernel_size: 3, groups: 3, padding: 1 } }, inShape: [3, 4, 4], special: false },
+  { config: { conv2d: { out_channels: 3, kernel_size: 3 } }, inShape: [2, 3, 3], special: false },
+  { config: { conv2d: { out_channels: 1, kernel_size: 1 } }, inShape: [1, 1, 1], special: false },
+  { config: { maxpool2d: 2 }, inShape: [3, 8, 8], special: true },
+  { config: { maxpool2d: 2 }, inShape: [2, 7, 9], special: false },
+  // Rows of 1, 3, 5, 7 and 9 windows: the four-window groups, the overlapping last group, scalar rows.
+  { config: { maxpool2d: 2 }, inShape: [5, 2, 2], special: true },
+  { config: { maxpool2d: 2 }, inShape: [2, 4, 6], special: true },
+  { config: { maxpool2d: 2 }, inShape: [2, 6, 10], special: true },
+  { config: { maxpool2d: 2 }, inShape: [3, 14, 14], special: true },
+  { config: { maxpool2d: 2 }, inShape: [1, 4, 18], special: false },
+  { config: { maxpool2d: { kernel_size: 3, stride: 2, padding: 1 } }, inShape: [2, 7, 9], special: true },
+  { config: 'relu', inShape: [37], special: true },
+  { config: 'relu', inShape: [4, 5, 5], special: false },
+];
+
+/** Convolutions of random geometry (seeded): sizes 1 to 13, strides, padding, dilation, groups. */
+function randomConvolutions(count: number): { config: Record<string, unknown>; inShape: number[]; special: boolean }[] {
+  const rng = new Rng(7, 'data');
+  const pick = (low: number, high: number): number => low + rng.below(high - low + 1);
+  const cases = [];
+  while (cases.length < count) {
+    const groups = pick(1, 2);
+    const kernel = [pick(1, 4), pick(1, 4)];
+    const stride = [pick(1, 3), pick(1, 3)];
+    const padding = [pick(0, 2), pick(0, 2)];
+    const dilation = [pick(1, 2), pick(1, 2)];
+    const inShape = [groups * pick(1, 3), pick(1, 13), pick(1, 13)];
+    const fits = [0, 1].every((d) => inShape[d + 1] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1 >= 0);
+    if (!fits) continue;
+    const conv2d = { out_channels: groups * pick(1, 5), kernel_size: kernel, stride, padding, dilation, groups, bias: rng.uniform() < 0.8 };
+    cases.push({ config: { conv2d }, inShape, special: rng.uniform() < 0.3 });
+  }
+  return cases;
+}
+
+describe.skipIf(!ELEMENTWISE_SIMD)('layer twins give the layer loops’ bits', () => {
+  const rng = new Rng(31, 'data');
+  for (const c of [...CASES, ...randomConvolutions(24)]) {
+    for (const batch of [1, 3]) {
+      it(`${JSON.stringify(c.config)} on [${c.inShape}] × ${batch}${c.special ? ', with ties, ±0, NaN, ±∞' : ''}`, () => {
+        const config = layerSchema.parse(c.config) as LayerConfig;
+        const inputs = randomInputs(rng, config, c.inShape, batch, c.special);
+        expectSameBits(run(config, c.inShape, batch, inputs, true), run(config, c.inShape, batch, inputs, false));
+      });
+    }
+  }
+
+  // conv2d's col and dy layouts depend on the batch size ([K, B·P], [O, B·P]): change it under them.
+  it('conv2d over batches of 4, 2, 4, 1 and 3 in turn', () => {
+    const config = layerSchema.parse({ conv2d: { out_channels: 5, kernel_size: 3, padding: 1 } }) as LayerConfig;
+    const inShape = [2, 6, 5];
+    const params = randomInputs(rng, config, inShape, 1, false).params;
+    const fast = build(config, inShape, 4, params, true);
+    for (const batch of [4, 2, 4, 1, 3]) {
+      const inputs = { ...randomInputs(rng, config, inShape, batch, false), params };
+      expectSameBits(fast(inputs, batch), run(config, inShape, batch, inputs, false));
+    }
+  });
+});
+
+describe('a CNN training step on the layer twins', () => {
+  it('creates no typed arrays after the first step', () => {
+    const layers = (['conv2d', 'relu', 'maxpool2d', 'conv2d', 'relu', 'maxpool2d', 'flatten', 'linear'] as const).map((name, i) =>
+      layerSchema.parse(name === 'conv2d' ? { conv2d: { out_channels: 4 * (i + 1), kernel_size: 3, padding: 1 } } : name === 'maxpool2d' ? { maxpool2d: 2 } : name === 'linear' ? { linear: 10 } : name),
+    ) as LayerConfig[];
+    const model = new Model(planModel(layers, [1, 12, 12]), 8, 0);
+    const optimizer = createOptimizer(optimizerSchema.parse({ name: 'adam' }) as OptimizerConfig, model.values);
+    const rng = new Rng(2, 'data');
+    const targets = Float32Array.from({ length: 8 }, () => rng.below(10));
+    const step = (): void => {
+      for (let i = 0; i < model.input.length; i++) model.input[i] = rng.uniform();
+      const out = model.forward(8, 'train');
+      lossKinds.cross_entropy.loss.compute(out, targets, 8, 10, model.outputGrad);
+      model.backward(8);
+      optimizer.apply(model.grads);
+    };
+    step();
+    // Counts constructions through the typed-array constructors and views made with subarray.
+    let created = 0;
+    const names = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array', 'Uint8Array'] as const;
+    const originals = names.map((name) => globalThis[name]);
+    const base = Object.getPrototypeOf(Float32Array.prototype) as { subarray: (...args: unknown[]) => unknown };
+    const subarray = base.subarray;
+    names.forEach((name, i) => {
+      (globalThis as Record<string, unknown>)[name] = new Proxy(originals[i], {
+        construct: (target, args) => {
+          created++;
+          return Reflect.construct(target, args);
+        },
+      });
+    });
+    base.subarray = function (this: unknown, ...args: unknown[]) {
+      created++;
+      return subarray.apply(this, args);
+    };
+    try {
+      step();
+      step();
+    } finally {
+      names.forEach((name, i) => ((globalThis as Record<string, unknown>)[name] = originals[i]));
+      base.subarray = subarray;
+    }
+    expect(created).toBe(0);
+  });
+});

@@ -1,0 +1,33 @@
+// A long-lived adam-lab for the fuzz tests. It reads one JSON request per line from stdin
+// ({"args": [...]}) and answers each with one JSON line ({"code", "stdout", "stderr"}) after
+// running the CLI's main() on it, exactly as bin/adam-lab.js does.
+//
+// Why not one `node bin/adam-lab.js` per generated config: starting node and importing adam-lab
+// costs about 0.3 s, and the fuzz suite tries hundreds of configs. One process answering them in
+// turn keeps the attack outside the test runner (its own process, its own working directory, its
+// own worker threads) while the parent still sees a hang (no answer before its deadline) and a
+// crash (the process dies: an exception that escaped main()).
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { main } from '../../dist/src/cli/main.js';
+
+function capture() {
+  const chunks = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (line.trim() === '') continue;
+  const { args } = JSON.parse(line);
+  const stdout = capture();
+  const stderr = capture();
+  const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream });
+  process.stdout.write(`${JSON.stringify({ code, stdout: stdout.text(), stderr: stderr.text() })}\n`);
+}
