@@ -5,7 +5,8 @@
  * PyTorch via /usr/bin/python3 when `import torch` works there, on 1 and 2 threads, again
  * with Debian's OpenBLAS when that is installed and not already the default libblas;
  * TensorFlow.js with its cpu and wasm backends. Not a test: it prints tables and writes
- * bench/results.md. `--quick` for a smoke run (6000 samples, one epoch, short budgets).
+ * bench/results.md, then runs bench/sweep.ts (parallel trials: speed-up and memory).
+ * `--quick` for a smoke run (6000 samples, one epoch, short budgets).
  *
  *   W0    seed toy: Linear(2,4) ReLU Linear(4,1) Sigmoid, BCE, Adam, a fresh batch of 100 random points per step
  *   W1    MNIST MLP: 784→128→10 ReLU, cross entropy, Adam 1e-3, batch 64, one shuffled epoch
@@ -20,6 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { bundledMnistFolder } from '../src/data/mnist.js';
 
 const quick = process.argv.includes('--quick');
@@ -212,3 +214,5 @@ const report = [
 ].join('\n\n');
 process.stdout.write(`${report}\n`);
 if (!quick) writeFileSync('bench/results.md', `# adam-lab benchmark (\`npm run bench\`)\n\n${report}\n`);
+process.stdout.write('\nSweeps: --jobs 2 against --jobs 1, and the memory of parallel trials\n\n');
+execFileSync(process.execPath, [fileURLToPath(new URL('./sweep.js', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });

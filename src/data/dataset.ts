@@ -94,10 +94,14 @@ export class Split {
     return this.with({ augmentation });
   }
 
-  /** A copy whose arrays live in SharedArrayBuffers, so worker threads read them without copies. */
+  /** The split with its arrays in SharedArrayBuffers (copied there unless they already are), so worker threads read them without copies. */
   shared(): Split {
     const share = <T extends Uint8Array | Float32Array>(array: T): T => {
-      const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+      if (array.buffer instanceof SharedArrayBuffer) return array;
+      const buffer = new SharedArrayBuffer(array.byteLength);
+      // By element type, not array.constructor: for a Node.js Buffer (bytes straight from
+      // readFileSync) that would call the deprecated Buffer() constructor, with a warning.
+      const copy = (array instanceof Float32Array ? new Float32Array(buffer) : new Uint8Array(buffer)) as T;
       copy.set(array as never);
       return copy;
     };

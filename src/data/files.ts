@@ -1,11 +1,13 @@
 /** Reading data files with errors that name the file and say how to fix the problem. */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
 
 /**
  * Reads `file`, or `file.gz` (gunzipped) when only the compressed one is there, since the
- * MNIST-style archives are usually downloaded as .gz.
+ * MNIST-style archives are usually downloaded as .gz. A plain file is read straight into a
+ * SharedArrayBuffer: a sweep hands the bytes to its worker threads as they are (Split.shared),
+ * instead of holding a second copy of the dataset at its peak.
  */
 export function readDataFile(file: string, hint: string): Uint8Array {
   const plain = tryRead(file);
@@ -24,12 +26,29 @@ function tryRead(file: string): Uint8Array | null {
     // A device or a pipe (/dev/zero, /dev/stdin) would be read without end: data lives in files.
     const stats = statSync(file);
     if (!stats.isFile() && !stats.isDirectory()) throw new DataError(file, 'is not a regular file (a device, pipe or socket); point the config at a data file');
-    return readFileSync(file);
+    return readShared(file, stats.size);
   } catch (error) {
     if (error instanceof DataError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     if (code === 'EISDIR') throw new DataError(file, 'is a directory, expected a file');
     throw new DataError(file, `cannot be read (${code ?? (error as Error).message})`);
+  }
+}
+
+/** The first `size` bytes of `file` (fewer if it shrank meanwhile), in shared memory. */
+function readShared(file: string, size: number): Uint8Array {
+  const bytes = new Uint8Array(new SharedArrayBuffer(size));
+  const fd = openSync(file, 'r');
+  try {
+    let filled = 0;
+    while (filled < size) {
+      const read = readSync(fd, bytes, filled, size - filled, filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled);
+  } finally {
+    closeSync(fd);
   }
 }

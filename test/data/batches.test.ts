@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Split, type FeatureScaling, type TargetInfo } from '../../src/data/dataset.js';
+import { readDataFile } from '../../src/data/files.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { matchTargets } from '../../src/data/targets.js';
 
@@ -125,5 +129,36 @@ describe('matchTargets', () => {
     expect(match).toEqual({ encoding: 'value', width: 1 });
     const { y } = gather(data.train, [3, 2, 1, 0], 0, 4, 'value', 1);
     expect(y).toEqual([1, 0, 1, 0]);
+  });
+});
+
+describe('Split.shared', () => {
+  it('copies bytes read from a file (a Node.js Buffer) into plain shared arrays, without the deprecated Buffer() constructor', () => {
+    const bytes = Buffer.from([0, 64, 128, 255, 7, 9]);
+    const split = new Split(2, bytes, [3], Float32Array.of(1, 0), 1, { channels: 1, scale: Float64Array.of(1 / 255), shift: Float64Array.of(0) });
+    const shared = split.shared();
+    // A Buffer here would mean `new Buffer(sharedArrayBuffer)` ran (DEP0005 on stderr).
+    expect(Object.getPrototypeOf(shared.features)).toBe(Uint8Array.prototype);
+    expect(shared.features.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(shared.features)).toEqual([0, 64, 128, 255, 7, 9]);
+    expect(Object.getPrototypeOf(shared.targets)).toBe(Float32Array.prototype);
+    expect(Array.from(shared.targets)).toEqual([1, 0]);
+  });
+});
+
+describe('data files in shared memory', () => {
+  it('readDataFile reads a plain file into a SharedArrayBuffer, which Split.shared then hands on without a copy', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'adam-lab-shared-'));
+    const file = join(folder, 'bytes.bin');
+    writeFileSync(file, Uint8Array.of(3, 1, 4, 1, 5, 9));
+    const bytes = readDataFile(file, 'hint');
+    rmSync(folder, { recursive: true });
+    expect(bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(bytes)).toEqual([3, 1, 4, 1, 5, 9]);
+    const split = new Split(2, bytes.subarray(0, 6), [3], Float32Array.of(1, 0), 1, null);
+    const shared = split.shared();
+    expect(shared.features).toBe(split.features);
+    expect(shared.targets).not.toBe(split.targets);
+    expect(shared.targets.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 });
