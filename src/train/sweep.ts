@@ -4,8 +4,9 @@
  * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial is claimed
  * before it runs (claims.ts), so processes sharing the folder never run one twice. A trial that throws is
  * recorded as failed and the others go on. Files read from disk are loaded once and shared with
- * the workers; after every trial the summary is rebuilt from the trials' own files, so killing
- * the process at any moment loses at most the trials in flight.
+ * the workers; as trials finish the summary is rebuilt from the trials' own files (the CLI does
+ * it at most once a second), and every trial's result is on disk the moment it ends, so
+ * killing the process at any moment loses at most the trials in flight.
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -67,10 +68,18 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   const statuses: Record<string, number> = {};
   if (todo.length === 0) return { ran: 0, skipped: done.length, busy: busy.length, statuses, interrupted: false };
 
-  const provenance = collectProvenance(dirname(options.configFile));
-  const sources = loadSharedSources(todo, options.configFile);
   const jobs = Math.max(1, Math.min(options.jobs, todo.length));
+  // Started first: the workers load their modules while this thread reads the data files.
   const pool = new Piscina({ filename: workerScript(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+  let provenance: ReturnType<typeof collectProvenance>;
+  let sources: Map<string, DataSource>;
+  try {
+    provenance = collectProvenance(dirname(options.configFile));
+    sources = loadSharedSources(todo, options.configFile);
+  } catch (error) {
+    await pool.destroy();
+    throw error;
+  }
   const stops = new Set<() => void>();
   const stopAll = (): void => stops.forEach((stop) => stop());
   options.signal?.addEventListener('abort', stopAll);
