@@ -5,8 +5,9 @@
  * child's peak from Node.js, so the child reports its own.
  */
 import { writeFileSync } from 'node:fs';
+import { peakRssMb } from './common.js';
 
 const file = process.env.ADAM_LAB_PEAK_RSS_FILE;
 if (file !== undefined) {
-  process.on('exit', () => writeFileSync(file, String(Math.round(process.resourceUsage().maxRSS / 1024))));
+  process.on('exit', () => writeFileSync(file, String(peakRssMb())));
 }

@@ -20,9 +20,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundledMnistFolder } from '../src/data/mnist.js';
+import { machineLine, verdict } from './common.js';
 
 const quick = process.argv.includes('--quick');
 const repeats = quick ? 1 : 3;
@@ -172,14 +173,12 @@ const gemmTable = [
 /** The goals of the performance issue, each with the figure it is judged on. */
 function goals(): string[] {
   const lines: string[] = [];
-  const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
-  const torch = torchRows;
-  if (torch.length > 0) {
-    const fastest = Math.min(...torch.map((r) => r.value.w0 as number));
+  if (torchRows.length > 0) {
+    const fastest = Math.min(...torchRows.map((r) => r.value.w0 as number));
     const s = fastest / bestOurs('w0');
     lines.push(`W0 ≥ 20× PyTorch (its fastest, ${fastest.toFixed(1)} µs/step): ${ratio(s)} — ${verdict(s >= 20)}`);
   }
-  const openblas = torch.filter((r) => r.openblas);
+  const openblas = torchRows.filter((r) => r.openblas);
   for (const w of ['w1', 'w2', 'w3'] as const) {
     const parts: string[] = [];
     if (openblas.length > 0) {
@@ -203,12 +202,11 @@ function goals(): string[] {
   return lines;
 }
 
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, node ${process.version}, 1-minute load average ${loadBefore.toFixed(1)} before the run and ${loadavg()[0].toFixed(1)} after it (other work on the machine when above ~0)`;
 const run = quick ? 'quick run (6000 samples, one epoch, short TF.js budgets: not for comparing)' : `full run (best of ${repeats} epochs)`;
 const report = [
   training.join('\n'),
   gemmTable.join('\n'),
-  `${machine}; ${run}. "adam-lab ×": how many times faster adam-lab's best figure is than that row (above 1: adam-lab faster).`,
+  `${machineLine(loadBefore)}; ${run}. "adam-lab ×": how many times faster adam-lab's best figure is than that row (above 1: adam-lab faster).`,
   goals().join('\n\n'),
   ...notes,
 ].join('\n\n');

@@ -15,9 +15,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineLine, verdict } from './common.js';
 
 const quick = process.argv.includes('--quick');
 const repeats = quick ? 1 : 3;
@@ -98,7 +99,6 @@ const pair = measure(['sweep', memoryFile, '--grid', 'optimizer.lr=0.001', '--jo
 rmSync(scratch, { recursive: true, force: true });
 
 const memoryRatio = pair.rssMb / single.rssMb;
-const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
 const count = (images: number): string => images.toLocaleString('en').replace(',', ' ');
 const report = [
   '| command | wall time s | peak RSS MB |',
@@ -110,7 +110,7 @@ const report = [
   `| train, ${quick ? '6 000-image' : 'full'} MNIST, 1 epoch | ${single.seconds.toFixed(1)} | ${single.rssMb} |`,
   `| sweep, same config × 2 seeds, --jobs 2 | ${pair.seconds.toFixed(1)} | ${pair.rssMb} |`,
   '',
-  `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, node ${process.version}, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after; sweep times best of ${repeats}.`,
+  `${machineLine(loadBefore)}; sweep times best of ${repeats}.`,
   '',
   ...sweeps.flatMap(({ images, oneJob, twoJobs }) => {
     const ratio = oneJob.seconds / twoJobs.seconds;

@@ -62,3 +62,17 @@ export class OutputError extends AdamLabError {
     super(`${file}: ${problem}`);
   }
 }
+
+/**
+ * An array that cannot be allocated: longer than a typed array may be, or more than the memory
+ * (the engine's, or the process's) can hold. Thrown where sizes a config chose become arrays;
+ * runExperiment turns it into a ConfigError at the config path that asked for them. Not an
+ * AdamLabError, since it never reaches src/cli/ as it is; a RangeError, as the failure it
+ * stands for is.
+ */
+export class AllocationError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -25,6 +25,7 @@ import { Rng } from '../../src/engine/rng.js';
 import { allocFloat32 } from '../../src/engine/tensor.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
 import { TrainStep } from '../../src/train/step.js';
+import { peakRssMb } from '../common.js';
 
 const [folder, repeatsArg] = process.argv.slice(2);
 const quick = process.argv.includes('--quick');
@@ -81,7 +82,7 @@ function mlp(hidden: number[]): LayerConfig[] {
 }
 
 /** C = A·B on n×n engine buffers on this process's thread count, best of several, GFLOP/s. */
-function gemm(size: number, threads: number): number {
+function gemm(size: number): number {
   const a = allocFloat32(size * size);
   const b = allocFloat32(size * size);
   const c = allocFloat32(size * size);
@@ -90,7 +91,7 @@ function gemm(size: number, threads: number): number {
     a[i] = rng.uniform();
     b[i] = rng.uniform();
   }
-  const team = kernelModule === null ? null : createTeam(kernelModule, threads);
+  const team = kernelModule === null ? null : createTeam(kernelModule, KERNEL_THREADS);
   const product = (): void => {
     if (team === null) matmulABReference(c, a, b, size, size, size);
     else team.run(arenaOffset(c), size, arenaOffset(a), size, false, arenaOffset(b), size, false, size, size, size, -1);
@@ -116,7 +117,7 @@ const result = {
   w1_samples_per_s: mnist(train, mlp([128]), 64),
   w2_samples_per_s: mnist(train, mlp([256, 256]), 128),
   w3_samples_per_s: mnist(train, cnn.model.layers, cnn.data.batch_size),
-  gemm_gflops: { 512: gemm(512, KERNEL_THREADS), 1024: gemm(1024, KERNEL_THREADS) },
-  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  gemm_gflops: { 512: gemm(512), 1024: gemm(1024) },
+  peak_rss_mb: peakRssMb(),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import type { Split } from '../../src/data/dataset.js';
 import { loadMnistLike } from '../../src/data/mnist.js';
 import { Rng } from '../../src/engine/rng.js';
+import { peakRssMb } from '../common.js';
 
 const [backend, folder, repeatsArg] = process.argv.slice(2);
 const quick = process.argv.includes('--quick');
@@ -84,7 +85,7 @@ function w0(steps: number): number {
 }
 
 /** Trains one epoch per repeat with `forward` on batches of `batch`; best samples/s, and whether the budget cut an epoch short. */
-function epochs(train: Split, batch: number, inputShape: number[], forward: (x: tf.Tensor) => tf.Tensor2D, vars: Params, budgetS: number): { rate: number; steps: number; cut: boolean } {
+function epochs(train: Split, batch: number, inputShape: number[], forward: (x: tf.Tensor) => tf.Tensor2D, vars: Params): { rate: number; steps: number; cut: boolean } {
   const optimizer = adam();
   const input = new Float32Array(batch * 784);
   const targets = new Float32Array(batch);
@@ -109,7 +110,7 @@ function epochs(train: Split, batch: number, inputShape: number[], forward: (x: 
       });
       samples += count;
       steps++;
-      if ((performance.now() - start) / 1000 > budgetS) {
+      if ((performance.now() - start) / 1000 > BUDGET_S) {
         cut = s + batch < train.size;
         break;
       }
@@ -143,7 +144,7 @@ function mlp(train: Split, hidden: number[], batch: number): { rate: number; not
     });
     return h;
   };
-  const result = epochs(train, batch, [784], forward, layers.flat(), BUDGET_S);
+  const result = epochs(train, batch, [784], forward, layers.flat());
   return { rate: result.rate, note: cutNote(result) };
 }
 
@@ -157,7 +158,7 @@ function cnn(train: Split): { rate: number; note: string | null } {
     h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, conv2[0] as tf.Tensor4D, 1, 'same'), conv2[1])) as tf.Tensor4D, 2, 2, 'valid');
     return applyLinear(tf.reshape(h, [-1, 784]) as tf.Tensor2D, fc);
   };
-  const result = epochs(train, 64, [28, 28, 1], forward, [...conv1, ...conv2, ...fc], BUDGET_S);
+  const result = epochs(train, 64, [28, 28, 1], forward, [...conv1, ...conv2, ...fc]);
   return { rate: result.rate, note: cutNote(result) };
 }
 
@@ -199,6 +200,6 @@ const result = {
   w3_samples_per_s: w3.rate,
   notes: { w1: w1.note, w2: w2.note, w3: w3.note },
   gemm_gflops: { 512: gemm(512), 1024: gemm(1024) },
-  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  peak_rss_mb: peakRssMb(),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -25,16 +25,12 @@ import { createRunDirectory } from '../runs/layout.js';
 import { asOutputFault, openSweepDirectory, sweepManifest, trialDirectory } from '../runs/sweep-dir.js';
 import { runSweep } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
+import { parseJobs } from './lab.js';
 import { progressMode, type Terminal } from './progress.js';
-import { abortOnSignals } from './signals.js';
+import { abortOnSignals, announceStop } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
 import { debugOption, outOption, setOption } from './options.js';
 import { alignedTable } from './table.js';
-
-/** What check and baseline say when a signal arrives. */
-function announceStop(terminal: Terminal): (signal: string) => void {
-  return (signal) => terminal.stderr.write(`\n${signal}: finishing the current steps and writing results (again to quit at once)\n`);
-}
 
 interface CheckFlags {
   readonly set: string[];
@@ -68,11 +64,9 @@ function expandAll(files: readonly string[], sets: readonly string[]): Expansion
   return files.map((file) => expandSeeds(readConfigSource(file), overrides));
 }
 
+/** --jobs, or undefined when not given: then every seed runs at once (runSeeds), not one per core. */
 function jobsFlag(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const jobs = Number(text);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${text}: expected a positive integer`);
-  return jobs;
+  return text === undefined ? undefined : parseJobs(text);
 }
 
 /** Runs a config's seeds into a fresh folder (never reusing old trials: a check measures the code as it is now). */
@@ -143,7 +137,7 @@ function baselineCurves(baseline: Baseline, run: CheckedRun): ReportData {
     ...baseline.seeds.map((s) => trial('baseline', s.seed, s.steps, s.status)),
     ...run.steps.map((s, i) => trial('now', s.seed, s.steps, run.trials[i].status)),
   ];
-  const group = (name: string): ReportData['groups'][number] => ({ group: name, values: {}, rank: null, trials: 0, completed: 0, diverged: 0, metrics: {} });
+  const group = (name: string): ReportData['groups'][number] => ({ group: name, values: {}, rank: null, trials: 0, completed: 0, diverged: 0, failed: 0, metrics: {} });
   return { kind: 'check', name: `${baseline.name}: baseline and now`, id: '', axes: [], trials, groups: [group('baseline'), group('now')], rankBy: { metric: 'final_train_loss', higherIsBetter: false } };
 }
 
@@ -167,7 +161,7 @@ export async function check(files: string[], flags: CheckFlags, terminal: Termin
       throw new ConfigError(file, [{ path: ['expect'], problem: 'is missing: add an expect: block (or compare with --baseline <file>)' }]);
     }
   }
-  const signals = abortOnSignals(announceStop(terminal));
+  const signals = abortOnSignals(announceStop(terminal.stderr, 'the current steps'));
   const suites: SuiteResult[] = [];
   const print = (text: string): void => {
     if (!flags.json) terminal.stdout.write(text);
@@ -203,7 +197,7 @@ export async function check(files: string[], flags: CheckFlags, terminal: Termin
 async function saveBaseline(file: string, flags: Pick<CheckFlags, 'set' | 'out' | 'jobs' | 'quiet'> & { save: string }, terminal: Terminal): Promise<number> {
   const jobs = jobsFlag(flags.jobs);
   const [expansion] = expandAll([file], flags.set);
-  const signals = abortOnSignals(announceStop(terminal));
+  const signals = abortOnSignals(announceStop(terminal.stderr, 'the current steps'));
   try {
     const run = await runSeeds(file, expansion, jobs, { ...flags, json: false }, terminal, signals.signal);
     if (run.interrupted) {

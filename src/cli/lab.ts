@@ -18,7 +18,7 @@ import { runSweep, shardTrials, type SweepOutcome } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';
-import { abortOnSignals } from './signals.js';
+import { abortOnSignals, announceStop } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
 import { alignedTable } from './table.js';
 
@@ -59,9 +59,7 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
     listTrials(expansion, shard, dir, terminal);
     return EXIT.ok;
   }
-  const signals = abortOnSignals((signal) => {
-    terminal.stderr.write(`\n${signal}: finishing the running trials' current steps and writing results (again to quit at once)\n`);
-  });
+  const signals = abortOnSignals(announceStop(terminal.stderr, "the running trials' current steps"));
   try {
     const phase = await runPhase(expansion, dir, configFile, { jobs, shard, quiet: flags.quiet, signal: signals.signal }, terminal);
     out('');

@@ -24,7 +24,7 @@ import { EXIT } from './exit-codes.js';
 import { listTrials, parseJobs, phaseExitCode, runPhase, type LabFlags } from './lab.js';
 import type { Terminal } from './progress.js';
 import { resolveShard } from './shard.js';
-import { abortOnSignals } from './signals.js';
+import { abortOnSignals, announceStop } from './signals.js';
 import { alignedTable } from './table.js';
 
 /** What one workload's tuned comparison produced, for performance profiles across workloads. */
@@ -70,11 +70,17 @@ export async function resumeTuned(dir: string, file: string | undefined, flags: 
   if (file === undefined && !existsSync(config)) {
     throw new DataError(join(dir, TUNED_FILE), `names the config ${config}, which is gone`, `a tuned comparison resumes from its config (its reruns are made from it); give it: compare <config> --resume ${dir}`);
   }
-  return (await runTuned(config, { ...flags, set: [...manifest.sets, ...flags.set] }, manifest.variants, terminal, dir)).code;
+  return (await runTuned(config, { ...flags, set: [...manifest.sets, ...flags.set] }, manifest.variants, terminal, { dir, id: manifest.id })).code;
 }
 
-/** One workload's tuned comparison in runs/<name>/tuned-<id>/, or in `resumeDir` when resuming it. */
-export async function runTuned(file: string, flags: LabFlags, cliVariants: Readonly<Record<string, Record<string, unknown>>> | null, terminal: Terminal, resumeDir?: string): Promise<TunedOutcome> {
+/** A tuned comparison's folder being resumed, and the id its tuned.json records. */
+interface ResumedTuned {
+  readonly dir: string;
+  readonly id: string;
+}
+
+/** One workload's tuned comparison in runs/<name>/tuned-<id>/, or in the folder it resumes. */
+export async function runTuned(file: string, flags: LabFlags, cliVariants: Readonly<Record<string, Record<string, unknown>>> | null, terminal: Terminal, resumed?: ResumedTuned): Promise<TunedOutcome> {
   const out = (line: string): void => {
     terminal.stdout.write(`${line}\n`);
   };
@@ -83,10 +89,10 @@ export async function runTuned(file: string, flags: LabFlags, cliVariants: Reado
   const plan = expandTuning(source, sets, cliVariants);
   const { tune, rerun } = plan.protocol;
   const id = createHash('sha256').update(`${plan.tuning.trials.map((t) => t.id).join(',')}:${rerun.seeds}`).digest('hex').slice(0, 8);
-  const root = resumeDir ?? join(flags.out, plan.base.name, `tuned-${id}`);
-  const recorded = resumeDir === undefined ? null : readTunedManifest(resumeDir).id;
-  if (recorded !== null && recorded !== id) {
-    throw new DataError(join(root, TUNED_FILE), `records tuned-${recorded}, but ${file} now expands to tuned-${id}: the config or --set changed since`, 'resume with the config as it was, or run compare --protocol tuned to start a new comparison');
+  const root = resumed?.dir ?? join(flags.out, plan.base.name, `tuned-${id}`);
+  // Checked here rather than when the folder is opened, so that --dry-run refuses a changed config too.
+  if (resumed !== undefined && resumed.id !== id) {
+    throw new DataError(join(root, TUNED_FILE), `records tuned-${resumed.id}, but ${file} now expands to tuned-${id}: the config or --set changed since`, 'resume with the config as it was, or run compare --protocol tuned to start a new comparison');
   }
   const options = { jobs: parseJobs(flags.jobs), shard: resolveShard(flags.shard, flags.shards, process.env), quiet: flags.quiet };
   const perVariant = plan.tuning.trials.length / plan.variants.length;
@@ -109,7 +115,7 @@ export async function runTuned(file: string, flags: LabFlags, cliVariants: Reado
     targets: (plan.base.targets ?? {}) as Record<string, number>,
   };
   openTunedDirectory(root, manifest);
-  const signals = abortOnSignals((signal) => terminal.stderr.write(`\n${signal}: finishing the running trials' current steps and writing results (again to quit at once)\n`));
+  const signals = abortOnSignals(announceStop(terminal.stderr, "the running trials' current steps"));
   try {
     const tuning = await runPhase(plan.tuning, tuningDir, file, { ...options, signal: signals.signal }, terminal);
     if (tuning.outcome.interrupted || (tuning.outcome.statuses.failed ?? 0) > 0) return result(phaseExitCode(tuning.outcome, terminal));

@@ -4,6 +4,16 @@
  */
 import { EXIT } from './exit-codes.js';
 
+/** What a command finishes, and writes, before it exits: its run's step, its seeds' or its trials'. */
+export type Finishing = 'the current step' | 'the current steps' | "the running trials' current steps";
+
+/** What every command says on the first signal, in one wording, so that a second is known to quit at once. */
+export function announceStop(stderr: NodeJS.WritableStream, finishing: Finishing): (signal: NodeJS.Signals) => void {
+  return (signal) => {
+    stderr.write(`\n${signal}: finishing ${finishing} and writing results (again to quit at once)\n`);
+  };
+}
+
 export function abortOnSignals(onFirst: (signal: NodeJS.Signals) => void): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const handler = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,6 @@
 /** `adam-lab train <config>`: one run from a YAML experiment file. */
 import type { Command } from 'commander';
-import { loadConfig, placeIssues } from '../config/load.js';
+import { placedError, readConfigSource, resolveConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { parseOverride } from '../config/overrides.js';
 import { runExperiment } from '../train/experiment.js';
@@ -8,7 +8,7 @@ import type { RunResult } from '../train/events.js';
 import { EXIT } from './exit-codes.js';
 import { createProgress, percent, progressMode, type Terminal } from './progress.js';
 import { debugOption, outOption, setOption } from './options.js';
-import { abortOnSignals } from './signals.js';
+import { abortOnSignals, announceStop } from './signals.js';
 
 export interface TrainFlags {
   readonly set: string[];
@@ -35,17 +35,21 @@ Examples:
 
 export async function train(file: string, flags: TrainFlags, terminal: Terminal): Promise<number> {
   const overrides = flags.set.map((s) => parseOverride(s));
-  const config = loadConfig(file, overrides);
+  // The source is kept to place the problems found only once the data are loaded (a model's
+  // output against the dataset's classes), which come with a key path alone.
+  const source = readConfigSource(file);
+  const config = resolveConfig(source, overrides);
   const progress = createProgress(progressMode(flags.quiet, terminal, process.env), terminal);
+  const announce = announceStop(terminal.stderr, 'the current step');
   const signals = abortOnSignals((signal) => {
     progress.stop();
-    terminal.stderr.write(`\n${signal}: finishing the current step and writing results (again to quit at once)\n`);
+    announce(signal);
   });
   try {
     const result = await runExperiment(config, { configFile: file, outRoot: flags.out, signal: signals.signal, onEvent: progress.onEvent });
     return summarize(result, terminal);
   } catch (error) {
-    throw error instanceof ConfigError ? placeIssues(error, overrides) : error;
+    throw error instanceof ConfigError ? placedError(source, error.issues, overrides) : error;
   } finally {
     progress.stop();
     signals.dispose();

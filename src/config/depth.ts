@@ -4,7 +4,7 @@
  * sweep value or a --set value may hold anything; bounding the depth where values come in bounds
  * all of them. The deepest real configs use about six levels.
  */
-export const MAX_DEPTH = 32;
+const MAX_DEPTH = 32;
 
 export const NESTED_TOO_DEEPLY = `lists or mappings are nested more than ${MAX_DEPTH} levels deep; a config needs only a few`;
 

@@ -35,7 +35,7 @@ export interface FileKind {
   readonly maxBytes: number;
 }
 
-export const CONFIG_FILE: FileKind = { noun: 'a config', format: 'a YAML file', keys: 'data:, model:, optimizer:, ...', maxBytes: MAX_CONFIG_BYTES };
+const CONFIG_FILE: FileKind = { noun: 'a config', format: 'a YAML file', keys: 'data:, model:, optimizer:, ...', maxBytes: MAX_CONFIG_BYTES };
 
 /** A parsed YAML file: the document (for positions) and its plain value. */
 export interface ConfigSource {
@@ -137,16 +137,10 @@ export function resolveConfig(source: ConfigSource, overrides: readonly Override
 }
 
 /**
- * `error` with its issues placed in the config file (line:column, or the --set they came from),
- * for problems found only once the data are loaded (the model's output against the dataset's
- * classes, a metric the run does not measure), which are raised with a key path alone.
+ * A ConfigError of `source` whose issues (key paths) are placed in it (line:column, or the --set
+ * they came from), as load-time issues are: for problems found later, such as once the data are
+ * loaded (the model's output against the dataset's classes), which are raised with a key path alone.
  */
-export function placeIssues(error: ConfigError, overrides: readonly Override[]): ConfigError {
-  if (error.issues.every((issue) => issue.line !== undefined || issue.origin !== undefined)) return error;
-  return placedError(readConfigSource(error.file), error.issues, overrides);
-}
-
-/** A ConfigError of `source` whose issues (key paths) are placed in it, as load-time issues are. */
 export function placedError(source: ConfigSource, issues: readonly ConfigIssue[], overrides: readonly Override[] = []): ConfigError {
   return new ConfigError(source.file, locate(source, issues.map((issue) => ({ path: [...issue.path], problem: issue.problem })), overrides));
 }

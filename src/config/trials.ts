@@ -46,6 +46,8 @@ export interface Point {
   readonly group: string;
   readonly values: Record<string, Scalar>;
   readonly overrides: Override[];
+  /** Where the point is written in the config file as a whole (a compare variant), when it is. */
+  readonly at?: ConfigPath;
 }
 
 /** `--grid optimizer.lr=1e-4,3e-4` → an axis (values read as YAML scalars). */
@@ -72,11 +74,14 @@ export function expandSweep(source: ConfigSource, sets: readonly Override[], cli
   checkTrialCount(source.file, ['sweep'], planned);
   let points: Point[] = [{ group: '', values: {}, overrides: [] }];
   for (const [path, axis] of axes) {
+    // One override per value, shared by every point that takes it: two points then part where
+    // their overrides are different objects, which is how sameTrial finds a value given twice.
+    const choices = axis.values.map((value, i): Override => ({ path: parsePath(path), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i], keyAt: axis.at }));
     points = points.flatMap((point) =>
-      axis.values.map((value, i) => ({
+      choices.map((choice) => ({
         group: '',
-        values: { ...point.values, [path]: value as Scalar },
-        overrides: [...point.overrides, { path: parsePath(path), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i], keyAt: axis.at }],
+        values: { ...point.values, [path]: choice.value as Scalar },
+        overrides: [...point.overrides, choice],
       })),
     );
   }
@@ -133,11 +138,10 @@ export function compareVariants(source: ConfigSource, sets: readonly Override[],
   if (patches === undefined) {
     throw new ConfigError(source.file, [{ path: ['compare'], problem: 'is missing: add a compare: block of named variants, or give --optimizers adam,sgd,...' }]);
   }
-  const variants = Object.entries(patches).map(([name, patch]) => ({
-    group: name,
-    values: {},
-    overrides: patchOverrides(patch, base as unknown as Record<string, unknown>, [], cliVariants === null ? ['compare', name] : null, cliVariants === null ? `compare.${name}` : '--optimizers'),
-  }));
+  const variants = Object.entries(patches).map(([name, patch]): Point => {
+    const at = cliVariants === null ? ['compare', name] : undefined;
+    return { group: name, values: {}, overrides: patchOverrides(patch, base as unknown as Record<string, unknown>, [], at ?? null, cliVariants === null ? `compare.${name}` : '--optimizers'), at };
+  });
   return { base, variants };
 }
 
@@ -175,7 +179,7 @@ export function trialsOf(source: ConfigSource, sets: readonly Override[], base: 
         const config = withoutLabBlocks(resolveConfig(source, overrides));
         const id = trialId(config);
         const earlier = first.get(id);
-        if (earlier !== undefined) throw placedError(source, [sameTrial(earlier, point)]);
+        if (earlier !== undefined) throw sameTrial(source, sets, earlier, point);
         first.set(id, point);
         trials.push({ id, index: trials.length, group: point.group, seed, values: point.values, config });
       } catch (error) {
@@ -189,18 +193,34 @@ export function trialsOf(source: ConfigSource, sets: readonly Override[], base: 
 }
 
 /**
- * Two points that make the same trial (a repeated grid value, two variants that patch alike, a
- * repeated seed), said at the later one's own place in the file: the first value or patch in
- * which the two points differ, or the seeds when they do not differ at all.
+ * Two points that make the same trial (a repeated grid value or draw, two variants that patch
+ * alike, a repeated seed), said where the later one comes from: at its place in the file, or as
+ * the flag that gave it. A point's overrides are its choices (one object per grid value, patch or
+ * draw), so the first override the two do not share is where they part; a point that shares all
+ * of them is the same point, given a seed it already had.
  */
-function sameTrial(earlier: Point, later: Point): { path: ConfigPath; problem: string } {
-  const placedAt = (point: Point): ConfigPath[] => point.overrides.flatMap((o) => (o.at === undefined ? [] : [o.at]));
-  const mine = placedAt(later);
-  const theirs = placedAt(earlier);
-  const differs = mine.findIndex((at, i) => formatPath(at) !== formatPath(theirs[i] ?? []));
-  if (differs < 0) return { path: ['seeds'], problem: 'repeats a seed: each trial must differ' };
-  const other = theirs[differs] ?? theirs[0];
-  return { path: mine[differs], problem: `gives the same trial as ${other === undefined ? 'another' : formatPath(other)}: each trial must differ` };
+function sameTrial(source: ConfigSource, sets: readonly Override[], earlier: Point, later: Point): ConfigError {
+  if (later === earlier) return placedError(source, [{ path: ['seeds'], problem: 'repeats a seed: each trial must differ' }], sets);
+  const parting = later.overrides.findIndex((override, i) => override !== earlier.overrides[i]);
+  const mine = choiceOf(later, parting);
+  const theirs = choiceOf(earlier, parting);
+  const problem = samePlace(mine, theirs) ? 'repeats a value: each trial must differ' : `gives the same trial as ${placeName(theirs)}: each trial must differ`;
+  // A value given on the command line has no place in the file: locate names its flag instead.
+  return mine.at === undefined ? placedError(source, [{ path: mine.path, problem }], [...sets, mine]) : placedError(source, [{ path: mine.at, problem }], sets);
+}
+
+/** A point's override at `i`; for a variant whose patch changes nothing (it has none), the variant itself. */
+function choiceOf(point: Point, i: number): Override {
+  return point.overrides[i] ?? { path: [], value: undefined, origin: point.group, at: point.at };
+}
+
+/** One place given twice: a --grid value repeated, or a random draw that came out the same. */
+function samePlace(a: Override, b: Override): boolean {
+  return a.origin === b.origin && a.at?.length === b.at?.length && (a.at ?? []).every((segment, i) => segment === b.at?.[i]);
+}
+
+function placeName(choice: Override): string {
+  return choice.at === undefined ? choice.origin : formatPath(choice.at);
 }
 
 /** Refuses an expansion of more than MAX_TRIALS trials, before it is built. */

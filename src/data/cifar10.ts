@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
-import { Split, type FeatureScaling } from './dataset.js';
+import { samplesArray, Split, type FeatureScaling } from './dataset.js';
 import { readDataFile } from './files.js';
 
 export const CIFAR10_SHAPE = [3, 32, 32] as const;
@@ -26,8 +26,8 @@ export function loadCifar10(folder: string, scaling: FeatureScaling | null): { t
       return { file, bytes };
     });
     const count = parts.reduce((n, p) => n + p.bytes.length / RECORD, 0);
-    const features = new Uint8Array(count * (RECORD - 1));
-    const targets = new Float32Array(count);
+    const features = samplesArray(Uint8Array, count * (RECORD - 1));
+    const targets = samplesArray(Float32Array, count);
     let sample = 0;
     for (const { file, bytes } of parts) {
       for (let at = 0; at < bytes.length; at += RECORD, sample++) {

@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../errors.js';
-import { Split, type TargetInfo } from './dataset.js';
+import { samplesArray, Split, type TargetInfo } from './dataset.js';
 import { readDataFile } from './files.js';
 
 export interface CsvTable {
@@ -64,8 +64,8 @@ export function csvSplit(table: CsvTable, label: string, targetKind: 'class' | '
   const { file, header, rows } = table;
   const labelAt = labelIndex(header, label, file);
   const width = header.length - 1;
-  const features = new Float32Array(rows.length * width);
-  const targets = new Float32Array(rows.length);
+  const features = samplesArray(Float32Array, rows.length * width);
+  const targets = samplesArray(Float32Array, rows.length);
   let binary = true;
   let maxLabel = 0;
   rows.forEach(({ line, cells }, r) => {

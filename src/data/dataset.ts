@@ -5,6 +5,7 @@
  */
 import type { Rng } from '../engine/rng.js';
 import type { Shape } from '../engine/tensor.js';
+import { AllocationError } from '../errors.js';
 
 /** What the targets are: class indices, or real values (one or more per sample). */
 export type TargetInfo =
@@ -35,6 +36,19 @@ export interface Augmentation {
   readonly randomCrop: number;
   readonly horizontalFlip: boolean;
   readonly rng: Rng;
+}
+
+/**
+ * A zeroed array of `length` for a split's features or targets. One the memory cannot hold (or
+ * longer than a typed array may be) is an AllocationError: the config's data block asks for
+ * too much, as runExperiment reports it.
+ */
+export function samplesArray<T>(Kind: new (length: number) => T, length: number): T {
+  try {
+    return new Kind(length);
+  } catch (error) {
+    throw new AllocationError((error as Error).message);
+  }
 }
 
 export class Split {

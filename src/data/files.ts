@@ -1,5 +1,5 @@
 /** Reading data files with errors that name the file and say how to fix the problem. */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
 
@@ -22,18 +22,25 @@ export function readDataFile(file: string, hint: string): Uint8Array {
 }
 
 function tryRead(file: string): Uint8Array | null {
+  let stats: Stats;
   try {
-    // A device or a pipe (/dev/zero, /dev/stdin) would be read without end: data lives in files.
-    const stats = statSync(file);
-    if (!stats.isFile() && !stats.isDirectory()) throw new DataError(file, 'is not a regular file (a device, pipe or socket); point the config at a data file');
+    stats = statSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw unreadable(file, error);
+  }
+  if (stats.isDirectory()) throw new DataError(file, 'is a directory, expected a file');
+  // A device or a pipe (/dev/zero, /dev/stdin) would be read without end: data lives in files.
+  if (!stats.isFile()) throw new DataError(file, 'is not a regular file (a device, pipe or socket); point the config at a data file');
+  try {
     return readShared(file, stats.size);
   } catch (error) {
-    if (error instanceof DataError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'EISDIR') throw new DataError(file, 'is a directory, expected a file');
-    throw new DataError(file, `cannot be read (${code ?? (error as Error).message})`);
+    throw unreadable(file, error);
   }
+}
+
+function unreadable(file: string, error: unknown): DataError {
+  return new DataError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
 }
 
 /** The first `size` bytes of `file` (fewer if it shrank meanwhile), in shared memory. */

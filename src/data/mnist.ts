@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import type { FeatureScaling } from './dataset.js';
-import { Split } from './dataset.js';
+import { samplesArray, Split } from './dataset.js';
 import { readDataFile } from './files.js';
 import { decodeIdx } from './idx.js';
 
@@ -49,7 +49,7 @@ export function loadMnistLike(
     if (y.dims.length !== 1 || y.dims[0] !== x.dims[0]) {
       throw new DataError(labelFile, `${y.dims.join('×')} labels for ${x.dims[0]} images`, hint);
     }
-    const targets = new Float32Array(y.data.length);
+    const targets = samplesArray(Float32Array, y.data.length);
     for (let i = 0; i < y.data.length; i++) {
       if (y.data[i] >= MNIST_CLASSES) throw new DataError(labelFile, `label ${y.data[i]} at index ${i} is not a digit class 0–9`, hint);
       targets[i] = y.data[i];

@@ -9,7 +9,7 @@
  * every epoch after the first trains on freshly drawn points, as the seed's loop did.
  */
 import { Rng } from '../engine/rng.js';
-import { Split, type Dataset, type TargetInfo } from './dataset.js';
+import { samplesArray, Split, type Dataset, type TargetInfo } from './dataset.js';
 
 export type SyntheticTask =
   | { readonly task: 'uniform'; readonly features: number; readonly targets: number }
@@ -52,8 +52,8 @@ function drawSplit(config: SyntheticTask, n: number, rng: Rng): Split {
   const { inputShape, targets: info } = syntheticShape(config);
   const featureSize = inputShape[0];
   const targetWidth = info.kind === 'values' ? info.width : 1;
-  const features = new Float32Array(n * featureSize);
-  const targets = new Float32Array(n * targetWidth);
+  const features = samplesArray(Float32Array, n * featureSize);
+  const targets = samplesArray(Float32Array, n * targetWidth);
   for (let i = 0; i < n; i++) {
     switch (config.task) {
       case 'uniform':

@@ -22,13 +22,7 @@ export function sizeOf(shape: Shape): number {
  * itself reachable while any subarray of it is in use.
  */
 export function allocFloat32(length: number): Float32Array {
-  try {
-    return arenaFloat32(length);
-  } catch (error) {
-    // A size past the engine memory's reach fails in more than one way (a RangeError from a typed
-    // array or from growing, a TypeError from grow's argument check); to callers it is one failure.
-    throw new RangeError(`cannot allocate ${length} floats in the engine's memory (${(error as Error).message})`);
-  }
+  return arenaFloat32(length); // an AllocationError when it cannot
 }
 
 export function formatShape(shape: Shape): string {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { adamSimd } from '../engine/kernels/elementwise.js';
 import { allocFloat32 } from '../engine/tensor.js';
-import { flushSubnormal, type Moments } from './moments.js';
+import { flushSubnormal, initMoments, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
 import { adamFamily, beta1Of } from './pieces.js';
 import type { OptimizerSetup, Transform } from './transform.js';
@@ -44,7 +44,7 @@ export const adamwOptions = z.strictObject({
 export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: boolean }): Transform<Moments & { maxExpAvgSq: Float32Array }> {
   const { beta2, eps, amsgrad: useMax } = options;
   return {
-    init: (size) => ({ expAvg: allocFloat32(size), expAvgSq: allocFloat32(size), maxExpAvgSq: allocFloat32(useMax ? size : 0) }),
+    init: (size) => ({ ...initMoments(size), maxExpAvgSq: allocFloat32(useMax ? size : 0) }),
     update(u, { expAvg, expAvgSq, maxExpAvgSq }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
       const s1 = 1 - beta1 ** step;
@@ -79,7 +79,13 @@ export function adamReference(
   eps: number,
 ): void {
   const f = Math.fround;
-  const [b1f, c1f, b2f, c2f, s1f, s2f, epsf] = [f(beta1), f(c1), f(beta2), f(c2), f(s1), f(s2), f(eps)];
+  const b1f = f(beta1);
+  const c1f = f(c1);
+  const b2f = f(beta2);
+  const c2f = f(c2);
+  const s1f = f(s1);
+  const s2f = f(s2);
+  const epsf = f(eps);
   for (let i = 0; i < u.length; i++) {
     const g = u[i];
     const m = flushSubnormal(f(f(b1f * expAvg[i]) + f(c1f * g)));

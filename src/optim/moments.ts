@@ -1,12 +1,14 @@
 /** Running averages shared by the Adam family: m ← β1·m + (1−β1)g, v ← β2·v + (1−β2)g². */
+import { allocFloat32 } from '../engine/tensor.js';
 
 export interface Moments {
   readonly expAvg: Float32Array;
   readonly expAvgSq: Float32Array;
 }
 
+/** Zeroed m and v, in the engine memory where the SIMD kernels can work on them (pieces.ts). */
 export function initMoments(size: number): Moments {
-  return { expAvg: new Float32Array(size), expAvgSq: new Float32Array(size) };
+  return { expAvg: allocFloat32(size), expAvgSq: allocFloat32(size) };
 }
 
 /** average[i] ← decay·average[i] + (1 − decay)·x; returns the stored (float32) value. */

@@ -111,13 +111,15 @@ export function scaleReference(u: Float32Array, s: number): void {
 
 /**
  * torch.nn.utils.clip_grad_norm_: with the global L2 norm ‖g‖ over all parameters,
- * g ← g · min(1, max_norm / (‖g‖ + 1e-6)).
+ * g ← g · min(1, max_norm / (‖g‖ + 1e-6)). It is the chain's first link (registry.ts), so u is
+ * still the gradient: ‖g‖ is taken from the step context when Optimizer.apply's caller computed
+ * it already, saving a pass over the vector, and computed here otherwise.
  */
 export function clipByGlobalNorm(maxNorm: number): Transform {
   return {
     init: noState,
-    update(u) {
-      const coefficient = maxNorm / (Math.sqrt(sumOfSquares(u)) + 1e-6);
+    update(u, _state, { gradNorm }) {
+      const coefficient = maxNorm / ((gradNorm ?? Math.sqrt(sumOfSquares(u))) + 1e-6);
       if (coefficient < 1 && !scaleSimd(u, coefficient)) scaleReference(u, coefficient);
     },
   };

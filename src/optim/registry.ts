@@ -4,15 +4,15 @@
  * `adam-lab optimizers` all read this one table.
  */
 import { z } from 'zod';
-import * as adadeltaFamily from './adadelta.js';
-import * as adagradFamily from './adagrad.js';
-import * as adamFamily from './adam.js';
-import * as adamaxFamily from './adamax.js';
-import * as nadamFamily from './nadam.js';
+import * as adadeltaModule from './adadelta.js';
+import * as adagradModule from './adagrad.js';
+import * as adamModule from './adam.js';
+import * as adamaxModule from './adamax.js';
+import * as nadamModule from './nadam.js';
 import { clipByGlobalNorm, clipByValue } from './pieces.js';
-import * as radamFamily from './radam.js';
-import * as rmspropFamily from './rmsprop.js';
-import * as sgdFamily from './sgd.js';
+import * as radamModule from './radam.js';
+import * as rmspropModule from './rmsprop.js';
+import * as sgdModule from './sgd.js';
 import { chain, Optimizer, type OptimizerSetup } from './transform.js';
 
 export interface OptimizerKind {
@@ -43,15 +43,15 @@ function kind<S extends z.ZodObject>(name: string, torch: string, options: S, fa
 }
 
 export const optimizerKinds = {
-  sgd: kind('sgd', 'torch.optim.SGD', sgdFamily.sgdOptions, sgdFamily, sgdFamily.sgd),
-  rmsprop: kind('rmsprop', 'torch.optim.RMSprop', rmspropFamily.rmspropOptions, rmspropFamily, rmspropFamily.rmsprop),
-  adam: kind('adam', 'torch.optim.Adam', adamFamily.adamOptions, adamFamily, adamFamily.adam),
-  adamw: kind('adamw', 'torch.optim.AdamW', adamFamily.adamwOptions, { rule: adamFamily.adamwRule, algorithm: adamFamily.algorithm }, adamFamily.adamw),
-  adamax: kind('adamax', 'torch.optim.Adamax', adamaxFamily.adamaxOptions, adamaxFamily, adamaxFamily.adamax),
-  nadam: kind('nadam', 'torch.optim.NAdam', nadamFamily.nadamOptions, nadamFamily, nadamFamily.nadam),
-  radam: kind('radam', 'torch.optim.RAdam', radamFamily.radamOptions, radamFamily, radamFamily.radam),
-  adagrad: kind('adagrad', 'torch.optim.Adagrad', adagradFamily.adagradOptions, adagradFamily, adagradFamily.adagrad),
-  adadelta: kind('adadelta', 'torch.optim.Adadelta', adadeltaFamily.adadeltaOptions, adadeltaFamily, adadeltaFamily.adadelta),
+  sgd: kind('sgd', 'torch.optim.SGD', sgdModule.sgdOptions, sgdModule, sgdModule.sgd),
+  rmsprop: kind('rmsprop', 'torch.optim.RMSprop', rmspropModule.rmspropOptions, rmspropModule, rmspropModule.rmsprop),
+  adam: kind('adam', 'torch.optim.Adam', adamModule.adamOptions, adamModule, adamModule.adam),
+  adamw: kind('adamw', 'torch.optim.AdamW', adamModule.adamwOptions, { rule: adamModule.adamwRule, algorithm: adamModule.algorithm }, adamModule.adamw),
+  adamax: kind('adamax', 'torch.optim.Adamax', adamaxModule.adamaxOptions, adamaxModule, adamaxModule.adamax),
+  nadam: kind('nadam', 'torch.optim.NAdam', nadamModule.nadamOptions, nadamModule, nadamModule.nadam),
+  radam: kind('radam', 'torch.optim.RAdam', radamModule.radamOptions, radamModule, radamModule.radam),
+  adagrad: kind('adagrad', 'torch.optim.Adagrad', adagradModule.adagradOptions, adagradModule, adagradModule.adagrad),
+  adadelta: kind('adadelta', 'torch.optim.Adadelta', adadeltaModule.adadeltaOptions, adadeltaModule, adadeltaModule.adadelta),
 } as const satisfies Record<string, OptimizerKind>;
 
 export type OptimizerName = keyof typeof optimizerKinds;
@@ -69,6 +69,7 @@ export interface Clipping {
 export function createOptimizer(config: OptimizerConfig, params: Float32Array, clipping: Clipping = {}): Optimizer {
   const { name, ...options } = config;
   const { transform, hyper } = optimizerKinds[name].create(options);
+  // Clipping by norm comes first, while the update is still the gradient whose norm the step context may carry.
   const clip = [clipping.clip_grad_norm !== undefined && clipByGlobalNorm(clipping.clip_grad_norm), clipping.clip_grad_value !== undefined && clipByValue(clipping.clip_grad_value)];
   return new Optimizer(clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, params);
 }

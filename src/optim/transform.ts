@@ -32,6 +32,12 @@ export interface StepContext {
   /** Parameters before this step's update; read by weight decay. */
   params: Float32Array;
   hyper: Hyperparams;
+  /**
+   * The global L2 norm of the gradient handed to Optimizer.apply, when its caller computed it
+   * already (the training step does, for steps.csv), so that clipByGlobalNorm need not compute
+   * it again; undefined otherwise.
+   */
+  gradNorm: number | undefined;
 }
 
 /**
@@ -87,7 +93,7 @@ export class Optimizer {
     params: Float32Array,
   ) {
     this.state = transform.init(params.length);
-    this.context = { step: 0, params, hyper };
+    this.context = { step: 0, params, hyper, gradNorm: undefined };
   }
 
   get step(): number {
@@ -98,10 +104,12 @@ export class Optimizer {
    * One step: `grads` is turned into the update in place, then params += update — with the
    * transformation's final scaling, when it has one (the learning rate), folded into that
    * last pass (see Transform.finalScale), so `grads` is left holding the update before it.
+   * `gradNorm` is the global L2 norm of `grads` as given, when the caller has computed it.
    */
-  apply(grads: Float32Array): void {
+  apply(grads: Float32Array, gradNorm?: number): void {
     const { transform, context } = this;
     context.step++;
+    context.gradNorm = gradNorm;
     const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
     transform.update(grads, this.state, context, transform.finalScale !== undefined);
     if (!addScaledSimd(context.params, grads, scale)) addScaledReference(context.params, grads, scale);

@@ -42,6 +42,8 @@ export interface GroupSummary {
   readonly trials: number;
   readonly completed: number;
   readonly diverged: number;
+  /** Failed trials have no result, so the tables count them here. */
+  readonly failed: number;
   /**
    * Mean and std over the group's completed trials that measured it, per metric name
    * (final_train_loss, ..., steps_to_<target>, seconds_to_<target>); std is null for a single value.

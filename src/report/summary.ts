@@ -125,6 +125,7 @@ function groupSummaries(sweep: SweepManifest, trials: readonly TrialData[]): Gro
       trials: members.length,
       completed: completed.length,
       diverged: members.filter((t) => t.status === 'diverged').length,
+      failed: members.filter((t) => t.status === 'failed').length,
       metrics,
     };
   });
@@ -150,11 +151,6 @@ export function targetOf(metric: string): string | null {
 /** How many of the group's completed trials reached the target: the trials its time-to-target means are over. */
 export function reachedCount(group: GroupSummary, target: string): number {
   return group.metrics[`steps_to_${target}`]?.n ?? 0;
-}
-
-/** The group's trials with this status (failed ones have no result, so the summary counts them here). */
-function countStatus(data: ReportData, group: string, status: string): number {
-  return data.trials.filter((t) => t.group === group && t.status === status).length;
 }
 
 /** Rank 1 is the best mean of the ranking metric; groups without a result are unranked. */
@@ -191,7 +187,7 @@ export function comparisonCsv(data: ReportData): string {
     .map((g) => {
       const row: Record<string, string> = { rank: g.rank === null ? '' : String(g.rank), [data.kind === 'compare' ? 'variant' : 'group']: g.group };
       for (const axis of data.axes) row[axis] = g.values[axis] === undefined ? '' : String(g.values[axis]);
-      Object.assign(row, { trials: String(g.trials), completed: String(g.completed), diverged: String(g.diverged), failed: String(countStatus(data, g.group, 'failed')) });
+      Object.assign(row, { trials: String(g.trials), completed: String(g.completed), diverged: String(g.diverged), failed: String(g.failed) });
       for (const m of metricNames) {
         const stat = g.metrics[m];
         if (m.startsWith('steps_to_')) row[`reached_${targetOf(m)}`] = String(reachedCount(g, targetOf(m)!));
@@ -218,7 +214,7 @@ export function comparisonTable(data: ReportData, limit = Infinity): string[][] 
       g.group,
       `${g.completed + g.diverged}/${g.trials}`,
       String(g.diverged),
-      String(countStatus(data, g.group, 'failed')),
+      String(g.failed),
       ...metricNames.map((m) => metricCell(g, m)),
     ]);
   return [header, ...body];

@@ -19,22 +19,45 @@ import { writeComparison, writeSummary } from './summary.js';
 
 /** summary.csv, comparison.csv and comparison.md, rebuilt from the trials. */
 export function writeTables(dir: string): ReportData {
-  for (;;) {
-    const before = trialStates(dir);
-    const data = writeSummary(dir);
-    writeComparison(dir, data);
-    if (trialStates(dir) === before) return data;
-  }
+  const trials = watchTrials(dir);
+  let data: ReportData;
+  do {
+    data = rebuildTables(dir);
+  } while (trials.changed());
+  return data;
 }
 
-/** The tables, and the plots and report.html. */
+/** The tables, and the plots and report.html: one rebuild, repeated as a whole when a trial changed during it. */
 export async function writeReport(dir: string): Promise<ReportData> {
-  for (;;) {
-    const before = trialStates(dir);
-    const data = writeTables(dir);
+  const trials = watchTrials(dir);
+  let data: ReportData;
+  do {
+    data = rebuildTables(dir);
     writeFiles(dir, (await renderReport(data)).files);
-    if (trialStates(dir) === before) return data;
-  }
+  } while (trials.changed());
+  return data;
+}
+
+function rebuildTables(dir: string): ReportData {
+  const data = writeSummary(dir);
+  writeComparison(dir, data);
+  return data;
+}
+
+/**
+ * The trials' states now; changed() says whether they differ from the last look, and makes this
+ * look the last, so that a repeated rebuild starts from the states its check read.
+ */
+function watchTrials(dir: string): { changed(): boolean } {
+  let last = trialStates(dir);
+  return {
+    changed(): boolean {
+      const now = trialStates(dir);
+      const changed = now !== last;
+      last = now;
+      return changed;
+    },
+  };
 }
 
 /** Every trial's status and end, as its manifest says: what a rebuild reads that can change meanwhile. */

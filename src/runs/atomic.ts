@@ -1,17 +1,47 @@
 /**
  * Atomic file writes: the bytes go to a temporary file beside the target, are flushed to
- * disk, and the temporary file is renamed over the target. A reader (or a resumed sweep)
- * therefore sees the old file or the complete new one, never half of one, whatever
+ * disk, and only then does the temporary file take the target's name. A reader (or a resumed
+ * sweep) therefore sees the old file or the complete new one, never half of one, whatever
  * happens to the process in between.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { OutputError } from '../errors.js';
 
+/** Writes the file whole, replacing any file of that name. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const temporary = writeTemporary(file, data);
+  try {
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw outputError(file, error);
+  }
+}
+
+/**
+ * Creates the file whole, only if no file of that name exists: returns false when one does.
+ * A hard link fails like O_EXCL when its name is taken, so processes racing for one name on a
+ * shared file system see exactly one winner, and the winner's file never appears empty.
+ */
+export function writeFileExclusive(file: string, data: string | Uint8Array): boolean {
+  const temporary = writeTemporary(file, data);
+  try {
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw outputError(file, error);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** Writes and flushes the bytes to a fresh temporary file beside `file`; returns its name. */
+function writeTemporary(file: string, data: string | Uint8Array): string {
   // Unique across machines and containers (where every process may be PID 1): shards on a
-  // shared filesystem rewrite the same summary.csv.
+  // shared filesystem write beside the same files.
   const temporary = `${file}.tmp-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const fd = openSync(temporary, 'wx');
@@ -21,11 +51,11 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(temporary, file);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw outputError(file, error);
   }
+  return temporary;
 }
 
 export function writeAll(fd: number, bytes: Uint8Array): void {

@@ -7,16 +7,14 @@
  * its process is gone: on this host, its pid is dead; on any host, its heartbeat (the file's
  * mtime, refreshed every HEARTBEAT_MS while the trial runs) is older than STALE_MS. Taking over a
  * stale claim n means creating claim n + 1, which only one process can do, so there is no race.
- * A claim file appears with its content or not at all (it is written under a temporary name and
- * hard-linked to its own, which fails like O_EXCL when the name exists), so a process killed while
- * claiming leaves no empty claim behind; one that cannot be read all the same (a machine crashed
- * before the bytes reached the disk) is judged by its age alone.
+ * A claim file appears with its content or not at all (writeFileExclusive), so a process killed
+ * while claiming leaves no empty claim behind; one that cannot be read all the same is judged by
+ * its age alone.
  */
-import { randomBytes } from 'node:crypto';
-import { linkSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { outputError } from './atomic.js';
+import { outputError, writeFileExclusive } from './atomic.js';
 
 export const HEARTBEAT_MS = 30_000;
 export const STALE_MS = 10 * 60_000;
@@ -81,19 +79,10 @@ export function claimTrial(trialsDir: string, trialId: string): string | null {
   const current = currentClaim(trialsDir, trialId, Date.now());
   if (current.state === 'live') return null;
   // Exactly the attempt after the one judged: if another process took that number meanwhile,
-  // the link below fails rather than this process claiming the attempt after theirs.
+  // the exclusive write below fails rather than this process claiming the attempt after theirs.
   const file = claimPath(trialsDir, trialId, current.attempt + 1);
-  const temporary = `${file}.tmp-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    writeFileSync(temporary, JSON.stringify({ host: hostname(), pid: process.pid } satisfies ClaimRecord), { flag: 'wx' });
-    linkSync(temporary, file);
-    return file;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null; // another process took it first
-    throw outputError(file, error);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
+  const record: ClaimRecord = { host: hostname(), pid: process.pid };
+  return writeFileExclusive(file, JSON.stringify(record)) ? file : null;
 }
 
 /** Refreshes the heartbeat of claims this process holds. */

@@ -17,24 +17,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { protocolSchema, type Protocol } from '../config/lab-schema.js';
-import type { Expansion, Trial } from '../config/trials.js';
+import { protocolSchema } from '../config/lab-schema.js';
+import type { ExperimentConfig } from '../config/schema.js';
+import type { Expansion } from '../config/trials.js';
 import { DataError, OutputError } from '../errors.js';
 import { outputError, writeFileAtomic } from './atomic.js';
 import { makeDirectories } from './directories.js';
 import type { Manifest } from './manifest.js';
-
-export interface SweepManifest {
-  readonly kind: 'sweep' | 'compare' | 'check';
-  readonly name: string;
-  readonly id: string;
-  /** Absolute: relative data paths in the trial configs are read from its folder. */
-  readonly config_file: string;
-  readonly axes: readonly string[];
-  readonly targets: Readonly<Record<string, number>>;
-  /** Every trial with its resolved config, so that `--resume <dir>` needs nothing else. */
-  readonly trials: readonly Trial[];
-}
 
 export const SWEEP_FILE = 'sweep.json';
 
@@ -104,9 +93,11 @@ const sweepFileSchema = z.object({
   kind: z.enum(['sweep', 'compare', 'check']),
   name: z.string(),
   id: z.string(),
+  /** Absolute: relative data paths in the trial configs are read from its folder. */
   config_file: z.string(),
-  axes: z.array(z.string()),
+  axes: z.array(z.string()).readonly(),
   targets: z.record(z.string(), z.number()),
+  /** Every trial with its resolved config, so that `--resume <dir>` needs nothing else. */
   trials: z
     .array(
       z.object({
@@ -114,43 +105,34 @@ const sweepFileSchema = z.object({
         index: z.int().min(0),
         group: z.string(),
         seed: z.int().min(0),
-        values: z.record(z.string(), z.unknown()),
-        config: z.record(z.string(), z.unknown()),
+        values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+        // Checked against the experiment schema when the sweep was expanded; sweep.json is
+        // adam-lab's own record of that config, so only its shape is checked again here.
+        config: z.record(z.string(), z.unknown()).transform((config) => config as ExperimentConfig),
       }),
     )
-    .min(1),
+    .min(1)
+    .readonly(),
 });
+
+export type SweepManifest = Readonly<z.output<typeof sweepFileSchema>>;
 
 function checkedSweepManifest(file: string, value: unknown): SweepManifest {
   return checked(file, sweepFileSchema, value, 'sweep.json is written by adam-lab sweep and compare; start the sweep again from its config');
 }
 
-function checked<T>(file: string, schema: z.ZodType, value: unknown, hint: string): T {
+function checked<T>(file: string, schema: z.ZodType<T>, value: unknown, hint: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DataError(file, `is damaged: ${issue.path.join('.') || 'the top level'}: ${issue.message}`, hint);
   }
-  return value as T;
+  return parsed.data;
 }
 
 /** The expansion a sweep folder records, to resume it without its config file. */
 export function recordedExpansion(manifest: SweepManifest): Expansion {
   return { kind: manifest.kind, base: manifest.trials[0].config, axes: manifest.axes, trials: manifest.trials };
-}
-
-export interface TunedManifest {
-  readonly kind: 'tuned';
-  readonly name: string;
-  readonly id: string;
-  /** Absolute. The reruns are expanded from the config once tuning has chosen, so resuming needs it. */
-  readonly config_file: string;
-  /** The --set overrides, as given. */
-  readonly sets: readonly string[];
-  /** The --optimizers variants, or null for the config's compare: block. */
-  readonly variants: Readonly<Record<string, Record<string, unknown>>> | null;
-  readonly protocol: Protocol;
-  readonly targets: Readonly<Record<string, number>>;
 }
 
 export const TUNED_FILE = 'tuned.json';
@@ -159,12 +141,17 @@ const tunedFileSchema = z.object({
   kind: z.literal('tuned'),
   name: z.string(),
   id: z.string(),
+  /** Absolute. The reruns are expanded from the config once tuning has chosen, so resuming needs it. */
   config_file: z.string(),
+  /** The --set overrides, as given. */
   sets: z.array(z.string()),
+  /** The --optimizers variants, or null for the config's compare: block. */
   variants: z.record(z.string(), z.record(z.string(), z.unknown())).nullable(),
   protocol: protocolSchema,
   targets: z.record(z.string(), z.number()),
 });
+
+export type TunedManifest = Readonly<z.output<typeof tunedFileSchema>>;
 
 /** A tuned comparison's folder: it has tuned.json, or (made before tuned.json was written) a tuning/ sweep. */
 export function isTunedDirectory(dir: string): boolean {

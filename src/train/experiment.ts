@@ -14,7 +14,7 @@ import { lossKinds } from '../engine/losses/index.js';
 import { layerName } from '../engine/layers/index.js';
 import { Model, planModel, type ModelPlan } from '../engine/model.js';
 import { encodeModelWeights, loadModelWeights, readWeightsFile } from '../engine/weights.js';
-import { ConfigError, DataError } from '../errors.js';
+import { AllocationError, ConfigError, DataError } from '../errors.js';
 import { createOptimizer } from '../optim/registry.js';
 import { createSchedule, type ScheduleConfig } from '../optim/schedules.js';
 import { createRunDirectory } from '../runs/layout.js';
@@ -23,7 +23,7 @@ import { formatFloat32 } from '../runs/numbers.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
 import { RunWriter, type EpochRow } from '../runs/run-writer.js';
 import type { EpochEvent, RunResult, TrainEvent } from './events.js';
-import { batchesPerEpoch, trainLoop } from './loop.js';
+import { batchesPerEpoch, largestEvaluated, trainLoop } from './loop.js';
 import { EarlyStopping } from './early-stopping.js';
 import { accuracyRule } from './metrics.js';
 
@@ -59,8 +59,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   }
   checkBatchNormBatches(plan, dataset.train.size, batchSize, dropLast, options.configFile);
   // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
-  const largestEvaluated = Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
-  const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated));
+  const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated(dataset)));
   const model = withinMemory(options.configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed));
   if (config.model.init !== undefined) {
     const file = resolveFromConfig(options.configFile, config.model.init.from);
@@ -155,15 +154,16 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
 }
 
 /**
- * Runs `build`, which allocates what a config asks for, and turns a RangeError (a typed array or
- * the engine's memory that cannot be that large) into a ConfigError at the config path that
- * asked, so that `n_train: 1.0e+12` or `linear: 1.0e+9` is bad input rather than an internal error.
+ * Runs `build`, which allocates what a config asks for, and turns an AllocationError (an array
+ * that cannot be that large) into a ConfigError at the config path that asked, so that
+ * `linear: 1.0e+9` is bad input rather than an internal error. Any other failure, a RangeError
+ * from a bug included, passes through as it is.
  */
 function withinMemory<T>(configFile: string, path: string[], what: string, build: () => T): T {
   try {
     return build();
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+    if (!(error instanceof AllocationError)) throw error;
     throw new ConfigError(configFile, [{ path, problem: `${what} does not fit in memory (${error.message}); make it smaller` }]);
   }
 }

@@ -61,14 +61,18 @@ export function batchesPerEpoch(size: number, batchSize: number, dropLast: boole
   return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
 }
 
+/** Samples in the larger of the splits evaluated (test and validation), 0 when there is neither. */
+export function largestEvaluated(dataset: Dataset): number {
+  return Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
+}
+
 export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Promise<LoopOutcome> {
   const { model, optimizer, lossKind, dataset, encoding, targetWidth, batchSize } = setup;
   const trainer = new TrainStep(model, optimizer, lossKind, encoding, targetWidth, setup.accuracy);
   const trainSize = dataset.train.size;
   const order = new Uint32Array(trainSize);
   const shuffleRng = new Rng(setup.seed, 'shuffle');
-  const largestEvaluated = Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
-  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, trainer.targets, setup.evalBatchSize, largestEvaluated);
+  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, trainer.targets, setup.evalBatchSize, largestEvaluated(dataset));
   const stepsPerEpoch = batchesPerEpoch(trainSize, batchSize, setup.dropLast);
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;

@@ -47,7 +47,8 @@ export class TrainStep {
     this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, count, model.outputWidth, this.encoding);
     model.backward(count);
     this.gradNorm = l2Norm(model.grads);
-    this.optimizer.apply(model.grads);
+    // Handed on, so that clipping by the global norm does not compute it a second time.
+    this.optimizer.apply(model.grads, this.gradNorm);
     return loss;
   }
 }

@@ -60,7 +60,10 @@ describe('adam-lab sweep', () => {
     expect(Number(best.final_test_accuracy_mean)).toBe(Math.max(...accuracies));
     expect(readFileSync(join(dir, 'comparison.md'), 'utf8')).toMatch(/\| rank \| group \| seeds \| diverged \| failed \|/);
     expect(comparison.map((r) => r.reached_test_accuracy).every((n) => Number(n) >= 0 && Number(n) <= 2)).toBe(true);
-    for (const row of summary.filter((r) => r.steps_to_test_accuracy !== '')) expect(Number(row.seconds_to_test_accuracy)).toBeGreaterThan(0);
+    // Most of these trials reach 80% test accuracy, so the loop below has rows to check.
+    const reached = summary.filter((r) => r.steps_to_test_accuracy !== '');
+    expect(reached.length).toBeGreaterThan(0);
+    for (const row of reached) expect(Number(row.seconds_to_test_accuracy)).toBeGreaterThan(0);
     expect(result.stdout).toMatch(/^rank {2}group/m);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigSource } from '../../src/config/load.js';
+import { parseOverride } from '../../src/config/overrides.js';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../../src/config/trials.js';
 import { ConfigError } from '../../src/errors.js';
 import { thrown } from '../thrown.js';
@@ -106,7 +107,24 @@ describe('trials that coincide', () => {
     const said = (text: string) => configIssues(() => (text.includes('compare:') ? expandCompare(source(text), [], null) : expandSweep(source(text), [], []))).map((i) => [i.path.join('.'), i.problem, i.line, i.column]);
     expect(said(`${BASE}sweep:\n  grid:\n    optimizer.lr: [0.1, 0.2, 0.1]\n`)).toEqual([['sweep.grid.optimizer.lr.2', 'gives the same trial as sweep.grid.optimizer.lr.0: each trial must differ', 9, 30]]);
     expect(said(`${BASE}compare:\n  a: {optimizer: {name: sgd}}\n  b: {optimizer: {name: sgd}}\n`)).toEqual([['compare.b.optimizer', 'gives the same trial as compare.a.optimizer: each trial must differ', 9, 18]]);
+    expect(said(`${BASE}compare:\n  a: {optimizer: {lr: 0.001}}\n  b: {}\n`)).toEqual([['compare.b', 'gives the same trial as compare.a: each trial must differ', 9, 6]]);
     expect(said(`${BASE.replace(/seeds: .*\n/, '')}seeds: [3, 4, 3]\nsweep:\n  grid:\n    optimizer.lr: [0.1, 0.2]\n`)[0].slice(0, 2)).toEqual(['seeds', 'repeats a seed: each trial must differ']);
+  });
+
+  it('name a value repeated on the command line as its flag, even when the file has seeds', () => {
+    const grid = configIssues(() => expandSweep(source(`${BASE}sweep: {grid: {optimizer.eps: [1.0e-8, 1.0e-6]}}\n`), [], [parseGridOption('optimizer.lr=0.1,0.1')]));
+    expect(grid).toEqual([{ path: ['optimizer', 'lr'], problem: 'repeats a value: each trial must differ', origin: '--grid optimizer.lr=0.1,0.1' }]);
+    const seeds = configIssues(() => expandSweep(source(`${BASE}sweep: {grid: {optimizer.lr: [0.1, 0.2]}}\n`), [parseOverride('seeds=[3,3]')], []));
+    expect(seeds).toEqual([{ path: ['seeds'], problem: 'repeats a seed: each trial must differ', origin: '--set seeds=[3,3]' }]);
+  });
+
+  it('tell variants apart by their whole names, not the shortened ones messages show', () => {
+    // Both names shorten to the same 57 characters and "...".
+    const [a, b] = [`${'v'.repeat(65)}a`, `${'v'.repeat(65)}b`];
+    const compare = (patchB: string) => source(`${BASE}compare:\n  ${a}: {optimizer: {name: sgd}}\n  ${b}: ${patchB}\n`);
+    expect(expandCompare(compare('{optimizer: {name: adamw}}'), [], null).trials).toHaveLength(4);
+    const issues = configIssues(() => expandCompare(compare('{optimizer: {name: sgd}}'), [], null));
+    expect(issues.map((i) => [i.path, i.problem, i.line])).toEqual([[['compare', b, 'optimizer'], `gives the same trial as compare.${'v'.repeat(57)}....optimizer: each trial must differ`, 9]]);
   });
 });
 

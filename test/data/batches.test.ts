@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Split, type FeatureScaling, type TargetInfo } from '../../src/data/dataset.js';
 import { readDataFile } from '../../src/data/files.js';
+import { DataError } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { matchTargets } from '../../src/data/targets.js';
 
@@ -160,5 +162,17 @@ describe('data files in shared memory', () => {
     expect(shared.features).toBe(split.features);
     expect(shared.targets).not.toBe(split.targets);
     expect(shared.targets.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('readDataFile refuses a directory and a device by name, and says when neither the file nor a .gz of it is there', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'adam-lab-files-'));
+    try {
+      expect(thrown(DataError, () => readDataFile(folder, 'hint')).problem).toBe('is a directory, expected a file');
+      expect(thrown(DataError, () => readDataFile('/dev/zero', 'hint')).problem).toBe('is not a regular file (a device, pipe or socket); point the config at a data file');
+      const missing = thrown(DataError, () => readDataFile(join(folder, 'missing.bin'), 'hint'));
+      expect([missing.problem, missing.hint]).toEqual(['file not found (nor a .gz of it)', 'hint']);
+    } finally {
+      rmSync(folder, { recursive: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { syntheticDataset, type SyntheticConfig } from '../../src/data/synthetic.js';
+import { AllocationError } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 
 const uniform: SyntheticConfig = { task: 'uniform', features: 3, targets: 2, n_train: 200, n_test: 50, resample: false };
 const moons: SyntheticConfig = { task: 'moons', noise: 0.1, n_train: 200, n_test: 50, resample: false };
@@ -161,5 +163,10 @@ describe('syntheticDataset', () => {
     const first = snapshot(data.train);
     for (let epoch = 1; epoch <= 3; epoch++) data.beginEpoch(epoch);
     expect(snapshot(data.train)).toEqual(first);
+  });
+
+  it('a split longer than a typed array can be is an AllocationError: the config asks for too much', () => {
+    const error = thrown(AllocationError, () => syntheticDataset({ ...moons, n_train: Number.MAX_SAFE_INTEGER }, 0));
+    expect(error).toBeInstanceOf(RangeError);
   });
 });

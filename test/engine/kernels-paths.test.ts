@@ -3,17 +3,8 @@
  * the built engine (npm test builds first): ADAM_LAB_KERNEL, ADAM_LAB_THREADS, and relaxed
  * SIMD behind Node 20's flag.
  */
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const DIST = new URL('../../dist/src/', import.meta.url).href;
-
-function run(code: string, env: Record<string, string>, flags: string[] = []): string {
-  return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
-    encoding: 'utf8',
-    env: { ...process.env, ADAM_LAB_KERNEL: '', ADAM_LAB_THREADS: '', ...env },
-  }).trim();
-}
+import { DIST, runBuilt } from './run-built.js';
 
 const SELECTION = `
 import { KERNEL, KERNEL_NOTE, KERNEL_THREADS } from '${DIST}engine/kernels/matmul.js';
@@ -56,25 +47,25 @@ console.log(JSON.stringify({ kernel: KERNEL, threads: KERNEL_THREADS, bits: out 
 
 describe('kernel selection at start-up', () => {
   it('ADAM_LAB_KERNEL=js forces the reference kernels', () => {
-    expect(JSON.parse(run(SELECTION, { ADAM_LAB_KERNEL: 'js' }))).toMatchObject({ kernel: 'js', note: null, threads: 1 });
+    expect(JSON.parse(runBuilt(SELECTION, { ADAM_LAB_KERNEL: 'js' }))).toMatchObject({ kernel: 'js', note: null, threads: 1 });
   });
 
   it('an unknown ADAM_LAB_KERNEL keeps the default and says so', () => {
-    const selected = JSON.parse(run(SELECTION, { ADAM_LAB_KERNEL: 'cuda' }));
+    const selected = JSON.parse(runBuilt(SELECTION, { ADAM_LAB_KERNEL: 'cuda' }));
     expect(selected.kernel).toBe('wasm-simd');
     expect(selected.note).toContain('ADAM_LAB_KERNEL=cuda ignored');
   });
 
   it('ADAM_LAB_THREADS sets the thread count', () => {
-    expect(JSON.parse(run(SELECTION, { ADAM_LAB_THREADS: '3' })).threads).toBe(3);
+    expect(JSON.parse(runBuilt(SELECTION, { ADAM_LAB_THREADS: '3' })).threads).toBe(3);
   });
 
   it('relaxed SIMD is taken only when asked and supported; otherwise the default, with the reason', () => {
-    const relaxed = run(SELECTION, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }, ['--experimental-wasm-relaxed-simd']);
+    const relaxed = runBuilt(SELECTION, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }, ['--experimental-wasm-relaxed-simd']);
     expect(JSON.parse(relaxed).kernel).toBe('wasm-relaxed-simd');
-    const notAsked = run(SELECTION, {}, ['--experimental-wasm-relaxed-simd']);
+    const notAsked = runBuilt(SELECTION, {}, ['--experimental-wasm-relaxed-simd']);
     expect(JSON.parse(notAsked).kernel).toBe('wasm-simd');
-    const plain = JSON.parse(run(SELECTION, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }));
+    const plain = JSON.parse(runBuilt(SELECTION, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }));
     if (plain.kernel === 'wasm-simd') expect(plain.note).toContain('wasm-relaxed-simd unavailable');
     else expect(plain.kernel).toBe('wasm-relaxed-simd'); // a Node.js that ships relaxed SIMD
   });
@@ -82,9 +73,9 @@ describe('kernel selection at start-up', () => {
 
 describe('training through each path', () => {
   it('gives identical bits with the SIMD kernel on 1 or 2 threads and with the reference kernels', () => {
-    const simd = JSON.parse(run(TRAINING, { ADAM_LAB_THREADS: '2' }));
-    const single = JSON.parse(run(TRAINING, { ADAM_LAB_THREADS: '1' }));
-    const reference = JSON.parse(run(TRAINING, { ADAM_LAB_KERNEL: 'js' }));
+    const simd = JSON.parse(runBuilt(TRAINING, { ADAM_LAB_THREADS: '2' }));
+    const single = JSON.parse(runBuilt(TRAINING, { ADAM_LAB_THREADS: '1' }));
+    const reference = JSON.parse(runBuilt(TRAINING, { ADAM_LAB_KERNEL: 'js' }));
     expect([simd.kernel, single.kernel, reference.kernel]).toEqual(['wasm-simd', 'wasm-simd', 'js']);
     expect([simd.threads, single.threads]).toEqual([2, 1]);
     expect(simd.bits).toEqual(reference.bits);
@@ -94,8 +85,8 @@ describe('training through each path', () => {
   // Fused multiply-adds round once where mul+add rounds twice: results move by float32
   // rounding only, so four Adam steps from the same start agree to ~1e-6 relative.
   it('stays within float32 rounding of the reference with relaxed SIMD (FMA)', () => {
-    const relaxed = JSON.parse(run(TRAINING, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }, ['--experimental-wasm-relaxed-simd']));
-    const reference = JSON.parse(run(TRAINING, { ADAM_LAB_KERNEL: 'js' }));
+    const relaxed = JSON.parse(runBuilt(TRAINING, { ADAM_LAB_KERNEL: 'wasm-relaxed-simd' }, ['--experimental-wasm-relaxed-simd']));
+    const reference = JSON.parse(runBuilt(TRAINING, { ADAM_LAB_KERNEL: 'js' }));
     expect(relaxed.kernel).toBe('wasm-relaxed-simd');
     const loss = (hex: string): number => new Float32Array(Uint32Array.of(parseInt(hex, 16)).buffer)[0];
     for (let i = 0; i < 4; i++) expect(loss(relaxed.bits[i])).toBeCloseTo(loss(reference.bits[i]), 5);

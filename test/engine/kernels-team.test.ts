@@ -13,26 +13,16 @@
  *  - a worker that read a job's claim word just before the job ended, then resumed while the
  *    next job's numbers were being written.
  */
-import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { arenaOffset, arenaScratch, arenaUsage, memory } from '../../src/engine/kernels/arena.js';
 import { builtFile, Gemm, SCRATCH_BYTES } from '../../src/engine/kernels/gemm.js';
-import { closeJob, CONTROL, CONTROL_BYTES, controlViews, postJob, workOn, type Job } from '../../src/engine/kernels/gemm-team.js';
+import { closeJob, CONTROL, CONTROL_BYTES, controlViews, JOB, postJob, workOn, type Control } from '../../src/engine/kernels/gemm-team.js';
 import { KERNEL, kernelModule, matmulABReference } from '../../src/engine/kernels/matmul.js';
 import { Rng } from '../../src/engine/rng.js';
 import { allocFloat32 } from '../../src/engine/tensor.js';
-
-const DIST = new URL('../../dist/src/', import.meta.url).href;
-
-/** Runs `code` as an ES module on the built engine with gc() exposed; returns its last stdout line as JSON. */
-function runBuilt(code: string): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
-    encoding: 'utf8',
-    env: { ...process.env, ADAM_LAB_KERNEL: '', ADAM_LAB_THREADS: '' },
-  });
-  return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, unknown>;
-}
+import { firstBitDifference } from '../bits.js';
+import { DIST, runBuilt } from './run-built.js';
 
 const RECYCLED_CONTROL = `
 import { allocFloat32 } from '${DIST}engine/tensor.js';
@@ -82,23 +72,21 @@ try {
 console.log(JSON.stringify({ reused: first === scratch, scratchZeroed, error, same }));
 `;
 
-/** Index of the first element whose bits differ, or −1. */
-function firstBitDifference(x: Float32Array, y: Float32Array): number {
-  const bx = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const by = new Uint32Array(y.buffer, y.byteOffset, y.length);
-  for (let i = 0; i < x.length; i++) if (bx[i] !== by[i]) return i;
-  return -1;
-}
-
 function filled(rng: Rng, length: number): Float32Array {
   const x = allocFloat32(length);
   for (let i = 0; i < length; i++) x[i] = rng.uniformIn(-1, 1);
   return x;
 }
 
+/** Writes a job's fields into the control block, then posts it as job `id`, as GemmTeam.run does. */
+function post(control: Control, id: number, fields: Record<keyof typeof JOB, number>): void {
+  for (const key of Object.keys(JOB) as (keyof typeof JOB)[]) control.job[JOB[key]] = fields[key];
+  postJob(control, id, id);
+}
+
 describe.skipIf(KERNEL === 'js')('the matmul team', () => {
   it('starts from zeroed control words even when its block is recycled memory full of NaNs', () => {
-    const result = runBuilt(RECYCLED_CONTROL);
+    const result = JSON.parse(runBuilt(RECYCLED_CONTROL, {}, ['--expose-gc'])) as Record<string, unknown>;
     expect(result.reused, 'the freed block came back').toBe(true);
     expect(result.error).toBeNull(); // was "a matmul worker thread failed; rerun with ADAM_LAB_THREADS=1 …"
     expect(result.scratchZeroed).toBe(true);
@@ -121,11 +109,10 @@ describe.skipIf(KERNEL === 'js')('the matmul team', () => {
       const c = allocFloat32(m * n).fill(Number.NaN);
       const want = allocFloat32(m * n);
       matmulABReference(want, a, b, m, k, n);
-      const job: Job = {
-        c: arenaOffset(c), ldc: n, a: arenaOffset(a), lda: k, aByColumns: false, b: arenaOffset(b), ldb: n, bByRows: false,
-        m, k, n, bias: -1, byColumns: true, bandSize: 24, bands: 2,
-      };
-      postJob(control, id, id, job);
+      post(control, id, {
+        c: arenaOffset(c), ldc: n, a: arenaOffset(a), lda: k, aByColumns: 0, b: arenaOffset(b), ldb: n, bByRows: 0,
+        m, k, n, bias: -1, byColumns: 1, bandSize: 24, bands: 2,
+      });
       const since = performance.now();
       while ((Atomics.load(control.ctl, CONTROL.finished) & 0xff) < 2 && performance.now() - since < 60_000) await new Promise((resolve) => setTimeout(resolve, 2));
       closeJob(control, id);
@@ -157,17 +144,16 @@ describe.skipIf(KERNEL === 'js')('the matmul team', () => {
     const a = filled(rng, m * k);
     const b = filled(rng, k * n);
     const c = allocFloat32(m * n);
-    const job: Job = {
-      c: arenaOffset(c), ldc: n, a: arenaOffset(a), lda: k, aByColumns: false, b: arenaOffset(b), ldb: n, bByRows: false,
-      m, k, n, bias: -1, byColumns: true, bandSize: 16, bands: 2,
-    };
-    postJob(control, 1, 1, job);
+    post(control, 1, {
+      c: arenaOffset(c), ldc: n, a: arenaOffset(a), lda: k, aByColumns: 0, b: arenaOffset(b), ldb: n, bByRows: 0,
+      m, k, n, bias: -1, byColumns: 1, bandSize: 16, bands: 2,
+    });
     workOn(gemm, control, 1, true); // the caller takes both bands
     expect(Atomics.load(control.ctl, CONTROL.finished) & 0xff).toBe(2);
     closeJob(control, 1);
     const claim = Atomics.load(control.ctl, CONTROL.claim);
     // The next job's numbers are half written (more bands) when the stalled worker resumes.
-    control.job[14] = 8;
+    control.job[JOB.bands] = 8;
     c.fill(Number.NaN);
     workOn(gemm, control, 1, false);
     expect(Atomics.load(control.ctl, CONTROL.claim)).toBe(claim);

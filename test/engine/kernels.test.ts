@@ -16,6 +16,8 @@ import {
 } from '../../src/engine/kernels/matmul.js';
 import { Rng } from '../../src/engine/rng.js';
 import { allocFloat32 } from '../../src/engine/tensor.js';
+import { firstBitDifference } from '../bits.js';
+import { countTypedArrays } from '../count-allocations.js';
 
 type Variant = 'ABt' | 'AB' | 'AtB';
 const VARIANTS: readonly Variant[] = ['ABt', 'AB', 'AtB'];
@@ -68,14 +70,6 @@ function reference(variant: Variant, c: Float32Array, a: Float32Array, b: Float3
   if (variant === 'ABt') matmulABtReference(c, a, b, m, k, n, bias);
   else if (variant === 'AB') matmulABReference(c, a, b, m, k, n);
   else matmulAtBReference(c, a, b, m, k, n);
-}
-
-/** Index of the first element whose bits differ (so −0 ≠ +0 and NaNs compare by payload), or −1. */
-function firstBitDifference(x: Float32Array, y: Float32Array, length: number): number {
-  const bx = new Uint32Array(x.buffer, x.byteOffset, length);
-  const by = new Uint32Array(y.buffer, y.byteOffset, length);
-  for (let i = 0; i < length; i++) if (bx[i] !== by[i]) return i;
-  return -1;
 }
 
 interface Case {
@@ -135,7 +129,7 @@ describe.skipIf(KERNEL !== 'wasm-simd')('the SIMD kernel gives the reference ker
       fast(variant, got, a, b, m, k, n, bias);
       reference(variant, want, a, b, m, k, n, bias);
       expect(kernelFor(got, a, b, bias, m, k, n)).toBe(KERNEL);
-      expect(firstBitDifference(got, want, m * n), name(c)).toBe(-1);
+      expect(firstBitDifference(got, want), name(c)).toBe(-1);
     });
   }
 
@@ -152,7 +146,7 @@ describe.skipIf(KERNEL !== 'wasm-simd')('the SIMD kernel gives the reference ker
       fast(variant, got, a, b, m, k, n, variant === 'ABt' ? bias : null);
       reference(variant, want, a, b, m, k, n, variant === 'ABt' ? bias : null);
       expect(kernelFor(got, a, b, null, m, k, n)).toBe(KERNEL);
-      expect(firstBitDifference(got, want, m * n), variant).toBe(-1);
+      expect(firstBitDifference(got, want), variant).toBe(-1);
     }
     expect(out[0]).toBe(0); // nothing written outside C
     expect(out[out.length - 1]).toBe(0);
@@ -255,7 +249,7 @@ describe.skipIf(KERNEL === 'js')('threads', () => {
       if (threads > 1) expect(team.workerBands, 'workers took part').toBeGreaterThan(0);
       for (let repeat = 0; repeat < 5; repeat++) {
         product();
-        expect(firstBitDifference(got, want, m * n), `${threads} threads`).toBe(-1);
+        expect(firstBitDifference(got, want), `${threads} threads`).toBe(-1);
       }
     }
   });
@@ -272,7 +266,7 @@ describe('determinism and allocation', () => {
     const second = allocFloat32(m * n);
     matmulABt(first, a, b, m, k, n, bias);
     matmulABt(second, a, b, m, k, n, bias);
-    expect(firstBitDifference(first, second, m * n)).toBe(-1);
+    expect(firstBitDifference(first, second)).toBe(-1);
   });
 
   it('creates no typed arrays per product, on one thread or shared', () => {
@@ -295,29 +289,9 @@ describe('determinism and allocation', () => {
       team?.run(arenaOffset(y), n, arenaOffset(a), k, false, arenaOffset(w), k, true, m, k, n, arenaOffset(bias));
     };
     step(); // the first call may start worker threads
-    const constructors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array', 'Uint8Array'] as const;
-    const originals = constructors.map((c) => globalThis[c]);
-    let created = 0;
-    constructors.forEach((c, i) => {
-      (globalThis as Record<string, unknown>)[c] = new Proxy(originals[i], {
-        construct(target, args) {
-          created++;
-          return Reflect.construct(target, args);
-        },
-      });
-    });
-    const prototype = Object.getPrototypeOf(Float32Array.prototype) as { subarray: (...args: unknown[]) => unknown };
-    const subarray = prototype.subarray;
-    prototype.subarray = function (this: unknown, ...args: unknown[]) {
-      created++;
-      return subarray.apply(this, args);
-    };
-    try {
+    const created = countTypedArrays(() => {
       for (let i = 0; i < 3; i++) step();
-    } finally {
-      constructors.forEach((c, i) => ((globalThis as Record<string, unknown>)[c] = originals[i]));
-      prototype.subarray = subarray;
-    }
+    });
     expect(created).toBe(0);
   });
 });

@@ -15,16 +15,12 @@ import { negateReference, scaleReference, traceReference } from '../../src/optim
 import { addScaledReference } from '../../src/optim/transform.js';
 import { createOptimizer, optimizerNames, type OptimizerConfig } from '../../src/optim/registry.js';
 import { rmsReference } from '../../src/optim/rmsprop.js';
+import { firstBitDifference } from '../bits.js';
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1003];
 
 /** Same bits, or both NaN (a NaN's sign and payload are not specified by either side). */
-function firstDifference(x: Float32Array, y: Float32Array): number {
-  const bx = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const by = new Uint32Array(y.buffer, y.byteOffset, y.length);
-  for (let i = 0; i < x.length; i++) if (bx[i] !== by[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return i;
-  return -1;
-}
+const firstDifference = (x: Float32Array, y: Float32Array): number => firstBitDifference(x, y, { anyNaN: true });
 
 /**
  * An engine buffer of `length` random values starting `shift` floats into its block (so SIMD
@@ -118,7 +114,10 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
   it.each(shapes)('sum of squares (n=$n, shift=$shift)', ({ n, shift }) => {
     const x = pair(rng, n, shift, 3);
     expect(Object.is(sumOfSquares(x.simd), sumOfSquaresReference(x.plain))).toBe(true);
-    expect(sumOfSquares(x.plain)).toBe(sumOfSquaresReference(x.plain)); // an ordinary array takes the reference
+    // An ordinary array takes the reference, which is Σ x² up to rounding: a plain float64 sum in
+    // index order lands within n·2⁻⁵³ of it, relative, since every term is positive.
+    const inOrder = x.plain.reduce((sum, v) => sum + v * v, 0);
+    expect(Math.abs(sumOfSquares(x.plain) - inOrder)).toBeLessThanOrEqual(1e-12 * inOrder);
   });
 
   it('flush running averages to zero below the smallest normal float32, on both sides', () => {
@@ -160,7 +159,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
   });
 });
 
-describe('every optimizer steps to the same bits on engine buffers (twins) and on ordinary arrays (references)', () => {
+describe.skipIf(!ELEMENTWISE_SIMD)('every optimizer steps to the same bits on engine buffers (twins) and on ordinary arrays (references)', () => {
   const size = 1003;
   for (const name of optimizerNames) {
     for (const variant of [{}, { weight_decay: 0.01, maximize: true }] as const) {

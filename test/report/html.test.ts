@@ -31,6 +31,7 @@ function group(name: string, trials: readonly TrialData[], rank: number | null, 
     trials: trials.length,
     completed,
     diverged: trials.length - completed,
+    failed: 0,
     metrics: {
       final_train_loss: completed === 0 ? null : { mean, std: 0.00123, n: completed },
       final_test_accuracy: completed === 0 ? null : { mean: 0.9 - mean, std: 0.0042, n: completed },

@@ -45,6 +45,7 @@ function summary(group: string, trials: readonly TrialData[], rank: number | nul
     trials: trials.length,
     completed: finished.length,
     diverged: trials.length - finished.length,
+    failed: 0,
     metrics: { final_train_loss: finals.length === 0 ? null : { mean, std: 0.01, n: finals.length } },
   };
 }

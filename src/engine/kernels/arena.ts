@@ -16,6 +16,7 @@
  * If the memory cannot be created (an address space too small for the reservation), the
  * arena is absent, allocFloat32 falls back to ordinary arrays and the kernels to plain JS.
  */
+import { AllocationError } from '../../errors.js';
 import { wasm, type WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -147,8 +148,20 @@ interface ArrayKind<T> {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
 }
 
-/** A zeroed array of 4-byte elements in the arena (an ordinary one when there is no arena). */
+/**
+ * A zeroed array of 4-byte elements in the arena (an ordinary one when there is no arena). A
+ * size past the memory's reach fails in more than one way (a RangeError from a typed array or
+ * from growing, a TypeError from grow's argument check); to callers it is one AllocationError.
+ */
 function arenaArray<T extends Float32Array | Int32Array>(Kind: ArrayKind<T>, length: number): T {
+  try {
+    return placeArray(Kind, length);
+  } catch (error) {
+    throw new AllocationError(`cannot allocate ${length * 4} bytes in the engine's memory (${(error as Error).message})`);
+  }
+}
+
+function placeArray<T extends Float32Array | Int32Array>(Kind: ArrayKind<T>, length: number): T {
   if (memory === null) return new Kind(length);
   if (length === 0) return new Kind(currentBuffer(), RESERVED, 0);
   const bytes = roundUp(length * 4);

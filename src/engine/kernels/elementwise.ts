@@ -5,10 +5,10 @@
  *
  * Each twin takes Float32Arrays and returns whether it ran: false when the kernels are off
  * (ADAM_LAB_KERNEL=js, or no WebAssembly, as for the matmul) or an operand lives outside the
- * engine memory, and the caller then runs the reference, which gives the same bits. Adam's
- * twin computes in float32 and takes its scalars as float32 (rounded on the way in, as its
- * reference rounds them); the others compute in float64 and take float64 scalars (see
- * wasm/elementwise.wat for why).
+ * engine memory, and the caller then runs the reference, which gives the same bits. The
+ * twins of negate, scale, addScaled and Adam compute in float32 and take their scalars as
+ * float32 (rounded on the way in, as their references round them); those of trace and rms
+ * compute in float64 and take float64 scalars (see wasm/elementwise.wat for why).
  */
 import { readFileSync } from 'node:fs';
 import { arenaOffset, memory } from './arena.js';

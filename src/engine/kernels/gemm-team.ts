@@ -31,8 +31,9 @@ import type { WasmMemory } from './wasm-api.js';
 /** Int32 slots of the control block; the job's float64 fields follow from byte JOB_OFFSET. */
 export const CONTROL = { posted: 0, claim: 1, finished: 2, failed: 3, workerBands: 4 } as const;
 export const JOB_OFFSET = 32;
-/** c, ldc, a, lda, aByColumns, b, ldb, bByRows, m, k, n, bias, byColumns, bandSize, bands */
-export const JOB_FIELDS = 15;
+/** Where each of the job's float64 fields lies (booleans as 0/1): the product as GemmTeam.run takes it, then how it is cut into bands. */
+export const JOB = { c: 0, ldc: 1, a: 2, lda: 3, aByColumns: 4, b: 5, ldb: 6, bByRows: 7, m: 8, k: 9, n: 10, bias: 11, byColumns: 12, bandSize: 13, bands: 14 } as const;
+const JOB_FIELDS = Object.keys(JOB).length;
 export const CONTROL_BYTES = JOB_OFFSET + JOB_FIELDS * 8;
 
 /**
@@ -82,35 +83,12 @@ export function bandSize(extent: number, parts: number, align: number): number {
   return Math.ceil(Math.ceil(extent / parts) / align) * align;
 }
 
-/** The numbers of one product as the control block carries them (see GemmTeam.run). */
-export interface Job {
-  c: number;
-  ldc: number;
-  a: number;
-  lda: number;
-  aByColumns: boolean;
-  b: number;
-  ldb: number;
-  bByRows: boolean;
-  m: number;
-  k: number;
-  n: number;
-  bias: number;
-  byColumns: boolean;
-  bandSize: number;
-  bands: number;
-}
-
-/** The order of a Job's numbers in the control block (runBand reads them back in this order). */
-const JOB_KEYS = ['c', 'ldc', 'a', 'lda', 'aByColumns', 'b', 'ldb', 'bByRows', 'm', 'k', 'n', 'bias', 'byColumns', 'bandSize', 'bands'] as const satisfies readonly (keyof Job)[];
-
 /**
- * Publishes job number `jobId`: its numbers first, while the claim word is still closed, then
- * the opened claim word and the posted counter, whose sequentially consistent stores make
- * the numbers visible to every thread that reads them.
+ * Publishes job number `jobId`, whose numbers the caller has written into the job fields while
+ * the claim word was still closed: opens the claim word and counts the job posted, and these
+ * sequentially consistent stores make the numbers visible to every thread that reads them.
  */
-export function postJob({ ctl, job }: Control, jobId: number, posted: number, j: Job): void {
-  for (let i = 0; i < JOB_KEYS.length; i++) job[i] = Number(j[JOB_KEYS[i]]); // booleans as 0/1
+export function postJob({ ctl }: Control, jobId: number, posted: number): void {
   Atomics.store(ctl, CONTROL.finished, jobId << BAND_BITS);
   Atomics.store(ctl, CONTROL.claim, jobId << BAND_BITS);
   Atomics.store(ctl, CONTROL.posted, posted);
@@ -122,7 +100,7 @@ export function closeJob({ ctl }: Control, jobId: number): void {
   Atomics.store(ctl, CONTROL.claim, (jobId << BAND_BITS) | BAND_MASK);
 }
 
-/** Computes band `index` of the job in `job` on `gemm`. */
+/** Computes band `index` of the job in `job` (fields in JOB's order) on `gemm`. */
 function runBand(gemm: Gemm, job: Float64Array, index: number): void {
   const [c, ldc, a, lda, aByColumns, b, ldb, bByRows, m, k, n, bias, byColumns, size] = job;
   const from = index * size;
@@ -151,7 +129,7 @@ export function workOn(gemm: Gemm, { ctl, job }: Control, jobId: number, caller:
     if (word >>> BAND_BITS !== jobId || band === BAND_MASK) return;
     // Read after the claim word: if the job has moved on since, the numbers may be the next
     // job's, but then the word has changed too and the compare-and-swap below fails.
-    const bands = job[14];
+    const bands = job[JOB.bands];
     if (band >= bands) return;
     if (Atomics.compareExchange(ctl, CONTROL.claim, word, word + 1) !== word) continue;
     if (caller) runBand(gemm, job, band);
@@ -191,8 +169,6 @@ export function waitWhile(ctl: Int32Array, slot: number, value: number): number 
 export class GemmTeam {
   private control: Control | null = null;
   private posted = 0;
-  /** Reused for every product, so that posting one allocates nothing. */
-  private readonly job: Job = { c: 0, ldc: 0, a: 0, lda: 0, aByColumns: false, b: 0, ldb: 0, bByRows: false, m: 0, k: 0, n: 0, bias: 0, byColumns: false, bandSize: 0, bands: 0 };
 
   constructor(
     private readonly own: Gemm,
@@ -216,30 +192,31 @@ export class GemmTeam {
       return;
     }
     const control = this.startWorkers();
-    const { ctl } = control;
+    const { ctl, job } = control;
     const byColumns = n >= m;
     const extent = byColumns ? n : m;
     const size = bandSize(extent, this.threads * BANDS_PER_THREAD, byColumns ? NR : MR);
     const bands = Math.ceil(extent / size);
     this.posted++;
     const jobId = this.posted & JOB_MASK;
-    const job = this.job;
-    job.c = c;
-    job.ldc = ldc;
-    job.a = a;
-    job.lda = lda;
-    job.aByColumns = aByColumns;
-    job.b = b;
-    job.ldb = ldb;
-    job.bByRows = bByRows;
-    job.m = m;
-    job.k = k;
-    job.n = n;
-    job.bias = bias;
-    job.byColumns = byColumns;
-    job.bandSize = size;
-    job.bands = bands;
-    postJob(control, jobId, this.posted, job);
+    // Written while no band can be claimed: the claim word is still the last job's, closed
+    // (closeJob), or zero before the first job, which no thread works on.
+    job[JOB.c] = c;
+    job[JOB.ldc] = ldc;
+    job[JOB.a] = a;
+    job[JOB.lda] = lda;
+    job[JOB.aByColumns] = aByColumns ? 1 : 0;
+    job[JOB.b] = b;
+    job[JOB.ldb] = ldb;
+    job[JOB.bByRows] = bByRows ? 1 : 0;
+    job[JOB.m] = m;
+    job[JOB.k] = k;
+    job[JOB.n] = n;
+    job[JOB.bias] = bias;
+    job[JOB.byColumns] = byColumns ? 1 : 0;
+    job[JOB.bandSize] = size;
+    job[JOB.bands] = bands;
+    postJob(control, jobId, this.posted);
     workOn(this.own, control, jobId, true);
     const done = (jobId << BAND_BITS) | bands;
     for (let finished = Atomics.load(ctl, CONTROL.finished); finished !== done; ) finished = waitWhile(ctl, CONTROL.finished, finished);

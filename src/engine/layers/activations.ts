@@ -11,7 +11,7 @@ import type { ScalarFunction } from './elementwise.js';
 export const relu: ScalarFunction = {
   value: (x) => (x > 0 ? x : 0),
   derivative: (x) => (x > 0 ? 1 : 0),
-  forwardKernel: (x, y, n) => reluWasm(x, y, n),
+  forwardKernel: reluWasm,
   backwardKernel: (x, _y, dy, dx, n) => reluBackwardWasm(x, dy, dx, n),
 };
 

@@ -90,8 +90,8 @@ function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: P
   /** The weights of a group packed for the batched products (see pack): W_g, and W_gᵀ for dcol. */
   const packed = allocFloat32(Math.ceil(groupOut / 4) * 4 * k);
   const packedT = allocFloat32(Math.ceil(k / 4) * 4 * groupOut);
-  const noBias = bias === undefined ? allocFloat32(groupOut) : null;
-  const zeros = allocFloat32(k);
+  /** The bias of the products without one: forward's when the layer has no bias (O_g long), dcol's (K long). */
+  const zeros = allocFloat32(Math.max(k, groupOut));
   /** dy of one group as [O_g, N], for dW and db. */
   const dyc = allocFloat32(groupOut * maxN);
   /** dcol of one sample, [K, P]: made and folded into dx sample by sample, so it stays in cache. */
@@ -194,7 +194,7 @@ function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: P
         pack(packed, weights[group], groupOut, k, false);
         point(into, y, group * groupOut * positions, positions, outChannels * positions);
         point(from, cols[group], 0, batch * positions, positions);
-        multiply(packed, biases[group] ?? (noBias as Float32Array), groupOut, k, batch);
+        multiply(packed, biases[group] ?? zeros, groupOut, k, batch);
       }
     },
     backward(_x, _y, dy, dx, batch) {
@@ -219,8 +219,8 @@ function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: P
         if (dx === null) continue;
         // dcol = W_gᵀ · dy, a sample at a time (from dy's NCHW channels), each folded at once
         pack(packedT, weights[group], k, groupOut, true);
+        point(into, dcol, 0, positions, 0);
         for (let s = 0; s < batch; s++) {
-          point(into, dcol, 0, positions, 0);
           point(from, dy, (s * outChannels + group * groupOut) * positions, positions, 0);
           multiply(packedT, zeros, k, groupOut, 1);
           fold(dx, group, s);

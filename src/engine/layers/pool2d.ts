@@ -1,7 +1,7 @@
 /**
  * MaxPool2d and AvgPool2d (torch.nn), NCHW, each channel pooled on its own. The window of
- * every output position is precomputed as input offsets (spatial.ts patchSources, one
- * channel), with −1 where the window covers padding.
+ * every output position is precomputed as input offsets (patchSources), with −1 where the
+ * window covers padding.
  *
  *   max: y = max over the window (padding counts as −∞; the first maximum wins, NaN propagates,
  *        as torch's CPU kernel); backward routes dy to the winning input.
@@ -13,7 +13,7 @@ import { ShapeMismatch, type Layer, type LayerPlan } from '../layer.js';
 import { arenaInt32 } from '../kernels/arena.js';
 import { maxPool2x2BackwardWasm, maxPool2x2Wasm, maxPoolWasm, scatterAddWasm } from '../kernels/elementwise.js';
 import { allocFloat32, type Shape } from '../tensor.js';
-import { imageShape, outputSize, pair, patchSources, sizePair, type Geometry, type SizeOption } from './spatial.js';
+import { imageShape, outputSize, pair, sizePair, type Geometry, type SizeOption } from './spatial.js';
 
 const poolOptions = {
   kernel_size: sizePair(1),
@@ -40,6 +40,30 @@ function poolGeometry(layer: string, o: PoolOptions, inShape: Shape): Geometry {
   const stride = pair(o.stride);
   const [outHeight, outWidth] = outputSize(layer, [height, width], kernel, stride, padding);
   return { channels, height, width, kernel, stride, padding, dilation: [1, 1], outHeight, outWidth, groupChannels: 1 };
+}
+
+/**
+ * The offset in a channel plane that each window entry reads, position by position (for each
+ * output position, its kh·kw entries), or −1 where the window covers padding. Computed once,
+ * so the pools' loops are plain gathers and scatters.
+ */
+function patchSources(g: Geometry): Int32Array {
+  const [kh, kw] = g.kernel;
+  // In the engine memory, where the WebAssembly kernels read it.
+  const sources = arenaInt32(g.outHeight * g.outWidth * kh * kw);
+  let at = 0;
+  for (let oh = 0; oh < g.outHeight; oh++) {
+    for (let ow = 0; ow < g.outWidth; ow++) {
+      for (let i = 0; i < kh; i++) {
+        const ih = oh * g.stride[0] - g.padding[0] + i * g.dilation[0];
+        for (let j = 0; j < kw; j++) {
+          const iw = ow * g.stride[1] - g.padding[1] + j * g.dilation[1];
+          sources[at++] = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width ? ih * g.width + iw : -1;
+        }
+      }
+    }
+  }
+  return sources;
 }
 
 export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Shape): LayerPlan {

@@ -3,7 +3,6 @@
  * [C, H, W] per sample, and a size is an int or an [h, w] pair, as in torch.
  */
 import { z } from 'zod';
-import { arenaInt32 } from '../kernels/arena.js';
 import { ShapeMismatch } from '../layer.js';
 import { formatShape, type Shape } from '../tensor.js';
 
@@ -44,31 +43,4 @@ export function outputSize(layer: string, input: [number, number], kernel: [numb
     );
   }
   return [out[0], out[1]];
-}
-
-/**
- * For one sample and one group: the input offset (channel-plane relative to the group's first
- * channel) that each window entry reads, position by position (for each output position, its
- * groupChannels·kh·kw entries), or −1 where the window covers padding. Computed once, so the
- * pools' loops are plain gathers and scatters.
- */
-export function patchSources(g: Geometry): Int32Array {
-  const [kh, kw] = g.kernel;
-  // In the engine memory, where the WebAssembly kernels read it.
-  const sources = arenaInt32(g.outHeight * g.outWidth * g.groupChannels * kh * kw);
-  let at = 0;
-  for (let oh = 0; oh < g.outHeight; oh++) {
-    for (let ow = 0; ow < g.outWidth; ow++) {
-      for (let c = 0; c < g.groupChannels; c++) {
-        for (let i = 0; i < kh; i++) {
-          const ih = oh * g.stride[0] - g.padding[0] + i * g.dilation[0];
-          for (let j = 0; j < kw; j++) {
-            const iw = ow * g.stride[1] - g.padding[1] + j * g.dilation[1];
-            sources[at++] = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width ? (c * g.height + ih) * g.width + iw : -1;
-          }
-        }
-      }
-    }
-  }
-  return sources;
 }
