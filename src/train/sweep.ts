@@ -124,8 +124,18 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
     }
   };
 
+  // A fault (a file that cannot be written) stops the sweep, but the trials in flight are asked
+  // to stop as on Ctrl-C and awaited: ending their threads mid-write would leave torn files.
+  const faults: unknown[] = [];
   const worker = async (): Promise<void> => {
-    while (next < todo.length && !options.signal?.aborted) await runOne(todo[next++]);
+    while (next < todo.length && !options.signal?.aborted && faults.length === 0) {
+      try {
+        await runOne(todo[next++]);
+      } catch (error) {
+        faults.push(error);
+        stopAll();
+      }
+    }
   };
   try {
     await Promise.all(Array.from({ length: jobs }, worker));
@@ -134,6 +144,7 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
     options.signal?.removeEventListener('abort', stopAll);
     await pool.destroy();
   }
+  if (faults.length > 0) throw faults[0];
   return { ran, skipped: done.length, busy: busy.length + lost, statuses, interrupted: options.signal?.aborted === true };
 }
 

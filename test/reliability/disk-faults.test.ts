@@ -26,6 +26,7 @@ import {
   spawnAdamLab,
   strictCsv,
   TOY,
+  trialFolders,
   type SpawnResult,
 } from './harness.js';
 
@@ -75,6 +76,21 @@ describe('a read-only output folder', () => {
 });
 
 describe('an output folder that vanishes mid-run', () => {
+  /**
+   * Removes `dir` while adam-lab may still be creating files in it: a file made between the
+   * removal of a folder's children and of the folder itself fails that removal (ENOTEMPTY), so
+   * it is tried again until the folder is gone, as a user repeating `rm -rf` would.
+   */
+  const removeWhileInUse = (dir: string): void => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 100) throw error;
+      }
+    }
+  };
   /** Runs `args` and removes --out (`out`) once training is under way in it. */
   const removedMidRun = async (args: string[], out: string): Promise<SpawnResult> => {
     let removed = false;
@@ -82,7 +98,7 @@ describe('an output folder that vanishes mid-run', () => {
       watch: () => {
         if (!removed && partialRows(out) > 0) {
           removed = true;
-          rmSync(out, { recursive: true, force: true });
+          removeWhileInUse(out);
         }
       },
     });
@@ -115,7 +131,7 @@ describe('an output folder that vanishes mid-run', () => {
       watch: (stdout) => {
         if (!removed && /^\[1\/4\]/m.test(stdout)) {
           removed = true;
-          rmSync(out, { recursive: true, force: true });
+          removeWhileInUse(out);
         }
       },
     });
@@ -161,6 +177,19 @@ describe('a full disk', () => {
     const dir = onlyFolder(join(out, 'full'));
     expect(strictCsv(join(dir, 'summary.csv')).map((r) => r.status)).toEqual(Array(6).fill('completed'));
     expectNoFalseResults(dir);
+  });
+
+  it('ENOSPC writing summary.csv while another trial runs: that trial is stopped and recorded as interrupted, not cut off', async () => {
+    const { config, out } = folderWith(`name: full\n${TOY}sweep: {grid: {train.epochs: [1, 300]}}\n`);
+    const result = await spawnAdamLab(['sweep', config, '--out', out, '--jobs', '2'], { faults: { fail: { events: ['write'], match: '/summary\\.csv\\.tmp-', from: 1, counter: join(out, '..', 'counter'), code: 'ENOSPC' } } });
+    fault('ENOSPC on summary.csv');
+    expectCleanFailure(result, 1, /summary\.csv: cannot be written: no space left on the device/);
+    expectNoFalseResults(out);
+    const dir = onlyFolder(join(out, 'full'));
+    expect(trialFolders(dir).map((trial) => manifestOf(trial)?.status).sort()).toEqual(['completed', 'interrupted']);
+    const again = await spawnAdamLab(['sweep', config, '--out', out, '--jobs', '2']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(strictCsv(join(dir, 'summary.csv')).map((r) => r.status)).toEqual(['completed', 'completed']);
   });
 
   /** A tiny tmpfs mounted on a fresh folder, or null where mounting is not allowed (not root, no CAP_SYS_ADMIN). */
