@@ -62,6 +62,9 @@ export function spawnBuiltCli(args: readonly string[], options: SpawnOptions = {
   const [command, ...rest] = [...(options.wrapper ?? []), process.execPath, ...(options.nodeFlags ?? []), BIN, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(command, rest, { cwd: options.cwd, env: { ...process.env, CI: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // decoded as a stream, so a character split between two chunks stays whole
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
     let stdout = '';
     let stderr = '';
     const look = (): void => options.watch?.(stdout, (name) => child.kill(name), stderr);
@@ -71,11 +74,11 @@ export function spawnBuiltCli(args: readonly string[], options: SpawnOptions = {
       reject(new Error(`adam-lab ${args.join(' ')} did not finish within ${options.timeoutMs} ms (a hang)\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.stdout.on('data', (chunk) => {
-      stdout += String(chunk);
+      stdout += chunk;
       look();
     });
     child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
+      stderr += chunk;
       look();
     });
     child.on('error', reject);

@@ -77,8 +77,11 @@ export class CliDriver {
     const child = spawn(process.execPath, [DRIVER], { cwd: this.cwd, env: { ...process.env, CI: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.buffered = '';
     this.errors = '';
-    child.stdout.on('data', (chunk) => {
-      this.buffered += String(chunk);
+    // decoded as a stream, so a character split between two chunks stays whole
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      this.buffered += chunk;
       for (let end = this.buffered.indexOf('\n'); end >= 0; end = this.buffered.indexOf('\n')) {
         const line = this.buffered.slice(0, end);
         this.buffered = this.buffered.slice(end + 1);
@@ -87,8 +90,8 @@ export class CliDriver {
         waiting?.resolve(JSON.parse(line) as CliResult);
       }
     });
-    child.stderr.on('data', (chunk) => {
-      this.errors += String(chunk);
+    child.stderr.on('data', (chunk: string) => {
+      this.errors += chunk;
     });
     child.on('exit', (code, signal) => {
       if (this.child !== child) return; // stopped on purpose; a newer process serves the requests

@@ -25,11 +25,13 @@ const sweepArgs = (out: string): string[] => ['sweep', config, '--out', out, '--
 
 /**
  * Where a kill can land: a file-system event of the sweep, by kind and path. `always` is how many
- * of these events every run has when more depend on the clock: summary.csv is written when the
- * first trial ends and at the end, and in between at most once a second.
+ * of these events every run has when more depend on the clock: each trial appends to
+ * steps.csv.partial its header and every epoch's rows, and between those every 50 ms;
+ * summary.csv is written when the first trial ends and at the end, and in between at most once a
+ * second.
  */
 const KILL_POINTS = [
-  { label: 'torn write of steps.csv.partial', event: 'write', match: '/steps\\.csv\\.partial$', torn: true },
+  { label: 'torn write of steps.csv.partial', event: 'write', match: '/steps\\.csv\\.partial$', torn: true, always: TRIALS * 3 },
   { label: 'torn write of model.safetensors', event: 'write', match: '/model\\.safetensors\\.tmp-', torn: true },
   { label: 'torn write of epochs.csv', event: 'write', match: '/epochs\\.csv\\.tmp-', torn: true },
   { label: 'before steps.csv is renamed into place', event: 'rename', match: '/steps\\.csv$', torn: false },
