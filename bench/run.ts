@@ -175,7 +175,7 @@ function goals(): string[] {
   const lines: string[] = [];
   if (torchRows.length > 0) {
     const fastest = Math.min(...torchRows.map((r) => r.value.w0 as number));
-    const s = fastest / bestOurs('w0');
+    const s = speedup('w0', fastest)!;
     lines.push(`W0 ≥ 20× PyTorch (its fastest, ${fastest.toFixed(1)} µs/step): ${ratio(s)} — ${verdict(s >= 20)}`);
   }
   const openblas = torchRows.filter((r) => r.openblas);
@@ -183,14 +183,17 @@ function goals(): string[] {
     const parts: string[] = [];
     if (openblas.length > 0) {
       const best = Math.max(...openblas.map((r) => r.value[w] as number));
-      const s = bestOurs(w) / best;
+      const s = speedup(w, best)!;
       parts.push(`${ratio(s)} the best PyTorch + OpenBLAS (${Math.round(best)} samples/s, goal ≥ 1.00×) — ${verdict(s >= 1)}`);
     }
     const wasm = tfjsRows.find((r) => r.backend === 'wasm');
     if (wasm !== undefined) {
       const value = wasm.value[w];
       if (value === null) parts.push('TF.js wasm cannot train it (goal ≥ 10× not applicable)');
-      else parts.push(`${ratio(bestOurs(w) / value)} TF.js wasm (goal ≥ 10×) — ${verdict(bestOurs(w) / value >= 10)}`);
+      else {
+        const s = speedup(w, value)!;
+        parts.push(`${ratio(s)} TF.js wasm (goal ≥ 10×) — ${verdict(s >= 10)}`);
+      }
     }
     if (parts.length > 0) lines.push(`${w.toUpperCase()}: ${parts.join('; ')}`);
   }

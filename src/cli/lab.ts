@@ -10,9 +10,8 @@ import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
 import type { Expansion } from '../config/trials.js';
 import { UsageError } from '../errors.js';
-import type { ReportData } from '../report/report-data.js';
 import { comparisonTable } from '../report/summary.js';
-import { writeReport, writeTables } from '../report/write.js';
+import { writeReport, writeTables, type WrittenReport } from '../report/write.js';
 import { asOutputFault, defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
 import { runSweep, shardTrials, type SweepOutcome } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
@@ -87,7 +86,7 @@ export interface PhaseOptions {
 }
 
 /** Opens the folder, runs the trials (this shard's) with progress, and writes the report. */
-export async function runPhase(expansion: Expansion, dir: string, configFile: string, options: PhaseOptions, terminal: Terminal): Promise<{ outcome: SweepOutcome; data: ReportData }> {
+export async function runPhase(expansion: Expansion, dir: string, configFile: string, options: PhaseOptions, terminal: Terminal): Promise<{ outcome: SweepOutcome } & WrittenReport> {
   openSweepDirectory(dir, sweepManifest(expansion, configFile));
   const progress = createSweepProgress(progressMode(options.quiet, terminal, process.env), terminal);
   options.signal.addEventListener('abort', progress.stop);
@@ -103,7 +102,7 @@ export async function runPhase(expansion: Expansion, dir: string, configFile: st
       onTrialEnd: atMostEverySecond(() => writeTables(dir)),
     });
     progress.stop();
-    return { outcome, data: await writeReport(dir) };
+    return { outcome, ...(await writeReport(dir)) };
   } catch (error) {
     throw asOutputFault(dir, error);
   } finally {

@@ -9,15 +9,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Distribution } from '../config/lab-schema.js';
 import { readConfigSource } from '../config/load.js';
 import { parseOverride } from '../config/overrides.js';
 import { expandRerun, expandTuning } from '../config/tuning.js';
 import { DataError } from '../errors.js';
-import { chooseTuned } from '../report/fair.js';
 import { performanceProfile, PROFILE_TIME, profileCsv, profileSpec, workloadTimes } from '../report/profile.js';
 import { renderSvg } from '../report/plots.js';
-import { writeTunedReport, type TunedReport } from '../report/tuned.js';
+import { tunedChoices, writeTunedReport, type TunedReport } from '../report/tuned.js';
 import { writeFiles } from '../report/write.js';
 import { isFinished, openTunedDirectory, readTrialManifest, readTunedManifest, TUNED_FILE, type TunedManifest } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
@@ -124,7 +122,7 @@ export async function runTuned(file: string, flags: LabFlags, cliVariants: Reado
       out(`tuning: ${unfinished} of ${plan.tuning.trials.length} trials are not finished (other shards?); run this again once they are, and the reruns start`);
       return result(EXIT.ok);
     }
-    const choices = chooseTuned(tuning.data, tune.metric, tune.at, tune.space as Record<string, Distribution>);
+    const choices = tunedChoices(manifest, tuning.data);
     const chosen = new Map(choices.filter((c) => c.index !== null).map((c) => [c.variant, c.index!]));
     for (const c of choices.filter((c) => c.index === null)) out(`${c.variant}: every tuning trial diverged or failed; it is not rerun`);
     const rerunExpansion = expandRerun(source, sets, plan, chosen, plan.points);
@@ -136,7 +134,7 @@ export async function runTuned(file: string, flags: LabFlags, cliVariants: Reado
       out(`rerun: ${missing} of ${rerunExpansion.trials.length} trials are not finished (other shards?); run this again once they are`);
       return result(EXIT.ok);
     }
-    const report = await writeTunedReport(root, manifest, tuning.data, reruns.data);
+    const report = await writeTunedReport(root, manifest, tuning.data, choices, reruns);
     printTunedReport(report, terminal);
     out(`\nresults in ${root} (report.html, comparison.csv, comparison.md, plots/lr-sensitivity.svg; tuning/ and rerun/ hold the trials and their reports)`);
     const first = Object.entries(manifest.targets)[0];

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { outputError } from '../runs/atomic.js';
 import { comparisonTable } from '../report/summary.js';
-import { writeTunedReport } from '../report/tuned.js';
+import { tunedChoices, writeTunedReport } from '../report/tuned.js';
 import { writeReport } from '../report/write.js';
 import { isFinished, isTunedDirectory, openSweepDirectory, readSweepManifest, readTrialManifest, readTunedManifest, SWEEP_FILE, trialDirectory } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
@@ -17,7 +17,7 @@ import { alignedTable } from './table.js';
 
 async function printReport(dir: string, terminal: Terminal): Promise<number> {
   if (isTunedDirectory(dir)) return reportTuned(dir, terminal);
-  const data = await writeReport(dir);
+  const { data } = await writeReport(dir);
   terminal.stdout.write(`${alignedTable(comparisonTable(data, 25))}\n\nreport in ${dir}\n`);
   return EXIT.ok;
 }
@@ -25,13 +25,13 @@ async function printReport(dir: string, terminal: Terminal): Promise<number> {
 /** A tuned comparison: each phase's report, then the comparison over them (once the reruns have started). */
 async function reportTuned(dir: string, terminal: Terminal): Promise<number> {
   const manifest = readTunedManifest(dir);
-  const tuning = await writeReport(join(dir, 'tuning'));
+  const tuning = (await writeReport(join(dir, 'tuning'))).data;
   if (!existsSync(join(dir, 'rerun', SWEEP_FILE))) {
     terminal.stdout.write(`tuning report in ${join(dir, 'tuning')}; the reruns have not started: once every tuning trial has finished, run compare --resume ${dir}\n`);
     return EXIT.ok;
   }
   const rerun = await writeReport(join(dir, 'rerun'));
-  printTunedReport(await writeTunedReport(dir, manifest, tuning, rerun), terminal);
+  printTunedReport(await writeTunedReport(dir, manifest, tuning, tunedChoices(manifest, tuning), rerun), terminal);
   terminal.stdout.write(`\nreport in ${dir} (report.html; tuning/ and rerun/ have their own)\n`);
   return EXIT.ok;
 }

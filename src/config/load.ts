@@ -64,14 +64,22 @@ export function readConfigSource(file: string, kind: FileKind = CONFIG_FILE): Co
 /**
  * The file's bytes, reading no more than maxBytes + 1 of them: a file's size cannot be trusted
  * before reading (a pipe, such as `<(...)`, has none, and /dev/zero never ends), so the bound is
- * kept while reading.
+ * kept while reading. The buffer grows as the file turns out longer, so a config of a few
+ * hundred bytes does not cost the limit's worth of memory.
  */
 function readAtMost(file: string, { maxBytes, noun }: FileKind): Buffer {
   const fd = openSync(file, 'r');
   try {
-    const buffer = Buffer.alloc(maxBytes + 1);
+    const limit = maxBytes + 1;
+    let buffer = Buffer.allocUnsafe(Math.min(limit, 1 << 16));
     let length = 0;
-    while (length < buffer.length) {
+    for (;;) {
+      if (length === buffer.length) {
+        if (length === limit) break;
+        const grown = Buffer.allocUnsafe(Math.min(limit, 2 * length));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
@@ -121,7 +129,8 @@ export function validateSource<S extends z.ZodType>(source: ConfigSource, schema
   const raw = structuredClone(source.value);
   const context = new IssueContext();
   const defaults = schema.safeParse(source.value).data;
-  for (const override of overrides) applyOverride(raw, override, defaults);
+  const pathIssues = overrides.map((override) => applyOverride(raw, override, defaults)).filter((issue) => issue !== null);
+  if (pathIssues.length > 0) throw new ConfigError(source.file, locate(source, pathIssues, overrides));
   const parsed = schema.safeParse(raw, { reportInput: true, error: context.hook });
   if (!parsed.success) throw new ConfigError(source.file, locate(source, context.toPathIssues(parsed.error.issues), overrides));
   return parsed.data;

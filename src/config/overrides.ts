@@ -7,6 +7,7 @@
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
+import type { PathIssue } from './issues.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -35,15 +36,24 @@ export function parsePath(text: string): ConfigPath {
 export function parseOverride(assignment: string, flag = '--set'): Override {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new UsageError(`${flag} ${assignment}: expected path=value, e.g. ${flag} optimizer.lr=3e-4`);
-  const valueText = assignment.slice(eq + 1);
+  const value = parseValue(assignment.slice(eq + 1), `${flag} ${assignment.slice(0, eq)}`);
+  return { path: parsePath(assignment.slice(0, eq)), value, origin: `${flag} ${assignment}` };
+}
+
+/**
+ * A value given on the command line (`--set`, each of `--grid`'s), read as YAML so that numbers,
+ * booleans, null and flow lists come out typed: no aliases, no repeated keys, bounded depth.
+ * `label` is the flag and path the value is for ("--set optimizer.lr").
+ */
+export function parseValue(text: string, label: string): unknown {
   let value: unknown;
   try {
-    value = parse(valueText, { maxAliasCount: 0, uniqueKeys: true, strict: true });
+    value = parse(text, { maxAliasCount: 0, uniqueKeys: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${flag} ${assignment}: the value is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    throw new UsageError(`${label}=${text}: the value is not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
-  if (tooDeep(value) !== null) throw new UsageError(`${flag} ${assignment.slice(0, eq)}=...: ${NESTED_TOO_DEEPLY}`);
-  return { path: parsePath(assignment.slice(0, eq)), value: value ?? null, origin: `${flag} ${assignment}` };
+  if (tooDeep(value) !== null) throw new UsageError(`${label}=...: ${NESTED_TOO_DEEPLY}`);
+  return value ?? null;
 }
 
 export function formatPath(path: ConfigPath): string {
@@ -62,21 +72,24 @@ const IDENTIFYING_KEYS = ['name', 'dataset', 'task'];
  * Sets the value at `path` inside a plain config object (mutating it). A list missing on the
  * way is copied from `defaults` (so `optimizer.betas.0=0.95` works on a config that leaves
  * betas at torch's default); a missing mapping starts empty but for the default's identifying
- * keys (`name: adam`), so it stays the same kind of optimizer or dataset.
+ * keys (`name: adam`), so it stays the same kind of optimizer or dataset. Returns the problem
+ * with the path, placed like any other (at the --set, or at the sweep axis's key), or null.
  */
-export function applyOverride(config: Record<string, unknown>, override: Override, defaults: unknown): void {
+export function applyOverride(config: Record<string, unknown>, override: Override, defaults: unknown): PathIssue | null {
   let node: Record<string | number, unknown> = config;
   let fallback: unknown = defaults;
   const { path } = override;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i];
-    checkIndex(node, path, i, override.origin);
+    const problem = indexProblem(node, path, i);
+    if (problem !== null) return problem;
     fallback = childOf(fallback, key);
     if (!isContainer(node[key])) node[key] = freshContainer(fallback, typeof path[i + 1] === 'number');
     node = node[key] as Record<string | number, unknown>;
   }
-  checkIndex(node, path, path.length - 1, override.origin);
-  node[path[path.length - 1]] = override.value;
+  const problem = indexProblem(node, path, path.length - 1);
+  if (problem === null) node[path[path.length - 1]] = override.value;
+  return problem;
 }
 
 /**
@@ -84,13 +97,13 @@ export function applyOverride(config: Record<string, unknown>, override: Overrid
  * name, or an index past the end, would otherwise land silently beside the list's items or
  * leave holes that the schema then blames on the config file.
  */
-function checkIndex(node: object, path: ConfigPath, i: number, origin: string): void {
-  if (!Array.isArray(node)) return;
+function indexProblem(node: object, path: ConfigPath, i: number): PathIssue | null {
+  if (!Array.isArray(node)) return null;
   const key = path[i];
-  const list = formatPath(path.slice(0, i));
-  const items = `${list} is a list of ${node.length} item${node.length === 1 ? '' : 's'}`;
-  if (typeof key !== 'number') throw new UsageError(`${origin}: '${key}' is not a list index (${items}; use 0 to ${node.length})`);
-  if (key > node.length) throw new UsageError(`${origin}: index ${key} is past the end (${items}; ${node.length} appends one)`);
+  const items = `${formatPath(path.slice(0, i))} is a list of ${node.length} item${node.length === 1 ? '' : 's'}`;
+  if (typeof key !== 'number') return { path: path.slice(0, i + 1), problem: `is not a list index (${items}; use 0 to ${node.length})`, atKey: true };
+  if (key > node.length) return { path: path.slice(0, i + 1), problem: `is past the end (${items}; ${node.length} appends one)`, atKey: true };
+  return null;
 }
 
 function freshContainer(fallback: unknown, indexed: boolean): object {

@@ -11,12 +11,10 @@ import { createHash } from 'node:crypto';
 import { Rng } from '../engine/rng.js';
 import { ConfigError, type ConfigIssue, UsageError } from '../errors.js';
 import type { Distribution } from './lab-schema.js';
-import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { LAB_KEYS, MAX_TRIALS } from './lab-schema.js';
 import { placedError, resolveConfig, type ConfigSource } from './load.js';
-import { formatPath, parsePath, type ConfigPath, type Override } from './overrides.js';
+import { formatPath, parsePath, parseValue, type ConfigPath, type Override } from './overrides.js';
 import type { ExperimentConfig } from './schema.js';
-import { parse as parseYaml } from 'yaml';
 
 export type Scalar = string | number | boolean | null;
 
@@ -56,8 +54,7 @@ export function parseGridOption(text: string): { path: string; values: unknown[]
   if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--grid ${text}: expected path=v1,v2,..., e.g. --grid optimizer.lr=1e-4,1e-3`);
   const path = text.slice(0, eq);
   parsePath(path);
-  const values = text.slice(eq + 1).split(',').map((v) => parseYaml(v.trim(), { maxAliasCount: 0 }) as unknown);
-  if (values.some((v) => tooDeep(v) !== null)) throw new UsageError(`--grid ${path}=...: ${NESTED_TOO_DEEPLY}`);
+  const values = text.slice(eq + 1).split(',').map((v) => parseValue(v.trim(), `--grid ${path}`));
   return { path, values };
 }
 

@@ -39,13 +39,14 @@ export interface Augmentation {
 }
 
 /**
- * A zeroed array of `length` for a split's features or targets. One the memory cannot hold (or
- * longer than a typed array may be) is an AllocationError: the config's data block asks for
- * too much, as runExperiment reports it.
+ * A zeroed array of `length` for a split's features or targets, in shared memory, so that a
+ * sweep hands it to its worker threads as it is (Split.shared) rather than copying it. One the
+ * memory cannot hold (or longer than a typed array may be) is an AllocationError: the config's
+ * data block asks for too much, as runExperiment reports it.
  */
-export function samplesArray<T>(Kind: new (length: number) => T, length: number): T {
+export function samplesArray<T>(Kind: { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number }, length: number): T {
   try {
-    return new Kind(length);
+    return new Kind(new SharedArrayBuffer(length * Kind.BYTES_PER_ELEMENT));
   } catch (error) {
     throw new AllocationError((error as Error).message);
   }

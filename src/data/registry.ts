@@ -79,7 +79,6 @@ export const dataSchema = z.discriminatedUnion('dataset', [
   ]),
 ]);
 export type DataConfig = z.output<typeof dataSchema>;
-export const datasetNames = ['mnist', 'fashion-mnist', 'cifar10', 'csv', 'synthetic'] as const;
 
 /** Resolves a path from the config the way a user reads it: relative to the config file. */
 export function resolveFromConfig(configFile: string, path: string): string {

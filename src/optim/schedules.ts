@@ -293,8 +293,6 @@ export const scheduleKinds: Readonly<Record<string, ScheduleKind>> = {
   ),
 };
 
-export const scheduleNames = Object.keys(scheduleKinds);
-
 export type ScheduleConfig = { readonly name: string } & Record<string, unknown>;
 
 export function createSchedule(config: ScheduleConfig, base: Readonly<Hyperparams>, plannedSteps: number): Schedule {

@@ -244,9 +244,8 @@ export interface TunedPage {
   readonly table: readonly (readonly string[])[];
   readonly verdicts: readonly string[];
   readonly sensitivity: string | null;
-  /** The reruns' loss and evaluation plots (rerun/plots/). */
-  readonly rerunLoss: string | null;
-  readonly rerunEvaluation: string | null;
+  /** The reruns' plots (their report wrote them to rerun/plots/). */
+  readonly rerunPlots: ReportPlots;
 }
 
 function plainTable(rows: readonly (readonly string[])[]): string {
@@ -259,8 +258,8 @@ function plainTable(rows: readonly (readonly string[])[]): string {
 export function tunedReportHtml(tuned: TunedPage): string {
   const figures = [
     tuned.sensitivity === null ? '' : figure(tuned.sensitivity, 'plots/lr-sensitivity.svg'),
-    tuned.rerunLoss === null ? '' : figure(tuned.rerunLoss, 'rerun/plots/loss.svg'),
-    tuned.rerunEvaluation === null ? '' : figure(tuned.rerunEvaluation, 'rerun/plots/accuracy.svg'),
+    figure(tuned.rerunPlots.loss, 'rerun/plots/loss.svg'),
+    figure(tuned.rerunPlots.evaluation, 'rerun/plots/accuracy.svg'),
   ];
   return page(
     `${tuned.name} · ${tuned.folder}`,

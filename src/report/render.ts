@@ -5,18 +5,20 @@
  *
  * Asynchronous because vega's headless renderer (View.toSVG) is.
  */
-import { reportHtml } from './html.js';
+import { reportHtml, type ReportPlots } from './html.js';
 import { evaluationSpec, heatmapSpec, lossSpec, renderSvg } from './plots.js';
 import type { ReportData } from './report-data.js';
 
 export interface RenderedReport {
   /** 'plots/loss.svg', 'plots/accuracy.svg', 'plots/heatmap.svg' (two-axis grids only), 'report.html'. */
   readonly files: Record<string, string>;
+  /** The plots among the files, for pages that show them too (a tuned comparison's shows its reruns'). */
+  readonly plots: ReportPlots;
 }
 
 export async function renderReport(data: ReportData): Promise<RenderedReport> {
   const heatmap = heatmapSpec(data);
-  const plots = {
+  const plots: ReportPlots = {
     loss: await renderSvg(lossSpec(data), 'loss'),
     evaluation: await renderSvg(evaluationSpec(data), 'accuracy'),
     heatmap: heatmap === null ? null : await renderSvg(heatmap, 'heatmap'),
@@ -27,5 +29,5 @@ export async function renderReport(data: ReportData): Promise<RenderedReport> {
   };
   if (plots.heatmap !== null) files['plots/heatmap.svg'] = plots.heatmap;
   files['report.html'] = reportHtml(data, plots);
-  return { files };
+  return { files, plots };
 }

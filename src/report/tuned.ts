@@ -5,30 +5,32 @@
  * reruns' plots. `compare --protocol tuned` writes it when the reruns are done, and
  * `adam-lab report <tuned folder>` rebuilds it from the trials on disk.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Distribution } from '../config/lab-schema.js';
 import type { TunedManifest } from '../runs/sweep-dir.js';
-import { chooseTuned, fairComparison, fairCsv, fairTable, verdicts, type FairComparison } from './fair.js';
+import { chooseTuned, fairComparison, fairCsv, fairTable, verdicts, type FairComparison, type TuningChoice } from './fair.js';
 import { tunedReportHtml } from './html.js';
 import { renderSvg } from './plots.js';
 import type { ReportData } from './report-data.js';
 import { sensitivitySpec } from './sensitivity.js';
 import { markdownTable } from './summary.js';
-import { writeFiles } from './write.js';
+import { writeFiles, type WrittenReport } from './write.js';
 
 export interface TunedReport {
-  readonly fair: FairComparison;
   /** The fair-comparison table, header first. */
   readonly table: string[][];
   readonly verdicts: string[];
 }
 
-/** Writes the tuned folder's own files from its phases' data; the reruns' plots must be written already. */
-export async function writeTunedReport(root: string, manifest: TunedManifest, tuning: ReportData, rerun: ReportData): Promise<TunedReport> {
+/** Each variant's best tuning trial, by the protocol the manifest records. */
+export function tunedChoices(manifest: TunedManifest, tuning: ReportData): TuningChoice[] {
+  const { tune } = manifest.protocol;
+  return chooseTuned(tuning, tune.metric, tune.at, tune.space as Record<string, Distribution>);
+}
+
+/** Writes the tuned folder's own files from the tuning data, the choices made on it, and the reruns' report. */
+export async function writeTunedReport(root: string, manifest: TunedManifest, tuning: ReportData, choices: readonly TuningChoice[], rerun: WrittenReport): Promise<TunedReport> {
   const { tune, confidence, significance } = manifest.protocol;
-  const choices = chooseTuned(tuning, tune.metric, tune.at, tune.space as Record<string, Distribution>);
-  const fair = fairComparison(rerun, choices, manifest.targets, confidence, significance);
+  const fair = fairComparison(rerun.data, choices, manifest.targets, confidence, significance);
   const table = fairTable(fair);
   const lines = verdicts(fair);
   const spec = sensitivitySpec(tuning, tune.metric, tune.at);
@@ -46,20 +48,10 @@ export async function writeTunedReport(root: string, manifest: TunedManifest, tu
       table,
       verdicts: lines,
       sensitivity,
-      rerunLoss: readPlot(root, 'rerun/plots/loss.svg'),
-      rerunEvaluation: readPlot(root, 'rerun/plots/accuracy.svg'),
+      rerunPlots: rerun.plots,
     }),
   });
-  return { fair, table, verdicts: lines };
-}
-
-/** A plot the rerun's own report wrote, or null when it has none. */
-function readPlot(root: string, file: string): string | null {
-  try {
-    return readFileSync(join(root, file), 'utf8');
-  } catch {
-    return null;
-  }
+  return { table, verdicts: lines };
 }
 
 function protocolText(protocol: TunedManifest['protocol'], fair: FairComparison): string {

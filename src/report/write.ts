@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { makeDirectories } from '../runs/directories.js';
 import { readSweepManifest, readTrialManifest } from '../runs/sweep-dir.js';
+import type { ReportPlots } from './html.js';
 import { renderReport } from './render.js';
 import type { ReportData } from './report-data.js';
 import { writeComparison, writeSummary } from './summary.js';
@@ -27,15 +28,22 @@ export function writeTables(dir: string): ReportData {
   return data;
 }
 
+export interface WrittenReport {
+  readonly data: ReportData;
+  readonly plots: ReportPlots;
+}
+
 /** The tables, and the plots and report.html: one rebuild, repeated as a whole when a trial changed during it. */
-export async function writeReport(dir: string): Promise<ReportData> {
+export async function writeReport(dir: string): Promise<WrittenReport> {
   const trials = watchTrials(dir);
-  let data: ReportData;
+  let written: WrittenReport;
   do {
-    data = rebuildTables(dir);
-    writeFiles(dir, (await renderReport(data)).files);
+    const data = rebuildTables(dir);
+    const { files, plots } = await renderReport(data);
+    writeFiles(dir, files);
+    written = { data, plots };
   } while (trials.changed());
-  return data;
+  return written;
 }
 
 function rebuildTables(dir: string): ReportData {

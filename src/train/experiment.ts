@@ -76,7 +76,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const runDir = options.runDir ?? createRunDirectory(options.outRoot ?? 'runs', config.name, new Date());
   const writer = new RunWriter(runDir);
   const started = runningManifest(config, options, runDir, plan.parameterCount);
-  writer.writeConfig(formatConfig(withAbsolutePaths(config, options.configFile), ` resolved by adam-lab from ${options.configFile}; every default filled in, paths made absolute`));
+  writeResolvedConfig(writer, config, options.configFile);
   writer.writeManifest(started);
   emit({
     type: 'start',
@@ -195,9 +195,14 @@ function runningManifest(config: ExperimentConfig, options: ExperimentOptions, r
  */
 export function recordFailedRun(config: ExperimentConfig, options: ExperimentOptions & { readonly runDir: string }, error: unknown): void {
   const writer = new RunWriter(options.runDir);
-  writer.writeConfig(formatConfig(withAbsolutePaths(config, options.configFile), ` resolved by adam-lab from ${options.configFile}; every default filled in, paths made absolute`));
+  writeResolvedConfig(writer, config, options.configFile);
   const message = error instanceof Error ? error.message : String(error);
   writer.writeManifest({ ...runningManifest(config, options, options.runDir, null), status: 'failed', ended_at: new Date().toISOString(), error: message });
+}
+
+/** The run's config.yaml: the config as it ran, so that `adam-lab train <run>/config.yaml` reruns it from anywhere. */
+function writeResolvedConfig(writer: RunWriter, config: ExperimentConfig, configFile: string): void {
+  writer.writeConfig(formatConfig(withAbsolutePaths(config, configFile), ` resolved by adam-lab from ${configFile}; every default filled in, paths made absolute`));
 }
 
 function epochRow(e: EpochEvent): EpochRow {

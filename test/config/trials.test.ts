@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigSource } from '../../src/config/load.js';
 import { parseOverride } from '../../src/config/overrides.js';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../../src/config/trials.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, UsageError } from '../../src/errors.js';
 import { thrown } from '../thrown.js';
 import { shardTrials } from '../../src/train/sweep.js';
 
@@ -74,6 +74,11 @@ describe('sweep expansion', () => {
     expect(axes).toEqual(['optimizer.lr', 'optimizer.eps']);
     expect(trials).toHaveLength(3 * 2 * 2);
     expect(trials[0].values).toEqual({ 'optimizer.lr': 0.1, 'optimizer.eps': 1e-8 });
+  });
+
+  it('reads --grid values as --set reads its value: invalid YAML and deep nesting are usage errors naming the flag', () => {
+    expect(thrown(UsageError, () => parseGridOption('optimizer.lr=0.1,[1')).message).toMatch(/^--grid optimizer\.lr=\[1: the value is not valid YAML \(/);
+    expect(thrown(UsageError, () => parseGridOption(`optimizer.lr=${'['.repeat(40)}${']'.repeat(40)}`)).message).toMatch(/^--grid optimizer\.lr=\.\.\.: lists or mappings are nested more than/);
   });
 
   it('reports a path the config does not have, at the sweep key', () => {

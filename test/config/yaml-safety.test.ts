@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_BYTES, readConfigSource } from '../../src/config/load.js';
 import { parseOverride } from '../../src/config/overrides.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
+import { thrown } from '../thrown.js';
 import { issuesOf } from './helpers.js';
 
 describe('YAML is read as data only', () => {
@@ -42,6 +43,18 @@ describe('YAML is read as data only', () => {
     } catch (error) {
       expect((error as ConfigError).issues[0].problem).toMatch(/is larger than 1048576 bytes/);
     }
+  });
+
+  it('reads a file of exactly the limit whole, and refuses one byte more', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adam-lab-'));
+    const file = join(dir, 'padded.yaml');
+    const config = 'name: padded\ndata: {dataset: synthetic, task: moons}\nmodel: {layers: [{linear: 2}]}\n';
+    const comment = (bytes: number): string => 'x'.repeat(bytes - config.length - 3);
+    const padded = (bytes: number): string => `${config}#${comment(bytes)}\n\n`;
+    writeFileSync(file, padded(MAX_CONFIG_BYTES));
+    expect(readConfigSource(file).document.comment, 'the comment at the very end was read').toBe(comment(MAX_CONFIG_BYTES));
+    writeFileSync(file, padded(MAX_CONFIG_BYTES + 1));
+    expect(thrown(ConfigError, () => readConfigSource(file)).issues[0].problem).toMatch(/is larger than 1048576 bytes/);
   });
 
   it('refuses override paths that would reach object prototypes', () => {

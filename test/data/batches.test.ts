@@ -149,6 +149,14 @@ describe('Split.shared', () => {
 });
 
 describe('data files in shared memory', () => {
+  it('splits that loaders build (synthetic here, also CSV and CIFAR-10) are in shared memory already: Split.shared copies nothing', () => {
+    const { train } = syntheticDataset({ task: 'moons', noise: 0.1, n_train: 4, n_test: 2, resample: false }, 1);
+    expect(train.features.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const shared = train.shared();
+    expect(shared.features).toBe(train.features);
+    expect(shared.targets).toBe(train.targets);
+  });
+
   it('readDataFile reads a plain file into a SharedArrayBuffer, which Split.shared then hands on without a copy', () => {
     const folder = mkdtempSync(join(tmpdir(), 'adam-lab-shared-'));
     const file = join(folder, 'bytes.bin');

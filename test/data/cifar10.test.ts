@@ -112,6 +112,13 @@ describe('loadCifar10 on generated files', () => {
     expect(Array.from(gatherAll(test).y)).toEqual(Array.from({ length: TEST_COUNT }, (_, s) => label(TRAIN_SIZE + s)));
   });
 
+  it('builds its splits in shared memory, which a sweep hands to its workers without a copy', () => {
+    const { train } = loadCifar10(cifarFolder(), RAW);
+    const shared = train.shared();
+    expect(shared.features).toBe(train.features);
+    expect(shared.targets).toBe(train.targets);
+  });
+
   it('keeps the pixels in [C, H, W] order: byte 1 + c·1024 + y·32 + x lands at [c, y, x]', () => {
     // One marked pixel: sample 4 (the second record of data_batch_3.bin), green, row 5, column 17.
     const marked = records(3, 3);

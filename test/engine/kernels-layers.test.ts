@@ -7,7 +7,7 @@
  * and parameter gradients. Shapes cover strides, padding, dilation, groups, no bias, odd
  * sizes; inputs include ties, zeros, −0, NaN and infinities where the layer must keep them.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { layerSchema } from '../../src/config/schema.js';
 import { ELEMENTWISE_SIMD } from '../../src/engine/kernels/elementwise.js';
 import type { Parameter } from '../../src/engine/layer.js';
@@ -15,6 +15,9 @@ import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
 import { Rng } from '../../src/engine/rng.js';
 import { allocFloat32, sizeOf } from '../../src/engine/tensor.js';
 import { firstBitDifference } from '../bits.js';
+import { twinsRunBy } from '../twin-calls.js';
+
+vi.mock('../../src/engine/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
 
 interface Run {
   y: Float32Array;
@@ -59,6 +62,18 @@ function build(config: LayerConfig, inShape: number[], maxBatch: number, params:
 /** Runs `config` once on batch `batch`, over engine buffers or ordinary arrays. */
 function run(config: LayerConfig, inShape: number[], batch: number, inputs: Inputs, engine: boolean): Run {
   return build(config, inShape, batch, inputs.params, engine)(inputs, batch);
+}
+
+/** Every layer twin a case ran on engine buffers; the last test checks that each ran somewhere. */
+const twinsSeen = new Set<string>();
+
+/** Runs the case on engine buffers and on ordinary arrays: the first through twins (recorded), the second through none. */
+function runBoth(config: LayerConfig, inShape: number[], batch: number, inputs: Inputs): { fast: Run; reference: Run } {
+  let fast: Run | undefined;
+  let reference: Run | undefined;
+  for (const twin of twinsRunBy(() => (fast = run(config, inShape, batch, inputs, true)))) twinsSeen.add(twin);
+  expect(twinsRunBy(() => (reference = run(config, inShape, batch, inputs, false))), 'twins on ordinary arrays').toEqual([]);
+  return { fast: fast!, reference: reference! };
 }
 
 /** Same bits, or both NaN. */
@@ -139,7 +154,8 @@ describe.skipIf(!ELEMENTWISE_SIMD)('layer twins give the layer loops’ bits', (
       it(`${JSON.stringify(c.config)} on [${c.inShape}] × ${batch}${c.special ? ', with ties, ±0, NaN, ±∞' : ''}`, () => {
         const config = layerSchema.parse(c.config) as LayerConfig;
         const inputs = randomInputs(rng, config, c.inShape, batch, c.special);
-        expectSameBits(run(config, c.inShape, batch, inputs, true), run(config, c.inShape, batch, inputs, false));
+        const { fast, reference } = runBoth(config, c.inShape, batch, inputs);
+        expectSameBits(fast, reference);
       });
     }
   }
@@ -154,5 +170,9 @@ describe.skipIf(!ELEMENTWISE_SIMD)('layer twins give the layer loops’ bits', (
       const inputs = { ...randomInputs(rng, config, inShape, batch, false), params };
       expectSameBits(fast(inputs, batch), run(config, inShape, batch, inputs, false));
     }
+  });
+
+  it('each layer twin did the work in some case above (none fell back to its loop everywhere)', () => {
+    expect([...twinsSeen].sort()).toEqual(['batchedProductWasm', 'copyRunsWasm', 'foldWasm', 'maxPool2x2BackwardWasm', 'maxPool2x2Wasm', 'maxPoolWasm', 'reluBackwardWasm', 'reluWasm', 'rowSumsWasm', 'scatterAddWasm', 'unfoldWasm']);
   });
 });

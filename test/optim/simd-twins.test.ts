@@ -4,7 +4,7 @@
  * widths, at aligned and unaligned starts; then every optimizer of the registry, with
  * clipping, stepped on engine buffers (twins) and on ordinary arrays (references).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { optimizerSchema } from '../../src/config/schema.js';
 import { addScaledSimd, adamSimd, ELEMENTWISE_SIMD, negateSimd, rmsSimd, scaleSimd, sumOfSquares, sumOfSquaresReference, traceSimd } from '../../src/engine/kernels/elementwise.js';
 import { arenaOffset } from '../../src/engine/kernels/arena.js';
@@ -16,6 +16,9 @@ import { addScaledReference } from '../../src/optim/transform.js';
 import { createOptimizer, optimizerNames, type OptimizerConfig } from '../../src/optim/registry.js';
 import { rmsReference } from '../../src/optim/rmsprop.js';
 import { firstBitDifference } from '../bits.js';
+import { twinsRunBy } from '../twin-calls.js';
+
+vi.mock('../../src/engine/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1003];
 
@@ -159,6 +162,9 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
   });
 });
 
+/** The twin of an optimizer's own update, for those that have one. */
+const OWN_TWIN: Readonly<Record<string, string>> = { adam: 'adamSimd', adamw: 'adamSimd', rmsprop: 'rmsSimd', sgd: 'traceSimd' };
+
 describe.skipIf(!ELEMENTWISE_SIMD)('every optimizer steps to the same bits on engine buffers (twins) and on ordinary arrays (references)', () => {
   const size = 1003;
   for (const name of optimizerNames) {
@@ -174,14 +180,17 @@ describe.skipIf(!ELEMENTWISE_SIMD)('every optimizer steps to the same bits on en
         engine.params.set(start);
         plain.params.set(start);
         const clipping = { clip_grad_norm: 3 };
+        const ran = new Set<string>();
         const fast = createOptimizer(config, engine.params, clipping);
         const reference = createOptimizer(config, plain.params, clipping);
         for (let step = 0; step < 5; step++) {
           for (let i = 0; i < size; i++) engine.grads[i] = plain.grads[i] = Math.sin(i * (step + 1)) * (1 + step) * 0.1;
-          fast.apply(engine.grads);
-          reference.apply(plain.grads);
+          for (const twin of twinsRunBy(() => fast.apply(engine.grads))) ran.add(twin);
+          expect(twinsRunBy(() => reference.apply(plain.grads)), 'twins on ordinary arrays').toEqual([]);
           expectSame(engine.params, plain.params, `${label} step ${step + 1}`);
         }
+        // The update of the parameters, and the optimizer's own kernel where it has one.
+        expect([...ran], 'twins on engine buffers').toEqual(expect.arrayContaining(['addScaledSimd', ...(OWN_TWIN[name] === undefined ? [] : [OWN_TWIN[name]])]));
       });
     }
   }

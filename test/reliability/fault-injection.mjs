@@ -94,7 +94,9 @@ function die() {
 
 fs.openSync = function openSync(path, flags, mode) {
   const target = String(path);
-  if (writable(flags) && observe('open', target) === 'fail') throw injected(spec.fail.code, target);
+  const verdict = writable(flags) ? observe('open', target) : null;
+  if (verdict === 'kill') die();
+  if (verdict === 'fail') throw injected(spec.fail.code, target);
   const fd = original.openSync(path, flags, mode);
   if (writable(flags)) paths.set(fd, target);
   return fd;

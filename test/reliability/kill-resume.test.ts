@@ -19,8 +19,9 @@ import { expectIntactRun, filesUnder, folderWith, manifestOf, onlyFolder, runsDi
 
 const SEED = 42;
 const TRIALS = 4;
+const EPOCHS = 2;
 
-const { config } = folderWith(`name: killed\nseeds: [0, 1]\n${TOY}train: {epochs: 2}\ntargets: {test_accuracy: 0.8}\nsweep: {grid: {optimizer.lr: [0.05, 0.5]}}\n`);
+const { config } = folderWith(`name: killed\nseeds: [0, 1]\n${TOY}train: {epochs: ${EPOCHS}}\ntargets: {test_accuracy: 0.8}\nsweep: {grid: {optimizer.lr: [0.05, 0.5]}}\n`);
 const sweepArgs = (out: string): string[] => ['sweep', config, '--out', out, '--jobs', '2'];
 
 /**
@@ -31,7 +32,7 @@ const sweepArgs = (out: string): string[] => ['sweep', config, '--out', out, '--
  * second.
  */
 const KILL_POINTS = [
-  { label: 'torn write of steps.csv.partial', event: 'write', match: '/steps\\.csv\\.partial$', torn: true, always: TRIALS * 3 },
+  { label: 'torn write of steps.csv.partial', event: 'write', match: '/steps\\.csv\\.partial$', torn: true, always: TRIALS * (1 + EPOCHS) },
   { label: 'torn write of model.safetensors', event: 'write', match: '/model\\.safetensors\\.tmp-', torn: true },
   { label: 'torn write of epochs.csv', event: 'write', match: '/epochs\\.csv\\.tmp-', torn: true },
   { label: 'before steps.csv is renamed into place', event: 'rename', match: '/steps\\.csv$', torn: false },

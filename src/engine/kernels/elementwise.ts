@@ -187,13 +187,13 @@ export function reluBackwardWasm(x: Float32Array, dy: Float32Array, dx: Float32A
   return true;
 }
 
-/** dst[base + map[t]] += src[at + t] for t < n (default map.length) in increasing t, skipping map[t] < 0. */
-export function scatterAddWasm(dst: Float32Array, base: number, src: Float32Array, at: number, map: Int32Array, n = map.length): boolean {
+/** dst[map[t]] += src[t] for t < n in increasing t, skipping map[t] < 0. */
+export function scatterAddWasm(dst: Float32Array, src: Float32Array, map: Int32Array, n: number): boolean {
   const pd = placed(dst, 0);
-  const ps = placed(src, at + n);
+  const ps = placed(src, n);
   const pm = placed(map, n);
   if (kernels === null || pd < 0 || ps < 0 || pm < 0) return false;
-  kernels.scatterAdd(pd + base * 4, ps + at * 4, pm, n);
+  kernels.scatterAdd(pd, ps, pm, n);
   return true;
 }
 

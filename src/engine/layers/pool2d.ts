@@ -108,7 +108,7 @@ export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Sha
           if (dx === null) return;
           if (plain2x2 && maxPool2x2BackwardWasm(dy, dx, winner, batch * g.channels, g.height, g.width)) return;
           dx.fill(0, 0, batch * g.channels * inPlane);
-          if (scatterAddWasm(dx, 0, dy, 0, winner, batch * g.channels * positions)) return;
+          if (scatterAddWasm(dx, dy, winner, batch * g.channels * positions)) return;
           for (let out = 0; out < batch * g.channels * positions; out++) dx[winner[out]] += dy[out];
         },
       };
