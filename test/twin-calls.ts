@@ -1,11 +1,11 @@
 /**
  * Which of the engine's WebAssembly twins did the work. Each twin (a `*Wasm` or `*Simd` export
- * of engine/kernels/elementwise.ts) returns false when it leaves the work to the TypeScript loop
+ * of kernels/elementwise.ts) returns false when it leaves the work to the TypeScript loop
  * beside it (a buffer outside the engine's memory, an extent it cannot reach); a test comparing
  * a twin with that loop would then compare the loop with itself and pass. Tests that compare
  * them record the calls with
  *
- *   vi.mock('../../src/engine/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
+ *   vi.mock('../../src/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
  *
  * and check twinsThatRan.
  */

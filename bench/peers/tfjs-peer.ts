@@ -27,7 +27,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Split } from '../../src/data/dataset.js';
 import { loadMnistLike } from '../../src/data/mnist.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { peakRssMb } from '../common.js';
 
 const [backend, folder, repeatsArg] = process.argv.slice(2);

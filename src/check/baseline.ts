@@ -9,8 +9,8 @@
  */
 import { z } from 'zod';
 import { readConfigSource, validateSource, type FileKind } from '../config/load.js';
-import type { TrialData } from '../report/report-data.js';
-import { firstReaching, RESULT_METRICS, trialResults } from '../report/summary.js';
+import type { TrialData } from '../runs/run-reader.js';
+import { firstReaching, RESULT_METRICS, trialResults } from '../runs/run-reader.js';
 import { adamLabVersion } from '../runs/provenance.js';
 import { short, type Verdict } from './verdict.js';
 

@@ -3,9 +3,9 @@
  * was measured over the seeds (mean ± std, or the worst seed) and PASS or FAIL. A seed that
  * diverged or failed has no final metrics, so a metric expectation fails on it by name.
  */
-import type { TrialData } from '../report/report-data.js';
-import { firstReaching, trialResults } from '../report/summary.js';
-import type { Expectations } from './expect-schema.js';
+import type { TrialData } from '../runs/run-reader.js';
+import { firstReaching, trialResults } from '../runs/run-reader.js';
+import type { Expectations } from '../config/expect-schema.js';
 
 export interface Verdict {
   /** What is expected, e.g. "final_train_loss", "steps_to test_accuracy 0.9". */

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
 import type { Expansion } from '../config/trials.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { comparisonTable } from '../report/summary.js';
 import { writeReport, writeTables, type WrittenReport } from '../report/write.js';
 import { asOutputFault, defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';

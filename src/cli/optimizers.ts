@@ -1,7 +1,7 @@
 /** `adam-lab optimizers [name]`: every optimizer and schedule with its options, defaults and formula. */
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { optimizerKinds } from '../optim/registry.js';
 import { scheduleKinds } from '../optim/schedules.js';
 import { closest } from '../config/suggest.js';

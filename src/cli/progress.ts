@@ -4,7 +4,7 @@
  * CI set, only the lines; with --quiet, nothing until the result.
  */
 import cliProgress from 'cli-progress';
-import { KERNEL_NOTE, KERNEL_THREADS, KERNEL_THREADS_WHY } from '../engine/kernels/matmul.js';
+import { KERNEL_NOTE, KERNEL_THREADS, KERNEL_THREADS_WHY } from '../kernels/matmul.js';
 import type { EpochEvent, StartEvent, TrainEvent } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { readConfigSource } from '../config/load.js';
 import { parseOverride } from '../config/overrides.js';
 import { expandRerun, expandTuning } from '../config/tuning.js';
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 import { performanceProfile, PROFILE_TIME, profileCsv, profileSpec, workloadTimes } from '../report/profile.js';
 import { renderSvg } from '../report/plots.js';
 import { tunedChoices, writeTunedReport, type TunedReport } from '../report/tuned.js';

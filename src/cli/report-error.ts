@@ -1,6 +1,6 @@
 /** The one place where a failure becomes words on stderr and an exit code. */
 import { CommanderError } from 'commander';
-import { AdamLabError, ConfigError, DataError, OutputError, UsageError, type ConfigIssue } from '../errors.js';
+import { AdamLabError, ConfigError, DataError, OutputError, UsageError, type ConfigIssue } from '../core/errors.js';
 import { formatPath } from '../config/overrides.js';
 import { EXIT } from './exit-codes.js';
 

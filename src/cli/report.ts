@@ -3,7 +3,7 @@ import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { outputError } from '../runs/atomic.js';
 import { comparisonTable } from '../report/summary.js';
 import { tunedChoices, writeTunedReport } from '../report/tuned.js';

@@ -6,7 +6,7 @@
  * in its own array, so a task resubmitted alone (--array=3) is the first of its array: to rerun
  * one slice, name it with --shard K/N.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Shard } from '../train/sweep.js';
 
 export interface ChosenShard extends Shard {

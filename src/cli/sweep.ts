@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../config/trials.js';
 import { readConfigSource } from '../config/load.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { isTunedDirectory } from '../runs/sweep-dir.js';
 import { runLab, type LabFlags } from './lab.js';
 import { collect, debugOption, outOption, setOption } from './options.js';

@@ -1,7 +1,7 @@
 /** `adam-lab train <config>`: one run from a YAML experiment file. */
 import type { Command } from 'commander';
 import { placedError, readConfigSource, resolveConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { parseOverride } from '../config/overrides.js';
 import { runExperiment } from '../train/experiment.js';
 import type { RunResult } from '../train/events.js';

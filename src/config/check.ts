@@ -9,7 +9,7 @@ import { lossKinds } from '../engine/losses/index.js';
 import { LayerShapeError, planModel, type ModelPlan } from '../engine/model.js';
 import { decodeSafetensors } from '../engine/safetensors.js';
 import { compareState, readWeightsFile } from '../engine/weights.js';
-import { sizeOf } from '../engine/tensor.js';
+import { sizeOf } from '../core/shape.js';
 import { optimizerKinds } from '../optim/registry.js';
 import type { PathIssue } from './issues.js';
 import type { ExperimentConfig } from './schema.js';

@@ -9,7 +9,6 @@
 import type { z } from 'zod';
 import { didYouMean } from './suggest.js';
 import { keyedUnionInfo } from './keyed-union.js';
-import { shortened } from './overrides.js';
 
 type Path = (string | number)[];
 
@@ -167,4 +166,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function singular(word: string): string {
   return word.endsWith('s') ? word.slice(0, -1) : word;
+}
+
+/** A name or value from a config, cut short for a message that repeats it (it may be very long). */
+export function shortened(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

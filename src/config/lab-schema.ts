@@ -3,8 +3,8 @@
  * They never change a single run; a trial's own config has them removed.
  */
 import { z } from 'zod';
-import { RUN_NAME_PATTERN } from '../runs/layout.js';
-import { expectSchema } from '../check/expect-schema.js';
+import { RUN_NAME_PATTERN } from './run-name.js';
+import { expectSchema } from './expect-schema.js';
 import { keyedUnion } from './keyed-union.js';
 
 /**

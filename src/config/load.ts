@@ -11,7 +11,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { checkConfig } from './check.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';

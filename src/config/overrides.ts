@@ -5,9 +5,9 @@
  * booleans, null and flow lists (`[0.9, 0.99]`) come out typed.
  */
 import { parse } from 'yaml';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
-import type { PathIssue } from './issues.js';
+import { shortened, type PathIssue } from './issues.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -58,11 +58,6 @@ export function parseValue(text: string, label: string): unknown {
 
 export function formatPath(path: ConfigPath): string {
   return path.length === 0 ? '(top level)' : path.map((segment) => shortened(String(segment))).join('.');
-}
-
-/** A name or value from a config, cut short for a message that repeats it (it may be very long). */
-export function shortened(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Keys that say what kind of thing a mapping is (the discriminators of the config's unions). */

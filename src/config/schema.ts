@@ -9,9 +9,9 @@ import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/index
 import { lossNames } from '../engine/losses/index.js';
 import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
-import { RUN_NAME_PATTERN } from '../runs/layout.js';
+import { RUN_NAME_PATTERN } from './run-name.js';
 import { keyedUnion } from './keyed-union.js';
-import { earlyStoppingSchema } from '../train/early-stopping.js';
+import { earlyStoppingSchema } from './early-stopping-schema.js';
 import { labBlocks } from './lab-schema.js';
 
 /** A layer as a bare name (`relu`, or `dropout` with default options) → its canonical form. */

@@ -8,8 +8,8 @@
  * the same experiment run again finds its finished trials, whatever else the sweep contains.
  */
 import { createHash } from 'node:crypto';
-import { Rng } from '../engine/rng.js';
-import { ConfigError, type ConfigIssue, UsageError } from '../errors.js';
+import { Rng } from '../core/rng.js';
+import { ConfigError, type ConfigIssue, UsageError } from '../core/errors.js';
 import type { Distribution } from './lab-schema.js';
 import { LAB_KEYS, MAX_TRIALS } from './lab-schema.js';
 import { placedError, resolveConfig, type ConfigSource } from './load.js';

@@ -6,7 +6,7 @@
  * An axis applies to a variant only where its path exists (SGD has no betas to tune);
  * `one_minus_beta1` and `one_minus_beta2` tune 1 − β on a log scale, as DeepOBS does.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { protocolSchema, type Distribution, type Protocol } from './lab-schema.js';
 import { resolveConfig, type ConfigSource } from './load.js';
 import { parsePath, type ConfigPath, type Override } from './overrides.js';

@@ -4,7 +4,7 @@
  * and 3072 pixel bytes, the 32×32 red plane, then green, then blue (already CHW).
  */
 import { join } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 import { samplesArray, Split, type FeatureScaling } from './dataset.js';
 import { readDataFile } from './files.js';
 

@@ -5,7 +5,7 @@
  * naming the file, the line and the column.
  */
 import { parse } from 'csv-parse/sync';
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 import { samplesArray, Split, type TargetInfo } from './dataset.js';
 import { readDataFile } from './files.js';
 

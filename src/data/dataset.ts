@@ -3,9 +3,9 @@
  * shape. Features stay in their compact source form (uint8 pixels for images) and become
  * float32 only per batch, in `gather`; MNIST therefore costs 47 MB, not 60000×784 doubles.
  */
-import type { Rng } from '../engine/rng.js';
-import type { Shape } from '../engine/tensor.js';
-import { AllocationError } from '../errors.js';
+import type { Rng } from '../core/rng.js';
+import type { Shape } from '../core/shape.js';
+import { AllocationError } from '../core/errors.js';
 
 /** What the targets are: class indices, or real values (one or more per sample). */
 export type TargetInfo =

@@ -1,7 +1,7 @@
 /** Reading data files with errors that name the file and say how to fix the problem. */
 import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 
 /**
  * Reads `file`, or `file.gz` (gunzipped) when only the compressed one is there, since the

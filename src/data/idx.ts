@@ -4,7 +4,7 @@
  *   then d big-endian u32 sizes; then the elements, row-major.
  * Only unsigned bytes occur in these datasets, so only they are accepted.
  */
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 
 export interface IdxArray {
   readonly dims: readonly number[];

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 import type { FeatureScaling } from './dataset.js';
 import { samplesArray, Split } from './dataset.js';
 import { readDataFile } from './files.js';

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { Split, type Dataset, type DatasetDescription, type FeatureScaling, type TargetInfo } from './dataset.js';
 import { csvFeatureCount, csvSplit, readCsv } from './csv.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10 } from './cifar10.js';
 import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE } from './mnist.js';
 import { syntheticDataset, syntheticShape } from './synthetic.js';

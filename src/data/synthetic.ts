@@ -8,7 +8,7 @@
  * Gaussian noise of standard deviation `noise` is added to moons and spirals. With `resample`,
  * every epoch after the first trains on freshly drawn points, as the seed's loop did.
  */
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import { samplesArray, Split, type Dataset, type TargetInfo } from './dataset.js';
 
 export type SyntheticTask =

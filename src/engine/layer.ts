@@ -12,8 +12,8 @@
  * backward *writes* parameter gradients (it does not accumulate): in a Sequential every parameter
  * is used exactly once per step, so there is nothing to zero between steps.
  */
-import type { Rng } from './rng.js';
-import type { Shape } from './tensor.js';
+import type { Rng } from '../core/rng.js';
+import type { Shape } from '../core/shape.js';
 
 /** torch's default initializations are all of these two forms. */
 export type ParameterInit = { readonly kind: 'uniform'; readonly bound: number } | { readonly kind: 'constant'; readonly value: number };

@@ -9,8 +9,9 @@
  */
 import { planLayer, type LayerConfig } from './layers/index.js';
 import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter } from './layer.js';
-import { Rng } from './rng.js';
-import { allocFloat32, sizeOf, type Shape } from './tensor.js';
+import { Rng } from '../core/rng.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { allocFloat32 } from '../kernels/arena.js';
 
 export interface PlannedLayer {
   readonly config: LayerConfig;

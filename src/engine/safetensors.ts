@@ -10,8 +10,8 @@
  * exactly (no gaps, no overlap). Reading checks all of that, so a lying header is an error
  * naming the file rather than garbage weights. Tensor data is little-endian.
  */
-import { DataError } from '../errors.js';
-import { sizeOf, type Shape } from './tensor.js';
+import { DataError } from '../core/errors.js';
+import { sizeOf, type Shape } from '../core/shape.js';
 
 export type Dtype = 'F32' | 'I64';
 

@@ -5,10 +5,10 @@
  * reads our files and our `model.init.from` reads theirs.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { DataError } from '../errors.js';
+import { DataError } from '../core/errors.js';
 import { plannedState, type Model, type ModelPlan, type StateEntry } from './model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
-import { formatShape } from './tensor.js';
+import { formatShape } from '../core/shape.js';
 
 export function encodeModelWeights(model: Model): Uint8Array {
   const values = stateValues(model);

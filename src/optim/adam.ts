@@ -3,8 +3,8 @@
  * (Loshchilov & Hutter 2019), as torch.optim.Adam and torch.optim.AdamW.
  */
 import { z } from 'zod';
-import { adamSimd } from '../engine/kernels/elementwise.js';
-import { allocFloat32 } from '../engine/tensor.js';
+import { adamSimd } from '../kernels/elementwise.js';
+import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal, initMoments, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
 import { adamFamily, beta1Of } from './pieces.js';
@@ -59,7 +59,7 @@ export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: bool
 
 /**
  * scaleByAdam's element loop in float32, every operation rounded in this order (the SIMD
- * twin's, engine/kernels/wasm/elementwise.wat), c1 = 1 − β1, c2 = 1 − β2 and the bias
+ * twin's, kernels/wasm/elementwise.wat), c1 = 1 − β1, c2 = 1 − β2 and the bias
  * corrections s1 = 1 − β1ᵗ, s2 = √(1 − β2ᵗ), all rounded to float32:
  *   m ← β1·m + c1·g,   v ← β2·v + c2·(g·g)    (each flushed to 0 below 2⁻¹²⁶: flushSubnormal)
  *   v ← v_max ← max(v_max, v) with AMSGrad

@@ -1,5 +1,5 @@
 /** Running averages shared by the Adam family: m ← β1·m + (1−β1)g, v ← β2·v + (1−β2)g². */
-import { allocFloat32 } from '../engine/tensor.js';
+import { allocFloat32 } from '../kernels/arena.js';
 
 export interface Moments {
   readonly expAvg: Float32Array;
@@ -23,7 +23,7 @@ const MIN_NORMAL = 2 ** -126;
 /**
  * A float32 running average as the SIMD kernels store it: flushed to 0 below the smallest
  * normal float32 (NaN kept), because arithmetic on subnormal numbers is some 3× slower on x86
- * and WebAssembly has no flush-to-zero mode (engine/kernels/wasm/elementwise.wat says more).
+ * and WebAssembly has no flush-to-zero mode (kernels/wasm/elementwise.wat says more).
  * `x` must already be a float32 value.
  */
 export function flushSubnormal(x: number): number {

@@ -4,14 +4,14 @@
  * Symbols follow the torch docs: θ parameters, γ learning rate, λ weight decay, μ momentum.
  * The adaptive scalings (Adam's, RMSprop's, ...) live with their optimizer families.
  *
- * The hot pieces have a WebAssembly SIMD twin (engine/kernels/elementwise.ts) that runs when
+ * The hot pieces have a WebAssembly SIMD twin (kernels/elementwise.ts) that runs when
  * every array lives in the engine memory (state is allocated there); the loop written here
  * is the reference and the fallback, and the two give identical bits: negate, scale and
  * addScaled in float32, rounding every operation (Math.fround); trace in float64, rounding
- * once per stored value, as RMSprop's chain needs (engine/kernels/wasm/elementwise.wat).
+ * once per stored value, as RMSprop's chain needs (kernels/wasm/elementwise.wat).
  */
-import { addScaledSimd, negateSimd, scaleSimd, sumOfSquares, traceSimd } from '../engine/kernels/elementwise.js';
-import { allocFloat32 } from '../engine/tensor.js';
+import { addScaledSimd, negateSimd, scaleSimd, sumOfSquares, traceSimd } from '../kernels/elementwise.js';
+import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal } from './moments.js';
 import { addScaledReference, chain, type Hyperparams, type OptimizerSetup, type Transform } from './transform.js';
 

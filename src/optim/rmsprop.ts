@@ -1,7 +1,7 @@
 /** RMSprop (Hinton's lecture 6e; the centered form of Graves 2013), as torch.optim.RMSprop. */
 import { z } from 'zod';
-import { rmsSimd } from '../engine/kernels/elementwise.js';
-import { allocFloat32 } from '../engine/tensor.js';
+import { rmsSimd } from '../kernels/elementwise.js';
+import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal } from './moments.js';
 import { epsilon, learningRate, maximize, momentum, weightDecay } from './options.js';
 import { torchChain, trace } from './pieces.js';

@@ -13,9 +13,9 @@
  *
  * Each link is a whole pass over the vector, on a WebAssembly SIMD kernel for the hot ones
  * (pieces.ts). Fusing a chain's links into one pass was measured and left out: see
- * engine/kernels/wasm/elementwise.wat.
+ * kernels/wasm/elementwise.wat.
  */
-import { addScaledSimd } from '../engine/kernels/elementwise.js';
+import { addScaledSimd } from '../kernels/elementwise.js';
 
 /** Values a scheduler may change between steps (torch's param_group entries). */
 export interface Hyperparams {
@@ -118,7 +118,7 @@ export class Optimizer {
 
 /**
  * u ← u + s·x in float32, s rounded to float32 first and s·x rounded before the sum, as the
- * SIMD twin (engine/kernels/elementwise.ts) computes it. θ ← θ + s·u here; u ← u + λθ in
+ * SIMD twin (kernels/elementwise.ts) computes it. θ ← θ + s·u here; u ← u + λθ in
  * addDecayedWeights.
  */
 export function addScaledReference(u: Float32Array, x: Float32Array, s: number): void {

@@ -7,9 +7,9 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Distribution } from '../config/lab-schema.js';
 import { formatNumber } from '../runs/numbers.js';
-import type { EvaluationPoint, ReportData, TrialData } from './report-data.js';
+import type { ReportData } from './report-data.js';
+import { firstReaching, trialResults, type EvaluationPoint, type TrialData } from '../runs/run-reader.js';
 import { summarize, welchTTest, type Summary } from './statistics.js';
-import { firstReaching, trialResults } from './summary.js';
 
 export interface TuningChoice {
   readonly variant: string;

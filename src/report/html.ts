@@ -5,7 +5,8 @@
  * Nothing in it depends on when it was generated, so the same data gives the same bytes.
  */
 import { formatNumber } from './plots.js';
-import type { EvaluationPoint, GroupSummary, ReportData, TrialData } from './report-data.js';
+import type { EvaluationPoint, TrialData } from '../runs/run-reader.js';
+import type { GroupSummary, ReportData } from './report-data.js';
 import { reachedCount, targetOf } from './summary.js';
 
 /** The rendered SVGs to inline; heatmap is null when the sweep is not a two-axis grid. */

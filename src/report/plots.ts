@@ -13,7 +13,8 @@
  * separately from how vega draws it.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { GroupSummary, ReportData, TrialData } from './report-data.js';
+import type { TrialData } from '../runs/run-reader.js';
+import type { GroupSummary, ReportData } from './report-data.js';
 
 /**
  * `digits` significant digits (trailing zeros dropped), plain notation from 1e-3 to 1e5; the plots

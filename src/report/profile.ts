@@ -9,7 +9,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportData } from './report-data.js';
-import { firstReaching } from './summary.js';
+import { firstReaching } from '../runs/run-reader.js';
 
 export interface WorkloadTimes {
   readonly workload: string;

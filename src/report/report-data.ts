@@ -1,38 +1,9 @@
 /**
- * What a sweep or comparison report shows, gathered from the trials' own files. The summary
- * and comparison tables, the plots and report.html are all drawn from one ReportData.
+ * What a sweep or comparison report shows, gathered from the trials' own files (read through
+ * runs/run-reader.ts). The summary and comparison tables, the plots and report.html are all
+ * drawn from one ReportData.
  */
-
-/** One evaluation row of a trial (epochs.csv). */
-export interface EvaluationPoint {
-  readonly epoch: number;
-  readonly step: number;
-  readonly trainLoss: number | null;
-  readonly testLoss: number | null;
-  readonly testAccuracy: number | null;
-  readonly valLoss?: number | null;
-  readonly valAccuracy?: number | null;
-  /** Seconds since the run started (wall clock). */
-  readonly seconds?: number | null;
-}
-
-/** One trial: a run directory under the sweep. */
-export interface TrialData {
-  /** The trial's id (its folder name under trials/). */
-  readonly id: string;
-  /** The group it belongs to: a compare variant's name, or the grid point's values without the seed. */
-  readonly group: string;
-  readonly seed: number;
-  /** completed | diverged | interrupted | failed | running | missing (not run yet). */
-  readonly status: string;
-  /** The value of each varied config path (sweep) for this trial. */
-  readonly values: Readonly<Record<string, string | number | boolean | null>>;
-  /** The batch loss per step, thinned to at most ~500 points for plotting (step, loss). */
-  readonly losses: readonly (readonly [number, number])[];
-  readonly evaluations: readonly EvaluationPoint[];
-  readonly divergedAtStep: number | null;
-  readonly seconds: number | null;
-}
+import type { TrialData } from '../runs/run-reader.js';
 
 /** A group aggregated over its seeds (one row of comparison.csv). */
 export interface GroupSummary {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { OutputError } from '../errors.js';
+import { OutputError } from '../core/errors.js';
 
 /** Writes the file whole, replacing any file of that name. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {

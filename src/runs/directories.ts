@@ -1,7 +1,7 @@
 /** Creating output folders. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { OutputError } from '../errors.js';
+import { OutputError } from '../core/errors.js';
 import { outputError } from './atomic.js';
 
 /**

@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUN_NAME_PATTERN } from '../config/run-name.js';
 import { outputError } from './atomic.js';
 import { makeDirectories } from './directories.js';
 
@@ -18,12 +19,6 @@ export const RUN_FILES = {
   manifest: 'manifest.json',
   weights: 'model.safetensors',
 } as const;
-
-/**
- * A run name is one path segment: letters, digits, '.', '_', '-', not starting with a dot, so it
- * can never climb out of the runs root ('..', '/', absolute paths and NUL are all excluded).
- */
-export const RUN_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Creates runs/<name>/<run-id>/ and returns its path. The id is the start time to the second;

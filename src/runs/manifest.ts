@@ -1,6 +1,14 @@
 /** manifest.json: what a run was, where it came from and how it ended. */
-import type { EarlyStopRecord } from '../train/early-stopping.js';
 import type { Provenance } from './provenance.js';
+
+/** Where early stopping stopped a run and where its watched metric was best. */
+export interface EarlyStopRecord {
+  readonly metric: string;
+  readonly stopped_at_step: number | null;
+  readonly best_value: number | null;
+  readonly best_epoch: number | null;
+  readonly best_step: number | null;
+}
 
 export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
 

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { protocolSchema } from '../config/lab-schema.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { Expansion } from '../config/trials.js';
-import { DataError, OutputError } from '../errors.js';
+import { DataError, OutputError } from '../core/errors.js';
 import { outputError, writeFileAtomic } from './atomic.js';
 import { makeDirectories } from './directories.js';
 import type { Manifest } from './manifest.js';

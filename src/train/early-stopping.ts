@@ -4,24 +4,10 @@
  * accuracies) or counts one more evaluation without improvement; after `patience` of those in a
  * row, training stops. The manifest records where it stopped and where the best value was.
  */
-import { z } from 'zod';
+import type { EarlyStoppingConfig } from '../config/early-stopping-schema.js';
+import type { EarlyStopRecord } from '../runs/manifest.js';
 import type { Metrics } from '../optim/schedules.js';
 import type { EpochEvent } from './events.js';
-
-export const earlyStoppingSchema = z.strictObject({
-  metric: z.enum(['val_loss', 'val_accuracy', 'test_loss', 'test_accuracy', 'train_loss', 'train_accuracy']).default('val_loss').describe('the evaluation value watched'),
-  patience: z.int().min(1).default(3).describe('evaluations without improvement before stopping'),
-  min_delta: z.number().min(0).default(0).describe('smallest change that counts as an improvement'),
-});
-export type EarlyStoppingConfig = z.output<typeof earlyStoppingSchema>;
-
-export interface EarlyStopRecord {
-  readonly metric: string;
-  readonly stopped_at_step: number | null;
-  readonly best_value: number | null;
-  readonly best_epoch: number | null;
-  readonly best_step: number | null;
-}
 
 export class EarlyStopping {
   private best: number;

@@ -14,7 +14,7 @@ import { lossKinds } from '../engine/losses/index.js';
 import { layerName } from '../engine/layers/index.js';
 import { Model, planModel, type ModelPlan } from '../engine/model.js';
 import { encodeModelWeights, loadModelWeights, readWeightsFile } from '../engine/weights.js';
-import { AllocationError, ConfigError, DataError } from '../errors.js';
+import { AllocationError, ConfigError, DataError } from '../core/errors.js';
 import { createOptimizer } from '../optim/registry.js';
 import { createSchedule, type ScheduleConfig } from '../optim/schedules.js';
 import { createRunDirectory } from '../runs/layout.js';
@@ -27,7 +27,7 @@ import { batchesPerEpoch, largestEvaluated, trainLoop } from './loop.js';
 import { EarlyStopping } from './early-stopping.js';
 import { accuracyRule } from './metrics.js';
 
-import { KERNEL } from '../engine/kernels/matmul.js';
+import { KERNEL } from '../kernels/matmul.js';
 
 export interface ExperimentOptions {
   /** The config's file: relative data and init paths start at its folder. */

@@ -10,7 +10,7 @@
 import type { Dataset, TargetEncoding } from '../data/dataset.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../core/rng.js';
 import type { Metrics, Schedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/transform.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';

@@ -5,7 +5,7 @@
 import type { Split, TargetEncoding } from '../data/dataset.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
-import { allocFloat32 } from '../engine/tensor.js';
+import { allocFloat32 } from '../kernels/arena.js';
 import type { Optimizer } from '../optim/transform.js';
 import { countCorrect, l2Norm, type AccuracyRule } from './metrics.js';
 

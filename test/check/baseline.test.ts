@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareMetrics, makeBaseline, readBaseline, type Baseline, type Tolerance } from '../../src/check/baseline.js';
 import { readConfigSource } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
-import type { TrialData } from '../../src/report/report-data.js';
+import type { TrialData } from '../../src/runs/run-reader.js';
 
 /** A completed trial with one evaluation at `step`. */
 function trial(seed: number, { trainLoss = 0.5, testLoss = 0.5, testAccuracy = 0.75, step = 100 } = {}): TrialData {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectSchema } from '../../src/check/expect-schema.js';
+import { expectSchema } from '../../src/config/expect-schema.js';
 
 /** The issues of an expect: block as "path: message", or [] when it is valid. */
 function problems(expectations: unknown): string[] {

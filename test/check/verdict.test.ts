@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expectSchema } from '../../src/check/expect-schema.js';
+import { expectSchema } from '../../src/config/expect-schema.js';
 import { judge } from '../../src/check/verdict.js';
-import type { EvaluationPoint, TrialData } from '../../src/report/report-data.js';
+import type { EvaluationPoint, TrialData } from '../../src/runs/run-reader.js';
 
 /** A trial whose evaluations are given as [step, train_loss, test_loss, test_accuracy]. */
 function trial(seed: number, rows: [number, number, number, number][], status = 'completed'): TrialData {

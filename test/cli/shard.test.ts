@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveShard } from '../../src/cli/shard.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 describe('choosing the shard', () => {
   it('takes --shard K/N first', () => {

@@ -1,7 +1,7 @@
 import { parseConfigSource, resolveConfig } from '../../src/config/load.js';
 import { parseOverride } from '../../src/config/overrides.js';
 import type { ExperimentConfig } from '../../src/config/schema.js';
-import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { ConfigError, type ConfigIssue } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 
 /** Resolves YAML text as if it were the file `exp.yaml` in the current folder. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/cli/report-error.js';
 import { expandSweep } from '../../src/config/trials.js';
 import { parseConfigSource } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 import { issuesOf, MNIST_MLP, resolveText } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigSource } from '../../src/config/load.js';
 import { parseOverride } from '../../src/config/overrides.js';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../../src/config/trials.js';
-import { ConfigError, UsageError } from '../../src/errors.js';
+import { ConfigError, UsageError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 import { shardTrials } from '../../src/train/sweep.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_BYTES, readConfigSource } from '../../src/config/load.js';
 import { parseOverride } from '../../src/config/overrides.js';
-import { ConfigError, UsageError } from '../../src/errors.js';
+import { ConfigError, UsageError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 import { issuesOf } from './helpers.js';
 

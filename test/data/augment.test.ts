@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { Split, type FeatureScaling } from '../../src/data/dataset.js';
 import { dataSchema, loadDataset, type DataConfig } from '../../src/data/registry.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 const SHAPE = [2, 5, 6] as const;
 const [C, H, W] = SHAPE;

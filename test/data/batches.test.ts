@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Split, type FeatureScaling, type TargetInfo } from '../../src/data/dataset.js';
 import { readDataFile } from '../../src/data/files.js';
-import { DataError } from '../../src/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { matchTargets } from '../../src/data/targets.js';

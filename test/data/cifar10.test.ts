@@ -15,7 +15,7 @@ import { CIFAR10_SHAPE, loadCifar10 } from '../../src/data/cifar10.js';
 import type { FeatureScaling, Split } from '../../src/data/dataset.js';
 import { MNIST_FILES } from '../../src/data/mnist.js';
 import { dataSchema, loadDataset, type DataConfig } from '../../src/data/registry.js';
-import { ConfigError, DataError } from '../../src/errors.js';
+import { ConfigError, DataError } from '../../src/core/errors.js';
 
 const RECORD = 3073;
 const TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvFeatureCount, csvSplit, readCsv } from '../../src/data/csv.js';
 import type { Split } from '../../src/data/dataset.js';
-import { DataError } from '../../src/errors.js';
+import { DataError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 
 const root = mkdtempSync(join(tmpdir(), 'adam-lab-csv-'));

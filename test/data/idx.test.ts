@@ -7,7 +7,7 @@ import type { FeatureScaling, Split } from '../../src/data/dataset.js';
 import { decodeIdx } from '../../src/data/idx.js';
 import { bundledMnistFolder, loadMnistLike, MNIST_FILES } from '../../src/data/mnist.js';
 import { dataSchema, loadDataset } from '../../src/data/registry.js';
-import { DataError } from '../../src/errors.js';
+import { DataError } from '../../src/core/errors.js';
 
 /** An IDX file: 00 00 <type> <rank>, big-endian u32 dims, then the elements. */
 function idx(dims: readonly number[], data: ArrayLike<number>, elementType = 0x08): Uint8Array {

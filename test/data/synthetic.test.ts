@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Split } from '../../src/data/dataset.js';
 import { syntheticDataset, type SyntheticConfig } from '../../src/data/synthetic.js';
-import { AllocationError } from '../../src/errors.js';
+import { AllocationError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 
 const uniform: SyntheticConfig = { task: 'uniform', features: 3, targets: 2, n_train: 200, n_test: 50, resample: false };

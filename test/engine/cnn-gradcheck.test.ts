@@ -28,8 +28,8 @@ import type { Layer, Mode, ModelBuffer, Parameter } from '../../src/engine/layer
 import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
 import { lossKinds } from '../../src/engine/losses/index.js';
 import { Model, planModel } from '../../src/engine/model.js';
-import { Rng } from '../../src/engine/rng.js';
-import { sizeOf, type Shape } from '../../src/engine/tensor.js';
+import { Rng } from '../../src/core/rng.js';
+import { sizeOf, type Shape } from '../../src/core/shape.js';
 import { describeMismatch, numericGradient, project, uniformArray, worstMismatch, type Tolerance } from './finite-difference.js';
 
 const LAYER_H = 1e-2;

@@ -17,7 +17,7 @@ import type { LayerConfig } from '../../src/engine/layers/index.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { encodeSafetensors } from '../../src/engine/safetensors.js';
 import { encodeModelWeights } from '../../src/engine/weights.js';
-import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { ConfigError, type ConfigIssue } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
 
 const MISSING = join(tmpdir(), 'adam-lab-no-such-folder', 'data');

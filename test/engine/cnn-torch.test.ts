@@ -78,9 +78,9 @@ import type { ModelBuffer, Parameter } from '../../src/engine/layer.js';
 import { layerName, planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
 import { lossKinds } from '../../src/engine/losses/index.js';
 import { Model, planModel, plannedState } from '../../src/engine/model.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { decodeSafetensors } from '../../src/engine/safetensors.js';
-import { sizeOf } from '../../src/engine/tensor.js';
+import { sizeOf } from '../../src/core/shape.js';
 import { encodeModelWeights, loadModelWeights } from '../../src/engine/weights.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
 

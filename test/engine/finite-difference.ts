@@ -7,7 +7,7 @@
  * afterwards. The objective is a float64 number (e.g. Σ y·r summed in doubles), so the only
  * float32 noise left is the rounding of the outputs that the perturbation changed.
  */
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 export interface Tolerance {
   /** Relative part, against max(|analytic|, |numeric|). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { arenaOffset, arenaUsage, BlockAllocator, memory } from '../../src/engine/kernels/arena.js';
-import { allocFloat32 } from '../../src/engine/tensor.js';
+import { arenaOffset, arenaUsage, BlockAllocator, memory } from '../../src/kernels/arena.js';
+import { allocFloat32 } from '../../src/kernels/arena.js';
 
 describe('BlockAllocator', () => {
   it('takes from the top, then reuses the first free block that fits', () => {

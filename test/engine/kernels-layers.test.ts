@@ -1,5 +1,5 @@
 /**
- * The layers' WebAssembly twins (engine/kernels/elementwise.ts: ReLU, conv2d's unfold, fold,
+ * The layers' WebAssembly twins (kernels/elementwise.ts: ReLU, conv2d's unfold, fold,
  * batched products, layout copy and bias sums, max pooling) against the layers' own loops, bit
  * for bit. A layer runs its twins when every buffer lives in the engine memory and its loops
  * otherwise, so each case builds the same layer twice: once over engine buffers, once over
@@ -9,15 +9,16 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { layerSchema } from '../../src/config/schema.js';
-import { ELEMENTWISE_SIMD } from '../../src/engine/kernels/elementwise.js';
+import { ELEMENTWISE_SIMD } from '../../src/kernels/elementwise.js';
 import type { Parameter } from '../../src/engine/layer.js';
 import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
-import { Rng } from '../../src/engine/rng.js';
-import { allocFloat32, sizeOf } from '../../src/engine/tensor.js';
+import { Rng } from '../../src/core/rng.js';
+import { sizeOf } from '../../src/core/shape.js';
+import { allocFloat32 } from '../../src/kernels/arena.js';
 import { firstBitDifference } from '../bits.js';
 import { twinsRunBy } from '../twin-calls.js';
 
-vi.mock('../../src/engine/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
+vi.mock('../../src/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
 
 interface Run {
   y: Float32Array;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DIST, runBuilt } from './run-built.js';
 
 const SELECTION = `
-import { KERNEL, KERNEL_NOTE, KERNEL_THREADS } from '${DIST}engine/kernels/matmul.js';
+import { KERNEL, KERNEL_NOTE, KERNEL_THREADS } from '${DIST}kernels/matmul.js';
 console.log(JSON.stringify({ kernel: KERNEL, note: KERNEL_NOTE, threads: KERNEL_THREADS }));`;
 
 /**
@@ -19,8 +19,8 @@ const TRAINING = `
 import { optimizerSchema } from '${DIST}config/schema.js';
 import { lossKinds } from '${DIST}engine/losses/index.js';
 import { Model, planModel } from '${DIST}engine/model.js';
-import { Rng } from '${DIST}engine/rng.js';
-import { KERNEL, KERNEL_THREADS } from '${DIST}engine/kernels/matmul.js';
+import { Rng } from '${DIST}core/rng.js';
+import { KERNEL, KERNEL_THREADS } from '${DIST}kernels/matmul.js';
 import { createOptimizer } from '${DIST}optim/registry.js';
 const layers = [{ linear: { out_features: 300, bias: true } }, 'relu', { linear: { out_features: 128, bias: true } }, 'relu', { linear: { out_features: 10, bias: true } }];
 const model = new Model(planModel(layers, [784]), 64, 0);

@@ -15,20 +15,20 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { arenaOffset, arenaScratch, arenaUsage, memory } from '../../src/engine/kernels/arena.js';
-import { builtFile, Gemm, SCRATCH_BYTES } from '../../src/engine/kernels/gemm.js';
-import { closeJob, CONTROL, CONTROL_BYTES, controlViews, JOB, postJob, workOn, type Control } from '../../src/engine/kernels/gemm-team.js';
-import { KERNEL, kernelModule, matmulABReference } from '../../src/engine/kernels/matmul.js';
-import { Rng } from '../../src/engine/rng.js';
-import { allocFloat32 } from '../../src/engine/tensor.js';
+import { arenaOffset, arenaScratch, arenaUsage, memory } from '../../src/kernels/arena.js';
+import { builtFile, Gemm, SCRATCH_BYTES } from '../../src/kernels/gemm.js';
+import { closeJob, CONTROL, CONTROL_BYTES, controlViews, JOB, postJob, workOn, type Control } from '../../src/kernels/gemm-team.js';
+import { KERNEL, kernelModule, matmulABReference } from '../../src/kernels/matmul.js';
+import { Rng } from '../../src/core/rng.js';
+import { allocFloat32 } from '../../src/kernels/arena.js';
 import { firstBitDifference } from '../bits.js';
 import { DIST, runBuilt } from './run-built.js';
 
 const RECYCLED_CONTROL = `
-import { allocFloat32 } from '${DIST}engine/tensor.js';
-import { arenaOffset, arenaScratch, arenaUsage, memory } from '${DIST}engine/kernels/arena.js';
-import { CONTROL_BYTES } from '${DIST}engine/kernels/gemm-team.js';
-import { createTeam, kernelModule, matmulABReference } from '${DIST}engine/kernels/matmul.js';
+import { allocFloat32 } from '${DIST}kernels/arena.js';
+import { arenaOffset, arenaScratch, arenaUsage, memory } from '${DIST}kernels/arena.js';
+import { CONTROL_BYTES } from '${DIST}kernels/gemm-team.js';
+import { createTeam, kernelModule, matmulABReference } from '${DIST}kernels/matmul.js';
 
 /** Drops the only reference to a NaN-filled block of 'bytes' and waits until the arena has it back; returns its offset. */
 async function recycleDirty(bytes) {

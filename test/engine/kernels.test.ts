@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { arenaOffset } from '../../src/engine/kernels/arena.js';
-import { KC, MC, MR, NC, NR } from '../../src/engine/kernels/gemm.js';
-import { bandSize, SHARE_MIN } from '../../src/engine/kernels/gemm-team.js';
+import { arenaOffset } from '../../src/kernels/arena.js';
+import { KC, MC, MR, NC, NR } from '../../src/kernels/gemm.js';
+import { bandSize, SHARE_MIN } from '../../src/kernels/gemm-team.js';
 import {
   createTeam,
   KERNEL,
@@ -13,9 +13,9 @@ import {
   matmulABtReference,
   matmulAtB,
   matmulAtBReference,
-} from '../../src/engine/kernels/matmul.js';
-import { Rng } from '../../src/engine/rng.js';
-import { allocFloat32 } from '../../src/engine/tensor.js';
+} from '../../src/kernels/matmul.js';
+import { Rng } from '../../src/core/rng.js';
+import { allocFloat32 } from '../../src/kernels/arena.js';
 import { firstBitDifference } from '../bits.js';
 import { countTypedArrays } from '../count-allocations.js';
 

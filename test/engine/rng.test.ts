@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 
 describe('Rng (xoshiro128**)', () => {
   it('repeats a stream exactly for the same seed and stream name', () => {

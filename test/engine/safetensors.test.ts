@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Model, planModel } from '../../src/engine/model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../src/engine/safetensors.js';
 import { encodeModelWeights, loadModelWeights } from '../../src/engine/weights.js';
-import { DataError } from '../../src/errors.js';
+import { DataError } from '../../src/core/errors.js';
 
 const FILE = 'weights/test.safetensors';
 

@@ -38,8 +38,8 @@ import type { Parameter } from '../../src/engine/layer.js';
 import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
 import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
 import { Model, planModel } from '../../src/engine/model.js';
-import { Rng } from '../../src/engine/rng.js';
-import { sizeOf } from '../../src/engine/tensor.js';
+import { Rng } from '../../src/core/rng.js';
+import { sizeOf } from '../../src/core/shape.js';
 
 const RELATIVE = 1e-5;
 const FLOOR = 1e-2;

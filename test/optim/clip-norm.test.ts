@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { optimizerSchema } from '../../src/config/schema.js';
-import { Rng } from '../../src/engine/rng.js';
-import { allocFloat32 } from '../../src/engine/tensor.js';
+import { Rng } from '../../src/core/rng.js';
+import { allocFloat32 } from '../../src/kernels/arena.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
 import { l2Norm } from '../../src/train/metrics.js';
 import { firstBitDifference } from '../bits.js';

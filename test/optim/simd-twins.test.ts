@@ -1,15 +1,15 @@
 /**
- * The optimizer's WebAssembly SIMD twins (engine/kernels/wasm/elementwise.wat) against their
+ * The optimizer's WebAssembly SIMD twins (kernels/wasm/elementwise.wat) against their
  * TypeScript references, bit for bit: each kernel on random data of lengths around its vector
  * widths, at aligned and unaligned starts; then every optimizer of the registry, with
  * clipping, stepped on engine buffers (twins) and on ordinary arrays (references).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { optimizerSchema } from '../../src/config/schema.js';
-import { addScaledSimd, adamSimd, ELEMENTWISE_SIMD, negateSimd, rmsSimd, scaleSimd, sumOfSquares, sumOfSquaresReference, traceSimd } from '../../src/engine/kernels/elementwise.js';
-import { arenaOffset } from '../../src/engine/kernels/arena.js';
-import { Rng } from '../../src/engine/rng.js';
-import { allocFloat32 } from '../../src/engine/tensor.js';
+import { addScaledSimd, adamSimd, ELEMENTWISE_SIMD, negateSimd, rmsSimd, scaleSimd, sumOfSquares, sumOfSquaresReference, traceSimd } from '../../src/kernels/elementwise.js';
+import { arenaOffset } from '../../src/kernels/arena.js';
+import { Rng } from '../../src/core/rng.js';
+import { allocFloat32 } from '../../src/kernels/arena.js';
 import { adamReference } from '../../src/optim/adam.js';
 import { negateReference, scaleReference, traceReference } from '../../src/optim/pieces.js';
 import { addScaledReference } from '../../src/optim/transform.js';
@@ -18,7 +18,7 @@ import { rmsReference } from '../../src/optim/rmsprop.js';
 import { firstBitDifference } from '../bits.js';
 import { twinsRunBy } from '../twin-calls.js';
 
-vi.mock('../../src/engine/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
+vi.mock('../../src/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1003];
 

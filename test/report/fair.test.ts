@@ -2,7 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Distribution } from '../../src/config/lab-schema.js';
 import { chooseTuned, fairComparison, fairCsv, fairTable } from '../../src/report/fair.js';
-import type { ReportData, TrialData } from '../../src/report/report-data.js';
+import type { ReportData } from '../../src/report/report-data.js';
+import type { TrialData } from '../../src/runs/run-reader.js';
 
 /** A tuning trial of variant `adam` at learning rate `lr` whose validation loss is `loss`. */
 function tuningTrial(lr: number, loss: number): TrialData {

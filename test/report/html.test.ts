@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/render.js';
-import type { GroupSummary, ReportData, TrialData } from '../../src/report/report-data.js';
+import type { GroupSummary, ReportData } from '../../src/report/report-data.js';
+import type { TrialData } from '../../src/runs/run-reader.js';
 
 // A hand-built comparison (three variants, one with a name that needs escaping, one with a
 // diverged seed) and a 2×3 grid with one cell where every seed diverged.

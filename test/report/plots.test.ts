@@ -8,7 +8,8 @@ import {
   renderSvg,
   type CurvePoint,
 } from '../../src/report/plots.js';
-import type { EvaluationPoint, GroupSummary, ReportData, TrialData } from '../../src/report/report-data.js';
+import type { GroupSummary, ReportData } from '../../src/report/report-data.js';
+import type { EvaluationPoint, TrialData } from '../../src/runs/run-reader.js';
 
 // ---------------------------------------------------------------------------------------------
 // Hand-built reports

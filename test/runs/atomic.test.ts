@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OutputError } from '../../src/errors.js';
+import { OutputError } from '../../src/core/errors.js';
 import { writeFileAtomic } from '../../src/runs/atomic.js';
 import { tempDir } from '../cli/run-cli.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OutputError } from '../../src/errors.js';
+import { OutputError } from '../../src/core/errors.js';
 import { makeDirectories } from '../../src/runs/directories.js';
 import { runCli, tempDir, writeConfig } from '../cli/run-cli.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { formatFloat32, formatNumber } from '../../src/runs/numbers.js';
 
 describe('numbers in CSV files', () => {

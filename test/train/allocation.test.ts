@@ -4,7 +4,7 @@ import { Split } from '../../src/data/dataset.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { lossKinds } from '../../src/engine/losses/index.js';
 import { Model, planModel } from '../../src/engine/model.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { createOptimizer, optimizerNames, type OptimizerConfig } from '../../src/optim/registry.js';
 import { createSchedule, type ScheduleConfig } from '../../src/optim/schedules.js';
 import type { LayerConfig } from '../../src/engine/layers/index.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EarlyStopping, earlyStoppingSchema } from '../../src/train/early-stopping.js';
+import { earlyStoppingSchema } from '../../src/config/early-stopping-schema.js';
+import { EarlyStopping } from '../../src/train/early-stopping.js';
 import type { EpochEvent } from '../../src/train/events.js';
 import { metricsOf } from '../../src/train/loop.js';
 

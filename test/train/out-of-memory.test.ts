@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigSource, resolveConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { runExperiment } from '../../src/train/experiment.js';
 
 const toy = 'data: {dataset: synthetic, task: moons, n_train: 64, n_test: 32, batch_size: 32}\n';

@@ -15,7 +15,8 @@
  */
 import { z } from 'zod';
 import { ShapeMismatch, type BufferSpec, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter, type ParameterSpec } from '../layer.js';
-import { allocFloat32, formatShape, type Shape } from '../tensor.js';
+import { formatShape, type Shape } from '../../core/shape.js';
+import { allocFloat32 } from '../../kernels/arena.js';
 
 export const batchNormOptions = z.strictObject({
   eps: z.number().gt(0).default(1e-5),

@@ -29,11 +29,12 @@
  */
 import { z } from 'zod';
 import { ShapeMismatch, type Layer, type LayerPlan, type Parameter, type ParameterSpec } from '../layer.js';
-import { arenaInt32 } from '../kernels/arena.js';
-import { batchedProductWasm, copyRunsWasm, foldWasm, rowSumsWasm, unfoldWasm, type Strided } from '../kernels/elementwise.js';
-import { MR, NR } from '../kernels/gemm.js';
-import { matmulABt } from '../kernels/matmul.js';
-import { allocFloat32, type Shape } from '../tensor.js';
+import { arenaInt32 } from '../../kernels/arena.js';
+import { batchedProductWasm, copyRunsWasm, foldWasm, rowSumsWasm, unfoldWasm, type Strided } from '../../kernels/elementwise.js';
+import { MR, NR } from '../../kernels/gemm.js';
+import { matmulABt } from '../../kernels/matmul.js';
+import { type Shape } from '../../core/shape.js';
+import { allocFloat32 } from '../../kernels/arena.js';
 import { imageShape, outputSize, pair, sizePair, type Geometry } from './spatial.js';
 
 export const conv2dOptions = z.strictObject({
@@ -106,7 +107,7 @@ function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: P
   const gradT = tiles(k, groupOut) < tiles(groupOut, k) ? allocFloat32(k * groupOut) : null;
   const geometry = unfoldGeometry(g);
 
-  // Each loop below first tries its WebAssembly twin (engine/kernels/elementwise.ts), which
+  // Each loop below first tries its WebAssembly twin (kernels/elementwise.ts), which
   // does the same copies and sums in the same order; the loop is the reference and fallback.
 
   /** col for the batch, from the group's channels of x (see the header). */

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { Layer, LayerPlan } from '../layer.js';
-import { allocFloat32, sizeOf, type Shape } from '../tensor.js';
+import { sizeOf, type Shape } from '../../core/shape.js';
+import { allocFloat32 } from '../../kernels/arena.js';
 
 export const dropoutOptions = z.strictObject({ p: z.number().min(0).max(1).default(0.5) });
 export type DropoutOptions = z.infer<typeof dropoutOptions>;

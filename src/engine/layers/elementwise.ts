@@ -7,7 +7,7 @@
  *   backward: dx = dy · f'(x, y)
  */
 import type { Layer, LayerPlan } from '../layer.js';
-import { sizeOf, type Shape } from '../tensor.js';
+import { sizeOf, type Shape } from '../../core/shape.js';
 
 export interface ScalarFunction {
   value(x: number): number;

@@ -3,7 +3,7 @@
  * already contiguous, so forward and backward are copies; only the recorded shape changes.
  */
 import type { Layer, LayerPlan } from '../layer.js';
-import { sizeOf, type Shape } from '../tensor.js';
+import { sizeOf, type Shape } from '../../core/shape.js';
 
 export function planFlatten(inShape: Shape): LayerPlan {
   const width = sizeOf(inShape);

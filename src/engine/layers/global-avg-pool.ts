@@ -3,7 +3,7 @@
  * channel. Backward spreads dy/(H·W) over the channel.
  */
 import type { Layer, LayerPlan } from '../layer.js';
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../../core/shape.js';
 import { imageShape } from './spatial.js';
 
 export function planGlobalAvgPool(inShape: Shape): LayerPlan {

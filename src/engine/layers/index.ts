@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { LayerPlan } from '../layer.js';
-import type { Shape } from '../tensor.js';
+import type { Shape } from '../../core/shape.js';
 import { gelu, leakyRelu, leakyReluOptions, relu, sigmoid, tanh } from './activations.js';
 import { batchNormOptions, planBatchNorm } from './batchnorm.js';
 import { conv2dOptions, planConv2d } from './conv2d.js';

@@ -10,8 +10,8 @@
  */
 import { z } from 'zod';
 import type { Layer, LayerPlan, Parameter, ParameterSpec } from '../layer.js';
-import { matmulAB, matmulABt, matmulAtB } from '../kernels/matmul.js';
-import { sizeOf, type Shape } from '../tensor.js';
+import { matmulAB, matmulABt, matmulAtB } from '../../kernels/matmul.js';
+import { sizeOf, type Shape } from '../../core/shape.js';
 
 export const linearOptions = z.strictObject({
   out_features: z.int().positive(),

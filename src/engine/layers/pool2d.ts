@@ -10,9 +10,10 @@
  */
 import { z } from 'zod';
 import { ShapeMismatch, type Layer, type LayerPlan } from '../layer.js';
-import { arenaInt32 } from '../kernels/arena.js';
-import { maxPool2x2BackwardWasm, maxPool2x2Wasm, maxPoolWasm, scatterAddWasm } from '../kernels/elementwise.js';
-import { allocFloat32, type Shape } from '../tensor.js';
+import { arenaInt32 } from '../../kernels/arena.js';
+import { maxPool2x2BackwardWasm, maxPool2x2Wasm, maxPoolWasm, scatterAddWasm } from '../../kernels/elementwise.js';
+import { type Shape } from '../../core/shape.js';
+import { allocFloat32 } from '../../kernels/arena.js';
 import { imageShape, outputSize, pair, sizePair, type Geometry, type SizeOption } from './spatial.js';
 
 const poolOptions = {

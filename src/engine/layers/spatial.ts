@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ShapeMismatch } from '../layer.js';
-import { formatShape, type Shape } from '../tensor.js';
+import { formatShape, type Shape } from '../../core/shape.js';
 
 /** A sliding window over [channels, height, width] inputs (a conv's kernel or a pool's window). */
 export interface Geometry {

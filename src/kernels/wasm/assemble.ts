@@ -22,9 +22,9 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../../../..');
-const source = join(root, 'src/engine/kernels/wasm/gemm.wat');
-const elementwiseSource = join(root, 'src/engine/kernels/wasm/elementwise.wat');
+const root = join(here, '../../../..');
+const source = join(root, 'src/kernels/wasm/gemm.wat');
+const elementwiseSource = join(root, 'src/kernels/wasm/elementwise.wat');
 const MULTIPLY_ADDS = 8;
 
 const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;

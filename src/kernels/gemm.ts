@@ -52,10 +52,10 @@ const INIT_BIAS = 2;
 /**
  * A file of the build output (the .wasm modules, the compiled worker): beside this file
  * when it runs compiled from dist/, else — under vitest, which runs src/ — in
- * dist/src/engine/kernels of the same checkout.
+ * dist/src/kernels of the same checkout.
  */
 export function builtFile(relative: string): string | null {
-  const candidates = [new URL(`./${relative}`, import.meta.url), new URL(`../../../dist/src/engine/kernels/${relative}`, import.meta.url)];
+  const candidates = [new URL(`./${relative}`, import.meta.url), new URL(`../../dist/src/kernels/${relative}`, import.meta.url)];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;

@@ -16,7 +16,7 @@
  * If the memory cannot be created (an address space too small for the reservation), the
  * arena is absent, allocFloat32 falls back to ordinary arrays and the kernels to plain JS.
  */
-import { AllocationError } from '../../errors.js';
+import { AllocationError } from '../core/errors.js';
 import { wasm, type WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -130,8 +130,13 @@ function roundUp(bytes: number): number {
   return Math.ceil(bytes / ALIGN) * ALIGN;
 }
 
-/** A zeroed Float32Array in the arena, returned to the free list when it is collected. */
-export function arenaFloat32(length: number): Float32Array {
+/**
+ * The one place engine buffers are allocated: a zeroed Float32Array in the engine memory,
+ * where the WebAssembly kernels read and write it in place. Its memory is recycled once the
+ * returned array is garbage-collected, so keep the returned array itself reachable while any
+ * subarray of it is in use. An AllocationError when it cannot.
+ */
+export function allocFloat32(length: number): Float32Array {
   return arenaArray(Float32Array, length);
 }
 
@@ -174,7 +179,7 @@ function placeArray<T extends Float32Array | Int32Array>(Kind: ArrayKind<T>, len
 
 /**
  * Kernel scratch that lives as long as the process: never released. Returns a byte offset.
- * Zeroed, like arenaFloat32's arrays: the block may be one a collected array gave back, and
+ * Zeroed, like allocFloat32's arrays: the block may be one a collected array gave back, and
  * a control block that started with its previous owner's bytes (a NaN where the `failed`
  * flag lives) made the first product of a new matmul team fail (gemm-team.ts).
  */

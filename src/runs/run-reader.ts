@@ -1,0 +1,114 @@
+/**
+ * The run reader: what a finished (or unfinished) run left on disk, read back for reports,
+ * checks and baselines. Every folder above runs/ reads run files through here, by column name.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Manifest } from './manifest.js';
+import { readTrialManifest, trialDirectory } from './sweep-dir.js';
+
+/** One evaluation row of a trial (epochs.csv). */
+export interface EvaluationPoint {
+  readonly epoch: number;
+  readonly step: number;
+  readonly trainLoss: number | null;
+  readonly testLoss: number | null;
+  readonly testAccuracy: number | null;
+  readonly valLoss?: number | null;
+  readonly valAccuracy?: number | null;
+  /** Seconds since the run started (wall clock). */
+  readonly seconds?: number | null;
+}
+
+/** One trial: a run directory under the sweep. */
+export interface TrialData {
+  /** The trial's id (its folder name under trials/). */
+  readonly id: string;
+  /** The group it belongs to: a compare variant's name, or the grid point's values without the seed. */
+  readonly group: string;
+  readonly seed: number;
+  /** completed | diverged | interrupted | failed | running | missing (not run yet). */
+  readonly status: string;
+  /** The value of each varied config path (sweep) for this trial. */
+  readonly values: Readonly<Record<string, string | number | boolean | null>>;
+  /** The batch loss per step, thinned to at most ~500 points for plotting (step, loss). */
+  readonly losses: readonly (readonly [number, number])[];
+  readonly evaluations: readonly EvaluationPoint[];
+  readonly divergedAtStep: number | null;
+  readonly seconds: number | null;
+}
+
+/** Results measured per trial, the columns of summary.csv and the metrics of comparison.csv. */
+export const RESULT_METRICS = ['final_train_loss', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy'] as const;
+
+const MAX_PLOT_POINTS = 500;
+
+/** One trial of a sweep folder, with its losses thinned for plotting. */
+export function readTrialData(dir: string, id: string, group: string, seed: number, values: TrialData['values']): TrialData {
+  const manifest = readTrialManifest(dir, id);
+  const base = join(trialDirectory(dir, id));
+  const steps = manifest === null ? [] : readRows(join(base, 'steps.csv'));
+  const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
+  const losses = steps.filter((_, i) => i % every === 0 || i === steps.length - 1).map((r) => [Number(r.step), Number(r.loss)] as const);
+  const evaluations = (manifest === null ? [] : readRows(join(base, 'epochs.csv'))).map(
+    (r): EvaluationPoint => ({
+      epoch: Number(r.epoch),
+      step: Number(r.step),
+      trainLoss: numberOrNull(r.train_loss),
+      testLoss: numberOrNull(r.test_loss),
+      testAccuracy: numberOrNull(r.test_accuracy),
+      valLoss: numberOrNull(r.val_loss),
+      valAccuracy: numberOrNull(r.val_accuracy),
+      seconds: numberOrNull(r.seconds),
+    }),
+  );
+  return {
+    id,
+    group,
+    seed,
+    status: manifest?.status ?? 'missing',
+    values,
+    losses,
+    evaluations,
+    divergedAtStep: manifest?.diverged_at_step ?? null,
+    seconds: wallSeconds(manifest),
+  };
+}
+
+function readRows(file: string): Record<string, string>[] {
+  try {
+    return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch {
+    return []; // a run that never got to write this file
+  }
+}
+
+function numberOrNull(text: string | undefined): number | null {
+  return text === undefined || text === '' ? null : Number(text);
+}
+
+function wallSeconds(manifest: Manifest | null): number | null {
+  if (manifest?.ended_at == null) return null;
+  return (Date.parse(manifest.ended_at) - Date.parse(manifest.started_at)) / 1000;
+}
+
+/** Each trial's results; null where the trial did not measure it. */
+export function trialResults(trial: TrialData): Record<(typeof RESULT_METRICS)[number], number | null> {
+  const last = trial.evaluations.at(-1);
+  const accuracies = trial.evaluations.map((e) => e.testAccuracy).filter((a): a is number => a !== null);
+  return {
+    final_train_loss: last?.trainLoss ?? null,
+    final_test_loss: last?.testLoss ?? null,
+    final_test_accuracy: last?.testAccuracy ?? null,
+    best_test_accuracy: accuracies.length === 0 ? null : Math.max(...accuracies),
+  };
+}
+
+/** The first evaluation that meets a target (accuracy from below, loss from above). */
+export function firstReaching(trial: TrialData, metric: string, target: number): EvaluationPoint | null {
+  const key = ({ test_accuracy: 'testAccuracy', test_loss: 'testLoss', train_loss: 'trainLoss', val_loss: 'valLoss', val_accuracy: 'valAccuracy' } as const)[metric as 'test_accuracy'];
+  if (key === undefined) return null;
+  const higher = metric.endsWith('accuracy');
+  return trial.evaluations.find((e) => e[key] !== null && (higher ? e[key]! >= target : e[key]! <= target)) ?? null;
+}
