@@ -12,11 +12,11 @@ import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
-import { checkConfig } from './check.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';
 import { applyOverride, type ConfigPath, type Override } from './overrides.js';
 import { configSchema, type ExperimentConfig } from './schema.js';
+import { readFacts, validateConfig } from './validate.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_ALIASES = 100;
@@ -136,11 +136,15 @@ export function validateSource<S extends z.ZodType>(source: ConfigSource, schema
   return parsed.data;
 }
 
-/** Applies the overrides, validates and checks; throws ConfigError listing every problem. */
+/**
+ * Applies the overrides, validates against the schema and then against the config's inputs
+ * (validate.ts, both phases; the inputs' facts read once per source); throws ConfigError listing
+ * every problem.
+ */
 export function resolveConfig(source: ConfigSource, overrides: readonly Override[]): ExperimentConfig {
   const parsed = validateSource(source, configSchema, overrides);
   const config = { ...parsed, name: parsed.name ?? defaultName(source.file) } as unknown as ExperimentConfig;
-  const problems = checkConfig(config, source.file);
+  const problems = validateConfig(config, readFacts(config, source.file, source));
   if (problems.length > 0) throw new ConfigError(source.file, locate(source, problems, overrides));
   return config;
 }

@@ -1,48 +1,23 @@
 /**
  * The training loop: for each epoch, a TrainStep per batch; an evaluation after every epoch
  * (or every `eval_every` steps, and at the end). It stops at the configured epochs or max_steps, at the
- * first non-finite loss (diverged), or when the abort signal fires (interrupted; the current
- * step is finished first).
+ * first non-finite loss (diverged), when early stopping says so, or when the abort signal fires
+ * (interrupted; the current step is finished first).
  *
  * The loop is synchronous work, so it yields to the event loop every YIELD_MS: that is when
  * signal handlers run, progress is reported and pending steps.csv rows are handed over.
  */
-import type { Dataset, TargetEncoding } from '../data/dataset.js';
-import type { LossKind } from '../engine/losses/loss.js';
-import type { Model } from '../engine/model.js';
 import { Rng } from '../core/rng.js';
-import type { Metrics, Schedule } from '../optim/schedules.js';
-import type { Optimizer } from '../optim/transform.js';
+import type { Metrics } from '../optim/schedules.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';
 import type { StepRow } from '../runs/run-writer.js';
+import { largestEvaluated, type Training } from './build.js';
 import { Evaluator } from './evaluate.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
-import type { AccuracyRule } from './metrics.js';
-import type { EarlyStopping } from './early-stopping.js';
 import { TrainStep } from './step.js';
+import { TrainTally } from './tally.js';
 
 const YIELD_MS = 50;
-
-export interface LoopSetup {
-  readonly model: Model;
-  readonly optimizer: Optimizer;
-  readonly schedule: Schedule | null;
-  readonly lossKind: LossKind;
-  readonly dataset: Dataset;
-  readonly encoding: TargetEncoding;
-  readonly targetWidth: number;
-  readonly accuracy: AccuracyRule;
-  readonly seed: number;
-  readonly batchSize: number;
-  readonly evalBatchSize: number;
-  readonly shuffle: boolean;
-  readonly dropLast: boolean;
-  readonly epochs: number | null;
-  readonly maxSteps: number | null;
-  /** Evaluate every this many steps (and at the end) instead of after every epoch. */
-  readonly evalEvery: number | null;
-  readonly earlyStopping: EarlyStopping | null;
-}
 
 export interface LoopCallbacks {
   readonly signal?: AbortSignal;
@@ -57,108 +32,132 @@ export interface LoopOutcome {
   readonly divergedAtStep: number | null;
 }
 
-export function batchesPerEpoch(size: number, batchSize: number, dropLast: boolean): number {
-  return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+/** Why an epoch ended the run: null when the next epoch follows. */
+type Stop = LoopOutcome['status'] | null;
+
+export async function trainLoop(training: Training, callbacks: LoopCallbacks): Promise<LoopOutcome> {
+  const loop = new Loop(training, callbacks);
+  const epochs = training.config.train.epochs ?? null;
+  let stop: Stop = null;
+  for (loop.epoch = 1; stop === null && (epochs === null || loop.epoch <= epochs); loop.epoch++) stop = await loop.runEpoch();
+  const status = stop ?? 'completed';
+  return { status, steps: loop.step, divergedAtStep: status === 'diverged' ? loop.step : null };
 }
 
-/** Samples in the larger of the splits evaluated (test and validation), 0 when there is neither. */
-export function largestEvaluated(dataset: Dataset): number {
-  return Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
-}
+/** The loop's position and what it carries between steps. */
+class Loop {
+  step = 0;
+  epoch = 0;
+  private epochStep = 0;
+  private samples = 0;
+  private lastEvaluated = 0;
+  private pending: StepRow[] = [];
+  private readonly tally = new TrainTally();
+  private readonly trainer: TrainStep;
+  private readonly evaluator: Evaluator;
+  private readonly order: Uint32Array;
+  private readonly shuffleRng: Rng;
+  private readonly started = performance.now();
+  private lastYield = this.started;
 
-export async function trainLoop(setup: LoopSetup, callbacks: LoopCallbacks): Promise<LoopOutcome> {
-  const { model, optimizer, lossKind, dataset, encoding, targetWidth, batchSize } = setup;
-  const trainer = new TrainStep(model, optimizer, lossKind, encoding, targetWidth, setup.accuracy);
-  const trainSize = dataset.train.size;
-  const order = new Uint32Array(trainSize);
-  const shuffleRng = new Rng(setup.seed, 'shuffle');
-  const evaluator = new Evaluator(model, lossKind, encoding, targetWidth, setup.accuracy, trainer.targets, setup.evalBatchSize, largestEvaluated(dataset));
-  const stepsPerEpoch = batchesPerEpoch(trainSize, batchSize, setup.dropLast);
-  const started = performance.now();
-  const seconds = (): number => (performance.now() - started) / 1000;
-  let lastYield = started;
-  let pending: StepRow[] = [];
-  let step = 0;
-  let samples = 0;
-  let epoch = 0;
-  let epochStep = 0;
-  // Running sums since the last evaluation: the train_loss and train_accuracy of the next row.
-  let lossSum = 0;
-  let seen = 0;
-  let correct = 0;
-  let lastEvaluated = 0;
+  constructor(
+    private readonly t: Training,
+    private readonly callbacks: LoopCallbacks,
+  ) {
+    const { model, optimizer, lossKind, targets, accuracy, dataset, config } = t;
+    this.trainer = new TrainStep(model, optimizer, lossKind, targets.encoding, targets.width, accuracy);
+    this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, config.data.eval_batch_size, largestEvaluated(dataset));
+    this.order = new Uint32Array(dataset.train.size);
+    this.shuffleRng = new Rng(config.seed, 'shuffle');
+  }
 
-  const progress = (): ProgressEvent => ({
-    type: 'progress', step, epoch, epochStep, stepsPerEpoch, loss: lossSum / seen, lr: optimizer.hyper.lr, samples, seconds: seconds(),
-  });
-  /** Evaluates; returns true when early stopping says to stop. */
-  const evaluate = (): boolean => {
-    const validation = dataset.validation === null ? null : evaluator.evaluate(dataset.validation);
-    const test = dataset.test === null ? null : evaluator.evaluate(dataset.test);
+  /** One pass over the training data, ending with an evaluation unless eval_every places them. */
+  async runEpoch(): Promise<Stop> {
+    const { dataset, config, stepsPerEpoch } = this.t;
+    const maxSteps = config.train.max_steps ?? null;
+    const evalEvery = config.train.eval_every ?? null;
+    dataset.beginEpoch(this.epoch);
+    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+    if (config.data.shuffle) this.shuffleRng.shuffle(this.order);
+    for (this.epochStep = 0; this.epochStep < stepsPerEpoch; ) {
+      if (!this.trainStep()) return this.flush('diverged');
+      if (evalEvery !== null && this.step % evalEvery === 0 && this.evaluate()) return this.flush('completed');
+      if (this.step === maxSteps || this.callbacks.signal?.aborted) break;
+      if (performance.now() - this.lastYield >= YIELD_MS) await this.yieldToEventLoop();
+    }
+    this.flush(null);
+    if (this.callbacks.signal?.aborted) return 'interrupted';
+    this.callbacks.onProgress(this.progress());
+    const last = this.step === maxSteps || this.epoch === config.train.epochs;
+    if ((evalEvery === null || last) && this.lastEvaluated !== this.step && this.evaluate()) return 'completed';
+    return this.step === maxSteps ? 'completed' : null;
+  }
+
+  /** One optimizer step on the next batch; false when its loss is not finite. */
+  private trainStep(): boolean {
+    const { optimizer, schedule, dataset, config } = this.t;
+    const batchSize = config.data.batch_size;
+    const start = this.epochStep * batchSize;
+    const count = Math.min(batchSize, dataset.train.size - start);
+    schedule?.apply(this.step, optimizer.hyper);
+    const lr = optimizer.hyper.lr;
+    const loss = this.trainer.run(dataset.train, this.order, start, count);
+    this.step++;
+    this.epochStep++;
+    this.pending.push(stepRow(this.step, this.epoch, loss, lr, this.trainer.gradNorm, this.seconds()));
+    if (!Number.isFinite(loss)) return false;
+    this.tally.add(loss, count, this.trainer.correct);
+    this.samples += count;
+    return true;
+  }
+
+  /** Evaluates on the held-out splits; true when early stopping says to stop. */
+  private evaluate(): boolean {
+    const { dataset, schedule, earlyStopping, accuracy } = this.t;
+    const validation = dataset.validation === null ? null : this.evaluator.evaluate(dataset.validation);
+    const test = dataset.test === null ? null : this.evaluator.evaluate(dataset.test);
     const evaluation: EpochEvent = {
       type: 'epoch',
-      epoch,
-      step,
-      trainLoss: lossSum / seen,
-      trainAccuracy: setup.accuracy === null ? null : correct / seen,
+      epoch: this.epoch,
+      step: this.step,
+      trainLoss: this.tally.loss,
+      trainAccuracy: accuracy === null ? null : this.tally.accuracy,
       valLoss: validation?.loss ?? null,
       valAccuracy: validation?.accuracy ?? null,
       testLoss: test?.loss ?? null,
       testAccuracy: test?.accuracy ?? null,
-      seconds: seconds(),
+      seconds: this.seconds(),
     };
     const metrics = metricsOf(evaluation);
-    setup.schedule?.observe(metrics);
-    callbacks.onEpoch(evaluation);
-    [lossSum, seen, correct, lastEvaluated] = [0, 0, 0, step];
-    return setup.earlyStopping?.observe(metrics, evaluation) ?? false;
-  };
-
-  for (epoch = 1; setup.epochs === null || epoch <= setup.epochs; epoch++) {
-    dataset.beginEpoch(epoch);
-    const train = dataset.train;
-    for (let i = 0; i < trainSize; i++) order[i] = i;
-    if (setup.shuffle) shuffleRng.shuffle(order);
-    for (epochStep = 0; epochStep < stepsPerEpoch; ) {
-      const start = epochStep * batchSize;
-      const count = Math.min(batchSize, trainSize - start);
-      setup.schedule?.apply(step, optimizer.hyper);
-      const lr = optimizer.hyper.lr;
-      const loss = trainer.run(train, order, start, count);
-      step++;
-      epochStep++;
-      pending.push(stepRow(step, epoch, loss, lr, trainer.gradNorm, seconds()));
-      if (!Number.isFinite(loss)) {
-        callbacks.onSteps(pending);
-        return { status: 'diverged', steps: step, divergedAtStep: step };
-      }
-      correct += trainer.correct;
-      lossSum += loss * count;
-      seen += count;
-      samples += count;
-      if (setup.evalEvery !== null && step % setup.evalEvery === 0 && evaluate()) {
-        callbacks.onSteps(pending);
-        return { status: 'completed', steps: step, divergedAtStep: null };
-      }
-      if (step === setup.maxSteps || callbacks.signal?.aborted) break;
-      const now = performance.now();
-      if (now - lastYield >= YIELD_MS) {
-        callbacks.onSteps(pending);
-        pending = [];
-        callbacks.onProgress(progress());
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
-    }
-    callbacks.onSteps(pending);
-    pending = [];
-    if (callbacks.signal?.aborted) return { status: 'interrupted', steps: step, divergedAtStep: null };
-    callbacks.onProgress(progress());
-    const last = step === setup.maxSteps || epoch === setup.epochs;
-    if ((setup.evalEvery === null || last) && lastEvaluated !== step && evaluate()) break;
-    if (step === setup.maxSteps) break;
+    schedule?.observe(metrics);
+    this.callbacks.onEpoch(evaluation);
+    this.tally.reset();
+    this.lastEvaluated = this.step;
+    return earlyStopping?.observe(metrics, evaluation) ?? false;
   }
-  return { status: 'completed', steps: step, divergedAtStep: null };
+
+  /** Hands the pending steps.csv rows over; returns `stop` so an exit reads as one line. */
+  private flush(stop: Stop): Stop {
+    this.callbacks.onSteps(this.pending);
+    this.pending = [];
+    return stop;
+  }
+
+  private async yieldToEventLoop(): Promise<void> {
+    this.flush(null);
+    this.callbacks.onProgress(this.progress());
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+
+  private progress(): ProgressEvent {
+    const { step, epoch, epochStep, samples } = this;
+    return { type: 'progress', step, epoch, epochStep, stepsPerEpoch: this.t.stepsPerEpoch, loss: this.tally.loss, lr: this.t.optimizer.hyper.lr, samples, seconds: this.seconds() };
+  }
+
+  private seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
 }
 
 /** An evaluation by metric name, as schedules and early stopping read it. */

@@ -11,7 +11,8 @@ import type { ExperimentConfig } from '../config/schema.js';
 import { assembleDataset, reviveSource, type DataSource } from '../data/registry.js';
 import type { Provenance } from '../runs/provenance.js';
 import type { RunResult } from './events.js';
-import { recordFailedRun, runExperiment } from './experiment.js';
+import { runExperiment } from './experiment.js';
+import { recordFailedRun } from './open-run.js';
 
 export interface TrialTask {
   readonly config: ExperimentConfig;

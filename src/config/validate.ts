@@ -1,0 +1,181 @@
+/**
+ * Validation of a config beyond its schema, in two explicit phases:
+ *
+ *   1. checkStatic(config)                what the config alone tells: keys checked against each
+ *                                         other (a loss against the model's last layer, a schedule
+ *                                         against the optimizer), no file read;
+ *   2. checkAgainstFacts(config, facts)   the config against facts about its inputs: the dataset's
+ *                                         input shape and targets (a CSV's header), the init file's
+ *                                         tensors and, once the data are loaded, the splits' sizes.
+ *
+ * Facts are read once per base config (readFacts caches them per parsed file and data/init block),
+ * so the trials of a sweep do not each re-read CSV headers and init files. `train` runs phase 2
+ * again with the loaded dataset's facts, which add the sizes and a CSV's class count.
+ */
+import type { DatasetDescription } from '../data/dataset.js';
+import { describeDataset, resolveFromConfig } from '../data/registry.js';
+import { matchTargets } from '../data/targets.js';
+import { layerName } from '../engine/layers/index.js';
+import { lossKinds } from '../engine/losses/index.js';
+import { LayerShapeError, planModel, type ModelPlan } from '../engine/model.js';
+import { decodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
+import { compareState, readWeightsFile } from '../engine/weights.js';
+import { sizeOf } from '../core/shape.js';
+import { optimizerKinds } from '../optim/registry.js';
+import type { PathIssue } from './issues.js';
+import type { ExperimentConfig } from './schema.js';
+
+/** Sizes of the splits as training will see them (after limit and the validation hold-out). */
+export interface SplitSizes {
+  readonly train: number;
+  readonly validation: number | null;
+  readonly test: number | null;
+}
+
+/** What the config's inputs are, as far as validation needs to know. */
+export interface InputFacts {
+  readonly data: DatasetDescription;
+  /** The tensors of model.init.from, when the config names one. */
+  readonly init: { readonly file: string; readonly tensors: readonly NamedTensor[] } | null;
+  /** Known once the data are loaded; null before (`validate`, sweep expansion). */
+  readonly sizes: SplitSizes | null;
+}
+
+/** Every problem both phases find, in one list; the data-free phase first. */
+export function validateConfig(config: ExperimentConfig, facts: InputFacts): PathIssue[] {
+  return [...checkStatic(config), ...checkAgainstFacts(config, facts)];
+}
+
+/** Phase 1: the config's keys against each other. */
+export function checkStatic(config: ExperimentConfig): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const layers = config.model.layers;
+  if (lossKinds[config.loss].expectsProbabilities && layerName(layers[layers.length - 1]) !== 'sigmoid') {
+    issues.push({ path: ['loss'], problem: `${config.loss} reads probabilities: end the model with sigmoid, or use bce_with_logits` });
+  }
+  issues.push(...checkMomentumCycling(config));
+  return issues;
+}
+
+/** Phase 2: the config against what its data and init file are. */
+export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): PathIssue[] {
+  const issues = checkNormalization(config, facts.data);
+  let plan: ModelPlan;
+  try {
+    plan = planModel(config.model.layers, facts.data.inputShape);
+  } catch (error) {
+    if (!(error instanceof LayerShapeError)) throw error;
+    return [...issues, { path: ['model', 'layers', error.index], problem: error.problem }];
+  }
+  if (facts.data.targets !== null) {
+    const match = matchTargets(facts.data.targets, lossKinds[config.loss].targets, sizeOf(plan.outShape));
+    if ('problem' in match) issues.push({ path: ['model', 'layers', config.model.layers.length - 1], problem: match.problem });
+  }
+  if (facts.init !== null) issues.push(...checkInitTensors(plan, facts.init));
+  if (facts.sizes !== null) issues.push(...checkAgainstSizes(config, plan, facts.sizes));
+  return issues;
+}
+
+const factCache = new WeakMap<object, Map<string, InputFacts>>();
+
+/**
+ * The facts of a config read from disk before any data are loaded: a CSV's header, the init
+ * file's tensors. Cached per `owner` (the parsed config file) and per data/init block, since the
+ * trials of one file share them.
+ */
+export function readFacts(config: ExperimentConfig, configFile: string, owner: object): InputFacts {
+  const key = JSON.stringify([config.data, config.model.init ?? null]);
+  const cached = factCache.get(owner) ?? new Map<string, InputFacts>();
+  factCache.set(owner, cached);
+  const known = cached.get(key);
+  if (known !== undefined) return known;
+  const initFile = config.model.init === undefined ? null : resolveFromConfig(configFile, config.model.init.from);
+  const facts: InputFacts = {
+    data: describeDataset(config.data, configFile),
+    init: initFile === null ? null : { file: initFile, tensors: decodeSafetensors(readWeightsFile(initFile), initFile) },
+    sizes: null,
+  };
+  cached.set(key, facts);
+  return facts;
+}
+
+function checkNormalization(config: ExperimentConfig, data: DatasetDescription): PathIssue[] {
+  const d = config.data;
+  if ((d.dataset !== 'mnist' && d.dataset !== 'fashion-mnist' && d.dataset !== 'cifar10') || d.normalize === undefined) return [];
+  const channels = data.inputShape[0];
+  if (d.normalize.mean.length === channels) return [];
+  return [{ path: ['data', 'normalize', 'mean'], problem: `needs ${channels} value(s), one per channel of ${d.dataset}` }];
+}
+
+/** model.init.from must hold exactly the model's parameters and buffers, with their shapes. */
+function checkInitTensors(plan: ModelPlan, init: NonNullable<InputFacts['init']>): PathIssue[] {
+  return compareState(plan, init.tensors).map((m) => ({
+    path: m.layer === null ? ['model', 'init', 'from'] : ['model', 'layers', m.layer],
+    problem: `${m.problem} (model.init.from: ${init.file})`,
+  }));
+}
+
+/** one_cycle_lr cycles momentum or β1 (torch's rule); Adagrad and Adadelta have neither. */
+function checkMomentumCycling(config: ExperimentConfig): PathIssue[] {
+  const scheduler = config.scheduler;
+  if (scheduler?.name !== 'one_cycle_lr' || scheduler.cycle_momentum !== true) return [];
+  const { name, ...options } = config.optimizer;
+  const { hyper } = optimizerKinds[name].create(options);
+  if (hyper.momentum !== undefined || hyper.beta1 !== undefined) return [];
+  return [{ path: ['scheduler', 'cycle_momentum'], problem: `${name} has no momentum or β1 to cycle; set cycle_momentum: false` }];
+}
+
+/** Steps in one epoch over `size` samples. */
+export function batchesPerEpoch(size: number, batchSize: number, dropLast: boolean): number {
+  return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+}
+
+/** Steps the run takes if nothing stops it early. */
+export function plannedSteps(config: ExperimentConfig, trainSize: number): number {
+  const stepsPerEpoch = batchesPerEpoch(trainSize, config.data.batch_size, config.data.drop_last);
+  return Math.min(config.train.epochs === undefined ? Infinity : config.train.epochs * stepsPerEpoch, config.train.max_steps ?? Infinity);
+}
+
+/** What only the splits' sizes can tell: batches of one for batch norm, a schedule's length, watched splits. */
+function checkAgainstSizes(config: ExperimentConfig, plan: ModelPlan, sizes: SplitSizes): PathIssue[] {
+  return [...checkBatchNormBatches(config, plan, sizes.train), ...checkScheduleLength(config, plannedSteps(config, sizes.train)), ...checkWatchedMetrics(config, sizes)];
+}
+
+/**
+ * Batch norm on one value per channel (batchnorm1d on [C]) cannot normalize a batch of one, as
+ * in torch; say so before training rather than fail at the epoch's last batch.
+ */
+function checkBatchNormBatches(config: ExperimentConfig, plan: ModelPlan, size: number): PathIssue[] {
+  const single = plan.layers.findIndex((l) => layerName(l.config).startsWith('batchnorm') && l.inShape.length === 1);
+  if (single < 0) return [];
+  const { batch_size: batchSize, drop_last: dropLast } = config.data;
+  const lastBatch = dropLast ? batchSize : size % batchSize || batchSize;
+  if (Math.min(batchSize, lastBatch) !== 1) return [];
+  return [
+    {
+      path: ['data', 'batch_size'],
+      problem: `layer ${single} (batch norm on [${plan.layers[single].inShape.join(', ')}]) would see a batch of one sample (${size} samples in batches of ${batchSize}); set data.drop_last: true or another batch_size`,
+    },
+  ];
+}
+
+/** one_cycle_lr must last as long as the run. */
+function checkScheduleLength(config: ExperimentConfig, steps: number): PathIssue[] {
+  const scheduler = config.scheduler;
+  if (scheduler?.name !== 'one_cycle_lr' || typeof scheduler.total_steps !== 'number' || scheduler.total_steps >= steps) return [];
+  return [{ path: ['scheduler', 'total_steps'], problem: `is ${scheduler.total_steps}, but the run takes ${steps} steps (torch's OneCycleLR stops there); leave it out to use the run's length` }];
+}
+
+/** A plateau schedule or early stopping may only watch what the run measures. */
+function checkWatchedMetrics(config: ExperimentConfig, sizes: SplitSizes): PathIssue[] {
+  const watched: [string[], string | undefined][] = [
+    [['scheduler', 'metric'], config.scheduler?.name === 'reduce_lr_on_plateau' ? String(config.scheduler.metric) : undefined],
+    [['train', 'early_stopping', 'metric'], config.train.early_stopping?.metric],
+  ];
+  const issues: PathIssue[] = [];
+  for (const [path, metric] of watched) {
+    if (metric?.startsWith('test_') && sizes.test === null) issues.push({ path, problem: `watches ${metric}, but the dataset has no test split` });
+    if (metric?.startsWith('val_') && sizes.validation === null) issues.push({ path, problem: `watches ${metric}: hold out validation data with data.validation (e.g. 0.1)` });
+  }
+  return issues;
+}

@@ -1,0 +1,97 @@
+/**
+ * Building a run from a resolved config: the data (unless given), the config checked against them
+ * (config/validate.ts, now with the splits' sizes), the model with its init weights, the
+ * optimizer, the schedule and early stopping. Nothing is written here, so a config that fails
+ * leaves no run folder behind.
+ */
+import type { ExperimentConfig } from '../config/schema.js';
+import { batchesPerEpoch, plannedSteps, validateConfig } from '../config/validate.js';
+import { AllocationError, ConfigError, DataError } from '../core/errors.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadDataset, resolveFromConfig } from '../data/registry.js';
+import { matchTargets, type TargetMatch } from '../data/targets.js';
+import type { LossKind } from '../engine/losses/loss.js';
+import { lossKinds } from '../engine/losses/index.js';
+import { Model, planModel, type ModelPlan } from '../engine/model.js';
+import { loadModelWeights, readWeightsFile } from '../engine/weights.js';
+import { createOptimizer } from '../optim/registry.js';
+import { createSchedule, type Schedule } from '../optim/schedules.js';
+import type { Optimizer } from '../optim/transform.js';
+import { EarlyStopping } from './early-stopping.js';
+import { accuracyRule, type AccuracyRule } from './metrics.js';
+
+/** Everything a run trains with, built and checked. */
+export interface Training {
+  readonly config: ExperimentConfig;
+  readonly dataset: Dataset;
+  readonly plan: ModelPlan;
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly schedule: Schedule | null;
+  readonly earlyStopping: EarlyStopping | null;
+  readonly lossKind: LossKind;
+  readonly targets: Extract<TargetMatch, { encoding: unknown }>;
+  readonly accuracy: AccuracyRule;
+  readonly stepsPerEpoch: number;
+  /** Steps the run takes if nothing stops it early. */
+  readonly plannedSteps: number;
+}
+
+export function buildTraining(config: ExperimentConfig, configFile: string, given?: Dataset): Training {
+  const lossKind = lossKinds[config.loss];
+  const dataset = given ?? withinMemory(configFile, ['data'], 'the dataset', () => loadDataset(config.data, configFile, lossKind.targets, config.seed));
+  const sizes = { train: dataset.train.size, validation: dataset.validation?.size ?? null, test: dataset.test?.size ?? null };
+  // The init file was checked when the config was resolved; the tensors are compared again when loaded below.
+  const issues = validateConfig(config, { data: dataset, init: null, sizes });
+  if (issues.length > 0) throw new ConfigError(configFile, issues);
+  const { batch_size: batchSize, eval_batch_size: evalBatchSize, drop_last: dropLast } = config.data;
+  const stepsPerEpoch = batchesPerEpoch(dataset.train.size, batchSize, dropLast);
+  if (stepsPerEpoch === 0) {
+    throw new DataError(configFile, `the training set has ${dataset.train.size} samples: no full batch of ${batchSize} with drop_last`);
+  }
+  const plan = planModel(config.model.layers, dataset.inputShape);
+  const targets = matchTargets(dataset.targets, lossKind.targets, plan.outShape.reduce((a, b) => a * b, 1)) as Training['targets'];
+  // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
+  const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated(dataset)));
+  const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed));
+  if (config.model.init !== undefined) {
+    const file = resolveFromConfig(configFile, config.model.init.from);
+    loadModelWeights(model, readWeightsFile(file), file);
+  }
+  const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train));
+  const steps = plannedSteps(config, dataset.train.size);
+  return {
+    config,
+    dataset,
+    plan,
+    model,
+    optimizer,
+    schedule: config.scheduler === undefined ? null : createSchedule(config.scheduler, optimizer.hyper, steps),
+    earlyStopping: config.train.early_stopping === undefined ? null : new EarlyStopping(config.train.early_stopping),
+    lossKind,
+    targets,
+    accuracy: accuracyRule(dataset.targets, targets.encoding, lossKind.threshold),
+    stepsPerEpoch,
+    plannedSteps: steps,
+  };
+}
+
+/** Samples in the larger of the splits evaluated (test and validation), 0 when there is neither. */
+export function largestEvaluated(dataset: Dataset): number {
+  return Math.max(dataset.test?.size ?? 0, dataset.validation?.size ?? 0);
+}
+
+/**
+ * Runs `build`, which allocates what a config asks for, and turns an AllocationError (an array
+ * that cannot be that large) into a ConfigError at the config path that asked, so that
+ * `linear: 1.0e+9` is bad input rather than an internal error. Any other failure, a RangeError
+ * from a bug included, passes through as it is.
+ */
+function withinMemory<T>(configFile: string, path: string[], what: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof AllocationError)) throw error;
+    throw new ConfigError(configFile, [{ path, problem: `${what} does not fit in memory (${error.message}); make it smaller` }]);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Opening a run directory: the folder, config.yaml (the config as it runs, defaults filled in,
+ * paths absolute) and a manifest saying `running`. The run's end rewrites the manifest.
+ */
+import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
+import { formatConfig, withAbsolutePaths } from '../config/format.js';
+import type { ExperimentConfig } from '../config/schema.js';
+import { KERNEL } from '../kernels/matmul.js';
+import { createRunDirectory } from '../runs/layout.js';
+import type { Manifest } from '../runs/manifest.js';
+import { collectProvenance, type Provenance } from '../runs/provenance.js';
+import { RunWriter } from '../runs/run-writer.js';
+
+/** Where a run goes and what it records of where it came from. */
+export interface RunPlacement {
+  /** The config's file: relative data and init paths start at its folder. */
+  readonly configFile: string;
+  /** Runs root; the run goes to <outRoot>/<name>/<run-id>/. */
+  readonly outRoot?: string;
+  /** Or an exact run directory, which must exist and be empty (used by sweeps). */
+  readonly runDir?: string;
+  readonly provenance?: Provenance;
+}
+
+export interface OpenRun {
+  readonly writer: RunWriter;
+  /** The manifest as written at the start; the end's manifest extends it. */
+  readonly started: Manifest;
+}
+
+export function openRun(config: ExperimentConfig, placement: RunPlacement, parameterCount: number): OpenRun {
+  const runDir = placement.runDir ?? createRunDirectory(placement.outRoot ?? 'runs', config.name, new Date());
+  const writer = new RunWriter(runDir);
+  const started = runningManifest(config, placement, runDir, parameterCount);
+  writeResolvedConfig(writer, config, placement.configFile);
+  writer.writeManifest(started);
+  return { writer, started };
+}
+
+/**
+ * Records a run that failed before it could start (its data or model did not fit) in the run
+ * directory it was given, so that a sweep's table shows the trial as failed with the reason.
+ */
+export function recordFailedRun(config: ExperimentConfig, placement: RunPlacement & { readonly runDir: string }, error: unknown): void {
+  const writer = new RunWriter(placement.runDir);
+  writeResolvedConfig(writer, config, placement.configFile);
+  const message = error instanceof Error ? error.message : String(error);
+  writer.writeManifest({ ...runningManifest(config, placement, placement.runDir, null), status: 'failed', ended_at: new Date().toISOString(), error: message });
+}
+
+function runningManifest(config: ExperimentConfig, placement: RunPlacement, runDir: string, parameterCount: number | null): Manifest {
+  return {
+    name: config.name,
+    run_id: basename(runDir),
+    status: 'running',
+    seed: config.seed,
+    config_file: placement.configFile,
+    parameter_count: parameterCount,
+    kernel: KERNEL,
+    started_at: new Date().toISOString(),
+    ended_at: null,
+    steps: 0,
+    epochs: 0,
+    diverged_at_step: null,
+    error: null,
+    provenance: placement.provenance ?? collectProvenance(dirname(placement.configFile)),
+    host: hostname(),
+    pid: process.pid,
+  };
+}
+
+/** The run's config.yaml: the config as it ran, so that `adam-lab train <run>/config.yaml` reruns it from anywhere. */
+function writeResolvedConfig(writer: RunWriter, config: ExperimentConfig, configFile: string): void {
+  writer.writeConfig(formatConfig(withAbsolutePaths(config, configFile), ` resolved by adam-lab from ${configFile}; every default filled in, paths made absolute`));
+}
