@@ -1,11 +1,12 @@
 /**
- * Which of the engine's WebAssembly twins did the work. Each twin (a `*Wasm` or `*Simd` export
- * of kernels/elementwise.ts) returns false when it leaves the work to the TypeScript loop
- * beside it (a buffer outside the engine's memory, an extent it cannot reach); a test comparing
+ * Which of the engine's WebAssembly twins did the work. Each twin (a `*Wasm` export of
+ * kernels/optimizer-kernels.ts or kernels/layer-kernels.ts) returns false when it leaves the
+ * work to the TypeScript loop beside it (a buffer outside the engine's memory, an extent it
+ * cannot reach); a test comparing
  * a twin with that loop would then compare the loop with itself and pass. Tests that compare
  * them record the calls with
  *
- *   vi.mock('../../src/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
+ *   vi.mock('../../src/kernels/layer-kernels.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
  *
  * and check twinsThatRan.
  */
@@ -19,7 +20,7 @@ export async function recordingTwins(importOriginal: () => Promise<unknown>): Pr
     return done;
   };
   return Object.fromEntries(
-    Object.entries(module).map(([name, value]) => [name, typeof value === 'function' && /(Wasm|Simd)$/.test(name) ? recorded(name, value as (...args: unknown[]) => boolean) : value]),
+    Object.entries(module).map(([name, value]) => [name, typeof value === 'function' && /Wasm$/.test(name) ? recorded(name, value as (...args: unknown[]) => boolean) : value]),
   );
 }
 

@@ -17,7 +17,8 @@ import { optimizerSchema } from '../../src/config/schema.js';
 import { Split } from '../../src/data/dataset.js';
 import { loadMnistLike } from '../../src/data/mnist.js';
 import { arenaOffset } from '../../src/kernels/arena.js';
-import { createTeam, KERNEL, KERNEL_NOTE, KERNEL_THREADS, kernelModule, matmulABReference } from '../../src/kernels/matmul.js';
+import { kernelChoice } from '../../src/kernels/choice.js';
+import { createTeam, matmulABReference } from '../../src/kernels/matmul.js';
 import type { LayerConfig } from '../../src/engine/layers/index.js';
 import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
 import { Model, planModel } from '../../src/engine/model.js';
@@ -91,7 +92,8 @@ function gemm(size: number): number {
     a[i] = rng.uniform();
     b[i] = rng.uniform();
   }
-  const team = kernelModule === null ? null : createTeam(kernelModule, KERNEL_THREADS);
+  const { module, threads } = kernelChoice();
+  const team = module === null ? null : createTeam(module, threads);
   const product = (): void => {
     if (team === null) matmulABReference(c, a, b, size, size, size);
     else team.run(arenaOffset(c), size, arenaOffset(a), size, false, arenaOffset(b), size, false, size, size, size, -1);
@@ -110,9 +112,9 @@ const scale = Float64Array.of(1 / 255);
 const train = loadMnistLike('mnist', folder, { channels: 1, scale, shift: Float64Array.of(0) }).train.limit(quick ? 6000 : 60000);
 const cnn = loadConfig(new URL('../../../configs/mnist-cnn-small.yaml', import.meta.url).pathname);
 const result = {
-  kernel: KERNEL,
-  note: KERNEL_NOTE,
-  threads: KERNEL_THREADS,
+  kernel: kernelChoice().path,
+  note: kernelChoice().note,
+  threads: kernelChoice().threads,
   w0_us_per_step: seedToy(quick ? 2000 : 20000),
   w1_samples_per_s: mnist(train, mlp([128]), 64),
   w2_samples_per_s: mnist(train, mlp([256, 256]), 128),

@@ -4,7 +4,7 @@
  * CI set, only the lines; with --quiet, nothing until the result.
  */
 import cliProgress from 'cli-progress';
-import { KERNEL_NOTE, KERNEL_THREADS, KERNEL_THREADS_WHY } from '../kernels/matmul.js';
+import { kernelChoice } from '../kernels/choice.js';
 import type { EpochEvent, StartEvent, TrainEvent } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
@@ -45,7 +45,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           print(`run     ${event.runDir}`);
           print(`seed    ${event.seed}`);
           print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels, ${threadsNote()}`);
-          if (KERNEL_NOTE !== null) print(`kernel  ${KERNEL_NOTE}`);
+          if (kernelChoice().note !== null) print(`kernel  ${kernelChoice().note}`);
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
           break;
         case 'progress': {
@@ -96,7 +96,8 @@ function epochLine(e: EpochEvent, start: StartEvent | null): string {
 
 /** How many threads share a large matrix product, and where that number came from. */
 function threadsNote(): string {
-  return `${KERNEL_THREADS} matmul thread${KERNEL_THREADS > 1 ? 's' : ''} (${KERNEL_THREADS_WHY})`;
+  const { threads, threadsWhy } = kernelChoice();
+  return `${threads} matmul thread${threads > 1 ? 's' : ''} (${threadsWhy})`;
 }
 
 export function percent(x: number): string {

@@ -3,7 +3,7 @@
  * (Loshchilov & Hutter 2019), as torch.optim.Adam and torch.optim.AdamW.
  */
 import { z } from 'zod';
-import { adamSimd } from '../kernels/elementwise.js';
+import { adamWasm } from '../kernels/optimizer-kernels.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal, initMoments, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
@@ -50,7 +50,7 @@ export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: bool
       const s1 = 1 - beta1 ** step;
       const s2 = Math.sqrt(1 - beta2 ** step);
       const vmax = useMax ? maxExpAvgSq : null;
-      if (!adamSimd(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps)) {
+      if (!adamWasm(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps)) {
         adamReference(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps);
       }
     },
@@ -59,7 +59,7 @@ export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: bool
 
 /**
  * scaleByAdam's element loop in float32, every operation rounded in this order (the SIMD
- * twin's, kernels/wasm/elementwise.wat), c1 = 1 − β1, c2 = 1 − β2 and the bias
+ * twin's, kernels/wasm/optimizer-kernels.wat), c1 = 1 − β1, c2 = 1 − β2 and the bias
  * corrections s1 = 1 − β1ᵗ, s2 = √(1 − β2ᵗ), all rounded to float32:
  *   m ← β1·m + c1·g,   v ← β2·v + c2·(g·g)    (each flushed to 0 below 2⁻¹²⁶: flushSubnormal)
  *   v ← v_max ← max(v_max, v) with AMSGrad

@@ -23,7 +23,7 @@ const MIN_NORMAL = 2 ** -126;
 /**
  * A float32 running average as the SIMD kernels store it: flushed to 0 below the smallest
  * normal float32 (NaN kept), because arithmetic on subnormal numbers is some 3× slower on x86
- * and WebAssembly has no flush-to-zero mode (kernels/wasm/elementwise.wat says more).
+ * and WebAssembly has no flush-to-zero mode (kernels/wasm/optimizer-kernels.wat says more).
  * `x` must already be a float32 value.
  */
 export function flushSubnormal(x: number): number {

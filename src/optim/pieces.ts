@@ -4,13 +4,13 @@
  * Symbols follow the torch docs: θ parameters, γ learning rate, λ weight decay, μ momentum.
  * The adaptive scalings (Adam's, RMSprop's, ...) live with their optimizer families.
  *
- * The hot pieces have a WebAssembly SIMD twin (kernels/elementwise.ts) that runs when
+ * The hot pieces have a WebAssembly SIMD twin (kernels/optimizer-kernels.ts) that runs when
  * every array lives in the engine memory (state is allocated there); the loop written here
  * is the reference and the fallback, and the two give identical bits: negate, scale and
  * addScaled in float32, rounding every operation (Math.fround); trace in float64, rounding
- * once per stored value, as RMSprop's chain needs (kernels/wasm/elementwise.wat).
+ * once per stored value, as RMSprop's chain needs (kernels/wasm/optimizer-kernels.wat).
  */
-import { addScaledSimd, negateSimd, scaleSimd, sumOfSquares, traceSimd } from '../kernels/elementwise.js';
+import { addScaledWasm, negateWasm, scaleWasm, sumOfSquares, traceWasm } from '../kernels/optimizer-kernels.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal } from './moments.js';
 import { addScaledReference, chain, type Hyperparams, type OptimizerSetup, type Transform } from './transform.js';
@@ -22,7 +22,7 @@ export function negate(): Transform {
   return {
     init: noState,
     update(u) {
-      if (!negateSimd(u)) negateReference(u);
+      if (!negateWasm(u)) negateReference(u);
     },
   };
 }
@@ -41,7 +41,7 @@ export function addDecayedWeights(weightDecay: number): Transform {
   return {
     init: noState,
     update(u, _state, { params }) {
-      if (!addScaledSimd(u, params, weightDecay)) addScaledReference(u, params, weightDecay);
+      if (!addScaledWasm(u, params, weightDecay)) addScaledReference(u, params, weightDecay);
     },
   };
 }
@@ -61,7 +61,7 @@ export function trace(options: { dampening: number; nesterov: boolean }): Transf
       if (mu === 0) return;
       const first = started[0] === 0;
       started[0] = 1;
-      if (!traceSimd(u, buffer, mu, 1 - dampening, first, nesterov)) traceReference(u, buffer, mu, 1 - dampening, first, nesterov);
+      if (!traceWasm(u, buffer, mu, 1 - dampening, first, nesterov)) traceReference(u, buffer, mu, 1 - dampening, first, nesterov);
     },
   };
 }
@@ -97,7 +97,7 @@ export function scaleByLearningRate(): Transform {
     init: noState,
     update(u, _state, { hyper }, deferScale = false) {
       if (deferScale) return;
-      if (!scaleSimd(u, -hyper.lr)) scaleReference(u, -hyper.lr);
+      if (!scaleWasm(u, -hyper.lr)) scaleReference(u, -hyper.lr);
     },
     finalScale: ({ hyper }) => -hyper.lr,
   };
@@ -120,7 +120,7 @@ export function clipByGlobalNorm(maxNorm: number): Transform {
     init: noState,
     update(u, _state, { gradNorm }) {
       const coefficient = maxNorm / ((gradNorm ?? Math.sqrt(sumOfSquares(u))) + 1e-6);
-      if (coefficient < 1 && !scaleSimd(u, coefficient)) scaleReference(u, coefficient);
+      if (coefficient < 1 && !scaleWasm(u, coefficient)) scaleReference(u, coefficient);
     },
   };
 }

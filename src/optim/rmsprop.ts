@@ -1,6 +1,6 @@
 /** RMSprop (Hinton's lecture 6e; the centered form of Graves 2013), as torch.optim.RMSprop. */
 import { z } from 'zod';
-import { rmsSimd } from '../kernels/elementwise.js';
+import { rmsWasm } from '../kernels/optimizer-kernels.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal } from './moments.js';
 import { epsilon, learningRate, maximize, momentum, weightDecay } from './options.js';
@@ -34,7 +34,7 @@ export function scaleByRms(options: { alpha: number; eps: number; centered: bool
     init: (size) => ({ squareAvg: allocFloat32(size), gradAvg: allocFloat32(centered ? size : 0) }),
     update(u, { squareAvg, gradAvg }) {
       const avg = centered ? gradAvg : null;
-      if (!rmsSimd(u, squareAvg, avg, alpha, 1 - alpha, eps)) rmsReference(u, squareAvg, avg, alpha, 1 - alpha, eps);
+      if (!rmsWasm(u, squareAvg, avg, alpha, 1 - alpha, eps)) rmsReference(u, squareAvg, avg, alpha, 1 - alpha, eps);
     },
   };
 }

@@ -13,9 +13,9 @@
  *
  * Each link is a whole pass over the vector, on a WebAssembly SIMD kernel for the hot ones
  * (pieces.ts). Fusing a chain's links into one pass was measured and left out: see
- * kernels/wasm/elementwise.wat.
+ * kernels/wasm/optimizer-kernels.wat.
  */
-import { addScaledSimd } from '../kernels/elementwise.js';
+import { addScaledWasm } from '../kernels/optimizer-kernels.js';
 
 /** Values a scheduler may change between steps (torch's param_group entries). */
 export interface Hyperparams {
@@ -112,13 +112,13 @@ export class Optimizer {
     context.gradNorm = gradNorm;
     const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
     transform.update(grads, this.state, context, transform.finalScale !== undefined);
-    if (!addScaledSimd(context.params, grads, scale)) addScaledReference(context.params, grads, scale);
+    if (!addScaledWasm(context.params, grads, scale)) addScaledReference(context.params, grads, scale);
   }
 }
 
 /**
  * u ← u + s·x in float32, s rounded to float32 first and s·x rounded before the sum, as the
- * SIMD twin (kernels/elementwise.ts) computes it. θ ← θ + s·u here; u ← u + λθ in
+ * SIMD twin (kernels/optimizer-kernels.ts) computes it. θ ← θ + s·u here; u ← u + λθ in
  * addDecayedWeights.
  */
 export function addScaledReference(u: Float32Array, x: Float32Array, s: number): void {

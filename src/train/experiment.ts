@@ -6,7 +6,7 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { encodeModelWeights } from '../engine/weights.js';
-import { KERNEL } from '../kernels/matmul.js';
+import { kernelChoice } from '../kernels/choice.js';
 import { formatFloat32 } from '../runs/numbers.js';
 import type { EpochRow } from '../runs/run-writer.js';
 import { buildTraining, type Training } from './build.js';
@@ -31,7 +31,7 @@ export async function runExperiment(config: Training['config'], options: Experim
     name: config.name,
     seed: config.seed,
     parameterCount: training.plan.parameterCount,
-    kernel: KERNEL,
+    kernel: kernelChoice().path,
     trainSize: training.dataset.train.size,
     testSize: training.dataset.test?.size ?? null,
     stepsPerEpoch: training.stepsPerEpoch,

@@ -4,7 +4,7 @@
  * right side of the loss's threshold. Real-valued targets have no accuracy.
  */
 import type { TargetEncoding, TargetInfo } from '../data/dataset.js';
-import { sumOfSquares } from '../kernels/elementwise.js';
+import { sumOfSquares } from '../kernels/optimizer-kernels.js';
 
 export type AccuracyRule = { readonly kind: 'argmax' } | { readonly kind: 'threshold'; readonly at: number } | null;
 

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { formatConfig, withAbsolutePaths } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { KERNEL } from '../kernels/matmul.js';
+import { kernelChoice } from '../kernels/choice.js';
 import { createRunDirectory } from '../runs/layout.js';
 import type { Manifest } from '../runs/manifest.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
@@ -57,7 +57,7 @@ function runningManifest(config: ExperimentConfig, placement: RunPlacement, runD
     seed: config.seed,
     config_file: placement.configFile,
     parameter_count: parameterCount,
-    kernel: KERNEL,
+    kernel: kernelChoice().path,
     started_at: new Date().toISOString(),
     ended_at: null,
     steps: 0,

@@ -1,5 +1,5 @@
 /**
- * The layers' WebAssembly twins (kernels/elementwise.ts: ReLU, conv2d's unfold, fold,
+ * The layers' WebAssembly twins (kernels/layer-kernels.ts: ReLU, conv2d's unfold, fold,
  * batched products, layout copy and bias sums, max pooling) against the layers' own loops, bit
  * for bit. A layer runs its twins when every buffer lives in the engine memory and its loops
  * otherwise, so each case builds the same layer twice: once over engine buffers, once over
@@ -9,7 +9,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { layerSchema } from '../../src/config/schema.js';
-import { ELEMENTWISE_SIMD } from '../../src/kernels/elementwise.js';
+import { layerWasmRuns } from '../../src/kernels/layer-kernels.js';
 import type { Parameter } from '../../src/engine/layer.js';
 import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
 import { Rng } from '../../src/core/rng.js';
@@ -18,7 +18,7 @@ import { allocFloat32 } from '../../src/kernels/arena.js';
 import { firstBitDifference } from '../bits.js';
 import { twinsRunBy } from '../twin-calls.js';
 
-vi.mock('../../src/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
+vi.mock('../../src/kernels/layer-kernels.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
 
 interface Run {
   y: Float32Array;
@@ -148,7 +148,7 @@ function randomConvolutions(count: number): { config: Record<string, unknown>; i
   return cases;
 }
 
-describe.skipIf(!ELEMENTWISE_SIMD)('layer twins give the layer loops’ bits', () => {
+describe.skipIf(!layerWasmRuns())('layer twins give the layer loops’ bits', () => {
   const rng = new Rng(31, 'data');
   for (const c of [...CASES, ...randomConvolutions(24)]) {
     for (const batch of [1, 3]) {

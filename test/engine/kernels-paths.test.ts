@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { DIST, runBuilt } from './run-built.js';
 
 const SELECTION = `
-import { KERNEL, KERNEL_NOTE, KERNEL_THREADS } from '${DIST}kernels/matmul.js';
-console.log(JSON.stringify({ kernel: KERNEL, note: KERNEL_NOTE, threads: KERNEL_THREADS }));`;
+import { kernelChoice } from '${DIST}kernels/choice.js';
+const { path, note, threads } = kernelChoice();
+console.log(JSON.stringify({ kernel: path, note, threads }));`;
 
 /**
  * Trains 784→128→10 (and a 300-wide second layer, so every product is large enough for the
@@ -20,7 +21,7 @@ import { optimizerSchema } from '${DIST}config/schema.js';
 import { lossKinds } from '${DIST}engine/losses/index.js';
 import { Model, planModel } from '${DIST}engine/model.js';
 import { Rng } from '${DIST}core/rng.js';
-import { KERNEL, KERNEL_THREADS } from '${DIST}kernels/matmul.js';
+import { kernelChoice } from '${DIST}kernels/choice.js';
 import { createOptimizer } from '${DIST}optim/registry.js';
 const layers = [{ linear: { out_features: 300, bias: true } }, 'relu', { linear: { out_features: 128, bias: true } }, 'relu', { linear: { out_features: 10, bias: true } }];
 const model = new Model(planModel(layers, [784]), 64, 0);
@@ -43,7 +44,7 @@ for (let step = 0; step < 4; step++) {
 let sum = 0;
 for (const v of model.values) sum += v;
 out.push(sum.toString());
-console.log(JSON.stringify({ kernel: KERNEL, threads: KERNEL_THREADS, bits: out }));`;
+console.log(JSON.stringify({ kernel: kernelChoice().path, threads: kernelChoice().threads, bits: out }));`;
 
 describe('kernel selection at start-up', () => {
   it('ADAM_LAB_KERNEL=js forces the reference kernels', () => {

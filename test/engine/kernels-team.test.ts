@@ -18,17 +18,21 @@ import { describe, expect, it } from 'vitest';
 import { arenaOffset, arenaScratch, arenaUsage, memory } from '../../src/kernels/arena.js';
 import { builtFile, Gemm, SCRATCH_BYTES } from '../../src/kernels/gemm.js';
 import { closeJob, CONTROL, CONTROL_BYTES, controlViews, JOB, postJob, workOn, type Control } from '../../src/kernels/gemm-team.js';
-import { KERNEL, kernelModule, matmulABReference } from '../../src/kernels/matmul.js';
+import { kernelChoice } from '../../src/kernels/choice.js';
+import { matmulABReference } from '../../src/kernels/matmul.js';
 import { Rng } from '../../src/core/rng.js';
 import { allocFloat32 } from '../../src/kernels/arena.js';
 import { firstBitDifference } from '../bits.js';
 import { DIST, runBuilt } from './run-built.js';
 
+const { path: KERNEL, module: kernelModule } = kernelChoice();
+
 const RECYCLED_CONTROL = `
 import { allocFloat32 } from '${DIST}kernels/arena.js';
 import { arenaOffset, arenaScratch, arenaUsage, memory } from '${DIST}kernels/arena.js';
 import { CONTROL_BYTES } from '${DIST}kernels/gemm-team.js';
-import { createTeam, kernelModule, matmulABReference } from '${DIST}kernels/matmul.js';
+import { kernelChoice } from '${DIST}kernels/choice.js';
+import { createTeam, matmulABReference } from '${DIST}kernels/matmul.js';
 
 /** Drops the only reference to a NaN-filled block of 'bytes' and waits until the arena has it back; returns its offset. */
 async function recycleDirty(bytes) {
@@ -51,7 +55,7 @@ const scratchZeroed = new Uint8Array(memory.buffer, scratch, bytes).every((b) =>
 // Freed again, the next block of that size is the recycled one again (the top of a fresh
 // arena goes back to the allocator whole), and the control block is the first scratch a team reserves.
 await recycleDirty(bytes);
-const team = createTeam(kernelModule, 2);
+const team = createTeam(kernelChoice().module, 2);
 const [m, k, n] = [64, 300, 96];
 const a = allocFloat32(m * k), b = allocFloat32(k * n), c = allocFloat32(m * n), want = allocFloat32(m * n);
 for (let i = 0; i < a.length; i++) a[i] = Math.sin(i);

@@ -4,9 +4,7 @@ import { KC, MC, MR, NC, NR } from '../../src/kernels/gemm.js';
 import { bandSize, SHARE_MIN } from '../../src/kernels/gemm-team.js';
 import {
   createTeam,
-  KERNEL,
   kernelFor,
-  kernelModule,
   matmulAB,
   matmulABReference,
   matmulABt,
@@ -14,10 +12,13 @@ import {
   matmulAtB,
   matmulAtBReference,
 } from '../../src/kernels/matmul.js';
+import { kernelChoice } from '../../src/kernels/choice.js';
 import { Rng } from '../../src/core/rng.js';
 import { allocFloat32 } from '../../src/kernels/arena.js';
 import { firstBitDifference } from '../bits.js';
 import { countTypedArrays } from '../count-allocations.js';
+
+const { path: KERNEL, module: kernelModule } = kernelChoice();
 
 type Variant = 'ABt' | 'AB' | 'AtB';
 const VARIANTS: readonly Variant[] = ['ABt', 'AB', 'AtB'];

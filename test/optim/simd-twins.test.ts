@@ -1,12 +1,12 @@
 /**
- * The optimizer's WebAssembly SIMD twins (kernels/wasm/elementwise.wat) against their
+ * The optimizer's WebAssembly SIMD twins (kernels/wasm/optimizer-kernels.wat) against their
  * TypeScript references, bit for bit: each kernel on random data of lengths around its vector
  * widths, at aligned and unaligned starts; then every optimizer of the registry, with
  * clipping, stepped on engine buffers (twins) and on ordinary arrays (references).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { optimizerSchema } from '../../src/config/schema.js';
-import { addScaledSimd, adamSimd, ELEMENTWISE_SIMD, negateSimd, rmsSimd, scaleSimd, sumOfSquares, sumOfSquaresReference, traceSimd } from '../../src/kernels/elementwise.js';
+import { addScaledWasm, adamWasm, negateWasm, optimizerWasmRuns, rmsWasm, scaleWasm, sumOfSquares, sumOfSquaresReference, traceWasm } from '../../src/kernels/optimizer-kernels.js';
 import { arenaOffset } from '../../src/kernels/arena.js';
 import { Rng } from '../../src/core/rng.js';
 import { allocFloat32 } from '../../src/kernels/arena.js';
@@ -18,7 +18,7 @@ import { rmsReference } from '../../src/optim/rmsprop.js';
 import { firstBitDifference } from '../bits.js';
 import { twinsRunBy } from '../twin-calls.js';
 
-vi.mock('../../src/kernels/elementwise.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
+vi.mock('../../src/kernels/optimizer-kernels.js', async (original) => (await import('../twin-calls.js')).recordingTwins(original));
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1003];
 
@@ -45,21 +45,21 @@ function pair(rng: Rng, length: number, shift: number, scale = 1, positive = fal
 
 const expectSame = (got: Float32Array, want: Float32Array, what: string): void => expect(firstDifference(got, want), what).toBe(-1);
 
-describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits', () => {
+describe.skipIf(!optimizerWasmRuns())('each SIMD twin gives its reference’s bits', () => {
   const rng = new Rng(21, 'data');
   const shapes = LENGTHS.flatMap((n) => [0, 1, 3].map((shift) => ({ n, shift })));
 
   it.each(shapes)('negate, scale, addScaled (n=$n, shift=$shift)', ({ n, shift }) => {
     const u = pair(rng, n, shift);
-    expect(negateSimd(u.simd)).toBe(true);
+    expect(negateWasm(u.simd)).toBe(true);
     negateReference(u.plain);
     expectSame(u.simd, u.plain, 'negate');
     for (const s of [-1e-3, 0.37, 1]) {
-      expect(scaleSimd(u.simd, s)).toBe(true);
+      expect(scaleWasm(u.simd, s)).toBe(true);
       scaleReference(u.plain, s);
       expectSame(u.simd, u.plain, `scale ${s}`);
       const x = pair(rng, n, (shift + 1) % 4);
-      expect(addScaledSimd(u.simd, x.simd, s)).toBe(true);
+      expect(addScaledWasm(u.simd, x.simd, s)).toBe(true);
       addScaledReference(u.plain, x.plain, s);
       expectSame(u.simd, u.plain, `addScaled ${s}`);
     }
@@ -70,7 +70,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
       const b = pair(rng, n, shift);
       for (const first of [true, false, false]) {
         const u = pair(rng, n, (shift + 2) % 4);
-        expect(traceSimd(u.simd, b.simd, mu, 1 - dampening, first, nesterov)).toBe(true);
+        expect(traceWasm(u.simd, b.simd, mu, 1 - dampening, first, nesterov)).toBe(true);
         traceReference(u.plain, b.plain, mu, 1 - dampening, first, nesterov);
         expectSame(u.simd, u.plain, 'u');
         expectSame(b.simd, b.plain, 'buffer');
@@ -88,7 +88,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
         const s1 = 1 - beta1 ** step;
         const s2 = Math.sqrt(1 - beta2 ** step);
         const max = amsgrad ? vmax : null;
-        expect(adamSimd(u.simd, m.simd, v.simd, max?.simd ?? null, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps)).toBe(true);
+        expect(adamWasm(u.simd, m.simd, v.simd, max?.simd ?? null, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps)).toBe(true);
         adamReference(u.plain, m.plain, v.plain, max?.plain ?? null, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps);
         expectSame(u.simd, u.plain, 'u');
         expectSame(m.simd, m.plain, 'm');
@@ -105,7 +105,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
       for (const [alpha, eps] of [[0.99, 1e-8], [0.9, 1e-3]]) {
         const u = pair(rng, n, (shift + 3) % 4, 1e-1);
         const a = centered ? avg : null;
-        expect(rmsSimd(u.simd, sq.simd, a?.simd ?? null, alpha, 1 - alpha, eps)).toBe(true);
+        expect(rmsWasm(u.simd, sq.simd, a?.simd ?? null, alpha, 1 - alpha, eps)).toBe(true);
         rmsReference(u.plain, sq.plain, a?.plain ?? null, alpha, 1 - alpha, eps);
         expectSame(u.simd, u.plain, 'u');
         expectSame(sq.simd, sq.plain, 'square average');
@@ -132,7 +132,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
     m.simd.fill(2 ** -126); // β1·m falls below 2⁻¹²⁶
     v.simd.fill(2 ** -120); // β2·v stays above it
     for (const x of [u, m, v]) x.plain.set(x.simd);
-    expect(adamSimd(u.simd, m.simd, v.simd, null, 0.9, 0.1, 0.999, 0.001, 1, 1, 1e-8)).toBe(true);
+    expect(adamWasm(u.simd, m.simd, v.simd, null, 0.9, 0.1, 0.999, 0.001, 1, 1, 1e-8)).toBe(true);
     adamReference(u.plain, m.plain, v.plain, null, 0.9, 0.1, 0.999, 0.001, 1, 1, 1e-8);
     expect(Array.from(m.simd)).toEqual(Array(n).fill(0));
     expect(Array.from(m.plain)).toEqual(Array(n).fill(0));
@@ -143,7 +143,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
     b.plain.set(b.simd);
     u.simd.fill(0);
     u.plain.fill(0);
-    expect(traceSimd(u.simd, b.simd, 0.9, 1, false, false)).toBe(true);
+    expect(traceWasm(u.simd, b.simd, 0.9, 1, false, false)).toBe(true);
     traceReference(u.plain, b.plain, 0.9, 1, false, false);
     expect(Array.from(b.simd)).toEqual(Array(n).fill(0));
     expectSame(b.simd, b.plain, 'momentum buffer');
@@ -155,7 +155,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
     u.plain.set(u.simd);
     const m = pair(rng, 9, 0);
     const v = pair(rng, 9, 0, 1, true);
-    expect(adamSimd(u.simd, m.simd, v.simd, null, 0.9, 0.1, 0.999, 0.001, 0.1, 0.03, 1e-8)).toBe(true);
+    expect(adamWasm(u.simd, m.simd, v.simd, null, 0.9, 0.1, 0.999, 0.001, 0.1, 0.03, 1e-8)).toBe(true);
     adamReference(u.plain, m.plain, v.plain, null, 0.9, 0.1, 0.999, 0.001, 0.1, 0.03, 1e-8);
     expectSame(u.simd, u.plain, 'u');
     expect(Number.isNaN(sumOfSquares(u.simd))).toBe(true);
@@ -163,9 +163,9 @@ describe.skipIf(!ELEMENTWISE_SIMD)('each SIMD twin gives its reference’s bits'
 });
 
 /** The twin of an optimizer's own update, for those that have one. */
-const OWN_TWIN: Readonly<Record<string, string>> = { adam: 'adamSimd', adamw: 'adamSimd', rmsprop: 'rmsSimd', sgd: 'traceSimd' };
+const OWN_TWIN: Readonly<Record<string, string>> = { adam: 'adamWasm', adamw: 'adamWasm', rmsprop: 'rmsWasm', sgd: 'traceWasm' };
 
-describe.skipIf(!ELEMENTWISE_SIMD)('every optimizer steps to the same bits on engine buffers (twins) and on ordinary arrays (references)', () => {
+describe.skipIf(!optimizerWasmRuns())('every optimizer steps to the same bits on engine buffers (twins) and on ordinary arrays (references)', () => {
   const size = 1003;
   for (const name of optimizerNames) {
     for (const variant of [{}, { weight_decay: 0.01, maximize: true }] as const) {
@@ -190,7 +190,7 @@ describe.skipIf(!ELEMENTWISE_SIMD)('every optimizer steps to the same bits on en
           expectSame(engine.params, plain.params, `${label} step ${step + 1}`);
         }
         // The update of the parameters, and the optimizer's own kernel where it has one.
-        expect([...ran], 'twins on engine buffers').toEqual(expect.arrayContaining(['addScaledSimd', ...(OWN_TWIN[name] === undefined ? [] : [OWN_TWIN[name]])]));
+        expect([...ran], 'twins on engine buffers').toEqual(expect.arrayContaining(['addScaledWasm', ...(OWN_TWIN[name] === undefined ? [] : [OWN_TWIN[name]])]));
       });
     }
   }

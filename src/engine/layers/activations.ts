@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { erfc } from '../erf.js';
-import { reluBackwardWasm, reluWasm } from '../../kernels/elementwise.js';
+import { reluBackwardWasm, reluWasm } from '../../kernels/layer-kernels.js';
 import type { ScalarFunction } from './elementwise.js';
 
 export const relu: ScalarFunction = {

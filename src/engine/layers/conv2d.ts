@@ -14,7 +14,7 @@
  * Why col is [K, N] and not [N, K]: its row k is the input shifted by (i, j), so unfold and
  * fold copy and add whole runs of input rows instead of going through an index map, and the
  * products' rows are NCHW planes. The products with the small W_g (y and dcol) have their own
- * kernel (batchedProduct in wasm/elementwise.wat: the matmul's 4×8 tile, reading and writing
+ * kernel (batchedProduct in wasm/layer-kernels.wat: the matmul's 4×8 tile, reading and writing
  * the operands in place, so nothing is packed or copied between layouts, and dcol is made a
  * sample at a time to be folded while it is in cache); dW, a reduction over all of N, goes
  * through the matmul. Each sum has the terms and the order of the earlier [N, K] form (the
@@ -30,7 +30,7 @@
 import { z } from 'zod';
 import { ShapeMismatch, type Layer, type LayerPlan, type Parameter, type ParameterSpec } from '../layer.js';
 import { arenaInt32 } from '../../kernels/arena.js';
-import { batchedProductWasm, copyRunsWasm, foldWasm, rowSumsWasm, unfoldWasm, type Strided } from '../../kernels/elementwise.js';
+import { batchedProductWasm, copyRunsWasm, foldWasm, rowSumsWasm, unfoldWasm, type Strided } from '../../kernels/layer-kernels.js';
 import { MR, NR } from '../../kernels/gemm.js';
 import { matmulABt } from '../../kernels/matmul.js';
 import { type Shape } from '../../core/shape.js';
@@ -107,7 +107,7 @@ function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: P
   const gradT = tiles(k, groupOut) < tiles(groupOut, k) ? allocFloat32(k * groupOut) : null;
   const geometry = unfoldGeometry(g);
 
-  // Each loop below first tries its WebAssembly twin (kernels/elementwise.ts), which
+  // Each loop below first tries its WebAssembly twin (kernels/layer-kernels.ts), which
   // does the same copies and sums in the same order; the loop is the reference and fallback.
 
   /** col for the batch, from the group's channels of x (see the header). */
@@ -250,7 +250,7 @@ function pack(dst: Float32Array, w: Float32Array, rows: number, cols: number, tr
 }
 
 /**
- * The layer as the unfold and fold kernels read it (wasm/elementwise.wat "unfold"): the
+ * The layer as the unfold and fold kernels read it (wasm/layer-kernels.wat "unfold"): the
  * sizes, then for each kernel column j the output columns [lo, hi) whose input column
  * iw = ow·sw − pw + j·dw lies inside the image, and iw at ow = lo.
  */

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { ShapeMismatch, type Layer, type LayerPlan } from '../layer.js';
 import { arenaInt32 } from '../../kernels/arena.js';
-import { maxPool2x2BackwardWasm, maxPool2x2Wasm, maxPoolWasm, scatterAddWasm } from '../../kernels/elementwise.js';
+import { maxPool2x2BackwardWasm, maxPool2x2Wasm, maxPoolWasm, scatterAddWasm } from '../../kernels/layer-kernels.js';
 import { type Shape } from '../../core/shape.js';
 import { allocFloat32 } from '../../kernels/arena.js';
 import { imageShape, outputSize, pair, sizePair, type Geometry, type SizeOption } from './spatial.js';

@@ -4,7 +4,8 @@
  *
  *   gemm-simd.wasm          the deterministic default: f32x4 multiply, then add
  *   gemm-relaxed-simd.wasm  the same kernel with every multiply-add fused (f32x4.relaxed_madd)
- *   elementwise-simd.wasm   the optimizer's element-wise pieces and the sum of squares
+ *   optimizer-kernels.wasm  the optimizer's element-wise pieces and the sum of squares
+ *   layer-kernels.wasm      ReLU and the data movement of conv2d and max pooling
  *
  * Why hand-written WAT assembled by wabt rather than AssemblyScript: the micro-kernel's
  * value is in its exact instruction sequence and register count (see gemm.wat), which WAT
@@ -24,7 +25,8 @@ import wabtInit from 'wabt';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../../..');
 const source = join(root, 'src/kernels/wasm/gemm.wat');
-const elementwiseSource = join(root, 'src/kernels/wasm/elementwise.wat');
+const optimizerSource = join(root, 'src/kernels/wasm/optimizer-kernels.wat');
+const layerSource = join(root, 'src/kernels/wasm/layer-kernels.wat');
 const MULTIPLY_ADDS = 8;
 
 const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
@@ -40,7 +42,8 @@ const text = readFileSync(source, 'utf8');
 const outputs = [
   { file: 'gemm-simd.wasm', source, text, features: { simd: true, threads: true } },
   { file: 'gemm-relaxed-simd.wasm', source, text: fused(text), features: { simd: true, threads: true, relaxed_simd: true } },
-  { file: 'elementwise-simd.wasm', source: elementwiseSource, text: readFileSync(elementwiseSource, 'utf8'), features: { simd: true, threads: true } },
+  { file: 'optimizer-kernels.wasm', source: optimizerSource, text: readFileSync(optimizerSource, 'utf8'), features: { simd: true, threads: true } },
+  { file: 'layer-kernels.wasm', source: layerSource, text: readFileSync(layerSource, 'utf8'), features: { simd: true, threads: true } },
 ];
 mkdirSync(here, { recursive: true });
 for (const output of outputs) {
