@@ -9,9 +9,9 @@
  * Bands are claimed, not assigned: there are BANDS_PER_THREAD per thread, and each thread,
  * the caller included, takes the next unclaimed band until none is left. On a busy machine
  * a worker may not get a core for milliseconds; with fixed halves the caller would sit
- * waiting for it (measured: W1 fell from 40 000 to 6 000 samples/s while other processes
- * ran), whereas here the caller takes over the worker's bands and waits at most for one
- * band a worker has already started.
+ * waiting for it (training slowed several times over while other processes ran:
+ * bench/NOTES.md), whereas here the caller takes over the worker's bands and waits at most
+ * for one band a worker has already started.
  *
  * Hand-off without messages, so the caller can block: a control block in the memory holds
  * the job counter workers wait on, the claim word, the count of finished bands and the
@@ -49,15 +49,15 @@ const BAND_MASK = (1 << BAND_BITS) - 1;
 export const BANDS_PER_THREAD = 2;
 
 /**
- * How long a waiting thread polls before it sleeps in Atomics.wait. Measured on W1: the gap
- * between two training steps (optimizer, data) is about 1 ms, and a worker still polling
- * then takes the next product at once, while waking a sleeping one costs tens of µs.
+ * How long a waiting thread polls before it sleeps in Atomics.wait: a little longer than the
+ * gap between two training steps (optimizer, data), so that a worker still polling takes the
+ * next product at once, since waking a sleeping one costs far more (bench/NOTES.md).
  */
 export const SPIN_MS = 2;
 
 /**
- * Below this many multiply-adds a product stays on one thread. Measured with a polling
- * worker: 32×32×64 (65 536) takes 3.5 µs alone and 2.3 µs shared; smaller ones gain nothing.
+ * Below this many multiply-adds a product stays on one thread: about the smallest product
+ * that sharing with a polling worker made faster (bench/NOTES.md).
  */
 export const SHARE_MIN = 1 << 16;
 

@@ -9,8 +9,7 @@
  * 4-row panels (MC×KC floats = 128 KiB) and `macro` runs the 4×8 micro-kernel over every
  * tile (gemm.wat says why the tile is 4×8). KC = 256 keeps one B panel and one A panel
  * (8 + 4 KiB) together well inside the 48 KiB L1. The kernel is bound by arithmetic, not
- * memory, so these sizes matter little: KC 128–512, MC 64–256 and NC 512–2048 all came
- * within ±3 % at 512³, 1024³ and the MLP shapes. The blocks are few (a handful of calls
+ * memory, so these sizes matter little (bench/NOTES.md). The blocks are few (a handful of calls
  * into WebAssembly per product), so this loop stays in readable TypeScript.
  *
  * Depth blocks run in increasing p and C carries the partial sums between them, so each

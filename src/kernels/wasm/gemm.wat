@@ -6,11 +6,10 @@
 ;; Why this shape:
 ;;  * 4×8 register tile (4 rows of C × two f32x4 vectors). V8 gives wasm code 15 XMM
 ;;    registers (no AVX-512 zmm): 8 accumulators + 2 B vectors + 1 broadcast A value + 1
-;;    product temporary fit without spilling. Measured in cache on this project's machine
-;;    (2-vCPU Xeon, Node 20, mul+add): 4×8 ≈ 46 GFLOP/s, 2×16 ≈ 46, 4×12 ≈ 42, 5×8 ≈ 40,
-;;    6×8 ≈ 36 (spills); unrolling the p loop made it slower, so it is not unrolled. At
-;;    46 GFLOP/s the tile keeps the vector multiply and add ports nearly full: 128-bit
-;;    vectors without FMA allow a quarter of what AVX-512 FMA does on the same core.
+;;    product temporary fit without spilling. Of the tiles measured in cache (bench/NOTES.md)
+;;    it was the fastest, tied with 2×16; larger tiles spill. Unrolling the p loop made it
+;;    slower, so it is not unrolled. The tile keeps the vector multiply and add ports nearly
+;;    full: 128-bit vectors without FMA allow a quarter of what AVX-512 FMA does on the same core.
 ;;  * Packed panels: B's block becomes panels of 8 columns, A's of 4 rows, each stored
 ;;    p-major, so the micro-kernel reads both as one forward stream with constant offsets,
 ;;    whatever the layout of the original operand. Packing is also what makes Aᵀ·B and A·Bᵀ

@@ -4,7 +4,9 @@
 ;; in the order of the layers' own loops (their plain twins), so the bits are theirs. They
 ;; replace JIT'd JavaScript loops whose bounds checks, float32 ↔ float64 conversions and
 ;; branches on data cost several times more per element (bench/NOTES.md has the figures).
-;; No fused multiply-add anywhere.
+;; No fused multiply-add anywhere. Some kernels run past the ~60 lines a TypeScript function
+;; is held to: WAT spells every operation on its own line, and cutting a loop nest into
+;; functions would add a call to its inner loop.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -404,9 +406,8 @@
 
   ;; dst[r] ← Σ_c src[r·$cols + c] over c < $cols in increasing c, summed in float64 and
   ;; rounded once (conv2d's bias gradient: a row is one channel over the batch's positions).
-  ;; Eight rows at a time, two to a vector: one running sum is bound by the add's latency
-  ;; (W3's two bias gradients, 8 × 50 176 and 16 × 12 544 floats, per step: 173 µs with four
-  ;; scalar sums, 113 µs with four rows in two vectors, 94 µs with eight in four).
+  ;; Eight rows at a time, two to a vector: one running sum is bound by the add's latency,
+  ;; and eight independent sums hid it best (bench/NOTES.md).
   (func (export "rowSums") (param $dst i32) (param $src i32) (param $rows i32) (param $cols i32)
     (local $r i32) (local $s i32) (local $end i32) (local $stride i32) (local $s0 f64)
     (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $a01 v128) (local $a23 v128)
@@ -508,8 +509,8 @@
   ;; x[2i][2j], x[2i][2j+1], x[2i+1][2j], x[2i+1][2j+1] visited in that order (a first maximum
   ;; wins; a NaN wins and nothing after it). $outW = floor($width / 2) outputs a row, $outH rows.
   ;; A row's last partial group is redone as the four that end the row, rather than one to
-  ;; three windows in scalar code: on W3's pools (64×8 planes of 28×28, 64×16 of 14×14) that
-  ;; and the shorter test below took 218 + 297 µs to 113 + 56 µs.
+  ;; three windows in scalar code: that and the shorter test below halved the time and more
+  ;; on W3's pools (bench/NOTES.md).
   (func (export "maxPool2x2") (param $x i32) (param $y i32) (param $winner i32)
     (param $planes i32) (param $height i32) (param $width i32) (param $outH i32) (param $outW i32)
     (local $plane i32) (local $i i32) (local $j i32) (local $out i32) (local $base i32)
@@ -597,7 +598,7 @@
   ;; what zeroing dx and then adding dy at the winners gives (0 + dy, so a −0 becomes +0).
   ;; Four windows at a time: each of the four window places masks 0 + dy with "the winner is
   ;; here", and the masks of the top (bottom) places interleave into eight floats of dx's row
-  ;; (W3's two pools: 770 + 404 µs one window at a time, 65 + 39 µs so).
+  ;; (about ten times faster than one window at a time on W3's pools: bench/NOTES.md).
   (func (export "maxPool2x2Backward") (param $dy i32) (param $dx i32) (param $winner i32)
     (param $planes i32) (param $height i32) (param $width i32)
     (local $plane i32) (local $i i32) (local $j i32) (local $out i32) (local $row0 i32) (local $first i32) (local $w i32) (local $g f32)
