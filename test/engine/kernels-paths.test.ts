@@ -1,7 +1,7 @@
 /**
- * Kernel selection is fixed at start-up, so each path is tried in a child process running
- * the built engine (npm test builds first): ADAM_LAB_KERNEL, ADAM_LAB_THREADS, and relaxed
- * SIMD behind Node 20's flag.
+ * The kernel choice is made once per process (kernels/choice.ts), so each path is tried in a
+ * child process running the built engine (npm test builds first): ADAM_LAB_KERNEL,
+ * ADAM_LAB_THREADS, and relaxed SIMD behind Node 20's flag.
  */
 import { describe, expect, it } from 'vitest';
 import { DIST, runBuilt } from './run-built.js';

@@ -5,8 +5,8 @@ export const DIST = new URL('../../dist/src/', import.meta.url).href;
 
 /**
  * Runs `code` as an ES module in a fresh Node.js started with `flags`, ADAM_LAB_KERNEL and
- * ADAM_LAB_THREADS cleared unless `env` sets them (kernel selection is fixed at start-up, so
- * another one needs another process); returns its stdout, trimmed.
+ * ADAM_LAB_THREADS cleared unless `env` sets them (the kernel choice is made once per process,
+ * kernels/choice.ts, so another one needs another process); returns its stdout, trimmed.
  */
 export function runBuilt(code: string, env: Record<string, string> = {}, flags: readonly string[] = []): string {
   return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
