@@ -14,7 +14,7 @@ import { parseOverride } from '../config/overrides.js';
 import { expandRerun, expandTuning } from '../config/tuning.js';
 import { DataError } from '../core/errors.js';
 import { performanceProfile, PROFILE_TIME, profileCsv, profileSpec, workloadTimes } from '../report/profile.js';
-import { renderSvg } from '../report/plots.js';
+import { renderSvg } from '../report/plots/render-svg.js';
 import { tunedChoices, writeTunedReport, type TunedReport } from '../report/tuned.js';
 import { writeFiles } from '../report/write.js';
 import { isFinished, openTunedDirectory, readTrialManifest, readTunedManifest, TUNED_FILE, type TunedManifest } from '../runs/sweep-dir.js';

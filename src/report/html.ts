@@ -4,7 +4,7 @@
  * ran, the comparison table (the answer), the plots, and the summary of every trial (the detail).
  * Nothing in it depends on when it was generated, so the same data gives the same bytes.
  */
-import { formatNumber } from './plots.js';
+import { displayNumber } from './display-number.js';
 import type { EvaluationPoint, TrialData } from '../runs/run-reader.js';
 import type { GroupSummary, ReportData } from './report-data.js';
 import { reachedCount, targetOf } from './summary.js';
@@ -31,12 +31,12 @@ function isAccuracy(metric: string): boolean {
 }
 
 function formatMetric(metric: string, value: number): string {
-  return isAccuracy(metric) && Number.isFinite(value) ? `${(value * 100).toFixed(2)}%` : formatNumber(value);
+  return isAccuracy(metric) && Number.isFinite(value) ? `${(value * 100).toFixed(2)}%` : displayNumber(value);
 }
 
 /** A std to two significant digits: its own uncertainty over a handful of seeds makes more digits noise. */
 function formatSpread(metric: string, value: number): string {
-  return formatNumber(isAccuracy(metric) && Number.isFinite(value) ? value * 100 : value, 2);
+  return displayNumber(isAccuracy(metric) && Number.isFinite(value) ? value * 100 : value, 2);
 }
 
 function formatSeconds(seconds: number | null): string {
@@ -127,8 +127,8 @@ function trialsTable(data: ReportData): string {
       cell(String(t.seed), 'num'),
       cell(`<span class="status ${/^[a-z]+$/.test(t.status) ? t.status : 'other'}">${escapeHtml(t.status)}</span>`),
       cell(optional(last?.epoch, String), 'num'),
-      cell(optional(last?.trainLoss, formatNumber), 'num'),
-      cell(optional(last?.testLoss, formatNumber), 'num'),
+      cell(optional(last?.trainLoss, displayNumber), 'num'),
+      cell(optional(last?.testLoss, displayNumber), 'num'),
       cell(optional(last?.testAccuracy, (x) => formatMetric('accuracy', x)), 'num'),
       cell(optional(t.divergedAtStep, String), t.divergedAtStep === null ? 'num' : 'num bad'),
       cell(formatSeconds(t.seconds), 'num'),

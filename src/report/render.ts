@@ -6,7 +6,10 @@
  * Asynchronous because vega's headless renderer (View.toSVG) is.
  */
 import { reportHtml, type ReportPlots } from './html.js';
-import { evaluationSpec, heatmapSpec, lossSpec, renderSvg } from './plots.js';
+import { evaluationSpec } from './plots/evaluation.js';
+import { heatmapSpec } from './plots/heatmap.js';
+import { lossSpec } from './plots/loss.js';
+import { renderSvg } from './plots/render-svg.js';
 import type { ReportData } from './report-data.js';
 
 export interface RenderedReport {

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  evaluationSpec,
-  formatNumber,
-  heatmapAxes,
-  heatmapSpec,
-  lossSpec,
-  renderSvg,
-  type CurvePoint,
-} from '../../src/report/plots.js';
+import { displayNumber } from '../../src/report/display-number.js';
+import type { CurvePoint } from '../../src/report/plots/curves.js';
+import { evaluationSpec } from '../../src/report/plots/evaluation.js';
+import { heatmapAxes, heatmapSpec } from '../../src/report/plots/heatmap.js';
+import { lossSpec } from '../../src/report/plots/loss.js';
+import { renderSvg } from '../../src/report/plots/render-svg.js';
 import type { GroupSummary, ReportData } from '../../src/report/report-data.js';
 import type { EvaluationPoint, TrialData } from '../../src/runs/run-reader.js';
 
@@ -304,7 +301,7 @@ describe('the heatmap', () => {
     // every other cell is annotated with its value
     const cells = dataOf(spec) as { state: string; loss: number | null; text: string }[];
     expect(cells.filter((c) => c.state === 'loss')).toHaveLength(5);
-    for (const c of cells.filter((c) => c.state === 'loss')) expect(svg).toContain(`>${formatNumber(c.loss!)}<`);
+    for (const c of cells.filter((c) => c.state === 'loss')) expect(svg).toContain(`>${displayNumber(c.loss!)}<`);
   });
 
   it('labels its colour legend with the same rounding as the cells', async () => {
@@ -349,15 +346,15 @@ describe('rendering', () => {
   });
 });
 
-describe('formatNumber', () => {
+describe('displayNumber', () => {
   it('gives four significant digits, plain between 1e-3 and 1e5', () => {
-    expect(formatNumber(0.012345678)).toBe('0.01235');
-    expect(formatNumber(2.5)).toBe('2.5');
-    expect(formatNumber(0)).toBe('0');
-    expect(formatNumber(1.23456e-5)).toBe('1.235e-5');
-    expect(formatNumber(123456789)).toBe('1.235e+8');
-    expect(formatNumber(0.0123, 2)).toBe('0.012');
-    expect(formatNumber(Number.NaN)).toBe('NaN');
-    expect(formatNumber(-Infinity)).toBe('−∞');
+    expect(displayNumber(0.012345678)).toBe('0.01235');
+    expect(displayNumber(2.5)).toBe('2.5');
+    expect(displayNumber(0)).toBe('0');
+    expect(displayNumber(1.23456e-5)).toBe('1.235e-5');
+    expect(displayNumber(123456789)).toBe('1.235e+8');
+    expect(displayNumber(0.0123, 2)).toBe('0.012');
+    expect(displayNumber(Number.NaN)).toBe('NaN');
+    expect(displayNumber(-Infinity)).toBe('−∞');
   });
 });

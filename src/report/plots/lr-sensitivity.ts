@@ -4,9 +4,9 @@
  * is an optimizer that is easy to tune; diverged trials are crosses at the worst score drawn.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatNumber } from './plots.js';
-import type { ReportData } from './report-data.js';
-import { tuningScore } from './fair.js';
+import { displayNumber } from '../display-number.js';
+import type { ReportData } from '../report-data.js';
+import { tuningScore } from '../fair.js';
 
 export function sensitivitySpec(tuning: ReportData, metric: 'val_loss' | 'val_accuracy', at: 'final' | 'best'): TopLevelSpec | null {
   const axis = tuning.axes.includes('optimizer.lr') ? 'optimizer.lr' : tuning.axes.find((a) => a !== 'variant' && tuning.trials.some((t) => typeof t.values[a] === 'number'));
@@ -19,7 +19,7 @@ export function sensitivitySpec(tuning: ReportData, metric: 'val_loss' | 'val_ac
   const worst = metric === 'val_accuracy' ? Math.min(...finite) : Math.max(...finite);
   const xs = points.map((p) => p.x);
   const logX = Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 100;
-  const values = points.map((p) => ({ ...p, y: p.score ?? worst, shown: formatNumber(p.score ?? NaN) }));
+  const values = points.map((p) => ({ ...p, y: p.score ?? worst, shown: displayNumber(p.score ?? NaN) }));
   const x = { field: 'x', type: 'quantitative', title: axis, scale: logX ? { type: 'log' } : { zero: false }, axis: { format: '~g' } } as const;
   const y = { field: 'y', type: 'quantitative', title: `${metric} (${at})`, scale: { zero: false } } as const;
   const color = { field: 'variant', type: 'nominal', title: 'variant' } as const;
