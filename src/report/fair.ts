@@ -5,10 +5,10 @@
  * diverged (how hard the variant is to tune), and Welch's t-test of each variant against the best.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { Distribution } from '../config/lab-schema.js';
+import type { Distribution, Protocol } from '../config/lab-schema.js';
 import { formatNumber } from '../runs/numbers.js';
 import type { ReportData } from './report-data.js';
-import { firstReaching, trialResults, type EvaluationPoint, type TrialData } from '../runs/run-reader.js';
+import { EVALUATION_FIELDS, firstReaching, trialResults, type EvaluationPoint, type ResultMetric, type TrialData } from '../runs/run-reader.js';
 import { summarize, welchTTest, type Summary } from './statistics.js';
 
 export interface TuningChoice {
@@ -23,18 +23,16 @@ export interface TuningChoice {
   readonly atEdge: readonly string[];
 }
 
-const VALIDATION_KEYS = { val_loss: 'valLoss', val_accuracy: 'valAccuracy' } as const;
-
 /** The tuning metric of a trial: its last evaluation's value, or its best. */
-export function tuningScore(trial: TrialData, metric: keyof typeof VALIDATION_KEYS, at: 'final' | 'best'): number | null {
+export function tuningScore(trial: TrialData, metric: Protocol['tune']['metric'], at: Protocol['tune']['at']): number | null {
   if (trial.status !== 'completed') return null;
-  const values = trial.evaluations.map((e: EvaluationPoint) => e[VALIDATION_KEYS[metric]] ?? null).filter((v): v is number => v !== null && Number.isFinite(v));
+  const values = trial.evaluations.map((e: EvaluationPoint) => e[EVALUATION_FIELDS[metric]] ?? null).filter((v): v is number => v !== null && Number.isFinite(v));
   if (values.length === 0) return null;
   if (at === 'final') return values.at(-1)!;
   return metric === 'val_accuracy' ? Math.max(...values) : Math.min(...values);
 }
 
-export function chooseTuned(tuning: ReportData, metric: keyof typeof VALIDATION_KEYS, at: 'final' | 'best', space: Readonly<Record<string, Distribution>>): TuningChoice[] {
+export function chooseTuned(tuning: ReportData, metric: Protocol['tune']['metric'], at: Protocol['tune']['at'], space: Readonly<Record<string, Distribution>>): TuningChoice[] {
   const higher = metric === 'val_accuracy';
   const variants = [...new Set(tuning.trials.map((t) => String(t.values.variant)))];
   return variants.map((variant) => {
@@ -107,7 +105,7 @@ export function fairComparison(
   significance: number,
 ): FairComparison {
   const { metric: rankMetric, higherIsBetter } = rerun.rankBy;
-  const finalKey = rankMetric as 'final_test_accuracy' | 'final_test_loss' | 'final_train_loss';
+  const finalKey = rankMetric as Exclude<ResultMetric, 'best_test_accuracy'>;
   const bestKey = finalKey === 'final_test_accuracy' ? 'best_test_accuracy' : null;
   const finals = new Map<string, number[]>();
   const rows = choices.map((choice): FairRow => {

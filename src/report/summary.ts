@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { formatNumber } from '../runs/numbers.js';
-import { firstReaching, readTrialData, RESULT_METRICS, trialResults, type TrialData } from '../runs/run-reader.js';
+import { firstReaching, readTrialData, RESULT_METRICS, trialResults, type ResultMetric, type TrialData } from '../runs/run-reader.js';
 import { readSweepManifest, type SweepManifest } from '../runs/sweep-dir.js';
 import type { GroupSummary, ReportData } from './report-data.js';
 
@@ -25,7 +25,7 @@ export function collectReport(dir: string): ReportData {
 }
 
 function rankingMetric(trials: readonly TrialData[]): ReportData['rankBy'] {
-  const measured = (m: (typeof RESULT_METRICS)[number]): boolean => trials.some((t) => trialResults(t)[m] !== null);
+  const measured = (m: ResultMetric): boolean => trials.some((t) => trialResults(t)[m] !== null);
   if (measured('final_test_accuracy')) return { metric: 'final_test_accuracy', higherIsBetter: true };
   if (measured('final_test_loss')) return { metric: 'final_test_loss', higherIsBetter: false };
   return { metric: 'final_train_loss', higherIsBetter: false };

@@ -42,6 +42,17 @@ export interface TrialData {
 /** Results measured per trial, the columns of summary.csv and the metrics of comparison.csv. */
 export const RESULT_METRICS = ['final_train_loss', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy'] as const;
 
+export type ResultMetric = (typeof RESULT_METRICS)[number];
+
+/** The evaluation metrics a target or a tuning run may name (epochs.csv columns), and the EvaluationPoint field that holds each. */
+export const EVALUATION_FIELDS = {
+  test_accuracy: 'testAccuracy',
+  test_loss: 'testLoss',
+  train_loss: 'trainLoss',
+  val_loss: 'valLoss',
+  val_accuracy: 'valAccuracy',
+} as const;
+
 const MAX_PLOT_POINTS = 500;
 
 /** One trial of a sweep folder, with its losses thinned for plotting. */
@@ -94,7 +105,7 @@ function wallSeconds(manifest: Manifest | null): number | null {
 }
 
 /** Each trial's results; null where the trial did not measure it. */
-export function trialResults(trial: TrialData): Record<(typeof RESULT_METRICS)[number], number | null> {
+export function trialResults(trial: TrialData): Record<ResultMetric, number | null> {
   const last = trial.evaluations.at(-1);
   const accuracies = trial.evaluations.map((e) => e.testAccuracy).filter((a): a is number => a !== null);
   return {
@@ -107,7 +118,7 @@ export function trialResults(trial: TrialData): Record<(typeof RESULT_METRICS)[n
 
 /** The first evaluation that meets a target (accuracy from below, loss from above). */
 export function firstReaching(trial: TrialData, metric: string, target: number): EvaluationPoint | null {
-  const key = ({ test_accuracy: 'testAccuracy', test_loss: 'testLoss', train_loss: 'trainLoss', val_loss: 'valLoss', val_accuracy: 'valAccuracy' } as const)[metric as 'test_accuracy'];
+  const key = EVALUATION_FIELDS[metric as keyof typeof EVALUATION_FIELDS];
   if (key === undefined) return null;
   const higher = metric.endsWith('accuracy');
   return trial.evaluations.find((e) => e[key] !== null && (higher ? e[key]! >= target : e[key]! <= target)) ?? null;

@@ -4,11 +4,12 @@
  * is an optimizer that is easy to tune; diverged trials are crosses at the worst score drawn.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { Protocol } from '../../config/lab-schema.js';
 import { displayNumber } from '../display-number.js';
 import type { ReportData } from '../report-data.js';
 import { tuningScore } from '../fair.js';
 
-export function sensitivitySpec(tuning: ReportData, metric: 'val_loss' | 'val_accuracy', at: 'final' | 'best'): TopLevelSpec | null {
+export function sensitivitySpec(tuning: ReportData, metric: Protocol['tune']['metric'], at: Protocol['tune']['at']): TopLevelSpec | null {
   const axis = tuning.axes.includes('optimizer.lr') ? 'optimizer.lr' : tuning.axes.find((a) => a !== 'variant' && tuning.trials.some((t) => typeof t.values[a] === 'number'));
   if (axis === undefined) return null;
   const points = tuning.trials
