@@ -1,10 +1,10 @@
 /**
- * report.html: one self-contained page (inline CSS, inline SVG, no scripts, no fonts or images
- * fetched from anywhere) that opens from a file:// URL or a CI artifact viewer. Top to bottom: what
- * ran, the comparison table (the answer), the plots, and the summary of every trial (the detail).
- * Nothing in it depends on when it was generated, so the same data gives the same bytes.
+ * A sweep's or comparison's report.html (a page of html-page.ts with the plots' SVGs inlined). Top to
+ * bottom: what ran, the comparison table (the answer), the plots, and the summary of every trial
+ * (the detail). Nothing in it depends on when it was generated, so the same data gives the same bytes.
  */
 import { displayNumber } from './display-number.js';
+import { cell, escapeHtml, figure, page } from './html-page.js';
 import type { EvaluationPoint, TrialData } from '../runs/run-reader.js';
 import type { GroupSummary, ReportData } from './report-data.js';
 import { reachedCount, targetOf } from './summary.js';
@@ -14,10 +14,6 @@ export interface ReportPlots {
   readonly loss: string;
   readonly evaluation: string;
   readonly heatmap: string | null;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const DASH = '—';
@@ -44,11 +40,6 @@ function formatSeconds(seconds: number | null): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${String(Math.floor(seconds - 60 * minutes)).padStart(2, '0')} s`;
-}
-
-/** A table cell around markup that is already escaped. */
-function cell(html: string, className?: string): string {
-  return className ? `<td class="${className}">${html}</td>` : `<td>${html}</td>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,60 +141,6 @@ function statusCounts(trials: readonly TrialData[]): string {
   return [...counts].map(([status, n]) => `${n} ${escapeHtml(status)}`).join(', ');
 }
 
-function figure(svg: string, file: string): string {
-  return `<figure>${svg}<figcaption><a href="${file}">${file}</a></figcaption></figure>`;
-}
-
-const STYLE = `
-  :root { color-scheme: light; }
-  body { margin: 0; background: #f6f7f9; color: #1d2127; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
-  main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
-  h1 { font-size: 24px; margin: 0 0 4px; }
-  h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #dde1e6; }
-  .meta { color: #555; margin: 0; }
-  code { font: 12.5px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
-  table { border-collapse: collapse; background: #fff; box-shadow: 0 0 0 1px #dde1e6; width: 100%; }
-  th, td { padding: 6px 10px; border-bottom: 1px solid #eceef1; text-align: left; vertical-align: top; }
-  th { background: #eef1f4; font-weight: 600; font-size: 13px; }
-  tbody tr:nth-child(even) { background: #fafbfc; }
-  .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  .group { overflow-wrap: anywhere; }
-  .ranked { background: #e3ecf7; }
-  .hint, .n { color: #666; font-size: 12px; font-weight: normal; }
-  .std { color: #555; }
-  tr.best td { font-weight: 600; }
-  tr.best .std, tr.best .n { font-weight: normal; }
-  .bad { color: #a50f15; font-weight: 600; }
-  .status { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; background: #e8e8e8; }
-  .status.completed { background: #dcf2e0; color: #1c6b2e; }
-  .status.diverged { background: #fbdcd9; color: #a50f15; }
-  .status.interrupted, .status.failed { background: #fdebd0; color: #8a4b00; }
-  .status.running { background: #dbe9fb; color: #1f4f8f; }
-  figure { margin: 0 0 20px; padding: 12px; background: #fff; box-shadow: 0 0 0 1px #dde1e6; overflow-x: auto; }
-  figure svg { display: block; max-width: 100%; height: auto; }
-  figcaption { margin-top: 4px; font-size: 12px; color: #666; }
-  figcaption a { color: inherit; }
-`;
-
-/** The page around a body: the same head and style for a sweep's report and a tuned comparison's. */
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
-
 export function reportHtml(data: ReportData, plots: ReportPlots): string {
   const what = data.kind === 'sweep' ? 'Sweep' : 'Comparison';
   const axes = data.axes.length === 0 ? '' : ` over ${data.axes.map((a) => `<code>${escapeHtml(a)}</code>`).join(' × ')}`;
@@ -231,57 +168,3 @@ ${trialsTable(data)}
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// A tuned comparison's page
-
-/** What a tuned comparison's report.html shows; the SVGs are inlined, null where there is none. */
-export interface TunedPage {
-  readonly name: string;
-  /** The folder's name, tuned-<id>. */
-  readonly folder: string;
-  /** How it was tuned and rerun, in words. */
-  readonly description: string;
-  /** The fair-comparison table, header first (as comparison.md has it). */
-  readonly table: readonly (readonly string[])[];
-  readonly verdicts: readonly string[];
-  readonly sensitivity: string | null;
-  /** The reruns' plots (their report wrote them to rerun/plots/). */
-  readonly rerunPlots: ReportPlots;
-}
-
-function plainTable(rows: readonly (readonly string[])[]): string {
-  const [header, ...body] = rows;
-  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const lines = body.map((r) => `<tr${r[0] === '1' ? ' class="best"' : ''}>${r.map((c) => cell(escapeHtml(c))).join('')}</tr>`);
-  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${lines.join('\n')}\n</tbody></table>`;
-}
-
-export function tunedReportHtml(tuned: TunedPage): string {
-  const figures = [
-    tuned.sensitivity === null ? '' : figure(tuned.sensitivity, 'plots/lr-sensitivity.svg'),
-    figure(tuned.rerunPlots.loss, 'rerun/plots/loss.svg'),
-    figure(tuned.rerunPlots.evaluation, 'rerun/plots/accuracy.svg'),
-  ];
-  return page(
-    `${tuned.name} · ${tuned.folder}`,
-    `<header>
-<h1>${escapeHtml(tuned.name)}</h1>
-<p class="meta">Tuned comparison <code>${escapeHtml(tuned.folder)}</code>. ${escapeHtml(tuned.description)}</p>
-</header>
-<section>
-<h2>Comparison</h2>
-${plainTable(tuned.table)}
-<ul>
-${tuned.verdicts.map((v) => `<li>${escapeHtml(v)}</li>`).join('\n')}
-</ul>
-</section>
-<section>
-<h2>Plots</h2>
-${figures.filter((f) => f !== '').join('\n')}
-</section>
-<section>
-<h2>Trials</h2>
-<p>Every trial with its curves: <a href="tuning/report.html">tuning/report.html</a> (on validation data) and <a href="rerun/report.html">rerun/report.html</a> (the best settings over seeds).</p>
-</section>`,
-  );
-}

@@ -8,7 +8,7 @@
 import type { Distribution } from '../config/lab-schema.js';
 import type { TunedManifest } from '../runs/sweep-dir.js';
 import { chooseTuned, fairComparison, fairCsv, fairTable, verdicts, type FairComparison, type TuningChoice } from './fair.js';
-import { tunedReportHtml } from './html.js';
+import { tunedReportHtml } from './tuned-html.js';
 import { renderSvg } from './plots/render-svg.js';
 import type { ReportData } from './report-data.js';
 import { sensitivitySpec } from './plots/lr-sensitivity.js';
