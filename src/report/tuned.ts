@@ -7,8 +7,9 @@
  */
 import type { Distribution } from '../config/lab-schema.js';
 import type { TunedManifest } from '../runs/sweep-dir.js';
-import { chooseTuned, fairComparison, fairCsv, fairTable, verdicts, type FairComparison, type TuningChoice } from './fair.js';
+import { fairComparison, fairCsv, fairTable, verdicts, type FairComparison } from './fair.js';
 import { tunedReportHtml } from './tuned-html.js';
+import { chooseTuned, type TuningChoice } from './tuning-choice.js';
 import { renderSvg } from './plots/render-svg.js';
 import type { ReportData } from './report-data.js';
 import { sensitivitySpec } from './plots/lr-sensitivity.js';

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Distribution } from '../../src/config/lab-schema.js';
-import { chooseTuned, fairComparison, fairCsv, fairTable } from '../../src/report/fair.js';
+import { fairComparison, fairCsv, fairTable } from '../../src/report/fair.js';
+import { chooseTuned } from '../../src/report/tuning-choice.js';
 import type { ReportData } from '../../src/report/report-data.js';
 import type { TrialData } from '../../src/runs/run-reader.js';
 

@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Protocol } from '../../config/lab-schema.js';
 import { displayNumber } from '../display-number.js';
 import type { ReportData } from '../report-data.js';
-import { tuningScore } from '../fair.js';
+import { tuningScore } from '../tuning-choice.js';
 
 export function sensitivitySpec(tuning: ReportData, metric: Protocol['tune']['metric'], at: Protocol['tune']['at']): TopLevelSpec | null {
   const axis = tuning.axes.includes('optimizer.lr') ? 'optimizer.lr' : tuning.axes.find((a) => a !== 'variant' && tuning.trials.some((t) => typeof t.values[a] === 'number'));
