@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { kernelChoice } from '../kernels/choice.js';
-import type { EpochEvent, StartEvent, TrainEvent } from '../train/events.js';
+import type { EpochEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 
@@ -38,6 +38,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
   return {
     stop,
     onEvent(event) {
+      if (event.type === 'start') for (const warning of event.warnings) terminal.stderr.write(`warning: ${warningText(warning)}\n`);
       if (mode === 'quiet') return;
       switch (event.type) {
         case 'start':
@@ -92,6 +93,10 @@ function epochLine(e: EpochEvent, start: StartEvent | null): string {
   if (e.testAccuracy !== null) parts.push(`test_acc ${percent(e.testAccuracy)}`);
   parts.push(`${e.seconds.toFixed(1)}s`);
   return parts.join('  ');
+}
+
+function warningText(w: TrainWarning): string {
+  return `the schedule drives the learning rate to ${w.share.toExponential(1)} of its start within the first epoch (${w.stepsPerEpoch} steps); its counts are in steps — for counts in epochs, as a PyTorch loop that calls scheduler.step() once per epoch, set scheduler.interval: epoch`;
 }
 
 /** How many threads share a large matrix product, and where that number came from. */

@@ -136,9 +136,19 @@ export function plannedSteps(config: ExperimentConfig, trainSize: number): numbe
   return Math.min(config.train.epochs === undefined ? Infinity : config.train.epochs * stepsPerEpoch, config.train.max_steps ?? Infinity);
 }
 
+/**
+ * The run's planned length in its schedule's interval: steps, or with `interval: epoch` the
+ * epochs it starts (a max_steps that ends inside an epoch counts that epoch).
+ */
+export function scheduleLength(config: ExperimentConfig, trainSize: number): number {
+  const steps = plannedSteps(config, trainSize);
+  if (config.scheduler?.interval !== 'epoch') return steps;
+  return Math.ceil(steps / batchesPerEpoch(trainSize, config.data.batch_size, config.data.drop_last));
+}
+
 /** What only the splits' sizes can tell: batches of one for batch norm, a schedule's length, watched splits. */
 function checkAgainstSizes(config: ExperimentConfig, plan: ModelPlan, sizes: SplitSizes): PathIssue[] {
-  return [...checkBatchNormBatches(config, plan, sizes.train), ...checkScheduleLength(config, plannedSteps(config, sizes.train)), ...checkWatchedMetrics(config, sizes)];
+  return [...checkBatchNormBatches(config, plan, sizes.train), ...checkScheduleLength(config, scheduleLength(config, sizes.train)), ...checkWatchedMetrics(config, sizes)];
 }
 
 /**
@@ -160,10 +170,11 @@ function checkBatchNormBatches(config: ExperimentConfig, plan: ModelPlan, size: 
 }
 
 /** one_cycle_lr must last as long as the run. */
-function checkScheduleLength(config: ExperimentConfig, steps: number): PathIssue[] {
+function checkScheduleLength(config: ExperimentConfig, length: number): PathIssue[] {
   const scheduler = config.scheduler;
-  if (scheduler?.name !== 'one_cycle_lr' || typeof scheduler.total_steps !== 'number' || scheduler.total_steps >= steps) return [];
-  return [{ path: ['scheduler', 'total_steps'], problem: `is ${scheduler.total_steps}, but the run takes ${steps} steps (torch's OneCycleLR stops there); leave it out to use the run's length` }];
+  if (scheduler?.name !== 'one_cycle_lr' || typeof scheduler.total_steps !== 'number' || scheduler.total_steps >= length) return [];
+  const unit = scheduler.interval === 'epoch' ? 'epochs' : 'steps';
+  return [{ path: ['scheduler', 'total_steps'], problem: `is ${scheduler.total_steps}, but the run takes ${length} ${unit} (torch's OneCycleLR stops there); leave it out to use the run's length` }];
 }
 
 /** A plateau schedule or early stopping may only watch what the run measures. */

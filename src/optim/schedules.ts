@@ -1,7 +1,10 @@
 /**
- * Learning-rate schedules with torch.optim.lr_scheduler's names and semantics, advanced once
- * per optimizer step: `apply(t, hyper)` sets the values for step t (0-based, the number of
- * steps taken before it), as torch's scheduler.step() after every optimizer.step() does.
+ * Learning-rate schedules with torch.optim.lr_scheduler's names and semantics: `apply(t, hyper)`
+ * sets the values for schedule time t (0-based). With `interval: step` (the default) t counts the
+ * optimizer steps taken before this one, as torch's scheduler.step() after every optimizer.step();
+ * with `interval: epoch` it counts the epochs finished, as a PyTorch loop that calls
+ * scheduler.step() once per epoch — then every count in the schedule (step_size, t_max,
+ * milestones, warmup_steps, ...) is in epochs. The training loop chooses t; a schedule only maps it.
  *
  * Each step schedule is a small pure function of t (torch's closed forms; torch's recursive
  * forms agree with them to rounding). one_cycle_lr also cycles momentum (β1 for the Adam
@@ -13,14 +16,24 @@ import type { Hyperparams } from './transform.js';
 /** What an evaluation measured (test_loss, train_loss, ...; null where there was nothing to measure). */
 export type Metrics = Readonly<Record<string, number | null>>;
 
+export type ScheduleInterval = 'step' | 'epoch';
+
 export interface Schedule {
-  apply(step: number, hyper: Hyperparams): void;
+  /** What t counts: optimizer steps or finished epochs. */
+  readonly interval: ScheduleInterval;
+  apply(t: number, hyper: Hyperparams): void;
   /** After each evaluation; only reduce_lr_on_plateau uses it. */
   observe(metrics: Metrics): void;
 }
 
-/** lr of step t from the base lr (the optimizer's configured lr). */
+/** lr at schedule time t from the base lr (the optimizer's configured lr). */
 type LrCurve = (t: number, baseLr: number) => number;
+
+/**
+ * A curve's options, and the length of the run it schedules (in its interval), which t_max
+ * defaults to: a cosine that decays over the whole run without counting its steps.
+ */
+type CurveFactory<O> = (o: O, length: number) => LrCurve;
 
 const positiveInt = () => z.int().min(1);
 const factor = (defaultValue: number) => z.number().min(0).max(1).default(defaultValue);
@@ -51,8 +64,11 @@ const curves = {
   },
   cosine_annealing_lr: {
     rule: 'γ_t = η_min + (γ − η_min)(1 + cos(π·t/t_max))/2',
-    options: z.strictObject({ t_max: positiveInt().describe('steps of a half cosine'), eta_min: etaMin() }),
-    curve: (o: { t_max: number; eta_min: number }): LrCurve => (t, lr) => cosineBetween(lr, o.eta_min, t / o.t_max),
+    options: z.strictObject({ t_max: positiveInt().optional().describe("steps of a half cosine (default: the run's length)"), eta_min: etaMin() }),
+    curve:
+      (o: { t_max?: number; eta_min: number }, length: number): LrCurve =>
+      (t, lr) =>
+        cosineBetween(lr, o.eta_min, t / (o.t_max ?? length)),
   },
   cosine_annealing_warm_restarts: {
     rule: 'γ_t = η_min + (γ − η_min)(1 + cos(π·T_cur/T_i))/2, restarting after T_i = t_0·t_multⁱ steps',
@@ -107,9 +123,10 @@ export const curveSchema = z.discriminatedUnion(
 );
 type CurveConfig = { name: CurveName } & Record<string, unknown>;
 
-function curveOf(config: CurveConfig): LrCurve {
+/** The curve of a config, over a run of `length` (in its interval). */
+function curveOf(config: CurveConfig, length: number): LrCurve {
   const { name, ...options } = config;
-  return (curves[name].curve as (o: unknown) => LrCurve)(options);
+  return (curves[name].curve as CurveFactory<unknown>)(options, length);
 }
 
 const sequentialOptions = z
@@ -120,9 +137,13 @@ const sequentialOptions = z
   .refine((o) => o.milestones.length === o.schedulers.length - 1, { message: 'needs one milestone fewer than schedulers', path: ['milestones'] })
   .refine((o) => o.milestones.every((m, i) => i === 0 || m > o.milestones[i - 1]), { message: 'must increase', path: ['milestones'] });
 
-/** torch.optim.lr_scheduler.SequentialLR: part k runs from milestone k−1, with its own t starting at 0. */
-function sequential(o: z.output<typeof sequentialOptions>): LrCurve {
-  const parts = o.schedulers.map((s) => curveOf(s as CurveConfig));
+/**
+ * torch.optim.lr_scheduler.SequentialLR: part k runs from milestone k−1, with its own t starting
+ * at 0; its length (for a default t_max) is up to the next milestone, or to the run's end.
+ */
+function sequential(o: z.output<typeof sequentialOptions>, length: number): LrCurve {
+  const starts = [0, ...o.milestones];
+  const parts = o.schedulers.map((s, k) => curveOf(s as CurveConfig, (starts[k + 1] ?? Math.max(length, starts[k] + 1)) - starts[k]));
   return (t, lr) => {
     let k = 0;
     while (k < o.milestones.length && t >= o.milestones[k]) k++;
@@ -138,8 +159,8 @@ const warmupOptions = z.strictObject({
 });
 
 /** linear_warmup: γ rises linearly from start_factor·γ over warmup_steps, then `then` takes over. */
-function warmup(o: z.output<typeof warmupOptions>): LrCurve {
-  const after = o.then === undefined ? (_t: number, lr: number) => lr : curveOf(o.then as CurveConfig);
+function warmup(o: z.output<typeof warmupOptions>, length: number): LrCurve {
+  const after = o.then === undefined ? (_t: number, lr: number) => lr : curveOf(o.then as CurveConfig, Math.max(1, length - o.warmup_steps));
   return (t, lr) => (t < o.warmup_steps ? lr * (o.start_factor + ((1 - o.start_factor) * t) / o.warmup_steps) : after(t - o.warmup_steps, lr));
 }
 
@@ -162,8 +183,8 @@ const oneCycleOptions = z.strictObject({
  * max_lr over pct_start of the cycle and anneals to max_lr/(div_factor·final_div_factor);
  * momentum (β1) moves the opposite way between max_momentum and base_momentum.
  */
-function oneCycle(o: z.output<typeof oneCycleOptions>, plannedSteps: number): Schedule {
-  const total = o.total_steps ?? plannedSteps;
+function oneCycle(o: z.output<typeof oneCycleOptions>, length: number): Omit<Schedule, 'interval'> {
+  const total = o.total_steps ?? length;
   const initialLr = o.max_lr / o.div_factor;
   const minLr = initialLr / o.final_div_factor;
   const up = o.pct_start * total - 1;
@@ -220,7 +241,7 @@ const plateauOptions = z.strictObject({
 });
 
 /** torch.optim.lr_scheduler.ReduceLROnPlateau: lr ← max(lr·factor, min_lr) after `patience` evaluations without improvement. */
-function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Schedule {
+function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Omit<Schedule, 'interval'> {
   // A config always names the metric (schema.ts); a schedule built on its own watches test_loss.
   const watched = o.metric ?? 'test_loss';
   let lr = baseLr;
@@ -256,7 +277,7 @@ function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Schedule {
   };
 }
 
-function fromCurve(curve: LrCurve, baseLr: number): Schedule {
+function fromCurve(curve: LrCurve, baseLr: number): Omit<Schedule, 'interval'> {
   return {
     apply(t, hyper) {
       hyper.lr = curve(t, baseLr);
@@ -268,25 +289,29 @@ function fromCurve(curve: LrCurve, baseLr: number): Schedule {
 export interface ScheduleKind {
   readonly schema: z.ZodObject;
   readonly rule: string;
-  create(options: Record<string, unknown>, base: Readonly<Hyperparams>, plannedSteps: number): Schedule;
+  /** `length`: the run's planned length in the schedule's interval (steps or epochs). */
+  create(options: Record<string, unknown>, base: Readonly<Hyperparams>, length: number): Omit<Schedule, 'interval'>;
 }
 
-function kind<S extends z.ZodObject>(name: string, options: S, rule: string, create: (o: z.output<S>, base: Readonly<Hyperparams>, plannedSteps: number) => Schedule): ScheduleKind {
-  return { schema: options.extend({ name: z.literal(name) }), rule, create: (o, base, planned) => create(o as z.output<S>, base, planned) };
+const interval = () =>
+  z.enum(['step', 'epoch']).default('step').describe('step: advance after every optimizer step; epoch: after every epoch, every count in epochs');
+
+function kind<S extends z.ZodObject>(name: string, options: S, rule: string, create: (o: z.output<S>, base: Readonly<Hyperparams>, length: number) => Omit<Schedule, 'interval'>): ScheduleKind {
+  return { schema: options.extend({ name: z.literal(name), interval: interval() }), rule, create: (o, base, length) => create(o as z.output<S>, base, length) };
 }
 
 export const scheduleKinds: Readonly<Record<string, ScheduleKind>> = {
   ...Object.fromEntries(
-    curveNames.map((name) => [name, kind(name, curves[name].options, curves[name].rule, (o, base) => fromCurve(curveOf({ name, ...o }), base.lr))]),
+    curveNames.map((name) => [name, kind(name, curves[name].options, curves[name].rule, (o, base, length) => fromCurve(curveOf({ name, ...o }, length), base.lr))]),
   ),
-  sequential_lr: kind('sequential_lr', sequentialOptions, 'schedulers[k] from milestones[k−1] on, each with its own t from 0', (o, base) =>
-    fromCurve(sequential(o), base.lr),
+  sequential_lr: kind('sequential_lr', sequentialOptions, 'schedulers[k] from milestones[k−1] on, each with its own t from 0', (o, base, length) =>
+    fromCurve(sequential(o, length), base.lr),
   ),
-  linear_warmup: kind('linear_warmup', warmupOptions, 'γ_t = γ·(start_factor + (1 − start_factor)·t/warmup_steps), then `then`', (o, base) =>
-    fromCurve(warmup(o), base.lr),
+  linear_warmup: kind('linear_warmup', warmupOptions, 'γ_t = γ·(start_factor + (1 − start_factor)·t/warmup_steps), then `then`', (o, base, length) =>
+    fromCurve(warmup(o, length), base.lr),
   ),
-  one_cycle_lr: kind('one_cycle_lr', oneCycleOptions, 'lr max_lr/div_factor → max_lr → min over total_steps; momentum inversely', (o, _b, planned) =>
-    oneCycle(o, planned),
+  one_cycle_lr: kind('one_cycle_lr', oneCycleOptions, 'lr max_lr/div_factor → max_lr → min over total_steps; momentum inversely', (o, _b, length) =>
+    oneCycle(o, length),
   ),
   reduce_lr_on_plateau: kind('reduce_lr_on_plateau', plateauOptions, 'γ ← max(γ·factor, min_lr) after patience evaluations without improvement', (o, base) =>
     plateau(o, base.lr),
@@ -295,7 +320,27 @@ export const scheduleKinds: Readonly<Record<string, ScheduleKind>> = {
 
 export type ScheduleConfig = { readonly name: string } & Record<string, unknown>;
 
-export function createSchedule(config: ScheduleConfig, base: Readonly<Hyperparams>, plannedSteps: number): Schedule {
-  const { name, ...options } = config;
-  return scheduleKinds[name].create(options, { ...base }, plannedSteps);
+/** `length`: the run's planned length in the schedule's interval (steps, or epochs with `interval: epoch`). */
+export function createSchedule(config: ScheduleConfig, base: Readonly<Hyperparams>, length: number): Schedule {
+  const { name, interval = 'step', ...options } = config;
+  return { interval: interval as ScheduleInterval, ...scheduleKinds[name].create(options, { ...base }, length) };
+}
+
+/**
+ * The lowest rate a schedule sets over its first `steps` steps, as a share of its rate at step 0:
+ * a per-step schedule written with per-epoch counts (torch's MNIST example's step_lr with
+ * step_size 1, gamma 0.7) collapses within the first epoch, which training cannot tell from a
+ * bad optimizer.
+ */
+export function lowestRateShare(config: ScheduleConfig, base: Readonly<Hyperparams>, length: number, steps: number): number {
+  const schedule = createSchedule(config, base, length);
+  const hyper = { ...base };
+  schedule.apply(0, hyper);
+  const start = hyper.lr;
+  let lowest = start;
+  for (let t = 1; t < steps; t++) {
+    schedule.apply(t, hyper);
+    lowest = Math.min(lowest, hyper.lr);
+  }
+  return lowest / start;
 }

@@ -5,7 +5,7 @@
  * leaves no run folder behind.
  */
 import type { ExperimentConfig } from '../config/schema.js';
-import { batchesPerEpoch, plannedSteps, validateConfig } from '../config/validate.js';
+import { batchesPerEpoch, plannedSteps, scheduleLength, validateConfig } from '../config/validate.js';
 import { AllocationError, ConfigError, DataError } from '../core/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, resolveFromConfig } from '../data/registry.js';
@@ -15,9 +15,10 @@ import { lossKinds } from '../engine/losses/index.js';
 import { Model, planModel, type ModelPlan } from '../engine/model.js';
 import { loadModelWeights, readWeightsFile } from '../engine/weights.js';
 import { createOptimizer } from '../optim/registry.js';
-import { createSchedule, type Schedule } from '../optim/schedules.js';
+import { createSchedule, lowestRateShare, type Schedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/transform.js';
 import { EarlyStopping } from './early-stopping.js';
+import { SCHEDULE_COLLAPSE, type TrainWarning } from './events.js';
 import { accuracyRule, type AccuracyRule } from './metrics.js';
 
 /** Everything a run trains with, built and checked. */
@@ -35,6 +36,7 @@ export interface Training {
   readonly stepsPerEpoch: number;
   /** Steps the run takes if nothing stops it early. */
   readonly plannedSteps: number;
+  readonly warnings: readonly TrainWarning[];
 }
 
 export function buildTraining(config: ExperimentConfig, configFile: string, given?: Dataset): Training {
@@ -60,20 +62,29 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
   }
   const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train));
   const steps = plannedSteps(config, dataset.train.size);
+  const length = scheduleLength(config, dataset.train.size);
   return {
     config,
     dataset,
     plan,
     model,
     optimizer,
-    schedule: config.scheduler === undefined ? null : createSchedule(config.scheduler, optimizer.hyper, steps),
+    schedule: config.scheduler === undefined ? null : createSchedule(config.scheduler, optimizer.hyper, length),
     earlyStopping: config.train.early_stopping === undefined ? null : new EarlyStopping(config.train.early_stopping),
     lossKind,
     targets,
     accuracy: accuracyRule(dataset.targets, targets.encoding, lossKind.threshold),
     stepsPerEpoch,
     plannedSteps: steps,
+    warnings: scheduleWarnings(config, optimizer, length, stepsPerEpoch),
   };
+}
+
+/** A per-step schedule that collapses the rate within the first epoch (see ScheduleCollapse). */
+function scheduleWarnings(config: ExperimentConfig, optimizer: Optimizer, length: number, stepsPerEpoch: number): TrainWarning[] {
+  if (config.scheduler === undefined || config.scheduler.interval === 'epoch') return [];
+  const share = lowestRateShare(config.scheduler, optimizer.hyper, length, Math.min(stepsPerEpoch, length));
+  return share < SCHEDULE_COLLAPSE ? [{ kind: 'schedule-collapse', share, stepsPerEpoch }] : [];
 }
 
 /** Samples in the larger of the splits evaluated (test and validation), 0 when there is neither. */

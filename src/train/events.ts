@@ -14,7 +14,24 @@ export interface StartEvent {
   /** Steps the run will take if nothing stops it early. */
   readonly totalSteps: number;
   readonly epochs: number | null;
+  /** What the run was built with that looks like a mistake, though it may be meant. */
+  readonly warnings: readonly TrainWarning[];
 }
+
+/**
+ * A per-step schedule that drives the rate below SCHEDULE_COLLAPSE of its start within the first
+ * epoch: usually counts meant in epochs (`interval: epoch` says so).
+ */
+export interface ScheduleCollapse {
+  readonly kind: 'schedule-collapse';
+  /** Lowest rate over the first epoch, as a share of the rate at step 0. */
+  readonly share: number;
+  readonly stepsPerEpoch: number;
+}
+
+export type TrainWarning = ScheduleCollapse;
+
+export const SCHEDULE_COLLAPSE = 1e-6;
 
 export interface ProgressEvent {
   readonly type: 'progress';

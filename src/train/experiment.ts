@@ -37,6 +37,7 @@ export async function runExperiment(config: Training['config'], options: Experim
     stepsPerEpoch: training.stepsPerEpoch,
     totalSteps: training.plannedSteps,
     epochs: config.train.epochs ?? null,
+    warnings: training.warnings,
   });
   try {
     return await train(training, run, options, emit);
