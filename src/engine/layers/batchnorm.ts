@@ -65,31 +65,24 @@ function buildBatchNorm(o: BatchNormOptions, channels: number, spatial: number, 
   /** Visits the values of channel c: index of sample b's position s is (b·C + c)·S + s. */
   const offset = (b: number, c: number): number => (b * channels + c) * spatial;
 
+  /** running_mean and running_var ← their moving averages with momentum m (see the header). */
+  const updateRunning = (c: number, mu: number, variance: number, n: number): void => {
+    const m = o.momentum ?? 1 / tracked.value[0];
+    runningMean.value[c] = (1 - m) * runningMean.value[c] + m * mu;
+    runningVar.value[c] = (1 - m) * runningVar.value[c] + (m * variance * n) / (n - 1);
+  };
+
   return {
     forward(x, y, batch, mode: Mode) {
       statsFromBatch = mode === 'train' || !o.track_running_stats;
+      const tracking = mode === 'train' && o.track_running_stats;
       const n = batch * spatial;
       if (statsFromBatch && n === 1) throw new RangeError('batch norm needs more than one value per channel to use batch statistics');
-      if (mode === 'train' && o.track_running_stats) tracked.value[0] += 1;
+      if (tracking) tracked.value[0] += 1;
       for (let c = 0; c < channels; c++) {
-        let mu: number;
-        let variance: number;
-        if (statsFromBatch) {
-          let sum = 0;
-          for (let b = 0; b < batch; b++) for (let s = offset(b, c), e = s + spatial; s < e; s++) sum += x[s];
-          mu = sum / n;
-          let squares = 0;
-          for (let b = 0; b < batch; b++) for (let s = offset(b, c), e = s + spatial; s < e; s++) squares += (x[s] - mu) * (x[s] - mu);
-          variance = squares / n;
-          if (mode === 'train' && o.track_running_stats) {
-            const m = o.momentum ?? 1 / tracked.value[0];
-            runningMean.value[c] = (1 - m) * runningMean.value[c] + m * mu;
-            runningVar.value[c] = (1 - m) * runningVar.value[c] + (m * variance * n) / (n - 1);
-          }
-        } else {
-          mu = runningMean.value[c];
-          variance = runningVar.value[c];
-        }
+        const mu = statsFromBatch ? channelSum(x, offset, c, batch, spatial) / n : runningMean.value[c];
+        const variance = statsFromBatch ? squaredDeviations(x, mu, offset, c, batch, spatial) / n : runningVar.value[c];
+        if (tracking) updateRunning(c, mu, variance, n);
         mean[c] = mu;
         invStd[c] = 1 / Math.sqrt(variance + o.eps);
         const scale = gamma(c) * invStd[c];
@@ -120,4 +113,18 @@ function buildBatchNorm(o: BatchNormOptions, channels: number, spatial: number, 
       }
     },
   };
+}
+
+/** Σ x over channel c of the batch, in float64, sample after sample. */
+function channelSum(x: Float32Array, offset: (b: number, c: number) => number, c: number, batch: number, spatial: number): number {
+  let sum = 0;
+  for (let b = 0; b < batch; b++) for (let s = offset(b, c), e = s + spatial; s < e; s++) sum += x[s];
+  return sum;
+}
+
+/** Σ (x − mu)² over channel c of the batch, in float64, sample after sample. */
+function squaredDeviations(x: Float32Array, mu: number, offset: (b: number, c: number) => number, c: number, batch: number, spatial: number): number {
+  let squares = 0;
+  for (let b = 0; b < batch; b++) for (let s = offset(b, c), e = s + spatial; s < e; s++) squares += (x[s] - mu) * (x[s] - mu);
+  return squares;
 }

@@ -1,5 +1,5 @@
 /**
- * Conv2d (torch.nn.Conv2d), NCHW, by unfolding (im2col) into matrix products. Per group g
+ * Conv2d (torch.nn.Conv2d), NCHW, by unfolding (im2col.ts) into matrix products. Per group g
  * (C_g = C/groups inputs, O_g = O/groups outputs, K = C_g·kh·kw, P = Ho·Wo output positions,
  * N = B·P):
  *
@@ -20,21 +20,19 @@
  * through the matmul. Each sum has the terms and the order of the earlier [N, K] form (the
  * bias, then increasing k; dW over increasing n; dcol over increasing o; each dx element
  * over increasing output position, which is why fold visits k downwards), so the results kept
- * their bits. On W3 (configs/mnist-cnn-small.yaml, batch 64, one thread) the two conv layers
- * went from 5 070 to 3 420 µs a step, forward and backward (best of 5; the [N, K] form with
- * an index-map im2col, element transposes and every product in the matmul).
+ * their bits (bench/NOTES.md has what this layout bought).
  *
  * The weight is [O, C_g, kh, kw] as torch stores it; init as torch: kaiming_uniform(a=√5),
  * i.e. W, b ~ U(±1/√(C_g·kh·kw)).
  */
 import { z } from 'zod';
 import { ShapeMismatch, type Layer, type LayerPlan, type Parameter, type ParameterSpec } from '../layer.js';
-import { arenaInt32 } from '../../kernels/arena.js';
-import { batchedProductWasm, copyRunsWasm, foldWasm, rowSumsWasm, unfoldWasm, type Strided } from '../../kernels/layer-kernels.js';
+import { batchedProductWasm, copyRunsWasm, rowSumsWasm, type Strided } from '../../kernels/layer-kernels.js';
 import { MR, NR } from '../../kernels/gemm.js';
 import { matmulABt } from '../../kernels/matmul.js';
 import { type Shape } from '../../core/shape.js';
 import { allocFloat32 } from '../../kernels/arena.js';
+import { fold, unfold, unfoldGeometry } from './im2col.js';
 import { imageShape, outputSize, pair, sizePair, type Geometry } from './spatial.js';
 
 export const conv2dOptions = z.strictObject({
@@ -71,164 +69,175 @@ export function planConv2d(options: Conv2dOptions, inShape: Shape): LayerPlan {
   };
 }
 
-function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: Parameter, bias: Parameter | undefined, maxBatch: number): Layer {
-  const [kh, kw] = g.kernel;
-  const [sh, sw] = g.stride;
-  const [ph, pw] = g.padding;
-  const [dh, dw] = g.dilation;
-  const positions = g.outHeight * g.outWidth;
-  const k = g.groupChannels * kh * kw;
-  const groupOut = outChannels / groups;
-  const inPlane = g.height * g.width;
-  const sampleSize = g.channels * inPlane;
-  const maxN = maxBatch * positions;
-  const weights = Array.from({ length: groups }, (_, gi) => weight.value.subarray(gi * groupOut * k, (gi + 1) * groupOut * k));
-  const weightGrads = Array.from({ length: groups }, (_, gi) => weight.grad.subarray(gi * groupOut * k, (gi + 1) * groupOut * k));
-  const biases = Array.from({ length: groups }, (_, gi) => bias?.value.subarray(gi * groupOut, (gi + 1) * groupOut) ?? null);
-  const biasGrads = Array.from({ length: groups }, (_, gi) => bias?.grad.subarray(gi * groupOut, (gi + 1) * groupOut) ?? null);
-  // One col per group, kept from forward for backward.
-  const cols = Array.from({ length: groups }, () => allocFloat32(k * maxN));
+/**
+ * One conv layer as its forward and backward use it: the sizes of the per-group products
+ * (see the header), the groups' views of the parameters, and the scratch allocated once at
+ * build, so that no function below allocates.
+ */
+interface Conv {
+  readonly g: Geometry;
+  readonly outChannels: number;
+  /** O_g, K and P of the header. */
+  readonly groupOut: number;
+  readonly k: number;
+  readonly positions: number;
+  /** One sample's input, C·H·W, and the part of it one group reads, C_g·H·W. */
+  readonly sampleSize: number;
+  readonly groupInputs: number;
+  /** W_g, dW_g, b_g and db_g of each group g (the bias ones null without a bias). */
+  readonly weights: readonly Float32Array[];
+  readonly weightGrads: readonly Float32Array[];
+  readonly biases: readonly (Float32Array | null)[];
+  readonly biasGrads: readonly (Float32Array | null)[];
+  /** One col per group, kept from forward for backward. */
+  readonly cols: readonly Float32Array[];
   /** The weights of a group packed for the batched products (see pack): W_g, and W_gᵀ for dcol. */
-  const packed = allocFloat32(Math.ceil(groupOut / 4) * 4 * k);
-  const packedT = allocFloat32(Math.ceil(k / 4) * 4 * groupOut);
+  readonly packed: Float32Array;
+  readonly packedT: Float32Array;
   /** The bias of the products without one: forward's when the layer has no bias (O_g long), dcol's (K long). */
-  const zeros = allocFloat32(Math.max(k, groupOut));
+  readonly zeros: Float32Array;
   /** dy of one group as [O_g, N], for dW and db. */
-  const dyc = allocFloat32(groupOut * maxN);
+  readonly dyc: Float32Array;
   /** dcol of one sample, [K, P]: made and folded into dx sample by sample, so it stays in cache. */
-  const dcol = allocFloat32(k * positions);
-  // The operands of the batched products (see multiply), repointed at each use.
-  const into: Strided = { array: dcol, at: 0, row: 0, sample: 0 };
-  const from: Strided = { array: dcol, at: 0, row: 0, sample: 0 };
-  // dW is computed as dWᵀ = col · dycᵀ, then transposed, when that leaves fewer of the matmul's
-  // MR×NR tiles part empty: W3's first conv (O 8, K 9) takes 3 tiles instead of 4 (≈ 590 →
-  // 420 µs a step, measured); the reduction over N is the same either way.
-  const tiles = (m: number, n: number): number => Math.ceil(m / MR) * Math.ceil(n / NR);
-  const gradT = tiles(k, groupOut) < tiles(groupOut, k) ? allocFloat32(k * groupOut) : null;
-  const geometry = unfoldGeometry(g);
+  readonly dcol: Float32Array;
+  /** Scratch for dWᵀ when dW is computed transposed (see allocateConv), else null. */
+  readonly gradT: Float32Array | null;
+  /** The layer as the unfold and fold kernels read it (see unfoldGeometry). */
+  readonly geometry: Int32Array;
+  /** The operands of the batched products (see multiply), repointed at each use. */
+  readonly into: Strided;
+  readonly from: Strided;
+}
 
-  // Each loop below first tries its WebAssembly twin (kernels/layer-kernels.ts), which
-  // does the same copies and sums in the same order; the loop is the reference and fallback.
-
-  /** col for the batch, from the group's channels of x (see the header). */
-  function unfold(x: Float32Array, group: number, batch: number): void {
-    const col = cols[group];
-    const xAt = group * g.groupChannels * inPlane;
-    if (unfoldWasm(col, x, xAt, geometry, batch)) return;
-    let at = 0;
-    for (let c = 0; c < g.groupChannels; c++) {
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          for (let b = 0; b < batch; b++) {
-            for (let oh = 0; oh < g.outHeight; oh++) {
-              const ih = oh * sh - ph + i * dh;
-              const row = xAt + b * sampleSize + (c * g.height + ih) * g.width;
-              for (let ow = 0; ow < g.outWidth; ow++, at++) {
-                const iw = ow * sw - pw + j * dw;
-                col[at] = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width ? x[row + iw] : 0;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /** Adds dcol (one sample's) back into the group's channels of sample s of dx: the transpose of unfold, k downwards. */
-  function fold(dx: Float32Array, group: number, s: number): void {
-    const xAt = s * sampleSize + group * g.groupChannels * inPlane;
-    if (foldWasm(dx, xAt, dcol, geometry, 1)) return;
-    for (let c = g.groupChannels - 1; c >= 0; c--) {
-      for (let i = kh - 1; i >= 0; i--) {
-        for (let j = kw - 1; j >= 0; j--) {
-          const from = ((c * kh + i) * kw + j) * positions;
-          for (let oh = 0; oh < g.outHeight; oh++) {
-            const ih = oh * sh - ph + i * dh;
-            if (ih < 0 || ih >= g.height) continue;
-            const row = xAt + (c * g.height + ih) * g.width;
-            for (let ow = 0; ow < g.outWidth; ow++) {
-              const iw = ow * sw - pw + j * dw;
-              if (iw >= 0 && iw < g.width) dx[row + iw] += dcol[from + oh * g.outWidth + ow];
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * into[b, o, p] ← bias[o] + Σ_t w[o, t]·from[b, t, p] for o < outs, t < kk (float32, in
-   * increasing t, as the matmul sums), w [outs, kk] given packed (see pack).
-   */
-  function multiply(w: Float32Array, biasOf: Float32Array, outs: number, kk: number, batch: number): void {
-    if (batchedProductWasm(into, from, w, biasOf, outs, kk, positions, batch)) return;
-    const y = into.array;
-    const x = from.array;
-    for (let s = 0; s < batch; s++) {
-      for (let o = 0; o < outs; o++) {
-        const out = into.at + s * into.sample + o * into.row;
-        const panel = (o >> 2) * kk * 4 + (o & 3);
-        for (let p = 0; p < positions; p++) {
-          let sum = biasOf[o];
-          for (let t = 0; t < kk; t++) sum = Math.fround(sum + Math.fround(w[panel + t * 4] * x[from.at + s * from.sample + t * from.row + p]));
-          y[out + p] = sum;
-        }
-      }
-    }
-  }
-
-  /** dyc ← the group's channels of dy, as [O_g, N]. */
-  function gatherChannels(dy: Float32Array, group: number, batch: number): void {
-    const n = batch * positions;
-    for (let o = 0; o < groupOut; o++) {
-      const channel = (group * groupOut + o) * positions;
-      if (copyRunsWasm(dyc, o * n, positions, dy, channel, outChannels * positions, positions, batch)) continue;
-      for (let s = 0; s < batch; s++) for (let p = 0; p < positions; p++) dyc[o * n + s * positions + p] = dy[channel + s * outChannels * positions + p];
-    }
-  }
-
+function buildConv2d(g: Geometry, outChannels: number, groups: number, weight: Parameter, bias: Parameter | undefined, maxBatch: number): Layer {
+  const conv = allocateConv(g, outChannels, groups, weight, bias, maxBatch);
   return {
     forward(x, y, batch) {
-      for (let group = 0; group < groups; group++) {
-        unfold(x, group, batch);
-        // y's channels of the group ← W_g·col + b_g, sample by sample
-        pack(packed, weights[group], groupOut, k, false);
-        point(into, y, group * groupOut * positions, positions, outChannels * positions);
-        point(from, cols[group], 0, batch * positions, positions);
-        multiply(packed, biases[group] ?? zeros, groupOut, k, batch);
-      }
+      for (let group = 0; group < groups; group++) groupForward(conv, x, y, group, batch);
     },
     backward(_x, _y, dy, dx, batch) {
-      const n = batch * positions;
-      if (dx !== null) dx.fill(0, 0, batch * sampleSize);
+      if (dx !== null) dx.fill(0, 0, batch * conv.sampleSize);
       for (let group = 0; group < groups; group++) {
-        gatherChannels(dy, group, batch);
-        const weightGrad = weightGrads[group];
-        if (gradT === null) matmulABt(weightGrad, dyc, cols[group], groupOut, n, k, null);
-        else {
-          matmulABt(gradT, cols[group], dyc, k, n, groupOut, null);
-          for (let o = 0; o < groupOut; o++) for (let t = 0; t < k; t++) weightGrad[o * k + t] = gradT[t * groupOut + o];
-        }
-        const biasGrad = biasGrads[group];
-        if (biasGrad !== null && !rowSumsWasm(biasGrad, dyc, groupOut, n)) {
-          for (let o = 0; o < groupOut; o++) {
-            let sum = 0;
-            for (let r = o * n; r < (o + 1) * n; r++) sum += dyc[r];
-            biasGrad[o] = sum;
-          }
-        }
-        if (dx === null) continue;
-        // dcol = W_gᵀ · dy, a sample at a time (from dy's NCHW channels), each folded at once
-        pack(packedT, weights[group], k, groupOut, true);
-        point(into, dcol, 0, positions, 0);
-        for (let s = 0; s < batch; s++) {
-          point(from, dy, (s * outChannels + group * groupOut) * positions, positions, 0);
-          multiply(packedT, zeros, k, groupOut, 1);
-          fold(dx, group, s);
-        }
+        gatherChannels(conv, dy, group, batch);
+        weightGradient(conv, group, batch);
+        biasGradient(conv, group, batch);
+        if (dx !== null) inputGradient(conv, dy, dx, group, batch);
       }
     },
   };
+}
+
+function allocateConv(g: Geometry, outChannels: number, groups: number, weight: Parameter, bias: Parameter | undefined, maxBatch: number): Conv {
+  const positions = g.outHeight * g.outWidth;
+  const k = g.groupChannels * g.kernel[0] * g.kernel[1];
+  const groupOut = outChannels / groups;
+  const sampleSize = g.channels * g.height * g.width;
+  const groupInputs = g.groupChannels * g.height * g.width;
+  const maxN = maxBatch * positions;
+  const perGroup = <T>(view: (group: number) => T): T[] => Array.from({ length: groups }, (_, group) => view(group));
+  const weights = perGroup((gi) => weight.value.subarray(gi * groupOut * k, (gi + 1) * groupOut * k));
+  const weightGrads = perGroup((gi) => weight.grad.subarray(gi * groupOut * k, (gi + 1) * groupOut * k));
+  const biases = perGroup((gi) => bias?.value.subarray(gi * groupOut, (gi + 1) * groupOut) ?? null);
+  const biasGrads = perGroup((gi) => bias?.grad.subarray(gi * groupOut, (gi + 1) * groupOut) ?? null);
+  const cols = perGroup(() => allocFloat32(k * maxN));
+  const packed = allocFloat32(Math.ceil(groupOut / 4) * 4 * k);
+  const packedT = allocFloat32(Math.ceil(k / 4) * 4 * groupOut);
+  const zeros = allocFloat32(Math.max(k, groupOut));
+  const dyc = allocFloat32(groupOut * maxN);
+  const dcol = allocFloat32(k * positions);
+  // dW is computed as dWᵀ = col · dycᵀ, then transposed, when that leaves fewer of the matmul's
+  // MR×NR tiles part empty (W3's first conv, O 8 and K 9, takes 3 tiles instead of 4); the
+  // reduction over N is the same either way.
+  const tiles = (m: number, n: number): number => Math.ceil(m / MR) * Math.ceil(n / NR);
+  const gradT = tiles(k, groupOut) < tiles(groupOut, k) ? allocFloat32(k * groupOut) : null;
+  const geometry = unfoldGeometry(g);
+  const into: Strided = { array: dcol, at: 0, row: 0, sample: 0 };
+  const from: Strided = { array: dcol, at: 0, row: 0, sample: 0 };
+  return { g, outChannels, groupOut, k, positions, sampleSize, groupInputs, weights, weightGrads, biases, biasGrads, cols, packed, packedT, zeros, dyc, dcol, gradT, geometry, into, from };
+}
+
+// Each loop below first tries its WebAssembly twin (kernels/layer-kernels.ts), which does the
+// same copies and sums in the same order; the loop is the reference and fallback. So do
+// unfold and fold (im2col.ts).
+
+/** y's channels of the group ← W_g·col + b_g, sample by sample. */
+function groupForward(conv: Conv, x: Float32Array, y: Float32Array, group: number, batch: number): void {
+  const { groupOut, k, positions } = conv;
+  unfold(conv.cols[group], x, group * conv.groupInputs, conv.g, conv.geometry, batch);
+  pack(conv.packed, conv.weights[group], groupOut, k, false);
+  point(conv.into, y, group * groupOut * positions, positions, conv.outChannels * positions);
+  point(conv.from, conv.cols[group], 0, batch * positions, positions);
+  multiply(conv, conv.packed, conv.biases[group] ?? conv.zeros, groupOut, k, batch);
+}
+
+/** dW_g = dyc · colᵀ (or, with gradT, dW_gᵀ = col · dycᵀ transposed back). */
+function weightGradient(conv: Conv, group: number, batch: number): void {
+  const { groupOut, k, dyc, gradT } = conv;
+  const n = batch * conv.positions;
+  const weightGrad = conv.weightGrads[group];
+  if (gradT === null) {
+    matmulABt(weightGrad, dyc, conv.cols[group], groupOut, n, k, null);
+    return;
+  }
+  matmulABt(gradT, conv.cols[group], dyc, k, n, groupOut, null);
+  for (let o = 0; o < groupOut; o++) for (let t = 0; t < k; t++) weightGrad[o * k + t] = gradT[t * groupOut + o];
+}
+
+/** db_g = the row sums of dyc, each in float64 and rounded once. */
+function biasGradient(conv: Conv, group: number, batch: number): void {
+  const biasGrad = conv.biasGrads[group];
+  const n = batch * conv.positions;
+  if (biasGrad === null || rowSumsWasm(biasGrad, conv.dyc, conv.groupOut, n)) return;
+  for (let o = 0; o < conv.groupOut; o++) {
+    let sum = 0;
+    for (let r = o * n; r < (o + 1) * n; r++) sum += conv.dyc[r];
+    biasGrad[o] = sum;
+  }
+}
+
+/** dx (zeroed by the caller) += the fold of dcol = W_gᵀ · dy, a sample at a time (from dy's NCHW channels), each folded at once. */
+function inputGradient(conv: Conv, dy: Float32Array, dx: Float32Array, group: number, batch: number): void {
+  const { groupOut, k, positions } = conv;
+  pack(conv.packedT, conv.weights[group], k, groupOut, true);
+  point(conv.into, conv.dcol, 0, positions, 0);
+  for (let s = 0; s < batch; s++) {
+    point(conv.from, dy, (s * conv.outChannels + group * groupOut) * positions, positions, 0);
+    multiply(conv, conv.packedT, conv.zeros, k, groupOut, 1);
+    fold(dx, s * conv.sampleSize + group * conv.groupInputs, conv.dcol, conv.g, conv.geometry);
+  }
+}
+
+/**
+ * into[b, o, p] ← bias[o] + Σ_t w[o, t]·from[b, t, p] for o < outs, t < kk (float32, in
+ * increasing t, as the matmul sums), w [outs, kk] given packed (see pack).
+ */
+function multiply(conv: Conv, w: Float32Array, biasOf: Float32Array, outs: number, kk: number, batch: number): void {
+  const { into, from, positions } = conv;
+  if (batchedProductWasm(into, from, w, biasOf, outs, kk, positions, batch)) return;
+  const y = into.array;
+  const x = from.array;
+  for (let s = 0; s < batch; s++) {
+    for (let o = 0; o < outs; o++) {
+      const out = into.at + s * into.sample + o * into.row;
+      const panel = (o >> 2) * kk * 4 + (o & 3);
+      for (let p = 0; p < positions; p++) {
+        let sum = biasOf[o];
+        for (let t = 0; t < kk; t++) sum = Math.fround(sum + Math.fround(w[panel + t * 4] * x[from.at + s * from.sample + t * from.row + p]));
+        y[out + p] = sum;
+      }
+    }
+  }
+}
+
+/** dyc ← the group's channels of dy, as [O_g, N]. */
+function gatherChannels(conv: Conv, dy: Float32Array, group: number, batch: number): void {
+  const { groupOut, positions, outChannels, dyc } = conv;
+  const n = batch * positions;
+  for (let o = 0; o < groupOut; o++) {
+    const channel = (group * groupOut + o) * positions;
+    if (copyRunsWasm(dyc, o * n, positions, dy, channel, outChannels * positions, positions, batch)) continue;
+    for (let s = 0; s < batch; s++) for (let p = 0; p < positions; p++) dyc[o * n + s * positions + p] = dy[channel + s * outChannels * positions + p];
+  }
 }
 
 /** Repoints a product operand (no allocation: the training step runs this). */
@@ -247,21 +256,4 @@ function pack(dst: Float32Array, w: Float32Array, rows: number, cols: number, tr
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) dst[(r >> 2) * cols * 4 + c * 4 + (r & 3)] = transposed ? w[c * rows + r] : w[r * cols + c];
   }
-}
-
-/**
- * The layer as the unfold and fold kernels read it (wasm/layer-kernels.wat "unfold"): the
- * sizes, then for each kernel column j the output columns [lo, hi) whose input column
- * iw = ow·sw − pw + j·dw lies inside the image, and iw at ow = lo.
- */
-function unfoldGeometry(g: Geometry): Int32Array {
-  const geometry = arenaInt32(12 + 3 * g.kernel[1]);
-  geometry.set([g.groupChannels, g.height, g.width, ...g.kernel, ...g.stride, g.padding[0], g.dilation[0], g.outHeight, g.outWidth, g.channels * g.height * g.width]);
-  for (let j = 0; j < g.kernel[1]; j++) {
-    const first = j * g.dilation[1] - g.padding[1];
-    const lo = Math.min(g.outWidth, Math.max(0, Math.ceil(-first / g.stride[1])));
-    const hi = Math.max(lo, Math.min(g.outWidth, Math.floor((g.width - 1 - first) / g.stride[1]) + 1));
-    geometry.set([lo, hi, first + lo * g.stride[1]], 12 + 3 * j);
-  }
-  return geometry;
 }

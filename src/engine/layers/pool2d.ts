@@ -69,91 +69,122 @@ function patchSources(g: Geometry): Int32Array {
 
 export function planMaxPool2d(o: z.output<typeof maxPool2dOptions>, inShape: Shape): LayerPlan {
   const g = poolGeometry('maxpool2d', o, inShape);
-  const size = g.kernel[0] * g.kernel[1];
-  const inPlane = g.height * g.width;
-  const positions = g.outHeight * g.outWidth;
-  return {
-    outShape: [g.channels, g.outHeight, g.outWidth],
-    parameters: [],
-    build: (_p, { maxBatch }): Layer => {
-      // Built with the model, not planned: planning only infers shapes (a config check must not allocate).
-      const windows = patchSources(g);
-      const winner = arenaInt32(maxBatch * g.channels * positions);
-      const plain2x2 = [...g.kernel, ...g.stride].every((v) => v === 2) && g.padding[0] === 0 && g.padding[1] === 0;
-      return {
-        // Each loop first tries its WebAssembly twin (same comparisons and sums, same order).
-        forward(x, y, batch) {
-          if (plain2x2 && maxPool2x2Wasm(x, y, winner, batch * g.channels, g.height, g.width)) return;
-          if (maxPoolWasm(x, y, winner, windows, batch * g.channels, inPlane, positions, size)) return;
-          for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
-            const base = plane * inPlane;
-            for (let p = 0; p < positions; p++, out++) {
-              let best = -Infinity;
-              let at = -1;
-              for (let w = p * size; w < (p + 1) * size; w++) {
-                const source = windows[w];
-                if (source < 0) continue;
-                const value = x[base + source];
-                if (value > best || Number.isNaN(value) || at < 0) {
-                  best = value;
-                  at = source;
-                  if (Number.isNaN(value)) break;
-                }
-              }
-              y[out] = best;
-              winner[out] = base + at;
-            }
-          }
-        },
-        backward(_x, _y, dy, dx, batch) {
-          if (dx === null) return;
-          if (plain2x2 && maxPool2x2BackwardWasm(dy, dx, winner, batch * g.channels, g.height, g.width)) return;
-          dx.fill(0, 0, batch * g.channels * inPlane);
-          if (scatterAddWasm(dx, dy, winner, batch * g.channels * positions)) return;
-          for (let out = 0; out < batch * g.channels * positions; out++) dx[winner[out]] += dy[out];
-        },
-      };
-    },
-  };
+  // Built with the model, not planned: planning only infers shapes (a config check must not allocate).
+  return { outShape: [g.channels, g.outHeight, g.outWidth], parameters: [], build: (_p, { maxBatch }) => buildMaxPool2d(g, maxBatch) };
 }
 
 export function planAvgPool2d(o: z.output<typeof avgPool2dOptions>, inShape: Shape): LayerPlan {
   const g = poolGeometry('avgpool2d', o, inShape);
-  const size = g.kernel[0] * g.kernel[1];
-  const inPlane = g.height * g.width;
-  const positions = g.outHeight * g.outWidth;
   // Built with the model, not planned: planning only infers shapes (a config check must not allocate).
-  const build = (): Layer => {
-    const windows = patchSources(g);
-    const divisors = allocFloat32(positions);
-    for (let p = 0; p < positions; p++) {
-      let inside = 0;
-      for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) inside++;
-      divisors[p] = o.count_include_pad ? size : inside;
-    }
-    return {
-      forward(x, y, batch) {
-        for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
-          const base = plane * inPlane;
-          for (let p = 0; p < positions; p++, out++) {
-            let sum = 0;
-            for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) sum += x[base + windows[w]];
-            y[out] = sum / divisors[p];
-          }
-        }
-      },
-      backward(_x, _y, dy, dx, batch) {
-        if (dx === null) return;
-        dx.fill(0, 0, batch * g.channels * inPlane);
-        for (let plane = 0, out = 0; plane < batch * g.channels; plane++) {
-          const base = plane * inPlane;
-          for (let p = 0; p < positions; p++, out++) {
-            const share = dy[out] / divisors[p];
-            for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) dx[base + windows[w]] += share;
-          }
-        }
-      },
-    };
+  return { outShape: [g.channels, g.outHeight, g.outWidth], parameters: [], build: () => buildAvgPool2d(g, o.count_include_pad) };
+}
+
+/**
+ * A pool's sizes and its window table (patchSources): `planes` is B·C, one pooled plane per
+ * channel of every sample.
+ */
+interface Pool {
+  readonly windows: Int32Array;
+  /** Entries per window, kh·kw. */
+  readonly size: number;
+  /** An input plane, H·W, and an output plane, Ho·Wo. */
+  readonly inPlane: number;
+  readonly positions: number;
+}
+
+function poolOf(g: Geometry): Pool {
+  return { windows: patchSources(g), size: g.kernel[0] * g.kernel[1], inPlane: g.height * g.width, positions: g.outHeight * g.outWidth };
+}
+
+// Each max-pool loop first tries its WebAssembly twin (same comparisons and sums, same order);
+// the loop is the reference and fallback.
+
+function buildMaxPool2d(g: Geometry, maxBatch: number): Layer {
+  const pool = poolOf(g);
+  const { windows, size, inPlane, positions } = pool;
+  /** The input index each output took its value from, for backward. */
+  const winner = arenaInt32(maxBatch * g.channels * positions);
+  const plain2x2 = [...g.kernel, ...g.stride].every((v) => v === 2) && g.padding[0] === 0 && g.padding[1] === 0;
+  return {
+    forward(x, y, batch) {
+      const planes = batch * g.channels;
+      if (plain2x2 && maxPool2x2Wasm(x, y, winner, planes, g.height, g.width)) return;
+      if (maxPoolWasm(x, y, winner, windows, planes, inPlane, positions, size)) return;
+      for (let plane = 0; plane < planes; plane++) maxPoolPlane(pool, x, y, winner, plane);
+    },
+    backward(_x, _y, dy, dx, batch) {
+      if (dx === null) return;
+      const planes = batch * g.channels;
+      if (plain2x2 && maxPool2x2BackwardWasm(dy, dx, winner, planes, g.height, g.width)) return;
+      dx.fill(0, 0, planes * inPlane);
+      if (scatterAddWasm(dx, dy, winner, planes * positions)) return;
+      for (let out = 0; out < planes * positions; out++) dx[winner[out]] += dy[out];
+    },
   };
-  return { outShape: [g.channels, g.outHeight, g.outWidth], parameters: [], build };
+}
+
+/** y and winner of one plane: each window's first maximum (padding skipped), or its first NaN. */
+function maxPoolPlane({ windows, size, inPlane, positions }: Pool, x: Float32Array, y: Float32Array, winner: Int32Array, plane: number): void {
+  const base = plane * inPlane;
+  for (let p = 0, out = plane * positions; p < positions; p++, out++) {
+    let best = -Infinity;
+    let at = -1;
+    for (let w = p * size; w < (p + 1) * size; w++) {
+      const source = windows[w];
+      if (source < 0) continue;
+      const value = x[base + source];
+      if (value > best || Number.isNaN(value) || at < 0) {
+        best = value;
+        at = source;
+        if (Number.isNaN(value)) break;
+      }
+    }
+    y[out] = best;
+    winner[out] = base + at;
+  }
+}
+
+function buildAvgPool2d(g: Geometry, countIncludePad: boolean): Layer {
+  const pool = poolOf(g);
+  const divisors = windowDivisors(pool, countIncludePad);
+  return {
+    forward(x, y, batch) {
+      for (let plane = 0; plane < batch * g.channels; plane++) avgPoolPlane(pool, divisors, x, y, plane);
+    },
+    backward(_x, _y, dy, dx, batch) {
+      if (dx === null) return;
+      dx.fill(0, 0, batch * g.channels * pool.inPlane);
+      for (let plane = 0; plane < batch * g.channels; plane++) avgUnpoolPlane(pool, divisors, dy, dx, plane);
+    },
+  };
+}
+
+/** What each window's sum is divided by: kh·kw, or with count_include_pad false the real inputs it covers. */
+function windowDivisors({ windows, size, positions }: Pool, countIncludePad: boolean): Float32Array {
+  const divisors = allocFloat32(positions);
+  for (let p = 0; p < positions; p++) {
+    let inside = 0;
+    for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) inside++;
+    divisors[p] = countIncludePad ? size : inside;
+  }
+  return divisors;
+}
+
+/** y of one plane: each window's sum over its real inputs, over its divisor. */
+function avgPoolPlane({ windows, size, inPlane, positions }: Pool, divisors: Float32Array, x: Float32Array, y: Float32Array, plane: number): void {
+  const base = plane * inPlane;
+  for (let p = 0, out = plane * positions; p < positions; p++, out++) {
+    let sum = 0;
+    for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) sum += x[base + windows[w]];
+    y[out] = sum / divisors[p];
+  }
+}
+
+/** dx of one plane (zeroed by the caller) += each window's dy over its divisor, on every real input of the window. */
+function avgUnpoolPlane({ windows, size, inPlane, positions }: Pool, divisors: Float32Array, dy: Float32Array, dx: Float32Array, plane: number): void {
+  const base = plane * inPlane;
+  for (let p = 0, out = plane * positions; p < positions; p++, out++) {
+    const share = dy[out] / divisors[p];
+    for (let w = p * size; w < (p + 1) * size; w++) if (windows[w] >= 0) dx[base + windows[w]] += share;
+  }
 }
