@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { dataSchema } from '../data/registry.js';
-import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/index.js';
-import { lossNames } from '../engine/losses/index.js';
+import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/registry.js';
+import { lossNames } from '../engine/losses/registry.js';
 import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from './run-name.js';

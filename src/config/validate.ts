@@ -15,8 +15,8 @@
 import type { DatasetDescription } from '../data/dataset.js';
 import { describeDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets } from '../data/targets.js';
-import { layerName } from '../engine/layers/index.js';
-import { lossKinds } from '../engine/losses/index.js';
+import { layerName } from '../engine/layers/registry.js';
+import { lossKinds } from '../engine/losses/registry.js';
 import { LayerShapeError, planModel, type ModelPlan } from '../engine/model.js';
 import { decodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import { compareState, readWeightsFile } from '../engine/weights.js';

@@ -7,7 +7,7 @@
  * largest batch at construction: acts[0] is the input batch, acts[i+1] is layer i's output,
  * and grads[i] = ∂loss/∂acts[i]. A step (forward + backward) allocates nothing.
  */
-import { planLayer, type LayerConfig } from './layers/index.js';
+import { planLayer, type LayerConfig } from './layers/registry.js';
 import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter } from './layer.js';
 import { Rng } from '../core/rng.js';
 import { sizeOf, type Shape } from '../core/shape.js';

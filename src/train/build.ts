@@ -11,7 +11,7 @@ import type { Dataset } from '../data/dataset.js';
 import { loadDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets, type TargetMatch } from '../data/targets.js';
 import type { LossKind } from '../engine/losses/loss.js';
-import { lossKinds } from '../engine/losses/index.js';
+import { lossKinds } from '../engine/losses/registry.js';
 import { Model, planModel, type ModelPlan } from '../engine/model.js';
 import { loadModelWeights, readWeightsFile } from '../engine/weights.js';
 import { createOptimizer } from '../optim/registry.js';

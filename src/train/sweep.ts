@@ -15,7 +15,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Expansion, Trial } from '../config/trials.js';
 import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
-import { lossKinds } from '../engine/losses/index.js';
+import { lossKinds } from '../engine/losses/registry.js';
 import { collectProvenance } from '../runs/provenance.js';
 import { claimState, claimTrial, HEARTBEAT_MS, touchClaims } from '../runs/claims.js';
 import { freshTrialDirectory, isFinished, readTrialManifest, trialsDirectory } from '../runs/sweep-dir.js';

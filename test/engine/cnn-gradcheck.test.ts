@@ -25,8 +25,8 @@
 import { describe, expect, it } from 'vitest';
 import { layerSchema } from '../../src/config/schema.js';
 import type { Layer, Mode, ModelBuffer, Parameter } from '../../src/engine/layer.js';
-import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
-import { lossKinds } from '../../src/engine/losses/index.js';
+import { planLayer, type LayerConfig } from '../../src/engine/layers/registry.js';
+import { lossKinds } from '../../src/engine/losses/registry.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { Rng } from '../../src/core/rng.js';
 import { sizeOf, type Shape } from '../../src/core/shape.js';

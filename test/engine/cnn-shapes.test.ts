@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfigSource, resolveConfig } from '../../src/config/load.js';
 import { layerSchema } from '../../src/config/schema.js';
-import type { LayerConfig } from '../../src/engine/layers/index.js';
+import type { LayerConfig } from '../../src/engine/layers/registry.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { encodeSafetensors } from '../../src/engine/safetensors.js';
 import { encodeModelWeights } from '../../src/engine/weights.js';

@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { layerSchema } from '../../src/config/schema.js';
 import { layerWasmRuns } from '../../src/kernels/layer-kernels.js';
 import type { Parameter } from '../../src/engine/layer.js';
-import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
+import { planLayer, type LayerConfig } from '../../src/engine/layers/registry.js';
 import { Rng } from '../../src/core/rng.js';
 import { sizeOf } from '../../src/core/shape.js';
 import { allocFloat32 } from '../../src/kernels/arena.js';

@@ -18,7 +18,7 @@ console.log(JSON.stringify({ kernel: path, note, threads }));`;
  */
 const TRAINING = `
 import { optimizerSchema } from '${DIST}config/schema.js';
-import { lossKinds } from '${DIST}engine/losses/index.js';
+import { lossKinds } from '${DIST}engine/losses/registry.js';
 import { Model, planModel } from '${DIST}engine/model.js';
 import { Rng } from '${DIST}core/rng.js';
 import { kernelChoice } from '${DIST}kernels/choice.js';

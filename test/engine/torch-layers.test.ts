@@ -35,8 +35,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Parameter } from '../../src/engine/layer.js';
-import { planLayer, type LayerConfig } from '../../src/engine/layers/index.js';
-import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
+import { planLayer, type LayerConfig } from '../../src/engine/layers/registry.js';
+import { lossKinds, type LossName } from '../../src/engine/losses/registry.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { Rng } from '../../src/core/rng.js';
 import { sizeOf } from '../../src/core/shape.js';

@@ -48,8 +48,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { optimizerSchema, scheduleSchema } from '../../src/config/schema.js';
-import type { LayerConfig } from '../../src/engine/layers/index.js';
-import { lossKinds, type LossName } from '../../src/engine/losses/index.js';
+import type { LayerConfig } from '../../src/engine/layers/registry.js';
+import { lossKinds, type LossName } from '../../src/engine/losses/registry.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
 import { createSchedule } from '../../src/optim/schedules.js';

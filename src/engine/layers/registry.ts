@@ -1,11 +1,16 @@
 /**
- * The layer registry: config name → option schema, shorthand and planner. The config schema,
- * `adam-lab schema` and the model builder all read this one table.
+ * The layer registry: config name → option schema (torch's defaults), the shorthand option, a
+ * one-line summary, and the planner. Config validation, `adam-lab schema` and the model
+ * builder all read this one table, as the optimizer registry (optim/registry.ts) and the loss
+ * registry (losses/registry.ts) are read.
  *
  * In a config a layer is written as torch.nn.Sequential would list it:
  *   - relu                          a layer without options, or with all options defaulted
  *   - linear: 128                   the shorthand sets the layer's main option (out_features)
  *   - linear: {out_features: 128, bias: false}
+ *
+ * Unlike optimizerKinds, the table is typed Record<string, LayerKind>, not narrowed to its
+ * keys: the config schema looks layers up by a name it has validated as a string.
  */
 import { z } from 'zod';
 import type { LayerPlan } from '../layer.js';
@@ -13,13 +18,12 @@ import type { Shape } from '../../core/shape.js';
 import { gelu, leakyRelu, leakyReluOptions, relu, sigmoid, tanh } from './activations.js';
 import { batchNormOptions, planBatchNorm } from './batchnorm.js';
 import { conv2dOptions, planConv2d } from './conv2d.js';
-import { dropoutOptions, planDropout } from './dropout.js';
+import { dropoutOptions, planDropout, planDropout2d } from './dropout.js';
 import { planElementwise } from './elementwise.js';
 import { planFlatten } from './flatten.js';
 import { planGlobalAvgPool } from './global-avg-pool.js';
 import { linearOptions, planLinear } from './linear.js';
 import { avgPool2dOptions, maxPool2dOptions, planAvgPool2d, planMaxPool2d } from './pool2d.js';
-import { imageShape } from './spatial.js';
 
 export interface LayerKind {
   /** Options object schema, or null for a layer that takes none. */
@@ -61,10 +65,7 @@ export const layerKinds: Readonly<Record<string, LayerKind>> = {
     planBatchNorm('batchnorm1d', o, s),
   ),
   batchnorm2d: withOptions(batchNormOptions, null, 'normalize each channel over batch and positions', (o, s) => planBatchNorm('batchnorm2d', o, s)),
-  dropout2d: withOptions(dropoutOptions, 'p', 'zero whole channels with probability p in training', (o, s) => {
-    const [, height, width] = imageShape(s, 'dropout2d');
-    return planDropout(o, s, height * width);
-  }),
+  dropout2d: withOptions(dropoutOptions, 'p', 'zero whole channels with probability p in training', planDropout2d),
   global_avg_pool: withoutOptions('[C, H, W] → [C, 1, 1], the mean of each channel (AdaptiveAvgPool2d(1))', planGlobalAvgPool),
 };
 
@@ -80,6 +81,7 @@ export function layerName(config: LayerConfig): string {
   return typeof config === 'string' ? config : Object.keys(config)[0];
 }
 
+/** The plan of one configured layer (its options already validated by the config schema). */
 export function planLayer(config: LayerConfig, inShape: Shape): LayerPlan {
   const name = layerName(config);
   const kind = layerKinds[name];

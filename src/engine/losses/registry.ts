@@ -1,4 +1,8 @@
-/** The loss registry: config name → loss, the targets it takes and its decision threshold. */
+/**
+ * The loss registry: config name → loss, the targets it takes and its decision threshold.
+ * Config validation, training and `adam-lab schema` read this one table, as they read the
+ * layer registry (layers/registry.ts) and the optimizer registry (optim/registry.ts).
+ */
 import { bce } from './bce.js';
 import { bceWithLogits } from './bce-with-logits.js';
 import { crossEntropy } from './cross-entropy.js';
