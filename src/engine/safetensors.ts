@@ -51,8 +51,19 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   return out;
 }
 
+/** A tensor's header entry, checked against the data area. */
+interface HeaderEntry {
+  readonly name: string;
+  readonly shape: number[];
+  readonly dtype: Dtype;
+  readonly begin: number;
+  readonly end: number;
+}
+
+type Fail = (problem: string) => never;
+
 export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[] {
-  const fail = (problem: string): never => {
+  const fail: Fail = (problem) => {
     throw new DataError(file, problem, 'write the file with safetensors.torch.save_file or adam-lab');
   };
   if (bytes.length < 8) fail(`not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte header length`);
@@ -69,34 +80,10 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
   const dataLength = bytes.length - dataStart;
-  const entries: { name: string; shape: number[]; dtype: Dtype; begin: number; end: number }[] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') continue;
-    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== 'object' || e === null) fail(`tensor "${name}": entry is not an object`);
-    if (e.dtype !== 'F32' && e.dtype !== 'I64') fail(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (only F32, and I64 for counters)`);
-    const dtype = e.dtype as Dtype;
-    const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
-    }
-    const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(`tensor "${name}": data_offsets ${JSON.stringify(offsets)} is not a pair of byte offsets`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (end < begin || end > dataLength) fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`);
-    const needed = sizeOf(shape as number[]) * BYTES[dtype];
-    if (end - begin !== needed) fail(`tensor "${name}": shape ${JSON.stringify(shape)} needs ${needed} bytes as ${dtype}, offsets give ${end - begin}`);
-    entries.push({ name, shape: shape as number[], dtype, begin, end });
-  }
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end); // empty tensors first at a shared offset
-  let expected = 0;
-  for (const e of sorted) {
-    if (e.begin !== expected) fail(`tensor "${e.name}" starts at byte ${e.begin}, expected ${expected}: tensors overlap or leave a gap`);
-    expected = e.end;
-  }
-  if (expected !== dataLength) fail(`the tensors cover ${expected} of the ${dataLength} data bytes`);
+  const entries = Object.entries(header as Record<string, unknown>)
+    .filter(([name]) => name !== '__metadata__')
+    .map(([name, entry]) => headerEntry(name, entry, dataLength, fail));
+  checkTiling(entries, dataLength, fail);
   return entries.map((e) => {
     const at = dataStart + e.begin;
     if (e.dtype === 'I64') {
@@ -108,4 +95,36 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedTensor[
     for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(at + 4 * i, true);
     return { name: e.name, shape: e.shape, dtype: e.dtype, data };
   });
+}
+
+/** One tensor's entry: a supported dtype, a shape, and offsets inside the data that hold exactly that shape. */
+function headerEntry(name: string, entry: unknown, dataLength: number, fail: Fail): HeaderEntry {
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof e !== 'object' || e === null) fail(`tensor "${name}": entry is not an object`);
+  if (e.dtype !== 'F32' && e.dtype !== 'I64') fail(`tensor "${name}": dtype ${JSON.stringify(e.dtype)} is not supported (only F32, and I64 for counters)`);
+  const dtype = e.dtype as Dtype;
+  const shape = e.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    fail(`tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  }
+  const offsets = e.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    fail(`tensor "${name}": data_offsets ${JSON.stringify(offsets)} is not a pair of byte offsets`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (end < begin || end > dataLength) fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`);
+  const needed = sizeOf(shape as number[]) * BYTES[dtype];
+  if (end - begin !== needed) fail(`tensor "${name}": shape ${JSON.stringify(shape)} needs ${needed} bytes as ${dtype}, offsets give ${end - begin}`);
+  return { name, shape: shape as number[], dtype, begin, end };
+}
+
+/** The tensors tile the data area exactly: no gap, no overlap, nothing left over. */
+function checkTiling(entries: readonly HeaderEntry[], dataLength: number, fail: Fail): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end); // empty tensors first at a shared offset
+  let expected = 0;
+  for (const e of sorted) {
+    if (e.begin !== expected) fail(`tensor "${e.name}" starts at byte ${e.begin}, expected ${expected}: tensors overlap or leave a gap`);
+    expected = e.end;
+  }
+  if (expected !== dataLength) fail(`the tensors cover ${expected} of the ${dataLength} data bytes`);
 }
