@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { kernelChoice } from '../kernels/choice.js';
-import type { EpochEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
+import type { EpochEvent, GroupReport, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 
@@ -48,6 +48,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels, ${threadsNote()}`);
           if (kernelChoice().note !== null) print(`kernel  ${kernelChoice().note}`);
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
+          event.groups.forEach((g, i) => print(`${i === 0 ? 'groups ' : '       '} ${groupLine(g)}`));
           break;
         case 'progress': {
           if (mode !== 'bar' || start === null) break;
@@ -93,6 +94,13 @@ function epochLine(e: EpochEvent, start: StartEvent | null): string {
   if (e.testAccuracy !== null) parts.push(`test_acc ${percent(e.testAccuracy)}`);
   parts.push(`${e.seconds.toFixed(1)}s`);
   return parts.join('  ');
+}
+
+/** "param_groups.1: 0.weight, 0.bias (25,120 parameters) lr=0.0001", or "... frozen". */
+function groupLine(g: GroupReport): string {
+  const tensors = g.tensors.length === 0 ? 'no tensors' : g.tensors.join(', ');
+  const options = g.frozen ? ' frozen' : Object.entries(g.options).map(([key, value]) => ` ${key}=${JSON.stringify(value)}`).join('');
+  return `${g.name}: ${tensors} (${g.parameters.toLocaleString('en-US')} parameters)${options}`;
 }
 
 function warningText(w: TrainWarning): string {

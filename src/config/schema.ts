@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { dataSchema } from '../data/registry.js';
 import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/registry.js';
 import { lossNames } from '../engine/losses/registry.js';
-import { optimizerKinds, type OptimizerName } from '../optim/registry.js';
+import { groupOptions, type ParamGroupConfig } from '../optim/groups.js';
+import { optimizerKinds, type OptimizerKind, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from './run-name.js';
 import { keyedUnion } from './keyed-union.js';
@@ -38,8 +39,43 @@ const layerWithOptions = Object.entries(layerKinds)
 
 export const layerSchema = keyedUnion('layer', layerNames, bareLayer, layerWithOptions);
 
-const optimizerSchemas = Object.values(optimizerKinds).map((kind) => kind.schema);
-export const optimizerSchema = z.discriminatedUnion('name', optimizerSchemas as [z.ZodObject, ...z.ZodObject[]]);
+/**
+ * An entry of optimizer.param_groups (torch's param_groups): glob patterns over the tensor names
+ * of model.safetensors, `frozen`, and any option of the optimizer, without defaults (a group
+ * takes the top-level value of every option it leaves out).
+ */
+function paramGroupSchema(kind: OptimizerKind) {
+  const options = Object.entries(kind.schema.shape)
+    .filter(([key]) => key !== 'name')
+    .map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]);
+  return z.strictObject({
+    params: z.array(z.string().min(1)).min(1).describe('glob patterns (* and ?) over tensor names such as 0.weight, 3.bias; the first group that matches a tensor takes it'),
+    frozen: z.boolean().optional().describe('not updated, no state, no gradient norm (requires_grad=False)'),
+    ...Object.fromEntries(options),
+  });
+}
+
+/**
+ * Each group's options over the top-level ones must make a valid optimizer as a whole (torch
+ * checks a group when it is added), e.g. nesterov needs the group's momentum.
+ */
+function checkGroupOptions(kind: OptimizerKind) {
+  return (o: Record<string, unknown> & { param_groups?: ParamGroupConfig[] }, context: z.RefinementCtx): void => {
+    const { param_groups: groups = [], ...topLevel } = o;
+    groups.forEach((group, index) => {
+      const merged = kind.schema.safeParse(groupOptions(topLevel, group));
+      // Each option alone was checked by the group's schema; what is left is options together.
+      for (const issue of merged.success ? [] : merged.error.issues.filter((i) => i.code === 'custom')) {
+        context.addIssue({ code: 'custom', path: ['param_groups', index, ...issue.path.filter((p) => typeof p !== 'symbol')], message: issue.message });
+      }
+    });
+  };
+}
+
+const optimizerSchemas = Object.values(optimizerKinds).map((kind) =>
+  kind.schema.safeExtend({ param_groups: z.array(paramGroupSchema(kind)).min(1).optional().describe("parameter groups, as torch's param_groups") }).superRefine(checkGroupOptions(kind)),
+);
+export const optimizerSchema = z.discriminatedUnion('name', optimizerSchemas as unknown as [z.ZodObject, ...z.ZodObject[]]);
 
 const scheduleSchemas = Object.values(scheduleKinds).map((kind) => kind.schema);
 export const scheduleSchema = z.discriminatedUnion('name', scheduleSchemas as [z.ZodObject, ...z.ZodObject[]]);

@@ -17,10 +17,11 @@ import { describeDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets } from '../data/targets.js';
 import { layerName } from '../engine/layers/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
-import { LayerShapeError, planModel, type ModelPlan } from '../engine/model.js';
+import { LayerShapeError, parameterNames, planModel, type ModelPlan } from '../engine/model.js';
 import { decodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import { compareState, readWeightsFile } from '../engine/weights.js';
 import { sizeOf } from '../core/shape.js';
+import { unmatchedPatterns, type ParamGroupConfig } from '../optim/groups.js';
 import { optimizerKinds } from '../optim/registry.js';
 import type { PathIssue } from './issues.js';
 import type { ExperimentConfig } from './schema.js';
@@ -71,6 +72,7 @@ export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): 
     const match = matchTargets(facts.data.targets, lossKinds[config.loss].targets, sizeOf(plan.outShape));
     if ('problem' in match) issues.push({ path: ['model', 'layers', config.model.layers.length - 1], problem: match.problem });
   }
+  issues.push(...checkGroupPatterns(config, plan));
   if (facts.init !== null) issues.push(...checkInitTensors(plan, facts.init));
   if (facts.sizes !== null) issues.push(...checkAgainstSizes(config, plan, facts.sizes));
   return issues;
@@ -105,6 +107,16 @@ function checkNormalization(config: ExperimentConfig, data: DatasetDescription):
   const channels = data.inputShape[0];
   if (d.normalize.mean.length === channels) return [];
   return [{ path: ['data', 'normalize', 'mean'], problem: `needs ${channels} value(s), one per channel of ${d.dataset}` }];
+}
+
+/** Every pattern of optimizer.param_groups must select a tensor of the model (a typo would leave a group empty). */
+function checkGroupPatterns(config: ExperimentConfig, plan: ModelPlan): PathIssue[] {
+  const groups = (config.optimizer.param_groups ?? []) as readonly ParamGroupConfig[];
+  const names = parameterNames(plan);
+  return unmatchedPatterns(names, groups).map(([group, pattern]) => ({
+    path: ['optimizer', 'param_groups', group, 'params', pattern],
+    problem: `'${groups[group].params[pattern]}' matches no tensor; the model's tensors are ${names.join(', ')}`,
+  }));
 }
 
 /** model.init.from must hold exactly the model's parameters and buffers, with their shapes. */

@@ -73,6 +73,11 @@ export function plannedState(plan: ModelPlan): StateEntry[] {
   ]);
 }
 
+/** The names of the plan's parameters (not its buffers), in the model's order. */
+export function parameterNames(plan: ModelPlan): string[] {
+  return plan.layers.flatMap(({ plan: layerPlan }, layer) => layerPlan.parameters.map((p) => `${layer}.${p.name}`));
+}
+
 /** A parameter with its safetensors name, "<layer index>.<name>" as nn.Sequential names it. */
 export interface NamedParameter extends Parameter {
   readonly fullName: string;

@@ -13,7 +13,8 @@ import { clipByGlobalNorm, clipByValue } from './pieces.js';
 import * as radamModule from './radam.js';
 import * as rmspropModule from './rmsprop.js';
 import * as sgdModule from './sgd.js';
-import { chain, Optimizer, type OptimizerSetup } from './transform.js';
+import { resolveGroups, segmentsOf, type ParamGroupConfig, type TensorView } from './groups.js';
+import { chain, Optimizer, type GroupSetup, type OptimizerSetup } from './transform.js';
 
 export interface OptimizerKind {
   /** The option schema, torch's defaults filled in, with the `name` discriminator. */
@@ -66,10 +67,29 @@ export interface Clipping {
   readonly clip_grad_value?: number;
 }
 
-export function createOptimizer(config: OptimizerConfig, params: Float32Array, clipping: Clipping = {}): Optimizer {
-  const { name, ...options } = config;
-  const { transform, hyper } = optimizerKinds[name].create(options);
-  // Clipping by norm comes first, while the update is still the gradient whose norm the step context may carry.
+/**
+ * The optimizer of a config over the flat parameter vector `params`, whose tensors are `tensors`
+ * (one anonymous tensor when not given); `param_groups` in the config split them into groups
+ * (groups.ts), each group's options validated as a whole, as torch does when it adds a group.
+ */
+export function createOptimizer(config: OptimizerConfig, params: Float32Array, clipping: Clipping = {}, tensors: readonly TensorView[] = [wholeVector(params)]): Optimizer {
+  const { name, param_groups: groups = [], ...topLevel } = config as OptimizerConfig & { param_groups?: ParamGroupConfig[] };
+  const kind = optimizerKinds[name];
+  // Clipping by norm comes first, while the update is still the gradient whose norm the step context carries.
   const clip = [clipping.clip_grad_norm !== undefined && clipByGlobalNorm(clipping.clip_grad_norm), clipping.clip_grad_value !== undefined && clipByValue(clipping.clip_grad_value)];
-  return new Optimizer(clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, params);
+  const setups = resolveGroups(tensors, topLevel, groups).map((group): GroupSetup => {
+    const options = group.index === null ? topLevel : withoutName(kind.schema.parse({ ...group.options, name }));
+    const { transform, hyper } = kind.create(options);
+    return { transform: clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, segments: group.frozen ? [] : segmentsOf(group.tensors) };
+  });
+  return new Optimizer(setups, params, clipping.clip_grad_norm !== undefined);
+}
+
+function wholeVector(params: Float32Array): TensorView {
+  return { name: 'params', shape: [params.length], offset: 0, length: params.length };
+}
+
+function withoutName(options: Record<string, unknown>): Record<string, unknown> {
+  const { name: _name, ...rest } = options;
+  return rest;
 }

@@ -21,7 +21,12 @@ export type ScheduleInterval = 'step' | 'epoch';
 export interface Schedule {
   /** What t counts: optimizer steps or finished epochs. */
   readonly interval: ScheduleInterval;
-  apply(t: number, hyper: Hyperparams): void;
+  /**
+   * Sets every parameter group's values for time t, each group scaled from its own initial rate
+   * as torch's schedulers do (one_cycle_lr gives every group the one max_lr's cycle, as torch does
+   * with a scalar max_lr).
+   */
+  apply(t: number, groups: readonly Hyperparams[]): void;
   /** After each evaluation; only reduce_lr_on_plateau uses it. */
   observe(metrics: Metrics): void;
 }
@@ -199,19 +204,22 @@ function oneCycle(o: z.output<typeof oneCycleOptions>, length: number): Omit<Sch
         { end: total - 1, lr: [o.max_lr, minLr], momentum: [o.base_momentum, o.max_momentum] },
       ];
   const anneal = o.anneal_strategy === 'cos' ? cosineBetween : (from: number, to: number, f: number) => (to - from) * f + from;
+  const set = (hyper: Hyperparams, lr: number, momentum: number): void => {
+    hyper.lr = lr;
+    if (!o.cycle_momentum) return;
+    if (hyper.beta1 !== undefined) hyper.beta1 = momentum;
+    else hyper.momentum = momentum;
+  };
   return {
-    apply(t, hyper) {
+    apply(t, groups) {
       let start = 0;
       for (let i = 0; i < phases.length; i++) {
         const phase = phases[i];
         if (t <= phase.end || i === phases.length - 1) {
           const fraction = (t - start) / (phase.end - start);
-          hyper.lr = anneal(phase.lr[0], phase.lr[1], fraction);
-          if (o.cycle_momentum) {
-            const momentum = anneal(phase.momentum[0], phase.momentum[1], fraction);
-            if (hyper.beta1 !== undefined) hyper.beta1 = momentum;
-            else hyper.momentum = momentum;
-          }
+          const lr = anneal(phase.lr[0], phase.lr[1], fraction);
+          const momentum = anneal(phase.momentum[0], phase.momentum[1], fraction);
+          for (const hyper of groups) set(hyper, lr, momentum);
           return;
         }
         start = phase.end;
@@ -240,11 +248,14 @@ const plateauOptions = z.strictObject({
   eps: z.number().min(0).default(1e-8).describe('reductions smaller than this are skipped'),
 });
 
-/** torch.optim.lr_scheduler.ReduceLROnPlateau: lr ← max(lr·factor, min_lr) after `patience` evaluations without improvement. */
-function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Omit<Schedule, 'interval'> {
+/**
+ * torch.optim.lr_scheduler.ReduceLROnPlateau: every group's lr ← max(lr·factor, min_lr) after
+ * `patience` evaluations without improvement (a group whose reduction is below eps keeps its rate).
+ */
+function plateau(o: z.output<typeof plateauOptions>, bases: readonly Hyperparams[]): Omit<Schedule, 'interval'> {
   // A config always names the metric (schema.ts); a schedule built on its own watches test_loss.
   const watched = o.metric ?? 'test_loss';
-  let lr = baseLr;
+  const lrs = bases.map((b) => b.lr);
   let best = o.mode === 'min' ? Infinity : -Infinity;
   let badEvaluations = 0;
   let cooldownLeft = 0;
@@ -253,8 +264,8 @@ function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Omit<Sched
     return o.threshold_mode === 'rel' ? value > best * (1 + o.threshold) : value > best + o.threshold;
   };
   return {
-    apply(_t, hyper) {
-      hyper.lr = lr;
+    apply(_t, groups) {
+      for (let i = 0; i < groups.length; i++) groups[i].lr = lrs[i];
     },
     observe(metrics) {
       const value = metrics[watched];
@@ -268,8 +279,10 @@ function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Omit<Sched
         badEvaluations = 0;
       }
       if (badEvaluations > o.patience) {
-        const reduced = Math.max(lr * o.factor, o.min_lr);
-        if (lr - reduced > o.eps) lr = reduced;
+        for (let i = 0; i < lrs.length; i++) {
+          const reduced = Math.max(lrs[i] * o.factor, o.min_lr);
+          if (lrs[i] - reduced > o.eps) lrs[i] = reduced;
+        }
         cooldownLeft = o.cooldown;
         badEvaluations = 0;
       }
@@ -277,10 +290,11 @@ function plateau(o: z.output<typeof plateauOptions>, baseLr: number): Omit<Sched
   };
 }
 
-function fromCurve(curve: LrCurve, baseLr: number): Omit<Schedule, 'interval'> {
+function fromCurve(curve: LrCurve, bases: readonly Hyperparams[]): Omit<Schedule, 'interval'> {
+  const baseLrs = bases.map((b) => b.lr);
   return {
-    apply(t, hyper) {
-      hyper.lr = curve(t, baseLr);
+    apply(t, groups) {
+      for (let i = 0; i < groups.length; i++) groups[i].lr = curve(t, baseLrs[i]);
     },
     observe() {},
   };
@@ -290,40 +304,44 @@ export interface ScheduleKind {
   readonly schema: z.ZodObject;
   readonly rule: string;
   /** `length`: the run's planned length in the schedule's interval (steps or epochs). */
-  create(options: Record<string, unknown>, base: Readonly<Hyperparams>, length: number): Omit<Schedule, 'interval'>;
+  create(options: Record<string, unknown>, bases: readonly Hyperparams[], length: number): Omit<Schedule, 'interval'>;
 }
 
 const interval = () =>
   z.enum(['step', 'epoch']).default('step').describe('step: advance after every optimizer step; epoch: after every epoch, every count in epochs');
 
-function kind<S extends z.ZodObject>(name: string, options: S, rule: string, create: (o: z.output<S>, base: Readonly<Hyperparams>, length: number) => Omit<Schedule, 'interval'>): ScheduleKind {
-  return { schema: options.extend({ name: z.literal(name), interval: interval() }), rule, create: (o, base, length) => create(o as z.output<S>, base, length) };
+function kind<S extends z.ZodObject>(name: string, options: S, rule: string, create: (o: z.output<S>, bases: readonly Hyperparams[], length: number) => Omit<Schedule, 'interval'>): ScheduleKind {
+  return { schema: options.extend({ name: z.literal(name), interval: interval() }), rule, create: (o, bases, length) => create(o as z.output<S>, bases, length) };
 }
 
 export const scheduleKinds: Readonly<Record<string, ScheduleKind>> = {
   ...Object.fromEntries(
-    curveNames.map((name) => [name, kind(name, curves[name].options, curves[name].rule, (o, base, length) => fromCurve(curveOf({ name, ...o }, length), base.lr))]),
+    curveNames.map((name) => [name, kind(name, curves[name].options, curves[name].rule, (o, bases, length) => fromCurve(curveOf({ name, ...o }, length), bases))]),
   ),
-  sequential_lr: kind('sequential_lr', sequentialOptions, 'schedulers[k] from milestones[k−1] on, each with its own t from 0', (o, base, length) =>
-    fromCurve(sequential(o, length), base.lr),
+  sequential_lr: kind('sequential_lr', sequentialOptions, 'schedulers[k] from milestones[k−1] on, each with its own t from 0', (o, bases, length) =>
+    fromCurve(sequential(o, length), bases),
   ),
-  linear_warmup: kind('linear_warmup', warmupOptions, 'γ_t = γ·(start_factor + (1 − start_factor)·t/warmup_steps), then `then`', (o, base, length) =>
-    fromCurve(warmup(o, length), base.lr),
+  linear_warmup: kind('linear_warmup', warmupOptions, 'γ_t = γ·(start_factor + (1 − start_factor)·t/warmup_steps), then `then`', (o, bases, length) =>
+    fromCurve(warmup(o, length), bases),
   ),
   one_cycle_lr: kind('one_cycle_lr', oneCycleOptions, 'lr max_lr/div_factor → max_lr → min over total_steps; momentum inversely', (o, _b, length) =>
     oneCycle(o, length),
   ),
-  reduce_lr_on_plateau: kind('reduce_lr_on_plateau', plateauOptions, 'γ ← max(γ·factor, min_lr) after patience evaluations without improvement', (o, base) =>
-    plateau(o, base.lr),
+  reduce_lr_on_plateau: kind('reduce_lr_on_plateau', plateauOptions, 'γ ← max(γ·factor, min_lr) after patience evaluations without improvement', (o, bases) =>
+    plateau(o, bases),
   ),
 };
 
 export type ScheduleConfig = { readonly name: string } & Record<string, unknown>;
 
-/** `length`: the run's planned length in the schedule's interval (steps, or epochs with `interval: epoch`). */
-export function createSchedule(config: ScheduleConfig, base: Readonly<Hyperparams>, length: number): Schedule {
+/**
+ * The schedule of a config over parameter groups whose initial values are `bases` (copied: the
+ * rates it scales from); `length` is the run's planned length in the schedule's interval (steps,
+ * or epochs with `interval: epoch`).
+ */
+export function createSchedule(config: ScheduleConfig, bases: readonly Hyperparams[], length: number): Schedule {
   const { name, interval = 'step', ...options } = config;
-  return { interval: interval as ScheduleInterval, ...scheduleKinds[name].create(options, { ...base }, length) };
+  return { interval: interval as ScheduleInterval, ...scheduleKinds[name].create(options, bases.map((b) => ({ ...b })), length) };
 }
 
 /**
@@ -333,13 +351,13 @@ export function createSchedule(config: ScheduleConfig, base: Readonly<Hyperparam
  * bad optimizer.
  */
 export function lowestRateShare(config: ScheduleConfig, base: Readonly<Hyperparams>, length: number, steps: number): number {
-  const schedule = createSchedule(config, base, length);
+  const schedule = createSchedule(config, [base], length);
   const hyper = { ...base };
-  schedule.apply(0, hyper);
+  schedule.apply(0, [hyper]);
   const start = hyper.lr;
   let lowest = start;
   for (let t = 1; t < steps; t++) {
-    schedule.apply(t, hyper);
+    schedule.apply(t, [hyper]);
     lowest = Math.min(lowest, hyper.lr);
   }
   return lowest / start;

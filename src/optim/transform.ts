@@ -15,7 +15,7 @@
  * (pieces.ts). Fusing a chain's links into one pass was measured and left out: see
  * kernels/wasm/optimizer-kernels.wat.
  */
-import { addScaledWasm } from '../kernels/optimizer-kernels.js';
+import { addScaledWasm, sumOfSquares } from '../kernels/optimizer-kernels.js';
 
 /** Values a scheduler may change between steps (torch's param_group entries). */
 export interface Hyperparams {
@@ -82,37 +82,102 @@ export interface OptimizerSetup {
   readonly hyper: Hyperparams;
 }
 
-/** A configured optimizer: the transformation, its state and the hyperparameters schedules move. */
-export class Optimizer {
+/** Where a segment of a group lies in the flat parameter and gradient vectors. */
+export interface Range {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** One group as the optimizer steps it: its transformation and hyperparameters over its segments. */
+export interface GroupSetup extends OptimizerSetup {
+  /** Empty for a frozen group, which keeps hyperparameters (schedules move them) but takes no step. */
+  readonly segments: readonly Range[];
+}
+
+/** A segment's state and step context, with its views of the parameter and gradient vectors. */
+interface SegmentStep {
+  readonly range: Range;
+  readonly transform: Transform;
   readonly state: unknown;
-  private readonly context: StepContext;
+  readonly context: StepContext;
+  grads: Float32Array;
+}
+
+/**
+ * A configured optimizer over parameter groups (groups.ts): each group's transformation with a
+ * state per segment, and the hyperparameters schedules move, one record per group. `hyper` is the
+ * default group's (the last), whose rate steps.csv records.
+ */
+export class Optimizer {
+  readonly hypers: readonly Hyperparams[];
+  private readonly segments: readonly SegmentStep[];
+  private grads: Float32Array | null = null;
+  private count = 0;
 
   constructor(
-    readonly transform: Transform,
-    readonly hyper: Hyperparams,
+    groups: readonly GroupSetup[],
     params: Float32Array,
+    /** Whether a transformation needs the global gradient norm (clipping by norm). */
+    private readonly needsGradNorm = false,
   ) {
-    this.state = transform.init(params.length);
-    this.context = { step: 0, params, hyper, gradNorm: undefined };
+    this.hypers = groups.map((g) => g.hyper);
+    this.segments = groups.flatMap((g) =>
+      g.segments.map((range) => {
+        const values = params.subarray(range.offset, range.offset + range.length);
+        return { range, transform: g.transform, state: g.transform.init(range.length), context: { step: 0, params: values, hyper: g.hyper, gradNorm: undefined }, grads: values };
+      }),
+    );
+  }
+
+  /** The default group's hyperparameters (torch lists it last). */
+  get hyper(): Hyperparams {
+    return this.hypers[this.hypers.length - 1];
   }
 
   get step(): number {
-    return this.context.step;
+    return this.count;
+  }
+
+  /** Each segment's state, in group order: what a checkpoint saves. */
+  get state(): unknown[] {
+    return this.segments.map((s) => s.state);
   }
 
   /**
-   * One step: `grads` is turned into the update in place, then params += update — with the
-   * transformation's final scaling, when it has one (the learning rate), folded into that
+   * The L2 norm of the gradient over the tensors this optimizer steps (frozen tensors have no
+   * gradient, as in torch), accumulated in double precision.
+   */
+  gradNorm(grads: Float32Array): number {
+    if (grads !== this.grads) this.viewGradients(grads);
+    let sum = 0;
+    for (const s of this.segments) sum += sumOfSquares(s.grads);
+    return Math.sqrt(sum);
+  }
+
+  /**
+   * One step: each segment of `grads` is turned into its update in place, then params += update —
+   * with the transformation's final scaling, when it has one (the learning rate), folded into that
    * last pass (see Transform.finalScale), so `grads` is left holding the update before it.
-   * `gradNorm` is the global L2 norm of `grads` as given, when the caller has computed it.
+   * `gradNorm` is the norm gradNorm() gives, when the caller has computed it.
    */
   apply(grads: Float32Array, gradNorm?: number): void {
-    const { transform, context } = this;
-    context.step++;
-    context.gradNorm = gradNorm;
-    const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
-    transform.update(grads, this.state, context, transform.finalScale !== undefined);
-    if (!addScaledWasm(context.params, grads, scale)) addScaledReference(context.params, grads, scale);
+    if (grads !== this.grads) this.viewGradients(grads);
+    this.count++;
+    const norm = gradNorm ?? (this.needsGradNorm ? this.gradNorm(grads) : undefined);
+    for (const segment of this.segments) {
+      const { transform, context } = segment;
+      context.step = this.count;
+      context.gradNorm = norm;
+      const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
+      transform.update(segment.grads, segment.state, context, transform.finalScale !== undefined);
+      if (!addScaledWasm(context.params, segment.grads, scale)) addScaledReference(context.params, segment.grads, scale);
+    }
+  }
+
+  /** Views of a gradient vector per segment, made once per vector (a step allocates nothing). */
+  private viewGradients(grads: Float32Array): void {
+    for (const s of this.segments) s.grads = grads.subarray(s.range.offset, s.range.offset + s.range.length);
+    this.grads = grads;
   }
 }
 

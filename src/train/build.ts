@@ -14,11 +14,12 @@ import type { LossKind } from '../engine/losses/loss.js';
 import { lossKinds } from '../engine/losses/registry.js';
 import { Model, planModel, type ModelPlan } from '../engine/model.js';
 import { loadModelWeights, readWeightsFile } from '../engine/weights.js';
+import { resolveGroups, type ParamGroupConfig, type TensorView } from '../optim/groups.js';
 import { createOptimizer } from '../optim/registry.js';
 import { createSchedule, lowestRateShare, type Schedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/transform.js';
 import { EarlyStopping } from './early-stopping.js';
-import { SCHEDULE_COLLAPSE, type TrainWarning } from './events.js';
+import { SCHEDULE_COLLAPSE, type GroupReport, type TrainWarning } from './events.js';
 import { accuracyRule, type AccuracyRule } from './metrics.js';
 
 /** Everything a run trains with, built and checked. */
@@ -37,6 +38,7 @@ export interface Training {
   /** Steps the run takes if nothing stops it early. */
   readonly plannedSteps: number;
   readonly warnings: readonly TrainWarning[];
+  readonly groups: readonly GroupReport[];
 }
 
 export function buildTraining(config: ExperimentConfig, configFile: string, given?: Dataset): Training {
@@ -60,7 +62,7 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
     const file = resolveFromConfig(configFile, config.model.init.from);
     loadModelWeights(model, readWeightsFile(file), file);
   }
-  const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train));
+  const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train, tensorViews(model)));
   const steps = plannedSteps(config, dataset.train.size);
   const length = scheduleLength(config, dataset.train.size);
   return {
@@ -69,7 +71,7 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
     plan,
     model,
     optimizer,
-    schedule: config.scheduler === undefined ? null : createSchedule(config.scheduler, optimizer.hyper, length),
+    schedule: config.scheduler === undefined ? null : createSchedule(config.scheduler, optimizer.hypers, length),
     earlyStopping: config.train.early_stopping === undefined ? null : new EarlyStopping(config.train.early_stopping),
     lossKind,
     targets,
@@ -77,7 +79,24 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
     stepsPerEpoch,
     plannedSteps: steps,
     warnings: scheduleWarnings(config, optimizer, length, stepsPerEpoch),
+    groups: groupReports(config, tensorViews(model)),
   };
+}
+
+/** What each parameter group took, for the run's start (nothing when the config has no param_groups). */
+function groupReports(config: ExperimentConfig, tensors: readonly TensorView[]): GroupReport[] {
+  const { param_groups: groups = [], ...topLevel } = config.optimizer as ExperimentConfig['optimizer'] & { param_groups?: ParamGroupConfig[] };
+  if (groups.length === 0) return [];
+  return resolveGroups(tensors, topLevel, groups).map((g) => {
+    const { params: _params, frozen: _frozen, ...own } = g.index === null ? {} : groups[g.index];
+    return {
+      name: g.index === null ? 'default' : `param_groups.${g.index}`,
+      tensors: g.tensors.map((t) => t.name),
+      parameters: g.tensors.reduce((sum, t) => sum + t.length, 0),
+      frozen: g.frozen,
+      options: own,
+    };
+  });
 }
 
 /** A per-step schedule that collapses the rate within the first epoch (see ScheduleCollapse). */
@@ -85,6 +104,11 @@ function scheduleWarnings(config: ExperimentConfig, optimizer: Optimizer, length
   if (config.scheduler === undefined || config.scheduler.interval === 'epoch') return [];
   const share = lowestRateShare(config.scheduler, optimizer.hyper, length, Math.min(stepsPerEpoch, length));
   return share < SCHEDULE_COLLAPSE ? [{ kind: 'schedule-collapse', share, stepsPerEpoch }] : [];
+}
+
+/** The model's parameter tensors as the optimizer sees them: names, shapes and places in the flat vectors. */
+export function tensorViews(model: Model): TensorView[] {
+  return model.parameters.map((p) => ({ name: p.fullName, shape: p.shape, offset: p.value.byteOffset / 4 - model.values.byteOffset / 4, length: p.value.length }));
 }
 
 /** Samples in the larger of the splits evaluated (test and validation), 0 when there is neither. */

@@ -16,6 +16,19 @@ export interface StartEvent {
   readonly epochs: number | null;
   /** What the run was built with that looks like a mistake, though it may be meant. */
   readonly warnings: readonly TrainWarning[];
+  /** The optimizer's parameter groups, when the config has param_groups (the default group last). */
+  readonly groups: readonly GroupReport[];
+}
+
+/** A parameter group as the run took it: which tensors, how many parameters, its own options. */
+export interface GroupReport {
+  /** "param_groups.0", ..., or "default". */
+  readonly name: string;
+  readonly tensors: readonly string[];
+  readonly parameters: number;
+  readonly frozen: boolean;
+  /** The options the group sets itself (the others are the top-level ones). */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -38,6 +38,7 @@ export async function runExperiment(config: Training['config'], options: Experim
     totalSteps: training.plannedSteps,
     epochs: config.train.epochs ?? null,
     warnings: training.warnings,
+    groups: training.groups,
   });
   try {
     return await train(training, run, options, emit);

@@ -99,7 +99,7 @@ class Loop {
     const batchSize = config.data.batch_size;
     const start = this.epochStep * batchSize;
     const count = Math.min(batchSize, dataset.train.size - start);
-    schedule?.apply(schedule.interval === 'epoch' ? this.epoch - 1 : this.step, optimizer.hyper);
+    schedule?.apply(schedule.interval === 'epoch' ? this.epoch - 1 : this.step, optimizer.hypers);
     const lr = optimizer.hyper.lr;
     const loss = this.trainer.run(dataset.train, this.order, start, count);
     this.step++;

@@ -1,10 +1,9 @@
 /**
- * Accuracy and norms. Accuracy is per sample: for class targets the arg-max output must be the
+ * Accuracy, per sample: for class targets the arg-max output must be the
  * class (for one-hot rows, the target's arg-max); for 0/1 targets every output must fall on the
  * right side of the loss's threshold. Real-valued targets have no accuracy.
  */
 import type { TargetEncoding, TargetInfo } from '../data/dataset.js';
-import { sumOfSquares } from '../kernels/optimizer-kernels.js';
 
 export type AccuracyRule = { readonly kind: 'argmax' } | { readonly kind: 'threshold'; readonly at: number } | null;
 
@@ -42,9 +41,4 @@ function argmax(values: Float32Array, offset: number, width: number): number {
   let best = 0;
   for (let j = 1; j < width; j++) if (values[offset + j] > values[offset + best]) best = j;
   return best;
-}
-
-/** Euclidean norm of a vector, accumulated in double precision (on the SIMD kernel when it can run). */
-export function l2Norm(values: Float32Array): number {
-  return Math.sqrt(sumOfSquares(values));
 }

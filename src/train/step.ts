@@ -7,7 +7,7 @@ import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import type { Optimizer } from '../optim/transform.js';
-import { countCorrect, l2Norm, type AccuracyRule } from './metrics.js';
+import { countCorrect, type AccuracyRule } from './metrics.js';
 
 export class TrainStep {
   /** The batch's targets, as the loss reads them; shared with evaluation. */
@@ -46,7 +46,7 @@ export class TrainStep {
     }
     this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, count, model.outputWidth, this.encoding);
     model.backward(count);
-    this.gradNorm = l2Norm(model.grads);
+    this.gradNorm = this.optimizer.gradNorm(model.grads);
     // Handed on, so that clipping by the global norm does not compute it a second time.
     this.optimizer.apply(model.grads, this.gradNorm);
     return loss;

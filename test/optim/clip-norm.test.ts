@@ -8,7 +8,9 @@ import { optimizerSchema } from '../../src/config/schema.js';
 import { Rng } from '../../src/core/rng.js';
 import { allocFloat32 } from '../../src/kernels/arena.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
-import { l2Norm } from '../../src/train/metrics.js';
+import { sumOfSquares } from '../../src/kernels/optimizer-kernels.js';
+
+const l2Norm = (values: Float32Array): number => Math.sqrt(sumOfSquares(values));
 import { firstBitDifference } from '../bits.js';
 
 const SIZE = 1003;

@@ -14,18 +14,18 @@ import { runCli, tempDir, writeConfig } from '../cli/run-cli.js';
 const parse = (config: object): ScheduleConfig => scheduleSchema.parse(config) as ScheduleConfig;
 
 function rates(config: ScheduleConfig, length: number, times: number): number[] {
-  const schedule = createSchedule(config, { lr: 1 }, length);
+  const schedule = createSchedule(config, [{ lr: 1 }], length);
   const hyper = { lr: 1 };
   return Array.from({ length: times }, (_, t) => {
-    schedule.apply(t, hyper);
+    schedule.apply(t, [hyper]);
     return hyper.lr;
   });
 }
 
 describe('schedule interval and lengths', () => {
   it('defaults to interval: step and records interval: epoch when asked', () => {
-    expect(createSchedule(parse({ name: 'step_lr', step_size: 1 }), { lr: 1 }, 10).interval).toBe('step');
-    expect(createSchedule(parse({ name: 'step_lr', step_size: 1, interval: 'epoch' }), { lr: 1 }, 10).interval).toBe('epoch');
+    expect(createSchedule(parse({ name: 'step_lr', step_size: 1 }), [{ lr: 1 }], 10).interval).toBe('step');
+    expect(createSchedule(parse({ name: 'step_lr', step_size: 1, interval: 'epoch' }), [{ lr: 1 }], 10).interval).toBe('epoch');
     expect(() => parse({ name: 'step_lr', step_size: 1, interval: 'batch' })).toThrow();
   });
 

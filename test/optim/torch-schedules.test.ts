@@ -100,17 +100,17 @@ describe('LR schedules match torch (schedules.json)', () => {
       // (adam-lab may have options of its own, hence toMatchObject).
       const config = scheduleSchema.parse(c.schedule) as ScheduleConfig;
       expect(config).toMatchObject(c.schedule);
-      const schedule = createSchedule(config, { ...hyper }, fixture.steps);
+      const schedule = createSchedule(config, [{ ...hyper }], fixture.steps);
 
       if (c.metrics !== undefined) {
         // Before any evaluation, the optimizer's own lr.
-        schedule.apply(0, hyper);
+        schedule.apply(0, [hyper]);
         expect(hyper.lr, 'before the first metric').toBe(c.optimizer.lr);
         c.metrics.forEach((metric, i) => {
           // The schedule watches its `metric` option (test_loss by default) in each evaluation.
           schedule.observe({ test_loss: metric });
           // The step that follows the i-th evaluation.
-          schedule.apply(i + 1, hyper);
+          schedule.apply(i + 1, [hyper]);
           expect(close(hyper.lr, c.lr[i]), `after metrics[${i}] = ${metric}: ours ${hyper.lr}, torch ${c.lr[i]}`).toBe(true);
         });
         return;
@@ -119,7 +119,7 @@ describe('LR schedules match torch (schedules.json)', () => {
       // one_cycle_lr cycles β1 where torch's optimizer has betas, momentum otherwise.
       const momentumOf = (): number | undefined => ('betas' in c.optimizer ? hyper.beta1 : hyper.momentum);
       for (let t = 0; t < c.lr.length; t++) {
-        schedule.apply(t, hyper);
+        schedule.apply(t, [hyper]);
         expect(close(hyper.lr, c.lr[t]), `step ${t} lr: ours ${hyper.lr}, torch ${c.lr[t]}`).toBe(true);
         if (c.momentum !== undefined) {
           const ours = momentumOf();
@@ -141,9 +141,9 @@ describe('linear_warmup (adam-lab shorthand for sequential_lr of linear_lr and t
       then: { name: 'cosine_annealing_lr', t_max: cosine.t_max },
     }) as ScheduleConfig;
     const hyper = createOptimizer(optimizerSchema.parse(torch.optimizer) as OptimizerConfig, new Float32Array(1)).hyper;
-    const schedule = createSchedule(config, { ...hyper }, fixture.steps);
+    const schedule = createSchedule(config, [{ ...hyper }], fixture.steps);
     for (let t = 0; t < torch.lr.length; t++) {
-      schedule.apply(t, hyper);
+      schedule.apply(t, [hyper]);
       expect(close(hyper.lr, torch.lr[t]), `step ${t} lr: ours ${hyper.lr}, torch ${torch.lr[t]}`).toBe(true);
     }
   });
@@ -151,9 +151,9 @@ describe('linear_warmup (adam-lab shorthand for sequential_lr of linear_lr and t
   it('without `then`, holds the base lr after the warm-up', () => {
     const config = scheduleSchema.parse({ name: 'linear_warmup', start_factor: 0.5, warmup_steps: 4 }) as ScheduleConfig;
     const hyper = { lr: 0.2 };
-    const schedule = createSchedule(config, { ...hyper }, 10);
+    const schedule = createSchedule(config, [{ ...hyper }], 10);
     const lrs = Array.from({ length: 7 }, (_, t) => {
-      schedule.apply(t, hyper);
+      schedule.apply(t, [hyper]);
       return hyper.lr;
     });
     // 0.2·(0.5 + 0.5·t/4) for t < 4, then 0.2

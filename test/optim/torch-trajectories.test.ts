@@ -197,7 +197,7 @@ describe('optimizer trajectories match torch (optim.json)', () => {
       // (adam-lab may add options of its own, hence toMatchObject).
       const scheduleConfig = c.schedule === null ? null : (scheduleSchema.parse(c.schedule) as ScheduleConfig);
       if (scheduleConfig !== null) expect(scheduleConfig).toMatchObject(c.schedule!);
-      const schedule = scheduleConfig === null ? null : createSchedule(scheduleConfig, { ...optimizer.hyper }, fixture.steps);
+      const schedule = scheduleConfig === null ? null : createSchedule(scheduleConfig, [{ ...optimizer.hyper }], fixture.steps);
       // one_cycle_lr cycles β1 where torch's optimizer has betas, momentum otherwise.
       const momentumOf = (): number | undefined => ('betas' in c.optimizer ? optimizer.hyper.beta1 : optimizer.hyper.momentum);
 
@@ -205,7 +205,7 @@ describe('optimizer trajectories match torch (optim.json)', () => {
       let worstParam = 0;
       let worstUsed = 0;
       for (let step = 0; step < fixture.steps; step++) {
-        schedule?.apply(step, optimizer.hyper);
+        schedule?.apply(step, [optimizer.hyper]);
         const out = model.forward(batch, 'train');
         const value = loss.compute(out, target, batch, width, model.outputGrad);
         const lossUsed = toleranceUsed(value, c.loss[step], c.float32_drift.loss[step]);

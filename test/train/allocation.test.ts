@@ -21,15 +21,15 @@ describe('a training step', () => {
       const model = new Model(planModel(layers, [2]), 32, 0);
       const options = optimizerSchema.parse({ name, ...(name === 'sgd' || name === 'rmsprop' ? { momentum: 0.9 } : {}) }) as OptimizerConfig;
       const optimizer = createOptimizer(options, model.values, { clip_grad_norm: 0.5, clip_grad_value: 1 });
-      const schedule = createSchedule(scheduleSchema.parse({ name: 'cosine_annealing_lr', t_max: 10 }) as ScheduleConfig, optimizer.hyper, 3);
+      const schedule = createSchedule(scheduleSchema.parse({ name: 'cosine_annealing_lr', t_max: 10 }) as ScheduleConfig, optimizer.hypers, 3);
       const data = syntheticDataset({ task: 'spirals', classes: 3, noise: 0.1, n_train: 96, n_test: 10, resample: false }, 0);
       const step = new TrainStep(model, optimizer, lossKinds.cross_entropy, 'index', 1, accuracyRule(data.targets, 'index', 0));
       const order = Uint32Array.from({ length: 96 }, (_, i) => i);
-      schedule.apply(0, optimizer.hyper);
+      schedule.apply(0, optimizer.hypers);
       step.run(data.train, order, 0, 32);
       const allocations = countTypedArrays(() => {
         for (let s = 1; s < 3; s++) {
-          schedule.apply(s, optimizer.hyper);
+          schedule.apply(s, optimizer.hypers);
           step.run(data.train, order, 32 * s, 32);
         }
       });
