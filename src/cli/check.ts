@@ -4,7 +4,6 @@
  * exit 0 when everything holds, 1 when anything failed. `adam-lab baseline <config> --save f`
  * records the measured results for later checks.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Command } from 'commander';
@@ -16,6 +15,7 @@ import { readConfigSource } from '../config/load.js';
 import { parseOverride } from '../config/overrides.js';
 import { expandSeeds, type Expansion } from '../config/trials.js';
 import { ConfigError, UsageError } from '../core/errors.js';
+import { readTextBounded } from '../core/read-file.js';
 import { lossSpec } from '../report/plots/loss.js';
 import { renderSvg } from '../report/plots/render-svg.js';
 import type { ReportData } from '../report/report-data.js';
@@ -99,7 +99,7 @@ async function runSeeds(
 
 function trajectoryRows(file: string): string[][] {
   try {
-    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(readTextBounded(file), { columns: true }) as Record<string, string>[];
     return rows.map((r) => TRAJECTORY_COLUMNS.map((c) => r[c]));
   } catch {
     return [];

@@ -7,11 +7,11 @@
  * errors, duplicate keys are errors, aliases are capped and the file size is bounded, so a
  * config can neither run code nor expand without limit.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import { ConfigError, UnreadableFileError, type ConfigIssue } from '../core/errors.js';
+import { readTextBounded } from '../core/read-file.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';
 import { applyOverride, type ConfigPath, type Override } from './overrides.js';
@@ -52,42 +52,25 @@ export function loadConfig(file: string, overrides: readonly Override[] = []): E
 export function readConfigSource(file: string, kind: FileKind = CONFIG_FILE): ConfigSource {
   let text: string;
   try {
-    text = readAtMost(file, kind).toString('utf8');
+    // `<(...)` is a pipe: a config may come that way (read with a deadline, so a FIFO no one writes to is given up).
+    text = readTextBounded(file, { maxBytes: kind.maxBytes, pipes: true });
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw fileIssue(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? `is a directory, expected ${kind.format}` : `cannot be read (${code})`);
+    if (!(error instanceof UnreadableFileError)) throw error;
+    throw fileIssue(file, readProblem(error, kind));
   }
   return parseConfigSource(text, file, kind);
 }
 
-/**
- * The file's bytes, reading no more than maxBytes + 1 of them: a file's size cannot be trusted
- * before reading (a pipe, such as `<(...)`, has none, and /dev/zero never ends), so the bound is
- * kept while reading. The buffer grows as the file turns out longer, so a config of a few
- * hundred bytes does not cost the limit's worth of memory.
- */
-function readAtMost(file: string, { maxBytes, noun }: FileKind): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const limit = maxBytes + 1;
-    let buffer = Buffer.allocUnsafe(Math.min(limit, 1 << 16));
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (length === limit) break;
-        const grown = Buffer.allocUnsafe(Math.min(limit, 2 * length));
-        buffer.copy(grown, 0, 0, length);
-        buffer = grown;
-      }
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
-    if (length > maxBytes) throw fileIssue(file, `is larger than ${maxBytes} bytes, the limit for ${noun}`);
-    return buffer.subarray(0, length);
-  } finally {
-    closeSync(fd);
+function readProblem(error: UnreadableFileError, { format, maxBytes, noun }: FileKind): string {
+  switch (error.reason) {
+    case 'directory':
+      return `is a directory, expected ${format}`;
+    case 'too-large':
+      return `is larger than ${maxBytes} bytes, the limit for ${noun}`;
+    case 'special':
+      return `${error.problem}: expected ${format}`;
+    default:
+      return error.problem;
   }
 }
 

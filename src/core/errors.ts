@@ -46,6 +46,26 @@ export class DataError extends AdamLabError {
   }
 }
 
+/** Why a file could not be read (core/read-file.ts): each reader words it for what it reads. */
+export type ReadFailure = 'missing' | 'directory' | 'special' | 'too-large' | 'silent-pipe' | 'unreadable';
+
+/**
+ * A file that cannot be read: missing, a directory, a device or socket, longer than its limit, a
+ * pipe with nothing written to it, or an I/O error. A DataError (exit 2 naming the file) where no
+ * reader words it otherwise; `reason` lets a reader say it in its own terms (a config, a baseline).
+ */
+export class UnreadableFileError extends DataError {
+  constructor(
+    file: string,
+    readonly reason: ReadFailure,
+    problem: string,
+    /** The system's error code (ENOENT, EACCES, ...), when one was raised. */
+    readonly code?: string,
+  ) {
+    super(file, problem);
+  }
+}
+
 /** Bad command-line arguments that commander itself cannot catch (a malformed --set, ...). */
 export class UsageError extends AdamLabError {
   constructor(readonly problem: string) {

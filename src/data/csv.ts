@@ -44,8 +44,29 @@ export function readCsv(file: string, headerOnly = false): CsvTable {
 
 /** Parses only the header, for shape checks before the data is loaded. */
 export function csvFeatureCount(file: string, label: string): number {
-  const header = readCsv(file, true).header;
-  return labelIndex(header, label, file) >= 0 ? header.length - 1 : 0;
+  return csvFeatureColumns(readCsv(file, true), label).length;
+}
+
+/** The feature columns: every column but the label, in file order (the order features are read in). */
+export function csvFeatureColumns(table: CsvTable, label: string): string[] {
+  const labelAt = labelIndex(table.header, label, table.file);
+  return table.header.filter((_, c) => c !== labelAt);
+}
+
+/**
+ * A test file must have the training file's feature columns in the same order, since features are
+ * read by position: another set, or the same in another order, would be evaluated on misaligned
+ * values. Checked from the headers alone, so `validate` finds it before any data are read.
+ */
+export function checkSameColumns(test: CsvTable, train: CsvTable, label: string): void {
+  const [testColumns, trainColumns] = [csvFeatureColumns(test, label), csvFeatureColumns(train, label)];
+  if (testColumns.length === trainColumns.length && testColumns.every((name, c) => name === trainColumns[c])) return;
+  const listed = (columns: readonly string[]): string => columns.map((name) => JSON.stringify(name)).join(', ');
+  throw new DataError(
+    test.file,
+    `has the feature columns ${listed(testColumns)}, but the training file ${train.file} has ${listed(trainColumns)}: every split needs the same feature columns, in the same order`,
+    'make data.csv.test hold the columns of data.csv.train',
+  );
 }
 
 function labelIndex(header: readonly string[], label: string, file: string): number {
@@ -58,9 +79,16 @@ function labelIndex(header: readonly string[], label: string, file: string): num
 
 /**
  * Turns a table into a split. `classes` is the class count when the targets are class indices
- * (null to infer it as max label + 1 from this table), or 'values' for real-valued targets.
+ * (null to infer it as max label + 1 from this table), or 'values' for real-valued targets;
+ * `classesFrom` names the training file it was inferred from, for a test file's labels.
  */
-export function csvSplit(table: CsvTable, label: string, targetKind: 'class' | 'values', classes: number | null): { split: Split; targets: TargetInfo } {
+export function csvSplit(
+  table: CsvTable,
+  label: string,
+  targetKind: 'class' | 'values',
+  classes: number | null,
+  classesFrom?: string,
+): { split: Split; targets: TargetInfo } {
   const { file, header, rows } = table;
   const labelAt = labelIndex(header, label, file);
   const width = header.length - 1;
@@ -80,7 +108,8 @@ export function csvSplit(table: CsvTable, label: string, targetKind: 'class' | '
     });
     const y = targets[r];
     if (targetKind === 'class' && (!Number.isInteger(y) || y < 0 || (classes !== null && y >= classes))) {
-      const range = classes === null ? 'a class index ≥ 0' : `a class index in 0..${classes - 1}`;
+      const inferred = classesFrom === undefined ? '' : ` (the classes of the training file ${classesFrom}; set data.num_classes if it lacks some)`;
+      const range = classes === null ? 'a class index ≥ 0' : `a class index in 0..${classes - 1}${inferred}`;
       throw new DataError(file, `line ${line}, column "${label}": ${y} is not ${range}`, HINT);
     }
     if (y !== 0 && y !== 1) binary = false;

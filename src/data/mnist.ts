@@ -46,6 +46,8 @@ export function loadMnistLike(
     if (x.dims.length !== 3 || x.dims[1] !== 28 || x.dims[2] !== 28) {
       throw new DataError(imageFile, `images have shape [${x.dims.join(', ')}], expected [N, 28, 28]`, hint);
     }
+    // A split of no samples has no batches and no mean loss; say so here, where the file is known.
+    if (x.dims[0] === 0) throw new DataError(imageFile, `holds no images (its header says [${x.dims.join(', ')}]): every split needs at least one sample`, hint);
     if (y.dims.length !== 1 || y.dims[0] !== x.dims[0]) {
       throw new DataError(labelFile, `${y.dims.join('×')} labels for ${x.dims[0]} images`, hint);
     }

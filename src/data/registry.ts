@@ -5,7 +5,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { Split, type Dataset, type DatasetDescription, type FeatureScaling, type TargetInfo } from './dataset.js';
-import { csvFeatureCount, csvSplit, readCsv } from './csv.js';
+import { checkSameColumns, csvFeatureColumns, csvSplit, readCsv } from './csv.js';
 import { Rng } from '../core/rng.js';
 import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10 } from './cifar10.js';
 import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE } from './mnist.js';
@@ -93,11 +93,14 @@ export function describeDataset(data: DataConfig, configFile: string): DatasetDe
       return { inputShape: MNIST_SHAPE, targets: { kind: 'class', classes: MNIST_CLASSES } };
     case 'cifar10':
       return { inputShape: CIFAR10_SHAPE, targets: { kind: 'class', classes: CIFAR10_CLASSES } };
-    case 'csv':
+    case 'csv': {
+      const train = readCsv(resolveFromConfig(configFile, data.csv.train), true);
+      if (data.csv.test !== undefined) checkSameColumns(readCsv(resolveFromConfig(configFile, data.csv.test), true), train, data.csv.label);
       return {
-        inputShape: [csvFeatureCount(resolveFromConfig(configFile, data.csv.train), data.csv.label)],
+        inputShape: [csvFeatureColumns(train, data.csv.label).length],
         targets: data.num_classes === undefined ? null : { kind: 'class', classes: data.num_classes },
       };
+    }
     case 'synthetic':
       return syntheticShape(data);
   }
@@ -151,16 +154,27 @@ export function loadSource(data: FileData, configFile: string, targetKind: 'clas
     }
     case 'cifar10':
       return { inputShape: CIFAR10_SHAPE, targets: { kind: 'class', classes: CIFAR10_CLASSES }, ...loadCifar10(resolveFromConfig(configFile, data.path), null) };
-    case 'csv': {
-      const train = csvSplit(readCsv(resolveFromConfig(configFile, data.csv.train)), data.csv.label, targetKind, data.num_classes ?? null);
-      const classes = train.targets.kind === 'class' ? train.targets.classes : null;
-      const test =
-        data.csv.test === undefined
-          ? null
-          : csvSplit(readCsv(resolveFromConfig(configFile, data.csv.test)), data.csv.label, targetKind, classes).split;
-      return { inputShape: train.split.shape, targets: train.targets, train: train.split, test };
-    }
+    case 'csv':
+      return loadCsvSource(data, configFile, targetKind);
   }
+}
+
+/**
+ * A CSV training file and its test file, which must agree: the same feature columns in the same
+ * order, and (unless num_classes is given) only the training file's classes.
+ */
+function loadCsvSource(data: Extract<DataConfig, { dataset: 'csv' }>, configFile: string, targetKind: 'class' | 'values'): DataSource {
+  const { label } = data.csv;
+  const trainTable = readCsv(resolveFromConfig(configFile, data.csv.train));
+  const train = csvSplit(trainTable, label, targetKind, data.num_classes ?? null);
+  let test: Split | null = null;
+  if (data.csv.test !== undefined) {
+    const testTable = readCsv(resolveFromConfig(configFile, data.csv.test));
+    checkSameColumns(testTable, trainTable, label);
+    const classes = train.targets.kind === 'class' ? train.targets.classes : null;
+    test = csvSplit(testTable, label, targetKind, classes, data.num_classes === undefined ? trainTable.file : undefined).split;
+  }
+  return { inputShape: train.split.shape, targets: train.targets, train: train.split, test };
 }
 
 /** The source's arrays in SharedArrayBuffers, for worker threads. */

@@ -4,8 +4,8 @@
  * PyTorch's layouts, so that torch.nn.Sequential(...).load_state_dict(safetensors.torch.load_file(f))
  * reads our files and our `model.init.from` reads theirs.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { DataError } from '../core/errors.js';
+import { DataError, UnreadableFileError } from '../core/errors.js';
+import { readFileBounded } from '../core/read-file.js';
 import { plannedState, type Model, type ModelPlan, type StateEntry } from './model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 import { formatShape } from '../core/shape.js';
@@ -64,12 +64,17 @@ function stateValues(model: Model): Map<string, Float32Array | Float64Array> {
 /** The bytes of a weights file (model.init.from), or a DataError saying why not. */
 export function readWeightsFile(file: string): Uint8Array {
   try {
-    // A device or a pipe (/dev/zero) would be read without end.
-    if (!statSync(file).isFile()) throw new DataError(file, 'is not a regular file (model.init.from): point it at a .safetensors file');
-    return readFileSync(file);
+    return readFileBounded(file);
   } catch (error) {
-    if (error instanceof DataError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(file, code === 'ENOENT' ? 'weights file not found (model.init.from)' : `cannot be read (${code})`);
+    if (!(error instanceof UnreadableFileError)) throw error;
+    switch (error.reason) {
+      case 'missing':
+        throw new DataError(file, 'weights file not found (model.init.from)');
+      case 'directory':
+      case 'special':
+        throw new DataError(file, 'is not a regular file (model.init.from): point it at a .safetensors file');
+      default:
+        throw new DataError(file, error.problem);
+    }
   }
 }

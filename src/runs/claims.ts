@@ -11,13 +11,16 @@
  * while claiming leaves no empty claim behind; one that cannot be read all the same is judged by
  * its age alone.
  */
-import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { readTextBounded } from '../core/read-file.js';
 import { outputError, writeFileExclusive } from './atomic.js';
 
 export const HEARTBEAT_MS = 30_000;
 export const STALE_MS = 10 * 60_000;
+/** A claim holds a host name and a pid; anything longer is not one (and is judged by its age). */
+const MAX_CLAIM_BYTES = 4096;
 
 interface ClaimRecord {
   readonly host: string;
@@ -59,7 +62,7 @@ function currentClaim(trialsDir: string, trialId: string, now: number): { attemp
   const aged = now - mtime > STALE_MS ? 'stale' : 'live';
   let record: Partial<ClaimRecord> | null;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClaimRecord> | null;
+    record = JSON.parse(readTextBounded(file, { maxBytes: MAX_CLAIM_BYTES })) as Partial<ClaimRecord> | null;
   } catch {
     return { attempt, state: aged };
   }

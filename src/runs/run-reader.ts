@@ -2,9 +2,10 @@
  * The run reader: what a finished (or unfinished) run left on disk, read back for reports,
  * checks and baselines. Every folder above runs/ reads run files through here, by column name.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { UnreadableFileError } from '../core/errors.js';
+import { readTextBounded } from '../core/read-file.js';
 import type { Manifest } from './manifest.js';
 import { readTrialManifest, trialDirectory } from './sweep-dir.js';
 
@@ -89,8 +90,9 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
 
 function readRows(file: string): Record<string, string>[] {
   try {
-    return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  } catch {
+    return parse(readTextBounded(file), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (error) {
+    if (error instanceof UnreadableFileError && error.reason === 'special') throw error; // a FIFO or a device in its place
     return []; // a run that never got to write this file
   }
 }

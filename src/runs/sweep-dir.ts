@@ -14,13 +14,14 @@
  *   comparison.csv, comparison.md, plots/lr-sensitivity.svg, report.html   rebuilt from them
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { protocolSchema } from '../config/lab-schema.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { Expansion } from '../config/trials.js';
-import { DataError, OutputError } from '../core/errors.js';
+import { DataError, OutputError, UnreadableFileError } from '../core/errors.js';
+import { readTextBounded } from '../core/read-file.js';
 import { outputError, writeFileAtomic } from './atomic.js';
 import { makeDirectories } from './directories.js';
 import type { Manifest } from './manifest.js';
@@ -73,8 +74,10 @@ export function readSweepManifest(dir: string): SweepManifest {
 function readJson(file: string, notFound: DataError): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    text = readTextBounded(file);
+  } catch (error) {
+    // A FIFO or a device in its place is refused by name; a sweep folder never holds one.
+    if (error instanceof UnreadableFileError && error.reason === 'special') throw error;
     throw notFound;
   }
   try {
@@ -184,8 +187,15 @@ export function trialDirectory(dir: string, trialId: string): string {
 
 /** What is on disk for a trial: its manifest, or null when it never started (or left no manifest). */
 export function readTrialManifest(dir: string, trialId: string): Manifest | null {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(trialDirectory(dir, trialId), 'manifest.json'), 'utf8')) as Manifest;
+    text = readTextBounded(join(trialDirectory(dir, trialId), 'manifest.json'));
+  } catch (error) {
+    if (error instanceof UnreadableFileError && error.reason === 'special') throw error; // a FIFO or a device in its place
+    return null;
+  }
+  try {
+    return JSON.parse(text) as Manifest;
   } catch {
     return null;
   }

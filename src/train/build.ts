@@ -45,6 +45,9 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
   const lossKind = lossKinds[config.loss];
   const dataset = given ?? withinMemory(configFile, ['data'], 'the dataset', () => loadDataset(config.data, configFile, lossKind.targets, config.seed));
   const sizes = { train: dataset.train.size, validation: dataset.validation?.size ?? null, test: dataset.test?.size ?? null };
+  // The loaders refuse empty files by name; a dataset handed over (a program's own) is checked here.
+  const empty = (['train', 'validation', 'test'] as const).find((split) => sizes[split] === 0);
+  if (empty !== undefined) throw new DataError(configFile, `the ${empty === 'train' ? 'training' : empty} split has no samples: every split needs at least one`);
   // The init file was checked when the config was resolved; the tensors are compared again when loaded below.
   const issues = validateConfig(config, { data: dataset, init: null, sizes });
   if (issues.length > 0) throw new ConfigError(configFile, issues);

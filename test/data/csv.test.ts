@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvFeatureCount, csvSplit, readCsv } from '../../src/data/csv.js';
+import { dataSchema, describeDataset, loadSource } from '../../src/data/registry.js';
 import type { Split } from '../../src/data/dataset.js';
 import { DataError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
@@ -181,5 +182,50 @@ describe('csvSplit', () => {
   it('csvFeatureCount counts every column but the label, reading only the header', () => {
     expect(csvFeatureCount(csvFile('a,b,label,c\n1,2,0,3\n'), 'label')).toBe(3);
     expect(csvFeatureCount(csvFile('a,b,label,c\n1,2\n"unclosed\n'), 'label')).toBe(3);
+  });
+});
+
+describe('a test file beside the training file', () => {
+  const config = (train: string, test: string, extra: object = {}) => {
+    const data = dataSchema.parse({ dataset: 'csv', csv: { train, test, label: 'label' }, ...extra });
+    if (data.dataset !== 'csv') throw new Error('a csv config');
+    return data;
+  };
+  const sourceOf = (train: string, test: string, extra: object = {}) => loadSource(config(train, test, extra), join(root, 'exp.yaml'), 'class');
+
+  it('must have the training file’s feature columns, in its order: fewer, more, other or reordered ones are an error naming both files', () => {
+    const train = csvFile('a,b,label\n1,2,0\n3,4,1\n');
+    for (const [header, row, columns] of [
+      ['a,label', '1,0', '"a"'],
+      ['a,b,c,label', '1,2,3,0', '"a", "b", "c"'],
+      ['a,c,label', '1,2,0', '"a", "c"'],
+      ['b,a,label', '2,1,0', '"b", "a"'],
+    ] as const) {
+      const test = csvFile(`${header}\n${row}\n`);
+      const problem = `has the feature columns ${columns}, but the training file ${train} has "a", "b": every split needs the same feature columns, in the same order`;
+      // when the data are loaded, and already when the config is checked against its data (validate)
+      expect(dataError(() => sourceOf(train, test), test).problem).toBe(problem);
+      expect(dataError(() => describeDataset(config(train, test), join(root, 'exp.yaml')), test).problem).toBe(problem);
+    }
+  });
+
+  it('with the same columns, around the label anywhere, loads', () => {
+    const source = sourceOf(csvFile('a,label,b\n1,0,2\n3,1,4\n'), csvFile('label,a,b\n1,5,6\n'));
+    expect([source.train.size, source.test?.size, source.test?.shape]).toEqual([2, 1, [2]]);
+    expect(gatherAll(source.test!)).toEqual({ x: [[5, 6]], y: [1] });
+  });
+
+  it('may only hold classes the training file has, unless num_classes says more: the error names both files', () => {
+    const train = csvFile('a,label\n1,0\n2,1\n');
+    const test = csvFile('a,label\n1,0\n2,2\n');
+    expect(dataError(() => sourceOf(train, test), test).problem).toBe(
+      `line 3, column "label": 2 is not a class index in 0..1 (the classes of the training file ${train}; set data.num_classes if it lacks some)`,
+    );
+    expect(sourceOf(train, test, { num_classes: 3 }).targets).toEqual({ kind: 'class', classes: 3 });
+  });
+
+  it('a test file of a header alone is an error of its own, naming it', () => {
+    const test = csvFile('a,label\n');
+    expect(dataError(() => sourceOf(csvFile('a,label\n1,0\n'), test), test).problem).toBe('has a header row but no data rows');
   });
 });

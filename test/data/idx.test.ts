@@ -248,6 +248,18 @@ describe('loadMnistLike on generated IDX files', () => {
     expect(error.problem).toMatch(/shape \[5, 28, 27\], expected \[N, 28, 28\]/);
   });
 
+  it('a split of no images is an error naming its images file, not a run that reports test_loss NaN', () => {
+    for (const [files, key] of [
+      [{ testImages: idx([0, 28, 28], []), testLabels: idx([0], []) }, 'testImages'],
+      [{ trainImages: idx([0, 28, 28], []), trainLabels: idx([0], []) }, 'trainImages'],
+    ] as const) {
+      const folder = folderWith({ ...standard(), ...files });
+      const error = loadProblem(folder);
+      expect(error.file).toBe(join(folder, MNIST_FILES[key]));
+      expect(error.problem).toBe('holds no images (its header says [0, 28, 28]): every split needs at least one sample');
+    }
+  });
+
   it('a malformed IDX file in the folder is reported against that file', () => {
     const bytes = standard().testImages;
     const folder = folderWith({ ...standard(), testImages: bytes.subarray(0, bytes.length - 1) });

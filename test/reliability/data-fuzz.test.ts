@@ -277,6 +277,76 @@ describe('CSV files', () => {
   }, 120_000);
 });
 
+describe('splits that do not fit together', () => {
+  const folder = join(world, 'splits');
+  mkdirSync(folder);
+  const config = join(folder, 'exp.yaml');
+  writeFileSync(config, 'name: splits\ndata: {dataset: csv, csv: {train: train.csv, test: test.csv, label: label}, batch_size: 4}\nmodel: {layers: [{linear: 3}]}\n');
+  const [trainFile, testFile] = [join(folder, 'train.csv'), join(folder, 'test.csv')];
+  const csv = (columns: readonly string[], labels: readonly number[]): string =>
+    `${[...columns, 'label'].join(',')}\n${labels.map((label, r) => [...columns.map((_, c) => String(r + c / 10)), String(label)].join(',')).join('\n')}\n`;
+
+  const columns = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { minLength: 1, maxLength: 4 });
+  const change = fc.oneof(
+    fc.constant({ kind: 'same' as const }),
+    fc.record({ kind: fc.constant('fewer' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('more' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('renamed' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('reordered' as const), at: fc.nat() }),
+    fc.constant({ kind: 'new class' as const }),
+  );
+
+  it('a test CSV with fewer, more, other or reordered feature columns, or a class the training CSV lacks: exit 2 naming both files', async () => {
+    await fc.assert(
+      fc.asyncProperty(columns, change, async (trainColumns, c) => {
+        let testColumns: string[] = [...trainColumns];
+        const at = 'at' in c ? c.at % trainColumns.length : 0;
+        if (c.kind === 'fewer') testColumns.splice(at, 1);
+        if (c.kind === 'more') testColumns.splice(at, 0, 'z');
+        if (c.kind === 'renamed') testColumns[at] = 'z';
+        if (c.kind === 'reordered') testColumns = [...trainColumns.slice(at + 1), ...trainColumns.slice(0, at + 1)];
+        writeFileSync(trainFile, csv(trainColumns, [0, 1, 2, 0, 1, 2]));
+        writeFileSync(testFile, csv(testColumns, c.kind === 'new class' ? [0, 3] : [2, 1]));
+        const about = `${c.kind}: ${trainColumns.join(',')} → ${testColumns.join(',')}`;
+        const aligned = testColumns.join() === trainColumns.join();
+        if (aligned && c.kind !== 'new class') {
+          countValid('test CSVs with the training CSV’s columns, that must train');
+          const result = await driver.run(['train', config, '--out', join(world, 'out'), '--quiet']);
+          expect(result.code, `${about}\n${result.stderr}`).toBe(0);
+          return;
+        }
+        countCorrupt('CSV', aligned ? 'a test class the training file lacks' : 'test columns unlike the training file’s');
+        const problem = aligned
+          ? new RegExp(`line 3, column "label": 3 is not a class index in 0\\.\\.2 \\(the classes of the training file ${trainFile};`)
+          : new RegExp(`^has the feature columns .*, but the training file ${trainFile} has .*: every split needs the same feature columns, in the same order$`);
+        // columns are checked from the headers, so validate finds them too
+        if (!aligned) await expectRefused(['validate', config], testFile, problem, about);
+        await expectRefused(['train', config, '--out', join(world, 'out'), '--quiet'], testFile, problem, about);
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+  }, 120_000);
+
+  it('an empty split — IDX files of 0 images, a CSV of a header alone — is an error of its own, naming the file', async () => {
+    const idx = join(folder, 'idx');
+    mkdirSync(idx);
+    const idxConfig = join(folder, 'idx.yaml');
+    writeFileSync(idxConfig, 'name: empty\ndata: {dataset: fashion-mnist, path: idx, batch_size: 16}\nmodel: {layers: [{linear: 10}]}\n');
+    for (const [train, test, file] of [
+      [32, 0, MNIST_FILES.testImages],
+      [0, 16, MNIST_FILES.trainImages],
+    ] as const) {
+      writeMnistLike(idx, train, test);
+      countCorrupt('IDX', 'a split of 0 images');
+      await expectRefused(['train', idxConfig, '--out', join(world, 'out'), '--quiet'], join(idx, file), /^holds no images \(its header says \[0, 28, 28\]\): every split needs at least one sample$/, `${train} training, ${test} test images`);
+    }
+    writeFileSync(trainFile, csv(['a'], [0, 1]));
+    writeFileSync(testFile, 'a,label\n');
+    countCorrupt('CSV', 'a test file of a header alone');
+    await expectRefused(['train', config, '--out', join(world, 'out'), '--quiet'], testFile, /^has a header row but no data rows$/, 'header-only test file');
+  });
+});
+
 describe('safetensors files (model.init.from)', () => {
   const folder = join(world, 'weights');
   mkdirSync(folder);
