@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { updateAverage } from './moments.js';
 import { epsilon, learningRate, maximize, weightDecay } from './options.js';
 import { torchChain } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γΔ,  Δ ← √(u+ε)/√(v+ε)·g';
 
@@ -27,6 +27,7 @@ export function scaleByAdadelta(options: { rho: number; eps: number }): Transfor
   const { rho, eps } = options;
   return {
     init: (size) => ({ squareAvg: new Float32Array(size), accDelta: new Float32Array(size) }),
+    named: namedBy({ squareAvg: 'square_avg', accDelta: 'acc_delta' }),
     update(u, { squareAvg, accDelta }) {
       for (let i = 0; i < u.length; i++) {
         const g = u[i];

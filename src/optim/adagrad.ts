@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { epsilon, learningRate, maximize, weightDecay } from './options.js';
 import { scaleByInverseTimeDecay, torchChain } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ/(1+(t−1)η) · g/(√Σg² + ε)';
 
@@ -26,6 +26,7 @@ export function scaleBySumOfSquares(options: { initial: number; eps: number }): 
   const { initial, eps } = options;
   return {
     init: (size) => ({ sum: new Float32Array(size).fill(initial) }),
+    named: namedBy({ sum: 'sum' }),
     update(u, { sum }) {
       for (let i = 0; i < u.length; i++) {
         sum[i] += u[i] * u[i];

@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import { adamWasm } from '../kernels/optimizer-kernels.js';
 import { allocFloat32 } from '../kernels/arena.js';
-import { flushSubnormal, initMoments, type Moments } from './moments.js';
+import { flushSubnormal, initMoments, MOMENT_NAMES, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
 import { adamFamily, beta1Of } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·m̂/(√v̂ + ε)  (amsgrad: running max of v)';
 export const adamwRule = 'θ ← θ − γ·(m̂/(√v̂ + ε) + λθ)  (decoupled weight decay)';
@@ -45,6 +45,7 @@ export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: bool
   const { beta2, eps, amsgrad: useMax } = options;
   return {
     init: (size) => ({ ...initMoments(size), maxExpAvgSq: allocFloat32(useMax ? size : 0) }),
+    named: namedBy({ ...MOMENT_NAMES, maxExpAvgSq: 'max_exp_avg_sq' }),
     update(u, { expAvg, expAvgSq, maxExpAvgSq }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
       const s1 = 1 - beta1 ** step;

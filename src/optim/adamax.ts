@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { updateAverage } from './moments.js';
 import { adamFamilyOptions, maximize } from './options.js';
 import { adamFamily, beta1Of } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·m/((1−β1ᵗ)·u),  u ← max(β2·u, |g| + ε)';
 
@@ -23,6 +23,7 @@ export function scaleByAdamax(options: { beta2: number; eps: number }): Transfor
   const { beta2, eps } = options;
   return {
     init: (size) => ({ expAvg: new Float32Array(size), expInf: new Float32Array(size) }),
+    named: namedBy({ expAvg: 'exp_avg', expInf: 'exp_inf' }),
     update(u, { expAvg, expInf }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
       const biasCorrection = 1 - beta1 ** step;

@@ -6,6 +6,9 @@ export interface Moments {
   readonly expAvgSq: Float32Array;
 }
 
+/** Torch's names of m and v. */
+export const MOMENT_NAMES = { expAvg: 'exp_avg', expAvgSq: 'exp_avg_sq' } as const;
+
 /** Zeroed m and v, in the engine memory where the SIMD kernels can work on them (pieces.ts). */
 export function initMoments(size: number): Moments {
   return { expAvg: allocFloat32(size), expAvgSq: allocFloat32(size) };

@@ -4,10 +4,10 @@
  * the product Π μ_i of the second term; the docs were always as below).
  */
 import { z } from 'zod';
-import { initMoments, updateAverage, type Moments } from './moments.js';
+import { initMoments, MOMENT_NAMES, updateAverage, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
 import { adamFamily, beta1Of } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ[(1−μ_t)/(1−Πμ)·g + μ_{t+1}/(1−Πμ·μ_{t+1})·m]/(√v̂ + ε)';
 
@@ -30,6 +30,7 @@ export function scaleByNadam(options: { beta2: number; eps: number; momentumDeca
   return {
     // Π μ_i is float32 state in torch too.
     init: (size) => ({ ...initMoments(size), muProduct: Float32Array.of(1) }),
+    named: namedBy(MOMENT_NAMES),
     update(u, { expAvg, expAvgSq, muProduct }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
       const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));

@@ -13,7 +13,7 @@
 import { addScaledWasm, negateWasm, scaleWasm, sumOfSquares, traceWasm } from '../kernels/optimizer-kernels.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal } from './moments.js';
-import { addScaledReference, chain, type Hyperparams, type OptimizerSetup, type Transform } from './transform.js';
+import { addScaledReference, chain, namedBy, type Hyperparams, type OptimizerSetup, type Transform } from './transform.js';
 
 const noState = (): Record<string, never> => ({});
 
@@ -56,6 +56,7 @@ export function trace(options: { dampening: number; nesterov: boolean }): Transf
   const { dampening, nesterov } = options;
   return {
     init: (size) => ({ buffer: allocFloat32(size), started: new Float32Array(1) }),
+    named: namedBy({ buffer: 'momentum_buffer' }),
     update(u, { buffer, started }, { hyper }) {
       const mu = momentumOf(hyper);
       if (mu === 0) return;

@@ -1,9 +1,9 @@
 /** RAdam, Adam with the variance rectification of Liu et al. (2020), as torch.optim.RAdam. */
 import { z } from 'zod';
-import { initMoments, updateAverage, type Moments } from './moments.js';
+import { initMoments, MOMENT_NAMES, updateAverage, type Moments } from './moments.js';
 import { adamFamilyOptions, decoupledWeightDecay, maximize } from './options.js';
 import { adamFamily, beta1Of } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·m̂·r_t·l_t once ρ_t > 5, else θ ← θ − γ·m̂';
 
@@ -29,6 +29,7 @@ export function scaleByRadam(options: { beta2: number; eps: number }): Transform
   const rhoInfinity = 2 / (1 - beta2) - 1;
   return {
     init: initMoments,
+    named: namedBy(MOMENT_NAMES),
     update(u, { expAvg, expAvgSq }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
       const biasCorrection1 = 1 - beta1 ** step;

@@ -5,7 +5,7 @@ import { allocFloat32 } from '../kernels/arena.js';
 import { flushSubnormal } from './moments.js';
 import { epsilon, learningRate, maximize, momentum, weightDecay } from './options.js';
 import { torchChain, trace } from './pieces.js';
-import type { OptimizerSetup, Transform } from './transform.js';
+import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const rule = 'θ ← θ − γ·g/(√v + ε),  v ← αv + (1−α)g²  (centered: v − ḡ²)';
 
@@ -32,6 +32,7 @@ export function scaleByRms(options: { alpha: number; eps: number; centered: bool
   const { alpha, eps, centered } = options;
   return {
     init: (size) => ({ squareAvg: allocFloat32(size), gradAvg: allocFloat32(centered ? size : 0) }),
+    named: namedBy({ squareAvg: 'square_avg', gradAvg: 'grad_avg' }),
     update(u, { squareAvg, gradAvg }) {
       const avg = centered ? gradAvg : null;
       if (!rmsWasm(u, squareAvg, avg, alpha, 1 - alpha, eps)) rmsReference(u, squareAvg, avg, alpha, 1 - alpha, eps);

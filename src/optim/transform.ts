@@ -41,11 +41,23 @@ export interface StepContext {
 }
 
 /**
+ * A transformation's state under torch's names: per-element arrays the size of the vector it
+ * steps (exp_avg, momentum_buffer, ...; a state torch keeps per tensor is sliced per tensor), and
+ * scalars of length 1 that hold for the whole vector (a flag, NAdam's μ-product).
+ */
+export interface NamedState {
+  readonly elements: readonly (readonly [torchName: string, values: Float32Array])[];
+  readonly scalars: readonly (readonly [name: string, value: Float32Array])[];
+}
+
+/**
  * A transformation with state S: typed-array buffers (the size of the parameter vector, or of
  * length 1 for scalars), so that state can be saved and restored as plain arrays.
  */
 export interface Transform<S = unknown> {
   init(size: number): S;
+  /** The state's arrays by name, for checkpoints and optimizer internals; absent on a stateless transformation. */
+  named?(state: S): NamedState;
   /**
    * Transforms `updates` in place. With `deferScale`, a transformation that ends in a
    * scaling u ← s·u (see finalScale) leaves that last multiplication out.
@@ -60,12 +72,32 @@ export interface Transform<S = unknown> {
   finalScale?(context: StepContext): number;
 }
 
+const NO_STATE: NamedState = { elements: [], scalars: [] };
+
+/**
+ * `named` for a state record: the keys given with their torch names are per-element arrays (one
+ * left empty, as AMSGrad's maximum without amsgrad, is left out); every other key is a scalar.
+ */
+export function namedBy<S extends { readonly [K in keyof S]: Float32Array }>(torchNames: Partial<Record<keyof S & string, string>>): (state: S) => NamedState {
+  return (state) => {
+    const arrays = state as Readonly<Record<string, Float32Array>>;
+    return {
+      elements: Object.entries(torchNames).flatMap(([key, torchName]) => (arrays[key].length === 0 ? [] : [[torchName as string, arrays[key]] as const])),
+      scalars: Object.keys(arrays).filter((key) => !(key in torchNames)).map((key) => [key, arrays[key]] as const),
+    };
+  };
+}
+
 /** Applies transformations left to right; `false` entries (an option that is off) are skipped. */
 export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   const active = parts.filter((p): p is Transform => p !== false);
   const last = active.length - 1;
   const chained: Transform<unknown[]> = {
     init: (size) => active.map((t) => t.init(size)),
+    named: (state) => {
+      const parts = active.map((t, i) => t.named?.(state[i]) ?? NO_STATE);
+      return { elements: parts.flatMap((p) => p.elements), scalars: parts.flatMap((p) => p.scalars) };
+    },
     update(updates, state, context, deferScale = false) {
       for (let i = 0; i < active.length; i++) active[i].update(updates, state[i], context, deferScale && i === last);
     },
@@ -138,9 +170,22 @@ export class Optimizer {
     return this.count;
   }
 
-  /** Each segment's state, in group order: what a checkpoint saves. */
-  get state(): unknown[] {
-    return this.segments.map((s) => s.state);
+  /**
+   * One tensor's state under torch's names (exp_avg, momentum_buffer, ...): views of the part of
+   * its segment's arrays that is this tensor. Empty for a frozen tensor, or before a state exists.
+   */
+  tensorState(tensor: Range): Map<string, Float32Array> {
+    const state = new Map<string, Float32Array>();
+    const segment = this.segments.find((s) => s.range.offset <= tensor.offset && tensor.offset + tensor.length <= s.range.offset + s.range.length);
+    if (segment === undefined) return state;
+    const from = tensor.offset - segment.range.offset;
+    for (const [name, values] of segment.transform.named?.(segment.state).elements ?? []) state.set(name, values.subarray(from, from + tensor.length));
+    return state;
+  }
+
+  /** Each segment's scalar state (flags, NAdam's μ-product), in group order: what a checkpoint saves besides tensors. */
+  segmentScalars(): Map<string, Float32Array>[] {
+    return this.segments.map((s) => new Map(s.transform.named?.(s.state).scalars ?? []));
   }
 
   /**
