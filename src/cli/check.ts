@@ -25,7 +25,7 @@ import { writeFiles } from '../report/write.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { createRunDirectory } from '../runs/layout.js';
 import { asOutputFault, openSweepDirectory, sweepManifest, trialDirectory } from '../runs/sweep-dir.js';
-import { runSweep } from '../train/sweep.js';
+import { runSweep } from '../lab/trial-pool.js';
 import { EXIT } from './exit-codes.js';
 import { parseJobs } from './lab.js';
 import { progressMode, type Terminal } from './progress.js';

@@ -13,7 +13,7 @@ import { UsageError } from '../core/errors.js';
 import { comparisonTable } from '../report/summary.js';
 import { writeReport, writeTables, type WrittenReport } from '../report/write.js';
 import { asOutputFault, defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
-import { runSweep, shardTrials, type SweepOutcome } from '../train/sweep.js';
+import { runSweep, shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
 import { EXIT } from './exit-codes.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';

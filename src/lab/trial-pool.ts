@@ -19,7 +19,7 @@ import { lossKinds } from '../engine/losses/registry.js';
 import { collectProvenance } from '../runs/provenance.js';
 import { claimState, claimTrial, HEARTBEAT_MS, touchClaims } from '../runs/claims.js';
 import { freshTrialDirectory, isFinished, readTrialManifest, trialsDirectory } from '../runs/sweep-dir.js';
-import type { ProgressEvent, StartEvent, TrainEvent } from './events.js';
+import type { ProgressEvent, StartEvent, TrainEvent } from '../train/events.js';
 import type { TrialOutcome, TrialTask } from './trial-worker.js';
 
 export interface Shard {
@@ -173,7 +173,7 @@ function loadSharedSources(trials: readonly Trial[], configFile: string): Map<st
  */
 function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/train/trial-worker.js', import.meta.url)) : fileURLToPath(new URL('./trial-worker.js', import.meta.url));
+  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/lab/trial-worker.js', import.meta.url)) : fileURLToPath(new URL('./trial-worker.js', import.meta.url));
   if (!existsSync(compiled)) throw new Error(`the compiled trial worker is missing (${compiled}): run npm run build`);
   return compiled;
 }
