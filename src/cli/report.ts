@@ -1,14 +1,12 @@
 /** `adam-lab report <dir>` and `adam-lab merge <dirs...>`: tables and plots from the trials on disk. */
-import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
-import { outputError } from '../runs/atomic.js';
 import { comparisonTable } from '../report/summary.js';
 import { tunedChoices, writeTunedReport } from '../report/tuned.js';
 import { writeReport } from '../report/write.js';
-import { isFinished, isTunedDirectory, openSweepDirectory, readSweepManifest, readTrialManifest, readTunedManifest, SWEEP_FILE, trialDirectory } from '../runs/sweep-dir.js';
+import { mergeShards } from '../runs/merge.js';
+import { isTunedDirectory, readTunedManifest, SWEEP_FILE } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
 import { debugOption, outOption } from './options.js';
 import { printTunedReport } from './protocol.js';
@@ -50,39 +48,9 @@ export function registerReport(program: Command, terminal: Terminal, done: (code
     .action(async (dirs: string[], flags: { out: string }) => done(await merge(dirs, flags.out, terminal)));
 }
 
-/** Copies every finished trial of the shard folders into `out` (first copy wins) and reports it. */
+/** Gathers the shards into `out` and reports it. */
 async function merge(dirs: string[], out: string, terminal: Terminal): Promise<number> {
-  const manifests = dirs.map((d) => ({ dir: d, manifest: readSweepManifest(d) }));
-  const first = manifests[0].manifest;
-  for (const { dir, manifest } of manifests) {
-    if (manifest.id !== first.id) throw new UsageError(`${dir} holds ${manifest.kind}-${manifest.id}, not ${first.kind}-${first.id}: only shards of one sweep merge`);
-  }
-  openSweepDirectory(out, first);
-  let copied = 0;
-  for (const trial of first.trials) {
-    if (isFinished(readTrialManifest(out, trial.id))) continue;
-    const source = manifests.find(({ dir }) => isFinished(readTrialManifest(dir, trial.id)));
-    if (source === undefined || !existsSync(trialDirectory(source.dir, trial.id))) continue;
-    copyTrial(trialDirectory(source.dir, trial.id), trialDirectory(out, trial.id));
-    copied++;
-  }
+  const copied = mergeShards(dirs, out);
   terminal.stdout.write(`merged ${copied} trial(s) into ${out}\n`);
   return printReport(out, terminal);
-}
-
-/**
- * Copies a trial folder beside its place and renames it into place, so that a merge killed midway
- * never leaves a folder whose manifest says finished while its other files are missing (the next
- * merge would skip it as done).
- */
-function copyTrial(from: string, to: string): void {
-  const temporary = `${to}.tmp-${hostname()}-${process.pid}`;
-  try {
-    rmSync(temporary, { recursive: true, force: true });
-    cpSync(from, temporary, { recursive: true });
-    rmSync(to, { recursive: true, force: true });
-    renameSync(temporary, to);
-  } catch (error) {
-    throw outputError(to, error);
-  }
 }
