@@ -4,7 +4,7 @@
  * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial is claimed
  * before it runs (claims.ts), so processes sharing the folder never run one twice. A trial that throws is
  * recorded as failed and the others go on. Files read from disk are loaded once and shared with
- * the workers; as trials finish the summary is rebuilt from the trials' own files (the CLI does
+ * the workers; as trials finish the summary is rebuilt from the trials' own files (lab/phase.ts does
  * it at most once a second), and every trial's result is on disk the moment it ends, so
  * killing the process at any moment loses at most the trials in flight.
  */
@@ -40,7 +40,7 @@ export interface SweepRunOptions {
   readonly configFile: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: SweepEvent) => void;
-  /** Called after every finished trial (the CLI rewrites summary.csv there). */
+  /** Called after every finished trial (lab/phase.ts rewrites summary.csv there). */
   readonly onTrialEnd?: () => void;
 }
 
