@@ -4,33 +4,48 @@
  * diverging learning rate is a finding in a sweep), 1 when a trial failed, 130 when interrupted.
  */
 import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import type { Expansion } from '../config/trials.js';
-import { UsageError } from '../core/errors.js';
 import type { PhaseEvent } from '../lab/phase.js';
 import { runPhase } from '../lab/phase.js';
 import { planLab, type Expand } from '../lab/sweep.js';
 import { shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
 import { comparisonTable } from '../report/summary.js';
 import { EXIT } from './exit-codes.js';
+import { jobsFlag, quietFlag, setFlag } from './flags.js';
+import { debugOption, outOption, setOption } from './options.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';
 import { abortOnSignals, announceStop } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
 import { alignedTable } from './table.js';
 
-export interface LabFlags {
-  readonly set: string[];
-  readonly out: string;
-  readonly jobs?: string;
-  readonly shard?: string;
-  readonly shards?: string;
-  readonly resume?: string;
-  readonly dryRun: boolean;
-  readonly quiet: boolean;
+/** The options `sweep` and `compare` share, and their schema. */
+export function withLabOptions(command: Command): Command {
+  return outOption(debugOption(setOption(command, 'override a config value for every trial (repeatable)')), 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
+    .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
+    .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
+    .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
+    .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials; a tuned comparison reruns its recorded config)')
+    .option('-n, --dry-run', 'list the trials and their count; run nothing', false)
+    .option('-q, --quiet', 'print only the final table', false);
 }
 
+export const labFlags = z.object({
+  set: setFlag,
+  out: z.string(),
+  jobs: jobsFlag.optional(),
+  shard: z.string().optional(),
+  shards: z.string().optional(),
+  resume: z.string().optional(),
+  dryRun: z.boolean(),
+  quiet: quietFlag,
+});
+export type LabFlags = z.output<typeof labFlags>;
+
 export async function runLab(file: string | undefined, flags: LabFlags, expand: Expand, terminal: Terminal): Promise<number> {
-  const jobs = parseJobs(flags.jobs);
+  const jobs = trialsAtOnce(flags.jobs);
   const shard = resolveShard(flags.shard, flags.shards, process.env);
   const { expansion, dir, configFile } = planLab(file, flags, expand);
   if (flags.dryRun) {
@@ -104,9 +119,7 @@ export function phaseExitCode(outcome: SweepOutcome, terminal: Terminal): number
   return EXIT.ok;
 }
 
-export function parseJobs(text: string | undefined): number {
-  if (text === undefined) return availableParallelism();
-  const jobs = Number(text);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${text}: expected a positive integer`);
-  return jobs;
+/** --jobs, or one trial per core. */
+export function trialsAtOnce(jobs: number | undefined): number {
+  return jobs ?? availableParallelism();
 }

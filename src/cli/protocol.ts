@@ -12,7 +12,7 @@ import { PROFILE_TIME } from '../report/profile.js';
 import type { TunedReport } from '../report/tuned.js';
 import { readTunedManifest, TUNED_FILE } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
-import { listTrials, parseJobs, phaseExitCode, phaseView, type LabFlags } from './lab.js';
+import { listTrials, phaseExitCode, phaseView, trialsAtOnce, type LabFlags } from './lab.js';
 import type { Terminal } from './progress.js';
 import { resolveShard } from './shard.js';
 import { abortOnSignals, announceStop } from './signals.js';
@@ -64,7 +64,7 @@ async function tunedComparison(file: string, flags: LabFlags, cliVariants: Varia
   };
   const tuned = planTuned(file, flags, cliVariants, resumed);
   const { plan, root } = tuned;
-  const jobs = parseJobs(flags.jobs);
+  const jobs = trialsAtOnce(flags.jobs);
   const shard = resolveShard(flags.shard, flags.shards, process.env);
   out(startLine(tuned));
   const result = (code: number, times: Map<string, number | null> | null = null): TunedOutcome => ({ code, workload: plan.base.name, times });

@@ -5,6 +5,7 @@
  * `report` and `--resume` reopen the folder). Both phases are sweeps: resumable and shardable;
  * the rerun starts once every tuning trial (of every shard) has finished.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
@@ -13,7 +14,8 @@ import { DataError } from '../core/errors.js';
 import { shortId } from '../core/short-id.js';
 import { workloadTimes } from '../report/profile.js';
 import { tunedChoices, writeTunedReport, type TunedReport } from '../report/tuned.js';
-import { isFinished, openTunedDirectory, readTrialManifest, TUNED_FILE, type TunedManifest } from '../runs/sweep-dir.js';
+import { writeReport } from '../report/write.js';
+import { isFinished, openTunedDirectory, readTrialManifest, readTunedManifest, SWEEP_FILE, TUNED_FILE, type TunedManifest } from '../runs/sweep-dir.js';
 import { phaseStopped, runPhase, type PhaseEvent, type PhaseOptions } from './phase.js';
 import type { SweepOutcome } from './trial-pool.js';
 
@@ -93,4 +95,13 @@ export async function runTuned(tuned: TunedPlan, options: Omit<PhaseOptions, 'on
   const report = await writeTunedReport(tuned.root, manifest, tuning.data, choices, reruns);
   const first = Object.entries(manifest.targets)[0];
   return { type: 'done', report, times: first === undefined ? null : workloadTimes(reruns.data, plan.variants.map((v) => v.group), ...first) };
+}
+
+/** `report` on a tuned folder: each phase's report again, then the comparison (null until the reruns have started). */
+export async function rebuildTunedReport(dir: string): Promise<TunedReport | null> {
+  const manifest = readTunedManifest(dir);
+  const tuning = (await writeReport(join(dir, 'tuning'))).data;
+  if (!existsSync(join(dir, 'rerun', SWEEP_FILE))) return null;
+  const rerun = await writeReport(join(dir, 'rerun'));
+  return writeTunedReport(dir, manifest, tuning, tunedChoices(manifest, tuning), rerun);
 }
