@@ -1,71 +1,65 @@
 /**
- * What `sweep` and `compare` share: expand the config (or read the expansion of a folder being
- * resumed), open the sweep folder, run the trials on worker threads, rebuild the tables and
- * report, and print the comparison. Exit 0 when every trial has a result (completed or
- * diverged: a diverging learning rate is a finding in a sweep), 1 when a trial failed, 130 when
- * interrupted.
+ * What `sweep` and `compare` share: plan the lab (lab/sweep.ts), run its one phase with progress,
+ * and print the comparison. Exit 0 when every trial has a result (completed or diverged: a
+ * diverging learning rate is a finding in a sweep), 1 when a trial failed, 130 when interrupted.
  */
 import { availableParallelism } from 'node:os';
-import { readConfigSource, type ConfigSource } from '../config/load.js';
-import { parseOverride, type Override } from '../config/overrides.js';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import type { Expansion } from '../config/trials.js';
-import { UsageError } from '../core/errors.js';
+import type { PhaseEvent } from '../lab/phase.js';
+import { runPhase } from '../lab/phase.js';
+import { planLab, type Expand } from '../lab/sweep.js';
+import { shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
 import { comparisonTable } from '../report/summary.js';
-import { writeReport, writeTables, type WrittenReport } from '../report/write.js';
-import { asOutputFault, defaultSweepDirectory, openSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
-import { runSweep, shardTrials, type SweepOutcome } from '../train/sweep.js';
 import { EXIT } from './exit-codes.js';
+import { jobsFlag, quietFlag, setFlag } from './flags.js';
+import { debugOption, outOption, setOption } from './options.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';
 import { abortOnSignals, announceStop } from './signals.js';
 import { createSweepProgress } from './sweep-progress.js';
 import { alignedTable } from './table.js';
 
-export interface LabFlags {
-  readonly set: string[];
-  readonly out: string;
-  readonly jobs?: string;
-  readonly shard?: string;
-  readonly shards?: string;
-  readonly resume?: string;
-  readonly dryRun: boolean;
-  readonly quiet: boolean;
+/** The options `sweep` and `compare` share, and their schema. */
+export function withLabOptions(command: Command): Command {
+  return outOption(debugOption(setOption(command, 'override a config value for every trial (repeatable)')), 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
+    .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
+    .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
+    .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
+    .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials; a tuned comparison reruns its recorded config)')
+    .option('-n, --dry-run', 'list the trials and their count; run nothing', false)
+    .option('-q, --quiet', 'print only the final table', false);
 }
 
-export type Expand = (source: ConfigSource, sets: readonly Override[]) => Expansion;
+export const labFlags = z.object({
+  set: setFlag,
+  out: z.string(),
+  jobs: jobsFlag.optional(),
+  shard: z.string().optional(),
+  shards: z.string().optional(),
+  resume: z.string().optional(),
+  dryRun: z.boolean(),
+  quiet: quietFlag,
+});
+export type LabFlags = z.output<typeof labFlags>;
 
 export async function runLab(file: string | undefined, flags: LabFlags, expand: Expand, terminal: Terminal): Promise<number> {
-  const out = (line: string): void => {
-    terminal.stdout.write(`${line}\n`);
-  };
-  const jobs = parseJobs(flags.jobs);
+  const jobs = trialsAtOnce(flags.jobs);
   const shard = resolveShard(flags.shard, flags.shards, process.env);
-  let expansion: Expansion;
-  let dir: string;
-  let configFile: string;
-  if (flags.resume !== undefined) {
-    const recorded = readSweepManifest(flags.resume);
-    expansion = file === undefined ? recordedExpansion(recorded) : expand(readConfigSource(file), flags.set.map((s) => parseOverride(s)));
-    dir = flags.resume;
-    configFile = recorded.config_file;
-  } else {
-    if (file === undefined) throw new UsageError('give a config file, or --resume <sweep folder>');
-    expansion = expand(readConfigSource(file), flags.set.map((s) => parseOverride(s)));
-    configFile = file;
-    dir = defaultSweepDirectory(flags.out, sweepManifest(expansion, file));
-  }
+  const { expansion, dir, configFile } = planLab(file, flags, expand);
   if (flags.dryRun) {
     listTrials(expansion, shard, dir, terminal);
     return EXIT.ok;
   }
   const signals = abortOnSignals(announceStop(terminal.stderr, "the running trials' current steps"));
+  const view = phaseView(shard, flags.quiet, signals.signal, terminal);
   try {
-    const phase = await runPhase(expansion, dir, configFile, { jobs, shard, quiet: flags.quiet, signal: signals.signal }, terminal);
-    out('');
-    out(alignedTable(comparisonTable(phase.data, 25)));
-    out(`\nresults in ${dir}`);
+    const phase = await runPhase(expansion, dir, configFile, { jobs, shard, signal: signals.signal, onEvent: view.onEvent });
+    terminal.stdout.write(`\n${alignedTable(comparisonTable(phase.data, 25))}\n\nresults in ${dir}\n`);
     return phaseExitCode(phase.outcome, terminal);
   } finally {
+    view.dispose();
     signals.dispose();
   }
 }
@@ -78,51 +72,37 @@ export function listTrials(expansion: Expansion, shard: ChosenShard | null, dir:
   terminal.stdout.write(`${alignedTable([header, ...listed.map((t) => [String(t.index + 1), t.id, t.group, String(t.seed)])])}\n`);
 }
 
-export interface PhaseOptions {
-  readonly jobs: number;
-  readonly shard: ChosenShard | null;
-  readonly quiet: boolean;
-  readonly signal: AbortSignal;
+export interface PhaseView {
+  onEvent(event: PhaseEvent): void;
+  /** Stops the progress display and lets go of the signal. */
+  dispose(): void;
 }
 
-/** Opens the folder, runs the trials (this shard's) with progress, and writes the report. */
-export async function runPhase(expansion: Expansion, dir: string, configFile: string, options: PhaseOptions, terminal: Terminal): Promise<{ outcome: SweepOutcome } & WrittenReport> {
-  openSweepDirectory(dir, sweepManifest(expansion, configFile));
-  const progress = createSweepProgress(progressMode(options.quiet, terminal, process.env), terminal);
-  options.signal.addEventListener('abort', progress.stop);
-  try {
-    terminal.stdout.write(`${expansion.kind} ${dir}\n`);
-    if (options.shard !== null) terminal.stdout.write(`shard ${options.shard.index}/${options.shard.count} (from ${options.shard.source})\n`);
-    const outcome = await runSweep(expansion, dir, {
-      jobs: options.jobs,
-      shard: options.shard,
-      configFile,
-      signal: options.signal,
-      onEvent: progress.onEvent,
-      onTrialEnd: atMostEverySecond(() => writeTables(dir)),
-    });
-    progress.stop();
-    return { outcome, ...(await writeReport(dir)) };
-  } catch (error) {
-    throw asOutputFault(dir, error);
-  } finally {
-    options.signal.removeEventListener('abort', progress.stop);
-    progress.stop();
-  }
-}
-
-/**
- * `write`, unless it last ran less than a second ago. The tables are rebuilt from every trial's
- * files (about 20 ms for 20 trials), on the thread that shares the cores with the trials: after
- * each of twenty 0.2 s trials that took 0.4 s of a 2-core sweep. They are rebuilt once more at
- * the end (writeReport), and a resumed sweep rebuilds them, so a kill loses no trial's result.
- */
-function atMostEverySecond(write: () => void): () => void {
-  let last = -Infinity;
-  return () => {
-    if (performance.now() - last < 1000) return;
-    write();
-    last = performance.now();
+/** The phases' words: each phase's folder (and shard) and, while its trials run, their progress. */
+export function phaseView(shard: ChosenShard | null, quiet: boolean, signal: AbortSignal, terminal: Terminal): PhaseView {
+  let progress: ReturnType<typeof createSweepProgress> | null = null;
+  const stop = (): void => progress?.stop();
+  signal.addEventListener('abort', stop);
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case 'phase-start':
+          stop();
+          progress = createSweepProgress(progressMode(quiet, terminal, process.env), terminal);
+          terminal.stdout.write(`${event.kind} ${event.dir}\n`);
+          if (shard !== null) terminal.stdout.write(`shard ${shard.index}/${shard.count} (from ${shard.source})\n`);
+          break;
+        case 'phase-end':
+          stop();
+          break;
+        default:
+          progress?.onEvent(event);
+      }
+    },
+    dispose() {
+      signal.removeEventListener('abort', stop);
+      stop();
+    },
   };
 }
 
@@ -139,9 +119,7 @@ export function phaseExitCode(outcome: SweepOutcome, terminal: Terminal): number
   return EXIT.ok;
 }
 
-export function parseJobs(text: string | undefined): number {
-  if (text === undefined) return availableParallelism();
-  const jobs = Number(text);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${text}: expected a positive integer`);
-  return jobs;
+/** --jobs, or one trial per core. */
+export function trialsAtOnce(jobs: number | undefined): number {
+  return jobs ?? availableParallelism();
 }

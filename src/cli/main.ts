@@ -1,5 +1,6 @@
 /**
- * The adam-lab program: one commander command per file, each a thin layer over the library.
+ * The adam-lab program: one commander command per file (commands/), each parsing its flags with
+ * a zod schema (flags.ts) and then calling the library.
  * main() returns the exit code instead of exiting, so tests can run the CLI in-process.
  */
 import { Command } from 'commander';
@@ -7,13 +8,16 @@ import { adamLabVersion } from '../runs/provenance.js';
 import { EXIT } from './exit-codes.js';
 import type { Terminal } from './progress.js';
 import { reportError } from './report-error.js';
-import { registerCheck } from './check.js';
-import { registerOptimizers } from './optimizers.js';
-import { registerReport } from './report.js';
-import { registerSchema } from './schema.js';
-import { registerCompare, registerSweep } from './sweep.js';
-import { registerTrain } from './train.js';
-import { registerValidate } from './validate.js';
+import { registerBaseline } from './commands/baseline.js';
+import { registerCheck } from './commands/check.js';
+import { registerCompare } from './commands/compare.js';
+import { registerMerge } from './commands/merge.js';
+import { registerOptimizers } from './commands/optimizers.js';
+import { registerReport } from './commands/report.js';
+import { registerSchema } from './commands/schema.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerTrain } from './commands/train.js';
+import { registerValidate } from './commands/validate.js';
 
 export async function main(argv: readonly string[], terminal: Terminal = process): Promise<number> {
   let code: number = EXIT.ok;
@@ -30,7 +34,19 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     })
     .showSuggestionAfterError()
     .addHelpText('after', '\nExamples:\n  $ adam-lab train configs/mnist-mlp-adam.yaml\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab schema > adam-lab.schema.json\n  $ adam-lab optimizers adam');
-  for (const register of [registerTrain, registerSweep, registerCompare, registerCheck, registerReport, registerValidate, registerSchema, registerOptimizers]) register(program, terminal, done);
+  for (const register of [
+    registerTrain,
+    registerSweep,
+    registerCompare,
+    registerCheck,
+    registerBaseline,
+    registerReport,
+    registerMerge,
+    registerValidate,
+    registerSchema,
+    registerOptimizers,
+  ])
+    register(program, terminal, done);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -7,7 +7,7 @@
  * one slice, name it with --shard K/N.
  */
 import { UsageError } from '../core/errors.js';
-import type { Shard } from '../train/sweep.js';
+import type { Shard } from '../lab/trial-pool.js';
 
 export interface ChosenShard extends Shard {
   /** Where the slice came from, for the first line of output. */

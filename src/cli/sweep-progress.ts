@@ -3,7 +3,7 @@
  * running trial under an overall bar; otherwise (or with CI set) one line per finished trial.
  */
 import cliProgress from 'cli-progress';
-import type { SweepEvent } from '../train/sweep.js';
+import type { SweepEvent } from '../lab/trial-pool.js';
 import { percent, type ProgressMode, type Terminal } from './progress.js';
 
 const LABEL = 40;

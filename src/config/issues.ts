@@ -7,6 +7,7 @@
  * "did you mean") and, for a keyed union, which member a `{name: ...}` entry meant.
  */
 import type { z } from 'zod';
+import { isPlainObject } from '../core/plain-object.js';
 import { didYouMean } from './suggest.js';
 import { keyedUnionInfo } from './keyed-union.js';
 
@@ -30,22 +31,22 @@ export class IssueContext {
   /** The error map: records context; returns undefined so zod's own message stays as a fallback. */
   readonly hook = (issue: RawIssue): undefined => {
     const input = issue.input;
-    if (issue.code === 'unrecognized_keys' && isObject(input)) {
+    if (issue.code === 'unrecognized_keys' && isPlainObject(input)) {
       const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
       if (shape !== undefined) this.knownKeys.set(input, Object.keys(shape));
     }
     const keyed = issue.code === 'invalid_union' ? keyedUnionInfo(issue.inst) : undefined;
     if (keyed !== undefined) {
-      const name = typeof input === 'string' ? input : isObject(input) && Object.keys(input).length === 1 ? Object.keys(input)[0] : null;
+      const name = typeof input === 'string' ? input : isPlainObject(input) && Object.keys(input).length === 1 ? Object.keys(input)[0] : null;
       const member = name === null ? undefined : keyed.memberOf.get(name);
       let problem: string | null = null;
       if (name === null) problem = `expected a ${keyed.noun} name or a one-key mapping such as {${keyed.names[0]}: ...}`;
       else if (!keyed.names.includes(name)) problem = `unknown ${keyed.noun} ${quoted(name)}${didYouMean(name, keyed.names)}; valid: ${keyed.names.join(', ')}`;
       else if (member === undefined) problem = `${keyed.noun} '${name}' takes no options: write it as a bare name`;
       else if (typeof input === 'string') problem = `${keyed.noun} '${name}' needs options, e.g. {${name}: {...}}; see adam-lab schema`;
-      if (isObject(input) && member !== undefined) this.chosenMember.set(input, member);
+      if (isPlainObject(input) && member !== undefined) this.chosenMember.set(input, member);
       else if (problem !== null) {
-        if (isObject(input)) this.unionProblems.set(input, problem);
+        if (isPlainObject(input)) this.unionProblems.set(input, problem);
         else this.bareProblems.set(String(input), problem);
       }
     }
@@ -60,7 +61,7 @@ export class IssueContext {
     const input = (issue as { input?: unknown }).input;
     switch (issue.code) {
       case 'unrecognized_keys': {
-        const known = isObject(input) ? (this.knownKeys.get(input) ?? []) : [];
+        const known = isPlainObject(input) ? (this.knownKeys.get(input) ?? []) : [];
         return issue.keys.map((key) => ({
           path: [...path, key],
           problem: `unknown key ${quoted(key)}${didYouMean(key, known) || (known.length > 0 ? `; valid keys: ${known.join(', ')}` : '')}`,
@@ -90,12 +91,12 @@ export class IssueContext {
     const { note, discriminator, options: choices } = issue as { note?: string; discriminator?: string; options?: unknown[] };
     if (note === 'No matching discriminator') {
       const options = (choices ?? []).map(String);
-      const value = isObject(input) ? input[discriminator ?? ''] : undefined;
+      const value = isPlainObject(input) ? input[discriminator ?? ''] : undefined;
       const noun = discriminator === 'name' ? singular(String(path.at(-2) ?? 'name')) : (discriminator ?? 'option');
       if (value === undefined) return [{ path, problem: `is required; one of ${options.join(', ')}` }];
       return [{ path, problem: `unknown ${noun} ${describeValue(value)}${didYouMean(String(value), options)}; valid: ${options.join(', ')}` }];
     }
-    if (isObject(input)) {
+    if (isPlainObject(input)) {
       const member = this.chosenMember.get(input);
       if (member !== undefined) return this.toPathIssues((issue as { errors: z.core.$ZodIssue[][] }).errors[member], path);
       const problem = this.unionProblems.get(input);
@@ -158,10 +159,6 @@ export function describeValue(value: unknown): string {
 
 function quoted(text: string): string {
   return `'${shortened(text)}'`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function singular(word: string): string {

@@ -7,8 +7,9 @@
  * A trial's identity is a hash of its resolved config (without name and the lab blocks), so
  * the same experiment run again finds its finished trials, whatever else the sweep contains.
  */
-import { createHash } from 'node:crypto';
 import { Rng } from '../core/rng.js';
+import { isPlainObject } from '../core/plain-object.js';
+import { shortId } from '../core/short-id.js';
 import { ConfigError, type ConfigIssue, UsageError } from '../core/errors.js';
 import type { Distribution } from './lab-schema.js';
 import { LAB_KEYS, MAX_TRIALS } from './lab-schema.js';
@@ -158,7 +159,7 @@ export function patchOverrides(patch: Record<string, unknown>, base: Record<stri
     const here = [...path, key];
     const where = at === null ? undefined : [...at, key];
     const old = base?.[key];
-    const mergeable = isMapping(value) && isMapping(old) && ['name', 'dataset', 'task'].every((k) => !(k in value) || value[k] === old[k]);
+    const mergeable = isPlainObject(value) && isPlainObject(old) && ['name', 'dataset', 'task'].every((k) => !(k in value) || value[k] === old[k]);
     if (mergeable) return patchOverrides(value, old, here, where ?? null, origin);
     return [{ path: here, value, origin, at: where }];
   });
@@ -234,12 +235,12 @@ function withoutLabBlocks(config: ExperimentConfig): ExperimentConfig {
 /** 12 hex digits of SHA-256 over the config with sorted keys, name and targets left out. */
 export function trialId(config: ExperimentConfig): string {
   const { name: _name, targets: _targets, ...rest } = config;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
+  return shortId(canonicalJson(rest), 12);
 }
 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isMapping(value)) {
+  if (isPlainObject(value)) {
     return `{${Object.keys(value)
       .sort()
       .filter((k) => value[k] !== undefined)
@@ -260,9 +261,5 @@ export function draw(distribution: Distribution, rng: Rng): Scalar {
     return low + rng.below(high - low + 1);
   }
   return distribution.choice[rng.below(distribution.choice.length)] as Scalar;
-}
-
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -88,6 +88,11 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
   };
 }
 
+/** A run's steps.csv rows as written (text), the given columns in the given order; none when the run wrote no steps. */
+export function readStepColumns(runDir: string, columns: readonly string[]): string[][] {
+  return readRows(join(runDir, 'steps.csv')).map((row) => columns.map((column) => row[column]));
+}
+
 function readRows(file: string): Record<string, string>[] {
   try {
     return parse(readTextBounded(file), { columns: true, skip_empty_lines: true }) as Record<string, string>[];

@@ -13,7 +13,6 @@
  *   tuning/, rerun/     two sweep folders as above
  *   comparison.csv, comparison.md, plots/lr-sensitivity.svg, report.html   rebuilt from them
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -22,6 +21,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import type { Expansion } from '../config/trials.js';
 import { DataError, OutputError, UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
+import { shortId } from '../core/short-id.js';
 import { outputError, writeFileAtomic } from './atomic.js';
 import { makeDirectories } from './directories.js';
 import type { Manifest } from './manifest.js';
@@ -30,7 +30,7 @@ export const SWEEP_FILE = 'sweep.json';
 
 export function sweepId(expansion: Expansion): string {
   const ids = expansion.trials.map((t) => t.id).join(',');
-  return createHash('sha256').update(`${expansion.kind}:${ids}`).digest('hex').slice(0, 8);
+  return shortId(`${expansion.kind}:${ids}`, 8);
 }
 
 export function sweepManifest(expansion: Expansion, configFile: string): SweepManifest {

@@ -4,7 +4,7 @@ import { parseOverride } from '../../src/config/overrides.js';
 import { expandCompare, expandSweep, optimizerVariants, parseGridOption } from '../../src/config/trials.js';
 import { ConfigError, UsageError } from '../../src/core/errors.js';
 import { thrown } from '../thrown.js';
-import { shardTrials } from '../../src/train/sweep.js';
+import { shardTrials } from '../../src/lab/trial-pool.js';
 
 const BASE = `name: toy
 seeds: [0, 1]

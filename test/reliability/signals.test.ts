@@ -97,7 +97,7 @@ const CASES: Record<string, Case> = {
     config: SEEDS,
     args: (config, folder, out) => ['baseline', config, '--save', join(folder, 'baseline.json'), '--out', out],
     ready: underWay,
-    acknowledged: null, // baseline says nothing on a signal (src/cli/check.ts: saveBaseline)
+    acknowledged: null, // baseline says nothing on a signal (src/cli/commands/baseline.ts)
     left: (folder, out) => {
       bothSeedsInterrupted(out, 'baseline');
       expect(existsSync(join(folder, 'baseline.json')), 'an interrupted baseline is not saved').toBe(false);

@@ -1,20 +1,19 @@
 /** `adam-lab train <config>`: one run from a YAML experiment file. */
 import type { Command } from 'commander';
-import { placedError, readConfigSource, resolveConfig } from '../config/load.js';
-import { ConfigError } from '../core/errors.js';
-import { parseOverride } from '../config/overrides.js';
-import { runExperiment } from '../train/experiment.js';
-import type { RunResult } from '../train/events.js';
-import { EXIT } from './exit-codes.js';
-import { createProgress, percent, progressMode, type Terminal } from './progress.js';
-import { debugOption, outOption, setOption } from './options.js';
-import { abortOnSignals, announceStop } from './signals.js';
+import { z } from 'zod';
+import { placedError, readConfigSource, resolveConfig } from '../../config/load.js';
+import { ConfigError } from '../../core/errors.js';
+import { parseOverride } from '../../config/overrides.js';
+import { runExperiment } from '../../train/experiment.js';
+import type { RunResult } from '../../train/events.js';
+import { EXIT } from '../exit-codes.js';
+import { parseFlags, quietFlag, setFlag } from '../flags.js';
+import { createProgress, percent, progressMode, type Terminal } from '../progress.js';
+import { debugOption, outOption, setOption } from '../options.js';
+import { abortOnSignals, announceStop } from '../signals.js';
 
-export interface TrainFlags {
-  readonly set: string[];
-  readonly out: string;
-  readonly quiet: boolean;
-}
+const trainFlags = z.object({ set: setFlag, out: z.string(), quiet: quietFlag });
+export type TrainFlags = z.output<typeof trainFlags>;
 
 export function registerTrain(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('train');
@@ -30,7 +29,7 @@ Examples:
   $ adam-lab train configs/mnist-mlp-adam.yaml --set optimizer.lr=3e-4 --set optimizer.betas.0=0.95
   $ adam-lab train configs/seed-simple-nn.yaml --out /tmp/runs --quiet`,
     )
-    .action(async (file: string, flags: TrainFlags) => done(await train(file, flags, terminal)));
+    .action(async (file: string, flags: unknown) => done(await train(file, parseFlags(trainFlags, flags), terminal)));
 }
 
 export async function train(file: string, flags: TrainFlags, terminal: Terminal): Promise<number> {

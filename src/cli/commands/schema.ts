@@ -1,9 +1,9 @@
 /** `adam-lab schema`: the config's JSON Schema, derived from the zod schema, for editor completion. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { configSchema } from '../config/schema.js';
-import { EXIT } from './exit-codes.js';
-import type { Terminal } from './progress.js';
+import { configSchema } from '../../config/schema.js';
+import { EXIT } from '../exit-codes.js';
+import type { Terminal } from '../progress.js';
 
 export function configJsonSchema(): object {
   return {

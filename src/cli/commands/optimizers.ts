@@ -1,12 +1,12 @@
 /** `adam-lab optimizers [name]`: every optimizer and schedule with its options, defaults and formula. */
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import { UsageError } from '../core/errors.js';
-import { optimizerKinds } from '../optim/registry.js';
-import { scheduleKinds } from '../optim/schedules.js';
-import { closest } from '../config/suggest.js';
-import { EXIT } from './exit-codes.js';
-import type { Terminal } from './progress.js';
+import { UsageError } from '../../core/errors.js';
+import { optimizerKinds } from '../../optim/registry.js';
+import { scheduleKinds } from '../../optim/schedules.js';
+import { closest } from '../../config/suggest.js';
+import { EXIT } from '../exit-codes.js';
+import type { Terminal } from '../progress.js';
 
 interface OptionInfo {
   readonly key: string;

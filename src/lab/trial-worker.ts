@@ -10,9 +10,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ExperimentConfig } from '../config/schema.js';
 import { assembleDataset, reviveSource, type DataSource } from '../data/registry.js';
 import type { Provenance } from '../runs/provenance.js';
-import type { RunResult } from './events.js';
-import { runExperiment } from './experiment.js';
-import { recordFailedRun } from './open-run.js';
+import type { RunResult } from '../train/events.js';
+import { runExperiment } from '../train/experiment.js';
+import { recordFailedRun } from '../train/open-run.js';
 
 export interface TrialTask {
   readonly config: ExperimentConfig;

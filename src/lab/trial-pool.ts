@@ -4,7 +4,7 @@
  * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial is claimed
  * before it runs (claims.ts), so processes sharing the folder never run one twice. A trial that throws is
  * recorded as failed and the others go on. Files read from disk are loaded once and shared with
- * the workers; as trials finish the summary is rebuilt from the trials' own files (the CLI does
+ * the workers; as trials finish the summary is rebuilt from the trials' own files (lab/phase.ts does
  * it at most once a second), and every trial's result is on disk the moment it ends, so
  * killing the process at any moment loses at most the trials in flight.
  */
@@ -16,10 +16,10 @@ import { Piscina } from 'piscina';
 import type { Expansion, Trial } from '../config/trials.js';
 import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
-import { collectProvenance } from '../runs/provenance.js';
+import { collectProvenance, type Provenance } from '../runs/provenance.js';
 import { claimState, claimTrial, HEARTBEAT_MS, touchClaims } from '../runs/claims.js';
 import { freshTrialDirectory, isFinished, readTrialManifest, trialsDirectory } from '../runs/sweep-dir.js';
-import type { ProgressEvent, StartEvent, TrainEvent } from './events.js';
+import type { ProgressEvent, StartEvent, TrainEvent } from '../train/events.js';
 import type { TrialOutcome, TrialTask } from './trial-worker.js';
 
 export interface Shard {
@@ -40,7 +40,7 @@ export interface SweepRunOptions {
   readonly configFile: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: SweepEvent) => void;
-  /** Called after every finished trial (the CLI rewrites summary.csv there). */
+  /** Called after every finished trial (lab/phase.ts rewrites summary.csv there). */
   readonly onTrialEnd?: () => void;
 }
 
@@ -65,72 +65,31 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   const busy = mine.filter((t) => !done.includes(t) && claimState(trialsDir, t.id) === 'live');
   const todo = mine.filter((t) => !done.includes(t) && !busy.includes(t));
   emit({ type: 'plan', total: expansion.trials.length, inShard: mine.length, done: done.length, busy: busy.length, toRun: todo.length });
-  const statuses: Record<string, number> = {};
-  if (todo.length === 0) return { ran: 0, skipped: done.length, busy: busy.length, statuses, interrupted: false };
+  if (todo.length === 0) return { ran: 0, skipped: done.length, busy: busy.length, statuses: {}, interrupted: false };
 
   const jobs = Math.max(1, Math.min(options.jobs, todo.length));
   // Started first: the workers load their modules while this thread reads the data files.
   const pool = new Piscina({ filename: workerScript(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
-  let provenance: ReturnType<typeof collectProvenance>;
-  let sources: Map<string, DataSource>;
+  let run: PoolRun;
   try {
-    provenance = collectProvenance(dirname(options.configFile));
-    sources = loadSharedSources(todo, options.configFile);
+    const provenance = collectProvenance(dirname(options.configFile));
+    const sources = loadSharedSources(todo, options.configFile);
+    run = { pool, dir, options, emit, provenance, sources, claims: new Set(), stops: new Set(), ran: 0, lost: 0, statuses: {} };
   } catch (error) {
     await pool.destroy();
     throw error;
   }
-  const stops = new Set<() => void>();
-  const stopAll = (): void => stops.forEach((stop) => stop());
+  const stopAll = (): void => run.stops.forEach((stop) => stop());
   options.signal?.addEventListener('abort', stopAll);
-  const claims = new Set<string>();
-  const heartbeat = setInterval(() => touchClaims(claims), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => touchClaims(run.claims), HEARTBEAT_MS);
   let next = 0;
-  let ran = 0;
-  let lost = 0;
-
-  const runOne = async (trial: Trial): Promise<void> => {
-    const claim = claimTrial(trialsDir, trial.id);
-    if (claim === null || isFinished(readTrialManifest(dir, trial.id))) {
-      lost++; // another process claimed (or finished) it since the plan was made
-      return;
-    }
-    claims.add(claim);
-    const { port1, port2 } = new MessageChannel();
-    const stop = (): void => port1.postMessage('abort');
-    stops.add(stop);
-    port1.on('message', (event: TrainEvent) => {
-      if (event.type === 'start') emit({ type: 'trial-start', trial, start: event });
-      else if (event.type === 'progress') emit({ type: 'trial-progress', trial, progress: event });
-    });
-    const task: TrialTask = {
-      config: trial.config,
-      configFile: options.configFile,
-      runDir: freshTrialDirectory(dir, trial.id),
-      provenance,
-      source: sources.get(trial.id) ?? null,
-      port: port2,
-    };
-    try {
-      const outcome = (await pool.run(task, { transferList: [port2] as never })) as TrialOutcome;
-      ran++;
-      statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
-      emit({ type: 'trial-end', trial, outcome });
-      options.onTrialEnd?.();
-    } finally {
-      stops.delete(stop);
-      claims.delete(claim);
-      port1.close();
-    }
-  };
-
   // A fault (a file that cannot be written) stops the sweep, but the trials in flight are asked
   // to stop as on Ctrl-C and awaited: ending their threads mid-write would leave torn files.
   const faults: unknown[] = [];
   const worker = async (): Promise<void> => {
     while (next < todo.length && !options.signal?.aborted && faults.length === 0) {
       try {
-        await runOne(todo[next++]);
+        await runOne(run, todo[next++]);
       } catch (error) {
         faults.push(error);
         stopAll();
@@ -145,7 +104,62 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
     await pool.destroy();
   }
   if (faults.length > 0) throw faults[0];
-  return { ran, skipped: done.length, busy: busy.length + lost, statuses, interrupted: options.signal?.aborted === true };
+  return { ran: run.ran, skipped: done.length, busy: busy.length + run.lost, statuses: run.statuses, interrupted: options.signal?.aborted === true };
+}
+
+/** A sweep while its trials run on the pool: what they share, and the tally so far. */
+interface PoolRun {
+  readonly pool: Piscina;
+  readonly dir: string;
+  readonly options: SweepRunOptions;
+  readonly emit: (event: SweepEvent) => void;
+  readonly provenance: Provenance;
+  readonly sources: Map<string, DataSource>;
+  /** The claim files of the trials in flight, kept fresh by the heartbeat. */
+  readonly claims: Set<string>;
+  /** How to ask each trial in flight to stop. */
+  readonly stops: Set<() => void>;
+  ran: number;
+  /** Trials another process claimed (or finished) since the plan was made. */
+  lost: number;
+  readonly statuses: Record<string, number>;
+}
+
+/** Claims a trial and runs it on a worker thread, its events relayed as the sweep's. */
+async function runOne(run: PoolRun, trial: Trial): Promise<void> {
+  const { dir, options, emit } = run;
+  const claim = claimTrial(trialsDirectory(dir), trial.id);
+  if (claim === null || isFinished(readTrialManifest(dir, trial.id))) {
+    run.lost++;
+    return;
+  }
+  run.claims.add(claim);
+  const { port1, port2 } = new MessageChannel();
+  const stop = (): void => port1.postMessage('abort');
+  run.stops.add(stop);
+  port1.on('message', (event: TrainEvent) => {
+    if (event.type === 'start') emit({ type: 'trial-start', trial, start: event });
+    else if (event.type === 'progress') emit({ type: 'trial-progress', trial, progress: event });
+  });
+  const task: TrialTask = {
+    config: trial.config,
+    configFile: options.configFile,
+    runDir: freshTrialDirectory(dir, trial.id),
+    provenance: run.provenance,
+    source: run.sources.get(trial.id) ?? null,
+    port: port2,
+  };
+  try {
+    const outcome = (await run.pool.run(task, { transferList: [port2] as never })) as TrialOutcome;
+    run.ran++;
+    run.statuses[outcome.status] = (run.statuses[outcome.status] ?? 0) + 1;
+    emit({ type: 'trial-end', trial, outcome });
+    options.onTrialEnd?.();
+  } finally {
+    run.stops.delete(stop);
+    run.claims.delete(claim);
+    port1.close();
+  }
 }
 
 /** Each distinct set of data files the trials read, loaded once into shared memory. */
@@ -173,7 +187,7 @@ function loadSharedSources(trials: readonly Trial[], configFile: string): Map<st
  */
 function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/train/trial-worker.js', import.meta.url)) : fileURLToPath(new URL('./trial-worker.js', import.meta.url));
+  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/lab/trial-worker.js', import.meta.url)) : fileURLToPath(new URL('./trial-worker.js', import.meta.url));
   if (!existsSync(compiled)) throw new Error(`the compiled trial worker is missing (${compiled}): run npm run build`);
   return compiled;
 }

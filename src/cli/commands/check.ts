@@ -1,0 +1,107 @@
+/**
+ * `adam-lab check <config...>`: run each config's seeds (in parallel, as a sweep does) into a
+ * fresh check folder, judge the `expect:` block (and a baseline, if given), print one table and
+ * exit 0 when everything holds, 1 when anything failed.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { readBaseline, type Baseline } from '../../check/baseline.js';
+import { junitXml, type SuiteResult } from '../../check/junit.js';
+import { sparkline } from '../../check/sparkline.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
+import { expandChecks, judgeRun, meanLossCurve, writeBaselinePlot, type CheckedRun } from '../../lab/check.js';
+import { writeFileAtomic } from '../../runs/atomic.js';
+import { EXIT } from '../exit-codes.js';
+import { jobsFlag, parseFlags, quietFlag, setFlag, toleranceFlag } from '../flags.js';
+import { debugOption, outOption, setOption } from '../options.js';
+import type { Terminal } from '../progress.js';
+import { runSeedsShown } from '../seeds.js';
+import { abortOnSignals, announceStop } from '../signals.js';
+import { alignedTable } from '../table.js';
+
+const checkFlags = z.object({
+  set: setFlag,
+  out: z.string(),
+  /** Not given: every seed at once (runSeeds), not one per core. */
+  jobs: jobsFlag.optional(),
+  junit: z.string().optional(),
+  json: z.boolean(),
+  baseline: z.string().optional(),
+  rtol: toleranceFlag('rtol').default(0.05),
+  atol: toleranceFlag('atol').default(0),
+  exact: z.boolean(),
+  quiet: quietFlag,
+});
+type CheckFlags = z.output<typeof checkFlags>;
+
+export function registerCheck(program: Command, terminal: Terminal, done: (code: number) => void): void {
+  const command = program.command('check');
+  outOption(debugOption(setOption(command)), 'runs root; each check runs into <out>/<name>/check-<time>', 'runs')
+    .description("run each config's seeds and judge its expect: block (and a baseline); exit 1 if anything fails")
+    .argument('<configs...>', 'experiment files with an expect: block')
+    .option('-j, --jobs <n>', 'seeds at once (default: all of them)')
+    .option('--junit <file>', 'also write the verdicts as JUnit XML (one test case per expectation)')
+    .option('--json', 'print the verdicts as JSON instead of tables', false)
+    .option('--baseline <file>', 'also fail where a result is worse than this baseline (adam-lab baseline --save)')
+    .option('--rtol <x>', 'relative tolerance against the baseline (default 0.05)')
+    .option('--atol <x>', 'absolute tolerance against the baseline (default 0)')
+    .option('--exact', "require every step's loss, lr and grad_norm to equal the baseline's exactly", false)
+    .option('-q, --quiet', 'no progress, only the verdict tables', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ adam-lab check configs/ci/*.yaml --junit check-report.xml
+  $ adam-lab baseline configs/ci/mnist-mlp-adam.yaml --save baselines/mnist-mlp.json
+  $ adam-lab check configs/ci/mnist-mlp-adam.yaml --baseline baselines/mnist-mlp.json --rtol 0.02
+  $ adam-lab check configs/ci/mnist-mlp-adam.yaml --baseline baselines/mnist-mlp.json --exact`,
+    )
+    .action(async (files: string[], flags: unknown) => done(await check(files, parseFlags(checkFlags, flags), terminal)));
+}
+
+async function check(files: string[], flags: CheckFlags, terminal: Terminal): Promise<number> {
+  if (flags.baseline !== undefined && files.length > 1) throw new UsageError('--baseline compares one config: give a single config file');
+  if (flags.exact && flags.baseline === undefined) throw new UsageError('--exact compares with a baseline: add --baseline <file>');
+  const baseline = flags.baseline === undefined ? null : readBaseline(flags.baseline);
+  const expansions = expandChecks(files, flags.set);
+  for (const [i, file] of files.entries()) {
+    if (expansions[i].base.expect === undefined && baseline === null) {
+      throw new ConfigError(file, [{ path: ['expect'], problem: 'is missing: add an expect: block (or compare with --baseline <file>)' }]);
+    }
+  }
+  const signals = abortOnSignals(announceStop(terminal.stderr, 'the current steps'));
+  const suites: SuiteResult[] = [];
+  const print = (text: string): void => {
+    if (!flags.json) terminal.stdout.write(text);
+  };
+  try {
+    for (const [i, file] of files.entries()) {
+      const run = await runSeedsShown(file, expansions[i], { jobs: flags.jobs, out: flags.out, signal: signals.signal }, flags.quiet || flags.json, terminal);
+      if (run.interrupted) return EXIT.interrupted;
+      const verdicts = judgeRun(run, baseline, { rtol: flags.rtol, atol: flags.atol }, flags.exact);
+      suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
+      print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
+      print(`${alignedTable([['expectation', 'bound', 'measured', 'verdict'], ...verdicts.map((v) => [v.expectation, v.bound, v.measured, v.pass ? 'PASS' : 'FAIL'])])}\n`);
+      if (baseline !== null) {
+        print(curves(baseline, run));
+        await writeBaselinePlot(baseline, run);
+      }
+    }
+  } finally {
+    signals.dispose();
+  }
+  const failed = suites.flatMap((s) => s.verdicts).filter((v) => !v.pass).length;
+  if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(suites));
+  if (flags.json) terminal.stdout.write(`${JSON.stringify({ pass: failed === 0, suites }, null, 2)}\n`);
+  print(failed === 0 ? '\nall expectations hold\n' : `\n${failed} expectation(s) failed\n`);
+  return failed === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** The baseline's and this run's mean loss curves as two sparklines on one scale. */
+function curves(baseline: Baseline, run: CheckedRun): string {
+  const before = meanLossCurve(baseline.seeds);
+  const now = meanLossCurve(run.steps);
+  const finite = [...before, ...now].filter(Number.isFinite);
+  const [low, high] = [Math.min(...finite), Math.max(...finite)];
+  return `loss  baseline ${sparkline(before, 60, low, high)}\n      now      ${sparkline(now, 60, low, high)}\n`;
+}
