@@ -4,7 +4,7 @@
  * (bench/peers/): adam-lab at its default thread count and at one other (1, or 2 when 1 is the default);
  * PyTorch via /usr/bin/python3 when `import torch` works there, on 1 and 2 threads, again
  * with Debian's OpenBLAS when that is installed and not already the default libblas;
- * TensorFlow.js with its cpu and wasm backends. Not a test: it prints tables and writes
+ * TensorFlow.js with its cpu and wasm backends (installed into bench/peers/ on first use). Not a test: it prints tables and writes
  * bench/results.md, then runs bench/sweep.ts (parallel trials: speed-up and memory).
  * `--quick` for a smoke run (6000 samples, one epoch, short budgets).
  *
@@ -24,6 +24,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundledMnistFolder } from '../src/data/mnist.js';
 import { machineLine, verdict } from './common.js';
+import { ensurePeerPackages, PEERS_FOLDER } from './peer-packages.js';
 
 const quick = process.argv.includes('--quick');
 const repeats = quick ? 1 : 3;
@@ -114,7 +115,7 @@ function torchPeers(folder: string): Row[] {
 
 function tfjsPeer(folder: string, backend: 'cpu' | 'wasm'): Row | null {
   try {
-    const j = runPeer(process.execPath, ['dist/bench/peers/tfjs-peer.js', backend, folder, String(repeats), ...(quick ? ['--quick'] : [])]);
+    const j = runPeer(process.execPath, [`${PEERS_FOLDER}/tfjs-peer.mjs`, backend, folder, String(repeats), ...(quick ? ['--quick'] : [])]);
     for (const [workload, note] of Object.entries(j.notes as Record<string, string | null>)) {
       if (note !== null) notes.push(`TF.js ${backend} ${workload.toUpperCase()}: ${note}`);
     }
@@ -138,7 +139,7 @@ const defaultRow = ours(folder, null);
 const other = defaultRow.threads !== 1 ? 1 : availableParallelism() >= 2 ? 2 : null;
 const ourRows = [defaultRow, ...(other === null ? [] : [ours(folder, other)])];
 const torchRows = torchPeers(folder);
-const tfjsRows = (['wasm', 'cpu'] as const).map((b) => tfjsPeer(folder, b)).filter((r): r is Row => r !== null);
+const tfjsRows = ensurePeerPackages(notes) ? (['wasm', 'cpu'] as const).map((b) => tfjsPeer(folder, b)).filter((r): r is Row => r !== null) : [];
 const rows = [...ourRows, ...torchRows, ...tfjsRows];
 
 /** adam-lab's best figure of a workload (fastest W0, most samples/s otherwise), over its thread counts. */
