@@ -15,7 +15,7 @@ export function ensurePeerPackages(notes: string[]): boolean {
   if (existsSync(join(PEERS_FOLDER, 'node_modules'))) return true;
   process.stderr.write(`Installing TensorFlow.js for the benchmark's TF.js peer: npm ci --prefix ${PEERS_FOLDER} (about 300 MB, once; rm -rf ${PEERS_FOLDER}/node_modules removes it)\n`);
   try {
-    execFileSync('npm', ['ci', '--prefix', PEERS_FOLDER, '--ignore-scripts', '--no-audit', '--no-fund'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('npm', ['ci', '--prefix', PEERS_FOLDER, '--ignore-scripts', '--no-audit', '--no-fund'], { stdio: ['ignore', 2, 2] });
     return true;
   } catch (error) {
     notes.push(`TF.js skipped: npm ci --prefix ${PEERS_FOLDER} failed (${(error as Error).message.split('\n')[0]})`);

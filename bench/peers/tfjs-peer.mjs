@@ -5,8 +5,8 @@
  *
  * Usage: node bench/peers/tfjs-peer.mjs <cpu|wasm> <mnist folder> <repeats> [--quick]
  * Prints one JSON object (as its last line of output): {"tfjs", "backend", "simd", "threads",
- * "w0_us_per_step", "w1_samples_per_s", "w2_samples_per_s", "w3_samples_per_s", "notes":
- * {"w1", "w2", "w3"}, "gemm_gflops", "peak_rss_mb"}.
+ * "results": {workload: figure} for W0–W3 named as in bench/workloads.ts, "notes": {"W1", "W2",
+ * "W3"}, "gemm_gflops", "peak_rss_mb"}.
  *
  * Timed loop = gather batch (adam-lab's own gather into a Float32Array, so both sides pay the
  * same for it) + tensor creation + forward + backward + Adam step (tf.train.adam with
@@ -15,7 +15,7 @@
  * layout; with one input channel the MNIST batch is the same bytes). W3 on the cpu backend
  * takes over half an hour per epoch (W2 two minutes), so an epoch stops at BUDGET_S and reports
  * the rate over the steps it did, saying so in `notes`; the wasm backend cannot train W3 at
- * all (no kernel for the convolution's filter gradient): w3_samples_per_s null and a note.
+ * all (no kernel for the convolution's filter gradient): its figure null and a note.
  *
  * Plain JavaScript beside its own package.json, so that TensorFlow.js (about 300 MB) is
  * installed only here, on demand by `npm run bench` (`npm ci --prefix bench/peers`), and never
@@ -33,9 +33,11 @@ import { createRequire } from 'node:module';
 import { loadMnistLike } from '../../dist/src/data/mnist.js';
 import { Rng } from '../../dist/src/core/rng.js';
 import { peakRssMb } from '../../dist/bench/common.js';
+
 const [backend, folder, repeatsArg] = process.argv.slice(2);
 const quick = process.argv.includes('--quick');
 const repeats = Number(repeatsArg);
+
 /**
  * Longest one timed epoch may run before it is cut short (seconds): on the cpu backend an
  * epoch of W2 takes about 2 minutes and one of W3 over half an hour.
@@ -47,22 +49,28 @@ if (backend === 'wasm') {
   const require = createRequire(import.meta.url);
   setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
 }
+
 await tf.setBackend(backend);
 await tf.ready();
+
 /** torch's default init for a layer of fan-in `fanIn`: U(±1/√fanIn). */
 function uniform(shape, fanIn) {
   const bound = 1 / Math.sqrt(fanIn);
   return tf.variable(tf.randomUniform(shape, -bound, bound));
 }
+
 function linear(inputs, outputs) {
   return [uniform([inputs, outputs], inputs), uniform([outputs], inputs)];
 }
+
 function applyLinear(x, [w, b]) {
   return tf.add(tf.matMul(x, w), b);
 }
+
 function adam() {
   return tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
 }
+
 function w0(steps) {
   const layers = [linear(2, 4), linear(4, 1)];
   const vars = layers.flat();
@@ -79,6 +87,7 @@ function w0(steps) {
   for (let i = 0; i < steps; i++) step();
   return ((performance.now() - start) * 1000) / steps;
 }
+
 /** Trains one epoch per repeat with `forward` on batches of `batch`; best samples/s, and whether the budget cut an epoch short. */
 function epochs(train, batch, inputShape, forward, vars) {
   const optimizer = adam();
@@ -117,10 +126,12 @@ function epochs(train, batch, inputShape, forward, vars) {
   optimizer.dispose();
   return best;
 }
+
 /** What a cut epoch reports beside its rate. */
 function cutNote(result) {
   return result.cut ? `${result.steps} steps (not a whole epoch: one takes over ${BUDGET_S} s on TF.js ${backend})` : null;
 }
+
 function mlp(train, hidden, batch) {
   const layers = [];
   let width = 784;
@@ -140,6 +151,7 @@ function mlp(train, hidden, batch) {
   const result = epochs(train, batch, [784], forward, layers.flat());
   return { rate: result.rate, note: cutNote(result) };
 }
+
 /** W3: conv(1→8,3,p1) relu pool2 conv(8→16,3,p1) relu pool2 linear(784→10), NHWC. */
 function cnn(train) {
   const conv1 = [uniform([3, 3, 1, 8], 9), uniform([8], 9)];
@@ -153,6 +165,7 @@ function cnn(train) {
   const result = epochs(train, 64, [28, 28, 1], forward, [...conv1, ...conv2, ...fc]);
   return { rate: result.rate, note: cutNote(result) };
 }
+
 /** tf.matMul on n×n float32, best of several, GFLOP/s (the result is read back, as it must be for timing). */
 function gemm(size) {
   const a = tf.randomUniform([size, size]);
@@ -168,6 +181,7 @@ function gemm(size) {
   tf.dispose([a, b]);
   return (2 * size ** 3) / (best / 1000) / 1e9;
 }
+
 const scale = Float64Array.of(1 / 255);
 const train = loadMnistLike('mnist', folder, { channels: 1, scale, shift: Float64Array.of(0) }).train.limit(quick ? 6000 : 60000);
 let w3;
@@ -184,11 +198,8 @@ const result = {
   backend,
   simd: backend === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : false,
   threads: backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) ? 'several' : 1,
-  w0_us_per_step: w0(quick ? 2000 : 20000),
-  w1_samples_per_s: w1.rate,
-  w2_samples_per_s: w2.rate,
-  w3_samples_per_s: w3.rate,
-  notes: { w1: w1.note, w2: w2.note, w3: w3.note },
+  results: { toy: w0(quick ? 2000 : 20000), 'mlp:128:64': w1.rate, 'mlp:256-256:128': w2.rate, 'cnn:8-16:64': w3.rate },
+  notes: { W1: w1.note, W2: w2.note, W3: w3.note },
   gemm_gflops: { 512: gemm(512), 1024: gemm(1024) },
   peak_rss_mb: peakRssMb(),
 };
