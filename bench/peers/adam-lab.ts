@@ -2,17 +2,19 @@
  * adam-lab's own side of `npm run bench`, run like the peers in a process of its own, so that
  * its thread count (ADAM_LAB_THREADS, fixed when the engine loads) and its peak RSS are its own.
  *
- * Usage: node dist/bench/peers/adam-lab.js <mnist folder> <repeats> [--quick]
- * Prints one JSON object: {"kernel", "note", "threads", "w0_us_per_step", "w1_samples_per_s",
- * "w2_samples_per_s", "w3_samples_per_s", "gemm_gflops": {"512", "1024"}, "peak_rss_mb"}.
+ * Usage: node dist/bench/peers/adam-lab.js <mnist folder> <samples> <repeats> <workload>... [--quick]
+ * Workloads are named as in bench/workloads.ts, plus `gemm`. Prints one JSON object: {"kernel",
+ * "note", "threads", "results": {workload: figure}, "gemm_gflops": {"512", "1024"} or null,
+ * "peak_rss_mb"}.
  *
  * The timed loop is the training loop's own step (src/train/step.ts): gather batch + forward +
- * loss + backward + gradient norm + optimizer step, float32, data in memory. W0 draws its
- * fresh batch of 100 uniform points and targets straight into the model's input with the
- * engine's generator (PyTorch's side calls torch.rand). W1–W3 report the best of `repeats`
- * shuffled epochs; W3 is configs/mnist-cnn-small.yaml's model.
+ * loss + backward + gradient norm + optimizer step, float32, data in memory. The images are
+ * scaled to float32 [0, 1] once at load, and every step copies its shuffled batch's rows into
+ * the model's input (PyTorch's side indexes its pre-scaled tensor the same way). The toy draws
+ * its fresh batch of 100 uniform points and targets straight into the model's input with the
+ * engine's generator (PyTorch's side calls torch.rand). MNIST workloads report the best of
+ * `repeats` shuffled epochs of the first `samples` images.
  */
-import { loadConfig } from '../../src/config/load.js';
 import { optimizerSchema } from '../../src/config/schema.js';
 import { Split } from '../../src/data/dataset.js';
 import { loadMnistLike } from '../../src/data/mnist.js';
@@ -27,10 +29,12 @@ import { allocFloat32 } from '../../src/kernels/arena.js';
 import { createOptimizer, type OptimizerConfig } from '../../src/optim/registry.js';
 import { TrainStep } from '../../src/train/step.js';
 import { peakRssMb } from '../common.js';
+import { parseWorkload } from '../workloads.js';
 
-const [folder, repeatsArg] = process.argv.slice(2);
+const [folder, samplesArg, repeatsArg, ...rest] = process.argv.slice(2);
 const quick = process.argv.includes('--quick');
 const repeats = Number(repeatsArg);
+const workloads = rest.filter((a) => !a.startsWith('--'));
 
 function trainer(layers: readonly LayerConfig[], inputShape: number[], loss: LossName, batch: number, encoding: 'index' | 'value'): TrainStep {
   const model = new Model(planModel(layers, inputShape), batch, 0);
@@ -82,6 +86,19 @@ function mlp(hidden: number[]): LayerConfig[] {
   return layers;
 }
 
+/** configs/mnist-cnn-small.yaml's model with `c1`/`c2` channels (8/16 there). */
+function cnn([c1, c2]: number[]): LayerConfig[] {
+  const conv = (channels: number): LayerConfig => ({ conv2d: { out_channels: channels, kernel_size: 3, stride: 1, padding: 1, dilation: 1, groups: 1, bias: true } });
+  const pool: LayerConfig = { maxpool2d: { kernel_size: 2, padding: 0, stride: 2 } };
+  return [conv(c1), 'relu', pool, conv(c2), 'relu', pool, 'flatten', { linear: { out_features: 10, bias: true } }];
+}
+
+function figure(train: Split, name: string): number {
+  const workload = parseWorkload(name);
+  if (workload.kind === 'toy') return seedToy(quick ? 2000 : 20000);
+  return mnist(train, workload.kind === 'mlp' ? mlp(workload.sizes) : cnn(workload.sizes), workload.batch);
+}
+
 /** C = A·B on n×n engine buffers on this process's thread count, best of several, GFLOP/s. */
 function gemm(size: number): number {
   const a = allocFloat32(size * size);
@@ -100,7 +117,7 @@ function gemm(size: number): number {
   };
   product(); // starts the workers and lets the engine optimize the kernel
   let best = Infinity;
-  for (let r = 0; r < (team === null ? 1 : quick ? 3 : 10); r++) {
+  for (let r = 0; r < (team === null ? 1 : 10); r++) {
     const start = performance.now();
     product();
     best = Math.min(best, performance.now() - start);
@@ -109,17 +126,13 @@ function gemm(size: number): number {
 }
 
 const scale = Float64Array.of(1 / 255);
-const train = loadMnistLike('mnist', folder, { channels: 1, scale, shift: Float64Array.of(0) }).train.limit(quick ? 6000 : 60000);
-const cnn = loadConfig(new URL('../../../configs/mnist-cnn-small.yaml', import.meta.url).pathname);
+const train = loadMnistLike('mnist', folder, { channels: 1, scale, shift: Float64Array.of(0) }).train.limit(Number(samplesArg));
 const result = {
   kernel: kernelChoice().path,
   note: kernelChoice().note,
   threads: kernelChoice().threads,
-  w0_us_per_step: seedToy(quick ? 2000 : 20000),
-  w1_samples_per_s: mnist(train, mlp([128]), 64),
-  w2_samples_per_s: mnist(train, mlp([256, 256]), 128),
-  w3_samples_per_s: mnist(train, cnn.model.layers, cnn.data.batch_size),
-  gemm_gflops: { 512: gemm(512), 1024: gemm(1024) },
+  results: Object.fromEntries(workloads.filter((w) => w !== 'gemm').map((w) => [w, figure(train, w)])),
+  gemm_gflops: workloads.includes('gemm') ? { 512: gemm(512), 1024: gemm(1024) } : null,
   peak_rss_mb: peakRssMb(),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
