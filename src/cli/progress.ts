@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { kernelChoice } from '../kernels/choice.js';
-import type { EpochEvent, GroupReport, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
+import type { EpochEvent, GroupReport, ProgressEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 
@@ -55,18 +55,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           if (bar === null || barEpoch !== event.epoch) {
             stop();
             barEpoch = event.epoch;
-            const epochs = start.epochs === null ? '' : `/${start.epochs}`;
-            bar = new cliProgress.SingleBar(
-              {
-                format: `epoch ${event.epoch}${epochs} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} samples/s | ETA {eta_formatted}`,
-                stream: terminal.stderr,
-                hideCursor: true,
-                barsize: 24,
-                etaBuffer: 50,
-              },
-              cliProgress.Presets.shades_classic,
-            );
-            bar.start(event.stepsPerEpoch, 0, { loss: '-', lr: '-', rate: '-' });
+            bar = epochBar(event, start, terminal);
             epochStarted = { seconds: event.seconds, samples: event.samples };
           }
           const elapsed = event.seconds - epochStarted.seconds;
@@ -84,6 +73,23 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
       }
     },
   };
+}
+
+/** The bar of one epoch, on stderr. */
+function epochBar(event: ProgressEvent, start: StartEvent, terminal: Terminal): cliProgress.SingleBar {
+  const epochs = start.epochs === null ? '' : `/${start.epochs}`;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `epoch ${event.epoch}${epochs} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} samples/s | ETA {eta_formatted}`,
+      stream: terminal.stderr,
+      hideCursor: true,
+      barsize: 24,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(event.stepsPerEpoch, 0, { loss: '-', lr: '-', rate: '-' });
+  return bar;
 }
 
 function epochLine(e: EpochEvent, start: StartEvent | null): string {
