@@ -54,9 +54,15 @@ export function addDecayedWeights(weightDecay: number): Transform {
  */
 export function trace(options: { dampening: number; nesterov: boolean }): Transform<{ buffer: Float32Array; started: Float32Array }> {
   const { dampening, nesterov } = options;
+  const names = namedBy<{ buffer: Float32Array; started: Float32Array }>({ buffer: 'momentum_buffer' });
   return {
     init: (size) => ({ buffer: allocFloat32(size), started: new Float32Array(1) }),
-    named: namedBy({ buffer: 'momentum_buffer' }),
+    // The buffer is allocated up front (a schedule may raise μ from 0), but torch has none until a
+    // step has used momentum (SGD's is None, RMSprop keeps none while μ = 0): named only from then.
+    named(state) {
+      const named = names(state);
+      return state.started[0] === 0 ? { ...named, elements: [] } : named;
+    },
     update(u, { buffer, started }, { hyper }) {
       const mu = momentumOf(hyper);
       if (mu === 0) return;

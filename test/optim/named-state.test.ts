@@ -30,10 +30,15 @@ describe('optimizer state by tensor', () => {
     const frozen = createOptimizer(config({ name: 'adam', param_groups: [{ params: ['*.bias'], frozen: true }] }), new Float32Array(3), {}, tensors);
     expect(frozen.tensorState(tensors[1]).size).toBe(0);
     expect(frozen.tensorState(tensors[0]).size).toBe(2);
+    // SGD without momentum: torch's momentum_buffer stays None.
+    const sgd = createOptimizer(config({ name: 'sgd' }), new Float32Array(3), {}, tensors);
+    sgd.apply(Float32Array.of(1, 2, 3));
+    expect(sgd.tensorState(tensors[0]).size).toBe(0);
   });
 
   it('names the momentum buffer as SGD does, and keeps per-vector scalars apart', () => {
     const sgd = createOptimizer(config({ name: 'sgd', momentum: 0.9 }), new Float32Array(3), {}, tensors);
+    sgd.apply(Float32Array.of(1, 2, 3));
     expect([...sgd.tensorState(tensors[0]).keys()]).toEqual(['momentum_buffer']);
     expect([...sgd.segmentScalars()[0].keys()]).toEqual(['started']);
   });
