@@ -22,7 +22,9 @@
  *  - every trainable group's lr (and one_cycle_lr's momentum or β1) at every step: exactly the
  *    configured lr without a schedule, else to 1e-7 relative (torch's schedules are partly recursive);
  *  - every tensor after the last step, to the same tolerance as the loss (drift per tensor);
- *  - every frozen tensor, bit for bit its initial value.
+ *  - every frozen tensor, bit for bit its initial value;
+ *  - the names of each tensor's optimizer state (exp_avg, momentum_buffer, ...) as torch's, and
+ *    none for a frozen tensor.
  * reduce_lr_on_plateau watches train_loss and is fed torch's loss of each step (the values its
  * rate followed), so that a threshold comparison cannot flip on a last-digit difference.
  *
@@ -67,6 +69,8 @@ interface GroupCase {
   groups: GroupRecord[];
   loss: number[];
   final: Record<string, number[]>;
+  /** The names of the per-element state torch holds for each tensor at the end (none when frozen). */
+  state: Record<string, string[]>;
   float32_drift: { loss: number[]; final: Record<string, number> };
 }
 
@@ -164,6 +168,7 @@ describe('parameter groups match torch (param_groups.json)', () => {
         schedule?.observe({ train_loss: c.loss[step] });
       }
 
+      for (const view of views) expect([...optimizer.tensorState(view).keys()].sort(), `${view.name}'s state`).toEqual(c.state[view.name]);
       let worstWeight = 0;
       const frozen = new Set(c.groups.filter((g) => g.frozen).flatMap((g) => g.tensors));
       for (const p of model.parameters) {
