@@ -22,6 +22,7 @@ const NOT_HERE: readonly [RegExp, string][] = [
   [/^npm (install && npm )?test\b/, 'the test suite itself (CI runs it)'],
   [/^npm run bench\b/, 'the benchmark takes minutes and needs PyTorch (run by hand)'],
   [/^(SHARD=\S+ )?sbatch\b/, 'needs a Slurm cluster (examples/slurm/README.md has a one-node test)'],
+  [/^npx adam-lab compare configs\/finetune-fashion\.yaml\b/, "needs the Fashion-MNIST files (Debian's dataset-fashion-mnist, datasets/README.md); test/cli/init-subset.test.ts resolves its every variant"],
 ];
 
 /** The README's commands in order: sh-block lines, then inline `npx adam-lab …` spans, by position. */

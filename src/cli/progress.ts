@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { kernelChoice } from '../kernels/choice.js';
+import type { InitRecord } from '../runs/manifest.js';
 import type { EpochEvent, GroupReport, ProgressEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
@@ -49,6 +50,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           if (kernelChoice().note !== null) print(`kernel  ${kernelChoice().note}`);
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
           event.groups.forEach((g, i) => print(`${i === 0 ? 'groups ' : '       '} ${groupLine(g)}`));
+          if (event.init !== null) print(`init    ${initLine(event.init.from, event.init)}`);
           break;
         case 'progress': {
           if (mode !== 'bar' || start === null) break;
@@ -107,6 +109,12 @@ function groupLine(g: GroupReport): string {
   const tensors = g.tensors.length === 0 ? 'no tensors' : g.tensors.join(', ');
   const options = g.frozen ? ' frozen' : Object.entries(g.options).map(([key, value]) => ` ${key}=${JSON.stringify(value)}`).join('');
   return `${g.name}: ${tensors} (${g.parameters.toLocaleString('en-US')} parameters)${options}`;
+}
+
+/** "w.safetensors: loaded 0.weight, 0.bias; fresh 7.weight, 7.bias; ignored 9.weight" (empty parts left out). */
+export function initLine(from: string, init: Pick<InitRecord, 'loaded' | 'fresh' | 'ignored'>): string {
+  const parts = (['loaded', 'fresh', 'ignored'] as const).filter((part) => init[part].length > 0).map((part) => `${part} ${init[part].join(', ')}`);
+  return `${from}: ${parts.join('; ')}`;
 }
 
 function warningText(w: TrainWarning): string {

@@ -40,6 +40,6 @@ export function withAbsolutePaths(config: ExperimentConfig, configFile: string):
     const { train, test, ...csv } = config.data.csv;
     data.csv = { train: absolute(train), ...(test === undefined ? {} : { test: absolute(test) }), ...csv };
   }
-  const init = config.model.init === undefined ? {} : { init: { from: absolute(config.model.init.from) } };
+  const init = config.model.init === undefined ? {} : { init: { ...config.model.init, from: absolute(config.model.init.from) } };
   return { ...config, data: data as ExperimentConfig['data'], model: { ...config.model, ...init } };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { dataSchema } from '../data/registry.js';
+import type { InitOptions } from '../engine/weights.js';
 import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/registry.js';
 import { lossNames } from '../engine/losses/registry.js';
 import { groupOptions, type ParamGroupConfig } from '../optim/groups.js';
@@ -104,7 +105,20 @@ export const configSchema = z.strictObject({
   model: z.strictObject({
     layers: z.array(layerSchema).min(1),
     /** Start from these weights (safetensors, nn.Sequential names) instead of a fresh init. */
-    init: z.strictObject({ from: z.string().min(1) }).optional(),
+    init: z
+      .strictObject({
+        from: z.string().min(1),
+        strict: z
+          .boolean()
+          .optional()
+          .describe("as torch's load_state_dict: true (the default) needs every tensor of the model and no other; false loads those the file has and initialises the rest fresh (a tensor of another shape is still an error)"),
+        exclude: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe("glob patterns (* and ?) over the file's tensor names such as 7.*: tensors not loaded, as filtering the state dict first; with strict: false the model's tensors of those names are initialised fresh (a new head)"),
+      })
+      .optional(),
   }),
   loss: z.enum(lossNames).default('cross_entropy'),
   optimizer: optimizerSchema.prefault({ name: 'adam' }),
@@ -126,10 +140,13 @@ function withPlateauMetric<C extends { data: { validation?: number }; scheduler?
 
 type Parsed = z.output<typeof configSchema>;
 
+/** model.init: the weights file and how it is loaded (engine/weights.ts). */
+export type InitConfig = { readonly from: string } & InitOptions;
+
 /** A validated config with every default filled in: what a run records in config.yaml. */
 export type ExperimentConfig = Omit<Parsed, 'name' | 'optimizer' | 'model' | 'scheduler'> & {
   readonly name: string;
   readonly optimizer: { readonly name: OptimizerName } & Record<string, unknown>;
   readonly scheduler?: ScheduleConfig;
-  readonly model: { readonly layers: readonly LayerConfig[]; readonly init?: { readonly from: string } };
+  readonly model: { readonly layers: readonly LayerConfig[]; readonly init?: InitConfig };
 };

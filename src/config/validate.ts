@@ -19,7 +19,8 @@ import { layerName } from '../engine/layers/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
 import { LayerShapeError, parameterNames, planModel, type ModelPlan } from '../engine/model.js';
 import { decodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
-import { compareState, readWeightsFile } from '../engine/weights.js';
+import { matchState, readWeightsFile, type StateMatch } from '../engine/weights.js';
+import { globToRegExp } from '../core/glob.js';
 import { sizeOf } from '../core/shape.js';
 import { unmatchedPatterns, type ParamGroupConfig } from '../optim/groups.js';
 import { optimizerKinds } from '../optim/registry.js';
@@ -73,7 +74,7 @@ export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): 
     if ('problem' in match) issues.push({ path: ['model', 'layers', config.model.layers.length - 1], problem: match.problem });
   }
   issues.push(...checkGroupPatterns(config, plan));
-  if (facts.init !== null) issues.push(...checkInitTensors(plan, facts.init));
+  if (facts.init !== null) issues.push(...checkInitTensors(config, plan, facts.init));
   if (facts.sizes !== null) issues.push(...checkAgainstSizes(config, plan, facts.sizes));
   return issues;
 }
@@ -119,12 +120,33 @@ function checkGroupPatterns(config: ExperimentConfig, plan: ModelPlan): PathIssu
   }));
 }
 
-/** model.init.from must hold exactly the model's parameters and buffers, with their shapes. */
-function checkInitTensors(plan: ModelPlan, init: NonNullable<InputFacts['init']>): PathIssue[] {
-  return compareState(plan, init.tensors).map((m) => ({
-    path: m.layer === null ? ['model', 'init', 'from'] : ['model', 'layers', m.layer],
-    problem: `${m.problem} (model.init.from: ${init.file})`,
-  }));
+/**
+ * model.init.from against the model: with strict (the default) it must hold exactly the model's
+ * parameters and buffers, with their shapes; with strict: false the tensors it has must have the
+ * model's shapes. Every pattern of model.init.exclude must select a tensor of the file (a typo
+ * would load what was meant to be left out).
+ */
+function checkInitTensors(config: ExperimentConfig, plan: ModelPlan, init: NonNullable<InputFacts['init']>): PathIssue[] {
+  const names = init.tensors.map((t) => t.name);
+  const unmatched = (config.model.init?.exclude ?? []).flatMap((pattern, i): PathIssue[] =>
+    names.some((n) => globToRegExp(pattern).test(n)) ? [] : [{ path: ['model', 'init', 'exclude', i], problem: `'${pattern}' matches no tensor of ${init.file}, which holds ${names.join(', ')}` }],
+  );
+  return [
+    ...unmatched,
+    ...matchState(plan, init.tensors, config.model.init).problems.map((m) => ({
+      path: m.layer === null ? ['model', 'init', 'from'] : ['model', 'layers', m.layer],
+      problem: `${m.problem} (model.init.from: ${init.file})`,
+    })),
+  ];
+}
+
+/**
+ * What model.init.from will load and what it leaves fresh, for a config that phase 2 accepted
+ * (null without an init file); `validate` prints it, the run's start reports it again.
+ */
+export function initMatch(config: ExperimentConfig, facts: InputFacts): (StateMatch & { readonly file: string }) | null {
+  if (facts.init === null) return null;
+  return { file: facts.init.file, ...matchState(planModel(config.model.layers, facts.data.inputShape), facts.init.tensors, config.model.init) };
 }
 
 /** one_cycle_lr cycles momentum or β1 (torch's rule); Adagrad and Adadelta have neither. */

@@ -10,6 +10,19 @@ export interface EarlyStopRecord {
   readonly best_step: number | null;
 }
 
+/**
+ * What model.init.from gave the run (state names, in the model's order): the tensors loaded, the
+ * model's tensors left to their fresh init, and the file's tensors not loaded.
+ */
+export interface InitRecord {
+  /** The weights file, absolute. */
+  readonly from: string;
+  readonly strict: boolean;
+  readonly loaded: readonly string[];
+  readonly fresh: readonly string[];
+  readonly ignored: readonly string[];
+}
+
 export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
 
 export interface Manifest {
@@ -28,6 +41,8 @@ export interface Manifest {
   readonly epochs: number;
   /** Step whose loss was NaN or infinite, when status is 'diverged'. */
   readonly diverged_at_step: number | null;
+  /** What model.init.from loaded and what was initialised fresh (when the config names a file). */
+  readonly init?: InitRecord | null;
   /** Where early stopping stopped the run and where the watched metric was best (when configured). */
   readonly early_stopping?: EarlyStopRecord | null;
   /** The error message, when status is 'failed'. */

@@ -4,7 +4,7 @@
  * optimizer, the schedule and early stopping. Nothing is written here, so a config that fails
  * leaves no run folder behind.
  */
-import type { ExperimentConfig } from '../config/schema.js';
+import type { ExperimentConfig, InitConfig } from '../config/schema.js';
 import { batchesPerEpoch, plannedSteps, scheduleLength, validateConfig } from '../config/validate.js';
 import { AllocationError, ConfigError, DataError } from '../core/errors.js';
 import type { Dataset } from '../data/dataset.js';
@@ -18,6 +18,7 @@ import { resolveGroups, type ParamGroupConfig, type TensorView } from '../optim/
 import { createOptimizer } from '../optim/registry.js';
 import { createSchedule, lowestRateShare, type Schedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/transform.js';
+import type { InitRecord } from '../runs/manifest.js';
 import { EarlyStopping } from './early-stopping.js';
 import { SCHEDULE_COLLAPSE, type GroupReport, type TrainWarning } from './events.js';
 import { accuracyRule, type AccuracyRule } from './metrics.js';
@@ -39,6 +40,8 @@ export interface Training {
   readonly plannedSteps: number;
   readonly warnings: readonly TrainWarning[];
   readonly groups: readonly GroupReport[];
+  /** What model.init.from loaded, when the config names one. */
+  readonly init: InitRecord | null;
 }
 
 export function buildTraining(config: ExperimentConfig, configFile: string, given?: Dataset): Training {
@@ -61,10 +64,7 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
   // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
   const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated(dataset)));
   const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed));
-  if (config.model.init !== undefined) {
-    const file = resolveFromConfig(configFile, config.model.init.from);
-    loadModelWeights(model, readWeightsFile(file), file);
-  }
+  const init = config.model.init === undefined ? null : loadInit(model, config.model.init, resolveFromConfig(configFile, config.model.init.from));
   const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train, tensorViews(model)));
   const steps = plannedSteps(config, dataset.train.size);
   const length = scheduleLength(config, dataset.train.size);
@@ -83,7 +83,14 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
     plannedSteps: steps,
     warnings: scheduleWarnings(config, optimizer, length, stepsPerEpoch),
     groups: groupReports(config, tensorViews(model)),
+    init,
   };
+}
+
+/** Loads model.init.from into the model; what was loaded and what kept its fresh init, for the start and the manifest. */
+function loadInit(model: Model, options: InitConfig, file: string): InitRecord {
+  const { loaded, fresh, ignored } = loadModelWeights(model, readWeightsFile(file), file, options);
+  return { from: file, strict: options.strict ?? true, loaded, fresh, ignored };
 }
 
 /** What each parameter group took, for the run's start (nothing when the config has no param_groups). */

@@ -1,5 +1,5 @@
 /** What the training loop reports while it runs. The CLI draws progress from these; nothing below src/cli prints. */
-import type { RunStatus } from '../runs/manifest.js';
+import type { InitRecord, RunStatus } from '../runs/manifest.js';
 
 export interface StartEvent {
   readonly type: 'start';
@@ -18,6 +18,8 @@ export interface StartEvent {
   readonly warnings: readonly TrainWarning[];
   /** The optimizer's parameter groups, when the config has param_groups (the default group last). */
   readonly groups: readonly GroupReport[];
+  /** What model.init.from loaded and what was initialised fresh, when the config names a file. */
+  readonly init: InitRecord | null;
 }
 
 /** A parameter group as the run took it: which tensors, how many parameters, its own options. */

@@ -24,7 +24,7 @@ export interface ExperimentOptions extends RunPlacement {
 export async function runExperiment(config: Training['config'], options: ExperimentOptions): Promise<RunResult> {
   const emit = options.onEvent ?? (() => {});
   const training = buildTraining(config, options.configFile, options.dataset);
-  const run = openRun(config, options, training.plan.parameterCount);
+  const run = openRun(config, options, training.plan.parameterCount, training.init);
   emit({
     type: 'start',
     runDir: run.writer.dir,
@@ -39,6 +39,7 @@ export async function runExperiment(config: Training['config'], options: Experim
     epochs: config.train.epochs ?? null,
     warnings: training.warnings,
     groups: training.groups,
+    init: training.init,
   });
   try {
     return await train(training, run, options, emit);

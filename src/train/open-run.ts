@@ -8,7 +8,7 @@ import { formatConfig, withAbsolutePaths } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { kernelChoice } from '../kernels/choice.js';
 import { createRunDirectory } from '../runs/layout.js';
-import type { Manifest } from '../runs/manifest.js';
+import type { InitRecord, Manifest } from '../runs/manifest.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
 import { RunWriter } from '../runs/run-writer.js';
 
@@ -29,10 +29,10 @@ export interface OpenRun {
   readonly started: Manifest;
 }
 
-export function openRun(config: ExperimentConfig, placement: RunPlacement, parameterCount: number): OpenRun {
+export function openRun(config: ExperimentConfig, placement: RunPlacement, parameterCount: number, init: InitRecord | null = null): OpenRun {
   const runDir = placement.runDir ?? createRunDirectory(placement.outRoot ?? 'runs', config.name, new Date());
   const writer = new RunWriter(runDir);
-  const started = runningManifest(config, placement, runDir, parameterCount);
+  const started = { ...runningManifest(config, placement, runDir, parameterCount), ...(init === null ? {} : { init }) };
   writeResolvedConfig(writer, config, placement.configFile);
   writer.writeManifest(started);
   return { writer, started };

@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatConfig } from '../../config/format.js';
-import { loadConfig } from '../../config/load.js';
+import { readConfigSource, resolveConfig } from '../../config/load.js';
 import { parseOverride } from '../../config/overrides.js';
+import { initMatch, readFacts } from '../../config/validate.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, setFlag } from '../flags.js';
 import { debugOption, setOption } from '../options.js';
-import type { Terminal } from '../progress.js';
+import { initLine, type Terminal } from '../progress.js';
 
 const validateFlags = z.object({ set: setFlag });
 
@@ -19,8 +20,11 @@ export function registerValidate(program: Command, terminal: Terminal, done: (co
     .addHelpText('after', '\nExamples:\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab validate exp.yaml --set optimizer.name=sgd')
     .action((file: string, flags: unknown) => {
       const { set } = parseFlags(validateFlags, flags);
-      const config = loadConfig(file, set.map((s) => parseOverride(s)));
-      terminal.stdout.write(formatConfig(config, ` ${file}: valid; resolved with every default filled in`));
+      const source = readConfigSource(file);
+      const config = resolveConfig(source, set.map((s) => parseOverride(s)));
+      const init = initMatch(config, readFacts(config, file, source));
+      const initNote = init === null ? '' : `\n model.init.from ${initLine(init.file, init)}`;
+      terminal.stdout.write(formatConfig(config, ` ${file}: valid; resolved with every default filled in${initNote}`));
       done(EXIT.ok);
     });
 }
