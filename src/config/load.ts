@@ -11,6 +11,7 @@ import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UnreadableFileError, type ConfigIssue } from '../core/errors.js';
+import { copyTree, isPlainObject } from '../core/plain-object.js';
 import { readTextBounded } from '../core/read-file.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';
@@ -94,7 +95,7 @@ export function parseConfigSource(text: string, file: string, kind: FileKind = C
     const problem = isStackOverflow(error) ? NESTED_TOO_DEEPLY : `aliases expand too far (${(error as Error).message}); write the values out`;
     throw fileIssue(file, problem);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new ConfigError(file, [{ path: [], problem: `${kind.noun} must be a mapping of keys (${kind.keys})`, line: 1, column: 1 }]);
   }
   const source = { file, document, lineCounter, value: value as Record<string, unknown> };
@@ -109,7 +110,7 @@ export function parseConfigSource(text: string, file: string, kind: FileKind = C
  * (baselines), since JSON is YAML and keeps its positions the same way.
  */
 export function validateSource<S extends z.ZodType>(source: ConfigSource, schema: S, overrides: readonly Override[] = []): z.output<S> {
-  const raw = structuredClone(source.value);
+  const raw = copyTree(source.value);
   const context = new IssueContext();
   const defaults = schema.safeParse(source.value).data;
   const pathIssues = overrides.map((override) => applyOverride(raw, override, defaults)).filter((issue) => issue !== null);

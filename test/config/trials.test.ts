@@ -134,6 +134,13 @@ describe('trials that coincide', () => {
 });
 
 describe('compare expansion', () => {
+  it('changes only the variant a --set names, even where variants share a block through a YAML alias', () => {
+    const text = `${BASE}compare:\n  a: {optimizer: &shared {name: sgd, lr: 0.1}}\n  b: {optimizer: *shared, train: {epochs: 2}}\n`;
+    const { trials } = expandCompare(source(text), [parseOverride('compare.a.optimizer.lr=0.5')], null);
+    expect(trials.filter((t) => t.group === 'a').map((t) => t.config.optimizer.lr)).toEqual([0.5, 0.5]);
+    expect(trials.filter((t) => t.group === 'b').map((t) => t.config.optimizer.lr)).toEqual([0.1, 0.1]);
+  });
+
   it('patches the base config per variant; another optimizer name starts from its own defaults', () => {
     const text = `${BASE}compare:\n  sgd: {optimizer: {name: sgd, lr: 0.1, momentum: 0.9}}\n  adam: {optimizer: {lr: 0.003}}\n  wide: {model: {layers: [{linear: 32}, tanh, {linear: 2}]}}\n`;
     const { trials, kind } = expandCompare(source(text), [], null);
