@@ -48,12 +48,20 @@ export const layerSchema = keyedUnion('layer', layerNames, bareLayer, layerWithO
 function paramGroupSchema(kind: OptimizerKind) {
   const options = Object.entries(kind.schema.shape)
     .filter(([key]) => key !== 'name')
-    .map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]);
+    .map(([key, field]) => [key, kind.constructorOnly.includes(key) ? notPerGroup(kind) : (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]);
   return z.strictObject({
     params: z.array(z.string().min(1)).min(1).describe('glob patterns (* and ?) over tensor names such as 0.weight, 3.bias; the first group that matches a tensor takes it'),
     frozen: z.boolean().optional().describe('not updated, no state, no gradient norm (requires_grad=False)'),
     ...Object.fromEntries(options),
   });
+}
+
+/** An option torch takes for all groups at once, refused inside a group. */
+function notPerGroup(kind: OptimizerKind) {
+  return z
+    .unknown()
+    .refine(() => false, { message: `${kind.torch} reads it once for every group (a group's own value is ignored): set it at the top level` })
+    .optional();
 }
 
 /**

@@ -13,6 +13,12 @@ g ← g + λθ                       if λ ≠ 0
 s ← s + g²                       s starts at initial_accumulator_value
 θ ← θ − γ̃ · g/(√s + ε)`;
 
+/**
+ * torch.optim.Adagrad fills every state sum with the constructor's initial_accumulator_value and
+ * ignores a group's own (1.13 and 2.x alike), so a group may not set it.
+ */
+export const constructorOnly = ['initial_accumulator_value'];
+
 export const adagradOptions = z.strictObject({
   lr: learningRate(1e-2),
   lr_decay: z.number().min(0).finite().default(0).describe('learning-rate decay η: γ/(1 + (t−1)η)'),

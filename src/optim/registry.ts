@@ -25,12 +25,15 @@ export interface OptimizerKind {
   readonly rule: string;
   /** The whole algorithm, one formula per line, in torch's notation. */
   readonly algorithm: string;
+  /** Options torch reads once, from the constructor, for every group: a param group may not set them. */
+  readonly constructorOnly: readonly string[];
   create(options: Record<string, unknown>): OptimizerSetup;
 }
 
 interface Family {
   readonly rule: string;
   readonly algorithm: string;
+  readonly constructorOnly?: readonly string[];
 }
 
 function kind<S extends z.ZodObject>(name: string, torch: string, options: S, family: Family, create: (o: z.output<S>) => OptimizerSetup): OptimizerKind {
@@ -39,6 +42,7 @@ function kind<S extends z.ZodObject>(name: string, torch: string, options: S, fa
     torch,
     rule: family.rule,
     algorithm: family.algorithm.trim(),
+    constructorOnly: family.constructorOnly ?? [],
     create: (o) => create(o as z.output<S>),
   };
 }

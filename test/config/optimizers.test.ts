@@ -3,6 +3,19 @@ import { issuesOf, MNIST_MLP, resolveText } from './helpers.js';
 
 const withOptimizer = (optimizer: string, extra = ''): string => `${MNIST_MLP}optimizer: ${optimizer}\n${extra}`;
 
+describe('parameter groups', () => {
+  it.each([
+    ["{name: adagrad, param_groups: [{params: ['0.*'], initial_accumulator_value: 0.1}]}", 'optimizer.param_groups.0.initial_accumulator_value', 'torch.optim.Adagrad reads it once for every group'],
+    ["{name: sgd, param_groups: [{params: ['0.*'], nesterov: true}]}", 'optimizer.param_groups.0.nesterov', 'nesterov needs momentum > 0 and dampening = 0'],
+    ["{name: adam, param_groups: [{params: ['9.*'], lr: 0.1}]}", 'optimizer.param_groups.0.params.0', "'9.*' matches no tensor"],
+    ["{name: adam, param_groups: [{params: ['0.*'], momentum: 0.9}]}", 'optimizer.param_groups.0.momentum', "unknown key 'momentum'"],
+  ])('%s is refused at its key', (optimizer, path, problem) => {
+    const [issue] = issuesOf(withOptimizer(optimizer));
+    expect(issue.path.join('.')).toBe(path);
+    expect(issue.problem).toContain(problem);
+  });
+});
+
 describe('optimizer options', () => {
   it.each([
     ['{name: adamw, lr: -0.1}', 'optimizer.lr', 'must be > 0, got -0.1'],
