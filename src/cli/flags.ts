@@ -25,6 +25,9 @@ function numberFlag(flag: string, valid: (value: number) => boolean, expected: s
 /** --jobs: trials (or seeds) at once. */
 export const jobsFlag = numberFlag('jobs', (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
 
+/** --wait-held: seconds to wait for trials another process holds. */
+export const heldWaitFlag = numberFlag('wait-held', (s) => Number.isFinite(s) && s >= 0, 'a number of seconds ≥ 0');
+
 /** A tolerance such as --rtol or --atol. */
 export const toleranceFlag = (flag: string) => numberFlag(flag, (x) => x >= 0, 'a number ≥ 0');
 

@@ -1,7 +1,8 @@
 /**
  * What `sweep` and `compare` share: plan the lab (lab/sweep.ts), run its one phase with progress,
  * and print the comparison. Exit 0 when every trial has a result (completed or diverged: a
- * diverging learning rate is a finding in a sweep), 1 when a trial failed, 130 when interrupted.
+ * diverging learning rate is a finding in a sweep), 1 when a trial failed or trials of the slice
+ * are still running in another process after the wait, 130 when interrupted.
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -10,10 +11,10 @@ import type { Expansion } from '../config/trials.js';
 import type { PhaseEvent } from '../lab/phase.js';
 import { runPhase } from '../lab/phase.js';
 import { planLab, type Expand } from '../lab/sweep.js';
-import { shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
+import { HELD_WAIT_MS, shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
 import { comparisonTable } from '../report/summary.js';
 import { EXIT } from './exit-codes.js';
-import { jobsFlag, quietFlag, setFlag } from './flags.js';
+import { heldWaitFlag, jobsFlag, quietFlag, setFlag } from './flags.js';
 import { debugOption, outOption, setOption } from './options.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';
@@ -27,6 +28,7 @@ export function withLabOptions(command: Command): Command {
     .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
     .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
     .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
+    .option('--wait-held <seconds>', `wait at most this long for trials of the slice that another process is running, taking them over if it lets go (default ${HELD_WAIT_MS / 1000})`)
     .option('--resume <dir>', 'continue the sweep in this folder (its sweep.json holds the trials; a tuned comparison reruns its recorded config)')
     .option('-n, --dry-run', 'list the trials and their count; run nothing', false)
     .option('-q, --quiet', 'print only the final table', false);
@@ -38,6 +40,7 @@ export const labFlags = z.object({
   jobs: jobsFlag.optional(),
   shard: z.string().optional(),
   shards: z.string().optional(),
+  waitHeld: heldWaitFlag.optional(),
   resume: z.string().optional(),
   dryRun: z.boolean(),
   quiet: quietFlag,
@@ -55,7 +58,7 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
   const signals = abortOnSignals(announceStop(terminal.stderr, "the running trials' current steps"));
   const view = phaseView(shard, flags.quiet, signals.signal, terminal);
   try {
-    const phase = await runPhase(expansion, dir, configFile, { jobs, shard, signal: signals.signal, onEvent: view.onEvent });
+    const phase = await runPhase(expansion, dir, configFile, { jobs, shard, signal: signals.signal, heldWaitMs: heldWaitMs(flags), onEvent: view.onEvent });
     terminal.stdout.write(`\n${alignedTable(comparisonTable(phase.data, 25))}\n\nresults in ${dir}\n`);
     return phaseExitCode(phase.outcome, terminal);
   } finally {
@@ -106,7 +109,7 @@ export function phaseView(shard: ChosenShard | null, quiet: boolean, signal: Abo
   };
 }
 
-/** 130 when interrupted, 1 when a trial failed, else 0 (a diverged trial is a result). */
+/** 130 when interrupted, 1 when a trial failed or is still held elsewhere, else 0 (a diverged trial is a result). */
 export function phaseExitCode(outcome: SweepOutcome, terminal: Terminal): number {
   if (outcome.interrupted) {
     terminal.stderr.write(`interrupted: ${outcome.ran} trial(s) ran; run the same command again to finish\n`);
@@ -116,7 +119,16 @@ export function phaseExitCode(outcome: SweepOutcome, terminal: Terminal): number
     terminal.stderr.write(`${outcome.statuses.failed} trial(s) failed; their errors are in their manifest.json and above\n`);
     return EXIT.failed;
   }
+  if (outcome.held > 0) {
+    terminal.stderr.write(`${outcome.held} trial(s) of this slice are still running in another process; run the same command again once it has ended\n`);
+    return EXIT.failed;
+  }
   return EXIT.ok;
+}
+
+/** --wait-held in milliseconds (undefined: the default). */
+export function heldWaitMs(flags: LabFlags): number | undefined {
+  return flags.waitHeld === undefined ? undefined : flags.waitHeld * 1000;
 }
 
 /** --jobs, or one trial per core. */

@@ -12,7 +12,7 @@ import { PROFILE_TIME } from '../report/profile.js';
 import type { TunedReport } from '../report/tuned.js';
 import { readTunedManifest, TUNED_FILE } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
-import { listTrials, phaseExitCode, phaseView, trialsAtOnce, type LabFlags } from './lab.js';
+import { heldWaitMs, listTrials, phaseExitCode, phaseView, trialsAtOnce, type LabFlags } from './lab.js';
 import type { Terminal } from './progress.js';
 import { resolveShard } from './shard.js';
 import { abortOnSignals, announceStop } from './signals.js';
@@ -80,6 +80,7 @@ async function tunedComparison(file: string, flags: LabFlags, cliVariants: Varia
       jobs,
       shard,
       signal: signals.signal,
+      heldWaitMs: heldWaitMs(flags),
       onEvent: (event) => (event.type === 'not-rerun' ? out(`${event.variant}: every tuning trial diverged or failed; it is not rerun`) : view.onEvent(event)),
     });
     switch (ended.type) {

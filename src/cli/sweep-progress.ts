@@ -40,6 +40,9 @@ export function createSweepProgress(mode: ProgressMode, terminal: Terminal): { o
             overall = multibar.create(planned, 0, { label: 'trials'.padEnd(LABEL) }, { format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted}' });
           }
           break;
+        case 'waiting':
+          print(`waiting up to ${Math.ceil(event.waitMs / 1000)} s for ${event.held} trial(s) of this slice running in another process (taken over if it lets go)`);
+          break;
         case 'trial-start':
           if (multibar !== null) bars.set(event.trial.id, multibar.create(event.start.totalSteps, 0, { label: label(event).slice(-LABEL).padEnd(LABEL), info: '' }));
           break;

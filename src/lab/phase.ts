@@ -18,6 +18,8 @@ export interface PhaseOptions {
   readonly jobs: number;
   readonly shard: Shard | null;
   readonly signal: AbortSignal;
+  /** How long to wait for trials of the slice another process is running (default: trial-pool.ts). */
+  readonly heldWaitMs?: number;
   readonly onEvent: (event: PhaseEvent) => void;
 }
 
@@ -33,6 +35,7 @@ export async function runPhase(expansion: Expansion, dir: string, configFile: st
       shard: options.shard,
       configFile,
       signal: options.signal,
+      heldWaitMs: options.heldWaitMs,
       onEvent: options.onEvent,
       onTrialEnd: atMostEverySecond(() => writeTables(dir)),
     });
@@ -43,9 +46,9 @@ export async function runPhase(expansion: Expansion, dir: string, configFile: st
   }
 }
 
-/** A phase that was interrupted or had a trial fail: the lab goes no further. */
+/** A phase that was interrupted, had a trial fail or left trials held by another process: the lab goes no further. */
 export function phaseStopped(outcome: SweepOutcome): boolean {
-  return outcome.interrupted || (outcome.statuses.failed ?? 0) > 0;
+  return outcome.interrupted || (outcome.statuses.failed ?? 0) > 0 || outcome.held > 0;
 }
 
 /**

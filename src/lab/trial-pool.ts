@@ -2,7 +2,11 @@
  * Running the trials of a sweep or comparison: `jobs` at a time on worker threads (piscina),
  * each an ordinary run directory under the sweep folder. Finished trials (completed or
  * diverged) are never rerun; interrupted, failed and unfinished ones are. A trial is claimed
- * before it runs (claims.ts), so processes sharing the folder never run one twice. A trial that throws is
+ * before it runs (claims.ts), so processes sharing the folder never run one twice, and its claim is
+ * released when it ends, however it ends. Trials of the slice that another live process holds are
+ * waited for once this process's own are done (at most `heldWaitMs`), and taken over if their claim
+ * is released or goes stale meanwhile; those still held at the end are counted (`held`), so that
+ * a shard is never reported finished while part of it is not. A trial that throws is
  * recorded as failed and the others go on. Files read from disk are loaded once and shared with
  * the workers; as trials finish the summary is rebuilt from the trials' own files (lab/phase.ts does
  * it at most once a second), and every trial's result is on disk the moment it ends, so
@@ -10,6 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -17,7 +22,7 @@ import type { Expansion, Trial } from '../config/trials.js';
 import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
-import { claimState, claimTrial, HEARTBEAT_MS, touchClaims } from '../runs/claims.js';
+import { claimState, claimTrial, HEARTBEAT_MS, releaseClaim, STALE_MS, touchClaims } from '../runs/claims.js';
 import { freshTrialDirectory, isFinished, readTrialManifest, trialsDirectory } from '../runs/sweep-dir.js';
 import type { ProgressEvent, StartEvent, TrainEvent } from '../train/events.js';
 import type { TrialOutcome, TrialTask } from './trial-worker.js';
@@ -30,6 +35,8 @@ export interface Shard {
 
 export type SweepEvent =
   | { readonly type: 'plan'; readonly total: number; readonly inShard: number; readonly done: number; readonly busy: number; readonly toRun: number }
+  /** This process's trials are done; `held` trials of the slice are running in another process, waited for at most `waitMs`. */
+  | { readonly type: 'waiting'; readonly held: number; readonly waitMs: number }
   | { readonly type: 'trial-start'; readonly trial: Trial; readonly start: StartEvent }
   | { readonly type: 'trial-progress'; readonly trial: Trial; readonly progress: ProgressEvent }
   | { readonly type: 'trial-end'; readonly trial: Trial; readonly outcome: TrialOutcome };
@@ -39,6 +46,8 @@ export interface SweepRunOptions {
   readonly shard: Shard | null;
   readonly configFile: string;
   readonly signal?: AbortSignal;
+  /** How long to wait for trials of the slice another process is running (default HELD_WAIT_MS). */
+  readonly heldWaitMs?: number;
   readonly onEvent?: (event: SweepEvent) => void;
   /** Called after every finished trial (lab/phase.ts rewrites summary.csv there). */
   readonly onTrialEnd?: () => void;
@@ -48,9 +57,19 @@ export interface SweepOutcome {
   readonly ran: number;
   readonly skipped: number;
   readonly busy: number;
+  /** Trials of the slice still unfinished at the end because another live process holds them. */
+  readonly held: number;
   readonly statuses: Readonly<Record<string, number>>;
   readonly interrupted: boolean;
 }
+
+/**
+ * The default wait for trials held elsewhere: long enough that the claim of a process that had
+ * died (or been killed) when the wait began, on any host, has gone stale and is taken over.
+ */
+export const HELD_WAIT_MS = STALE_MS + HEARTBEAT_MS;
+/** How often the held trials' claims and manifests are looked at while waiting. */
+const HELD_POLL_MS = 2000;
 
 /** The trials of shard K of N: every N-th trial from the (K−1)-th, in expansion order. */
 export function shardTrials(trials: readonly Trial[], shard: Shard | null): Trial[] {
@@ -65,16 +84,17 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   const busy = mine.filter((t) => !done.includes(t) && claimState(trialsDir, t.id) === 'live');
   const todo = mine.filter((t) => !done.includes(t) && !busy.includes(t));
   emit({ type: 'plan', total: expansion.trials.length, inShard: mine.length, done: done.length, busy: busy.length, toRun: todo.length });
-  if (todo.length === 0) return { ran: 0, skipped: done.length, busy: busy.length, statuses: {}, interrupted: false };
+  if (todo.length === 0 && busy.length === 0) return { ran: 0, skipped: done.length, busy: 0, held: 0, statuses: {}, interrupted: false };
 
-  const jobs = Math.max(1, Math.min(options.jobs, todo.length));
+  const jobs = Math.max(1, Math.min(options.jobs, todo.length + busy.length));
   // Started first: the workers load their modules while this thread reads the data files.
   const pool = new Piscina({ filename: workerScript(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
   let run: PoolRun;
   try {
     const provenance = collectProvenance(dirname(options.configFile));
-    const sources = loadSharedSources(todo, options.configFile);
-    run = { pool, dir, options, emit, provenance, sources, claims: new Set(), stops: new Set(), ran: 0, lost: 0, statuses: {} };
+    // the held trials' data too: they are run here if their claim is let go while this process waits
+    const sources = loadSharedSources([...todo, ...busy], options.configFile);
+    run = { pool, dir, options, emit, provenance, sources, claims: new Set(), stops: new Set(), held: new Set(busy), ran: 0, lost: 0, statuses: {} };
   } catch (error) {
     await pool.destroy();
     throw error;
@@ -82,29 +102,65 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   const stopAll = (): void => run.stops.forEach((stop) => stop());
   options.signal?.addEventListener('abort', stopAll);
   const heartbeat = setInterval(() => touchClaims(run.claims), HEARTBEAT_MS);
-  let next = 0;
   // A fault (a file that cannot be written) stops the sweep, but the trials in flight are asked
   // to stop as on Ctrl-C and awaited: ending their threads mid-write would leave torn files.
   const faults: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < todo.length && !options.signal?.aborted && faults.length === 0) {
-      try {
-        await runOne(run, todo[next++]);
-      } catch (error) {
-        faults.push(error);
-        stopAll();
+  const stopped = (): boolean => options.signal?.aborted === true || faults.length > 0;
+  const runAll = async (queue: readonly Trial[]): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queue.length && !stopped()) {
+        try {
+          await runOne(run, queue[next++]);
+        } catch (error) {
+          faults.push(error);
+          stopAll();
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
   };
   try {
-    await Promise.all(Array.from({ length: jobs }, worker));
+    await runAll(todo);
+    await awaitHeld(run, runAll, stopped, options.heldWaitMs ?? HELD_WAIT_MS);
   } finally {
     clearInterval(heartbeat);
     options.signal?.removeEventListener('abort', stopAll);
     await pool.destroy();
   }
   if (faults.length > 0) throw faults[0];
-  return { ran: run.ran, skipped: done.length, busy: busy.length + run.lost, statuses: run.statuses, interrupted: options.signal?.aborted === true };
+  return { ran: run.ran, skipped: done.length, busy: busy.length + run.lost, held: run.held.size, statuses: run.statuses, interrupted: options.signal?.aborted === true };
+}
+
+/**
+ * Waits (at most waitMs) for the trials another process holds to finish, running here those whose
+ * claim is released or goes stale meanwhile; run.held keeps the ones still unfinished at the end.
+ */
+async function awaitHeld(run: PoolRun, runAll: (queue: readonly Trial[]) => Promise<void>, stopped: () => boolean, waitMs: number): Promise<void> {
+  const trialsDir = trialsDirectory(run.dir);
+  const deadline = performance.now() + waitMs;
+  let told = -1;
+  for (;;) {
+    for (const trial of run.held) if (isFinished(readTrialManifest(run.dir, trial.id))) run.held.delete(trial);
+    if (run.held.size === 0 || stopped()) return;
+    const free = [...run.held].filter((t) => claimState(trialsDir, t.id) !== 'live');
+    if (free.length > 0) {
+      for (const trial of free) run.held.delete(trial); // runOne puts back any that another process claims first
+      await runAll(free);
+      continue;
+    }
+    const left = deadline - performance.now();
+    if (left <= 0) return;
+    if (told !== run.held.size) {
+      told = run.held.size;
+      run.emit({ type: 'waiting', held: told, waitMs: Math.round(left) });
+    }
+    try {
+      await sleep(Math.min(HELD_POLL_MS, left), undefined, { signal: run.options.signal });
+    } catch {
+      return; // aborted: the sweep is interrupted
+    }
+  }
 }
 
 /** A sweep while its trials run on the pool: what they share, and the tally so far. */
@@ -119,6 +175,8 @@ interface PoolRun {
   readonly claims: Set<string>;
   /** How to ask each trial in flight to stop. */
   readonly stops: Set<() => void>;
+  /** Unfinished trials of the slice that another live process holds. */
+  readonly held: Set<Trial>;
   ran: number;
   /** Trials another process claimed (or finished) since the plan was made. */
   lost: number;
@@ -129,8 +187,14 @@ interface PoolRun {
 async function runOne(run: PoolRun, trial: Trial): Promise<void> {
   const { dir, options, emit } = run;
   const claim = claimTrial(trialsDirectory(dir), trial.id);
-  if (claim === null || isFinished(readTrialManifest(dir, trial.id))) {
+  if (claim === null) {
     run.lost++;
+    run.held.add(trial);
+    return;
+  }
+  if (isFinished(readTrialManifest(dir, trial.id))) {
+    run.lost++;
+    releaseClaim(claim);
     return;
   }
   run.claims.add(claim);
@@ -158,6 +222,7 @@ async function runOne(run: PoolRun, trial: Trial): Promise<void> {
   } finally {
     run.stops.delete(stop);
     run.claims.delete(claim);
+    releaseClaim(claim);
     port1.close();
   }
 }

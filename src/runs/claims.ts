@@ -10,6 +10,12 @@
  * A claim file appears with its content or not at all (writeFileExclusive), so a process killed
  * while claiming leaves no empty claim behind; one that cannot be read all the same is judged by
  * its age alone.
+ *
+ * A claim is released when its trial ends, however it ends (releaseClaim): its heartbeat is set
+ * to the epoch, so every process on every host judges it stale at once and the next run (an
+ * interrupted trial's rerun, from any host) takes it over as claim n + 1. The file is kept rather
+ * than deleted: deleting would restart the numbering at 1 while another process may be judging
+ * the old highest claim, and two processes could then each create "the next" claim.
  */
 import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -97,6 +103,15 @@ export function touchClaims(files: Iterable<string>): void {
     } catch {
       // the folder went away; the trial itself reports that
     }
+  }
+}
+
+/** Lets go of a claim this process holds: from now on every process judges it stale. */
+export function releaseClaim(file: string): void {
+  try {
+    utimesSync(file, 0, 0);
+  } catch {
+    // the folder went away; nothing is left to hold
   }
 }
 

@@ -3,7 +3,7 @@ import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimState, claimTrial, STALE_MS } from '../../src/runs/claims.js';
+import { claimState, claimTrial, releaseClaim, STALE_MS } from '../../src/runs/claims.js';
 import { tempDir } from '../cli/run-cli.js';
 
 function deadPid(): number {
@@ -39,5 +39,23 @@ describe('trial claims', () => {
     utimesSync(file, old, old);
     expect(claimState(dir, 'abc')).toBe('stale');
     expect(claimTrial(dir, 'abc')).toBe(join(dir, 'abc.claim.4'));
+  });
+
+  it('let go of a released claim at once, on this host and on any other, and number the next attempt after it', () => {
+    const dir = tempDir();
+    const mine = claimTrial(dir, 'abc')!;
+    releaseClaim(mine);
+    expect(claimState(dir, 'abc')).toBe('stale');
+    // a live process elsewhere that released its claim
+    const theirs = join(dir, 'def.claim.1');
+    writeFileSync(theirs, JSON.stringify({ host: 'elsewhere', pid: 1 }));
+    releaseClaim(theirs);
+    expect(claimState(dir, 'def')).toBe('stale');
+    // a live process on this host (this test's parent) that released its claim
+    const parents = join(dir, 'ghi.claim.1');
+    writeFileSync(parents, JSON.stringify({ host: hostname(), pid: process.ppid }));
+    releaseClaim(parents);
+    expect(claimState(dir, 'ghi')).toBe('stale');
+    expect(claimTrial(dir, 'def')).toBe(join(dir, 'def.claim.2'));
   });
 });
