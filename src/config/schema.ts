@@ -98,6 +98,10 @@ const trainSchema = z
     eval_every: z.int().positive().optional().describe('evaluate every this many steps (and at the end) instead of after every epoch'),
     clip_grad_norm: z.number().gt(0).optional().describe('clip the global L2 norm of the gradient to this value (torch.nn.utils.clip_grad_norm_)'),
     clip_grad_value: z.number().gt(0).optional().describe('clamp every gradient element to ±this value (torch.nn.utils.clip_grad_value_)'),
+    internals: z
+      .strictObject({ every: z.int().positive().describe('record every this many steps (steps K, 2K, ...)') })
+      .optional()
+      .describe("write internals.csv: per trainable tensor, the norms of its weights, gradient and update, and the optimizer's effective step sizes"),
   })
   .transform((t) => (t.epochs === undefined && t.max_steps === undefined ? { ...t, epochs: 1 } : t));
 

@@ -24,9 +24,19 @@ export const radamOptions = z.strictObject({
 /** torch's threshold: below ρ_t = 5 the variance of the adaptive rate is not tractable. */
 const RECTIFICATION_THRESHOLD = 5;
 
+/**
+ * r_t at step t, or null while ρ_t ≤ 5 (the step is then plain momentum, θ ← θ − γ·m̂). Also
+ * read by the optimizer internals (internals.ts).
+ */
+export function rectificationOf(beta2: number, step: number): number | null {
+  const rhoInfinity = 2 / (1 - beta2) - 1;
+  const rho = rhoInfinity - (2 * step * beta2 ** step) / (1 - beta2 ** step);
+  if (rho <= RECTIFICATION_THRESHOLD) return null;
+  return Math.sqrt(((rho - 4) * (rho - 2) * rhoInfinity) / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho));
+}
+
 export function scaleByRadam(options: { beta2: number; eps: number }): Transform<Moments> {
   const { beta2, eps } = options;
-  const rhoInfinity = 2 / (1 - beta2) - 1;
   return {
     init: initMoments,
     named: namedBy(MOMENT_NAMES),
@@ -34,16 +44,12 @@ export function scaleByRadam(options: { beta2: number; eps: number }): Transform
       const beta1 = beta1Of(hyper);
       const biasCorrection1 = 1 - beta1 ** step;
       const biasCorrection2 = 1 - beta2 ** step;
-      const rho = rhoInfinity - (2 * step * beta2 ** step) / biasCorrection2;
-      const rectified = rho > RECTIFICATION_THRESHOLD;
-      const rectification = rectified
-        ? Math.sqrt(((rho - 4) * (rho - 2) * rhoInfinity) / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho))
-        : 1;
+      const rectification = rectificationOf(beta2, step);
       for (let i = 0; i < u.length; i++) {
         const g = u[i];
         const mHat = updateAverage(expAvg, i, g, beta1) / biasCorrection1;
         const v = updateAverage(expAvgSq, i, g * g, beta2);
-        u[i] = rectified ? mHat * rectification * (Math.sqrt(biasCorrection2) / (Math.sqrt(v) + eps)) : mHat;
+        u[i] = rectification !== null ? mHat * rectification * (Math.sqrt(biasCorrection2) / (Math.sqrt(v) + eps)) : mHat;
       }
     },
   };

@@ -13,7 +13,7 @@ import { clipByGlobalNorm, clipByValue } from './pieces.js';
 import * as radamModule from './radam.js';
 import * as rmspropModule from './rmsprop.js';
 import * as sgdModule from './sgd.js';
-import { resolveGroups, segmentsOf, type ParamGroupConfig, type TensorView } from './groups.js';
+import { resolveGroups, segmentsOf, type ParamGroupConfig, type ResolvedGroup, type TensorView } from './groups.js';
 import { chain, Optimizer, type GroupSetup, type OptimizerSetup } from './transform.js';
 
 export interface OptimizerKind {
@@ -77,16 +77,25 @@ export interface Clipping {
  * (groups.ts), each group's options validated as a whole, as torch does when it adds a group.
  */
 export function createOptimizer(config: OptimizerConfig, params: Float32Array, clipping: Clipping = {}, tensors: readonly TensorView[] = [wholeVector(params)]): Optimizer {
-  const { name, param_groups: groups = [], ...topLevel } = config as OptimizerConfig & { param_groups?: ParamGroupConfig[] };
-  const kind = optimizerKinds[name];
+  const kind = optimizerKinds[config.name];
   // Clipping by norm comes first, while the update is still the gradient whose norm the step context carries.
   const clip = [clipping.clip_grad_norm !== undefined && clipByGlobalNorm(clipping.clip_grad_norm), clipping.clip_grad_value !== undefined && clipByValue(clipping.clip_grad_value)];
-  const setups = resolveGroups(tensors, topLevel, groups).map((group): GroupSetup => {
-    const options = group.index === null ? topLevel : withoutName(kind.schema.parse({ ...group.options, name }));
-    const { transform, hyper } = kind.create(options);
+  const setups = optimizerGroups(config, tensors).map((group): GroupSetup => {
+    const { transform, hyper } = kind.create(group.options);
     return { transform: clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, segments: group.frozen ? [] : segmentsOf(group.tensors) };
   });
   return new Optimizer(setups, params, clipping.clip_grad_norm !== undefined);
+}
+
+/**
+ * The config's parameter groups resolved over `tensors` (groups.ts), in the optimizer's order
+ * (the default group last, as Optimizer.hypers), each group's options validated as a whole and
+ * with defaults filled in, without the `name`.
+ */
+export function optimizerGroups(config: OptimizerConfig, tensors: readonly TensorView[]): ResolvedGroup[] {
+  const { name, param_groups: groups = [], ...topLevel } = config as OptimizerConfig & { param_groups?: ParamGroupConfig[] };
+  const kind = optimizerKinds[name];
+  return resolveGroups(tensors, topLevel, groups).map((group) => (group.index === null ? group : { ...group, options: withoutName(kind.schema.parse({ ...group.options, name })) }));
 }
 
 function wholeVector(params: Float32Array): TensorView {

@@ -5,6 +5,7 @@
  *   epochs.csv         one row per evaluation
  *   manifest.json      seed, versions, git commit, start/end, status
  *   model.safetensors  the final weights, nn.Sequential names
+ *   internals.csv      per-tensor norms and step sizes every K steps (with train.internals)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ export const RUN_FILES = {
   epochs: 'epochs.csv',
   manifest: 'manifest.json',
   weights: 'model.safetensors',
+  internals: 'internals.csv',
 } as const;
 
 /**

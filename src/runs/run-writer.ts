@@ -1,27 +1,42 @@
 /**
- * Writes one run directory. Every file is written atomically (atomic.ts); steps.csv grows
- * during the run as steps.csv.partial, appended in chunks, and is renamed to steps.csv when
- * the run ends, so a steps.csv on disk is always complete.
+ * Writes one run directory. Every file is written atomically (atomic.ts); steps.csv and
+ * internals.csv grow during the run as <file>.partial (csv-appender.ts) and are renamed into
+ * place when the run ends, so a steps.csv on disk is always complete.
  */
-import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { outputError, writeAll, writeFileAtomic } from './atomic.js';
+import { stepSizeColumns } from '../optim/internals.js';
+import type { OptimizerName } from '../optim/registry.js';
+import { writeFileAtomic } from './atomic.js';
+import { CsvAppender } from './csv-appender.js';
 import { RUN_FILES } from './layout.js';
 import type { Manifest } from './manifest.js';
 
 export const STEP_COLUMNS = ['step', 'epoch', 'loss', 'lr', 'grad_norm', 'seconds'] as const;
 export const EPOCH_COLUMNS = ['epoch', 'step', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'test_loss', 'test_accuracy', 'seconds'] as const;
 
+/**
+ * internals.csv (DESIGN.md, optimizer internals): one row per trainable tensor at every
+ * train.internals.every-th step; then the optimizer's own columns (optim/internals.ts).
+ */
+export const INTERNALS_COLUMNS = ['step', 'tensor', 'group', 'param_norm', 'grad_norm', 'update_norm', 'update_ratio'] as const;
+
+/** The columns of a run's internals.csv: fixed for the whole file by the optimizer. */
+export function internalsColumns(optimizer: OptimizerName): string[] {
+  return [...INTERNALS_COLUMNS, ...stepSizeColumns(optimizer)];
+}
+
 export type StepRow = Record<(typeof STEP_COLUMNS)[number], string>;
 export type EpochRow = Record<(typeof EPOCH_COLUMNS)[number], string>;
+/** The base columns, and eff_lr_p10... where the optimizer writes them. */
+export type InternalsRow = Record<(typeof INTERNALS_COLUMNS)[number], string> & Record<string, string>;
 
 export class RunWriter {
-  private stepsFd: number | null = null;
-  private readonly partialSteps: string;
+  private readonly steps: CsvAppender<StepRow>;
+  private internals: CsvAppender<InternalsRow> | null = null;
 
   constructor(readonly dir: string) {
-    this.partialSteps = join(dir, `${RUN_FILES.steps}.partial`);
+    this.steps = new CsvAppender(this.path('steps'), STEP_COLUMNS);
   }
 
   path(file: keyof typeof RUN_FILES): string {
@@ -45,27 +60,22 @@ export class RunWriter {
   }
 
   appendSteps(rows: readonly StepRow[]): void {
-    try {
-      if (this.stepsFd === null) {
-        this.stepsFd = openSync(this.partialSteps, 'w');
-        writeAll(this.stepsFd, Buffer.from(`${STEP_COLUMNS.join(',')}\n`, 'utf8'));
-      }
-      if (rows.length > 0) writeAll(this.stepsFd, Buffer.from(stringify(rows as StepRow[], { columns: [...STEP_COLUMNS] }), 'utf8'));
-    } catch (error) {
-      throw outputError(this.partialSteps, error);
-    }
+    this.steps.append(rows);
   }
 
   /** Flushes steps.csv.partial to disk and renames it to steps.csv. */
   finishSteps(): void {
-    if (this.stepsFd === null) this.appendSteps([]);
-    try {
-      fsyncSync(this.stepsFd!);
-      closeSync(this.stepsFd!);
-      this.stepsFd = null;
-      renameSync(this.partialSteps, this.path('steps'));
-    } catch (error) {
-      throw outputError(this.path('steps'), error);
-    }
+    this.steps.finish();
+  }
+
+  /** Appends rows to internals.csv(.partial), whose columns `optimizer` sets (internalsColumns). */
+  appendInternals(optimizer: OptimizerName, rows: readonly InternalsRow[]): void {
+    this.internals ??= new CsvAppender(this.path('internals'), internalsColumns(optimizer));
+    this.internals.append(rows);
+  }
+
+  /** Renames internals.csv.partial to internals.csv, when the run records internals. */
+  finishInternals(): void {
+    this.internals?.finish();
   }
 }

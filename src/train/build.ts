@@ -100,13 +100,18 @@ function groupReports(config: ExperimentConfig, tensors: readonly TensorView[]):
   return resolveGroups(tensors, topLevel, groups).map((g) => {
     const { params: _params, frozen: _frozen, ...own } = g.index === null ? {} : groups[g.index];
     return {
-      name: g.index === null ? 'default' : `param_groups.${g.index}`,
+      name: groupName(g.index),
       tensors: g.tensors.map((t) => t.name),
       parameters: g.tensors.reduce((sum, t) => sum + t.length, 0),
       frozen: g.frozen,
       options: own,
     };
   });
+}
+
+/** A group's name as the run prints it and internals.csv records it: "param_groups.0", ..., or "default". */
+export function groupName(index: number | null): string {
+  return index === null ? 'default' : `param_groups.${index}`;
 }
 
 /** A per-step schedule that collapses the rate within the first epoch (see ScheduleCollapse). */

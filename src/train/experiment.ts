@@ -62,6 +62,7 @@ async function train(training: Training, run: OpenRun, options: ExperimentOption
   const outcome = await trainLoop(training, {
     signal: options.signal,
     onSteps: (rows) => writer.appendSteps(rows),
+    onInternals: (rows) => writer.appendInternals(training.config.optimizer.name, rows),
     onProgress: emit,
     onEpoch: (event) => {
       last = event;
@@ -71,6 +72,7 @@ async function train(training: Training, run: OpenRun, options: ExperimentOption
     },
   });
   writer.finishSteps();
+  writer.finishInternals();
   writer.writeEpochs(epochRows);
   writer.writeWeights(encodeModelWeights(training.model));
   const ended = { ended_at: new Date().toISOString(), steps: outcome.steps, epochs: epochRows.length };

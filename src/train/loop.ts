@@ -10,10 +10,11 @@
 import { Rng } from '../core/rng.js';
 import type { Metrics } from '../optim/schedules.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';
-import type { StepRow } from '../runs/run-writer.js';
+import type { InternalsRow, StepRow } from '../runs/run-writer.js';
 import { largestEvaluated, type Training } from './build.js';
 import { Evaluator } from './evaluate.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
+import { InternalsRecorder } from './internals.js';
 import { TrainStep } from './step.js';
 import { TrainTally } from './tally.js';
 
@@ -22,6 +23,8 @@ const YIELD_MS = 50;
 export interface LoopCallbacks {
   readonly signal?: AbortSignal;
   onSteps(rows: StepRow[]): void;
+  /** internals.csv rows, handed over with the steps.csv rows (train.internals). */
+  onInternals?(rows: InternalsRow[]): void;
   onProgress(event: ProgressEvent): void;
   onEpoch(event: EpochEvent): void;
 }
@@ -55,6 +58,7 @@ class Loop {
   private readonly tally = new TrainTally();
   private readonly trainer: TrainStep;
   private readonly evaluator: Evaluator;
+  private readonly internals: InternalsRecorder | null;
   private readonly order: Uint32Array;
   private readonly shuffleRng: Rng;
   private readonly started = performance.now();
@@ -69,6 +73,9 @@ class Loop {
     this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, config.data.eval_batch_size, largestEvaluated(dataset));
     this.order = new Uint32Array(dataset.train.size);
     this.shuffleRng = new Rng(config.seed, 'shuffle');
+    const every = config.train.internals?.every;
+    this.internals = every === undefined ? null : new InternalsRecorder(every, config.optimizer, optimizer, model);
+    this.trainer.observer = this.internals;
   }
 
   /** One pass over the training data, ending with an evaluation unless eval_every places them. */
@@ -136,9 +143,10 @@ class Loop {
     return earlyStopping?.observe(metrics, evaluation) ?? false;
   }
 
-  /** Hands the pending steps.csv rows over; returns `stop` so an exit reads as one line. */
+  /** Hands the pending steps.csv (and internals.csv) rows over; returns `stop` so an exit reads as one line. */
   private flush(stop: Stop): Stop {
     this.callbacks.onSteps(this.pending);
+    if (this.internals !== null) this.callbacks.onInternals?.(this.internals.take());
     this.pending = [];
     return stop;
   }

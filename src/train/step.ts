@@ -9,6 +9,13 @@ import { allocFloat32 } from '../kernels/arena.js';
 import type { Optimizer } from '../optim/transform.js';
 import { countCorrect, type AccuracyRule } from './metrics.js';
 
+/** What watches the optimizer's update (the optimizer internals, internals.ts). */
+export interface StepObserver {
+  /** After backward and the gradient norm, before the optimizer turns the gradient into the update. */
+  beforeUpdate(): void;
+  afterUpdate(): void;
+}
+
 export class TrainStep {
   /** The batch's targets, as the loss reads them; shared with evaluation. */
   readonly targets: Float32Array;
@@ -16,6 +23,8 @@ export class TrainStep {
   gradNorm = NaN;
   /** Correctly predicted samples of the last batch. */
   correct = 0;
+  /** Called around the optimizer's update; null when nothing watches it. */
+  observer: StepObserver | null = null;
 
   constructor(
     readonly model: Model,
@@ -48,7 +57,9 @@ export class TrainStep {
     model.backward(count);
     this.gradNorm = this.optimizer.gradNorm(model.grads);
     // Handed on, so that clipping by the global norm does not compute it a second time.
+    this.observer?.beforeUpdate();
     this.optimizer.apply(model.grads, this.gradNorm);
+    this.observer?.afterUpdate();
     return loss;
   }
 }

@@ -1,0 +1,104 @@
+/**
+ * The optimizer internals (DESIGN.md; train.internals: {every: K}): at steps K, 2K, ... one
+ * internals.csv row per trainable tensor — ‖θ‖ before the step, ‖∂loss/∂θ‖ as backward left it
+ * (before clipping and weight decay), ‖Δθ‖ of the step and ‖Δθ‖/‖θ‖, then the quantiles of the
+ * optimizer's per-element step sizes (optim/internals.ts). Norms are accumulated in float64.
+ *
+ * A step that records nothing costs one comparison and allocates nothing; a recording step
+ * copies θ into a buffer of the parameter count, allocated once, to measure Δθ exactly whatever
+ * the optimizer does (decoupled decay, clipping, momentum).
+ */
+import type { Model } from '../engine/model.js';
+import { sumOfSquares } from '../kernels/optimizer-kernels.js';
+import type { TensorView } from '../optim/groups.js';
+import { stepSizeQuantiles, STEP_SIZE_COLUMNS } from '../optim/internals.js';
+import { optimizerGroups, type OptimizerConfig } from '../optim/registry.js';
+import type { Optimizer } from '../optim/transform.js';
+import { formatFloat32 } from '../runs/numbers.js';
+import type { InternalsRow } from '../runs/run-writer.js';
+import { groupName, tensorViews } from './build.js';
+import type { StepObserver } from './step.js';
+
+/** A trainable tensor as recorded: its views of θ, of θ before the step and of its gradient, and its group. */
+interface RecordedTensor {
+  readonly view: TensorView;
+  readonly group: string;
+  /** Its group's place in Optimizer.hypers. */
+  readonly groupIndex: number;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly values: Float32Array;
+  readonly before: Float32Array;
+  readonly grads: Float32Array;
+}
+
+export class InternalsRecorder implements StepObserver {
+  private pending: InternalsRow[] = [];
+  private due = false;
+  private readonly tensors: readonly RecordedTensor[];
+  private readonly gradNorms: Float64Array;
+  /** One tensor's per-element step sizes at a time. */
+  private readonly stepSizes: Float32Array;
+  private readonly quantiles: number[] = [];
+
+  constructor(
+    private readonly every: number,
+    private readonly config: OptimizerConfig,
+    private readonly optimizer: Optimizer,
+    model: Model,
+  ) {
+    const before = new Float32Array(model.values.length);
+    const slice = (array: Float32Array, view: TensorView): Float32Array => array.subarray(view.offset, view.offset + view.length);
+    this.tensors = optimizerGroups(config, tensorViews(model)).flatMap((group, groupIndex) =>
+      group.frozen
+        ? []
+        : group.tensors.map((view) => ({ view, group: groupName(group.index), groupIndex, options: group.options, values: slice(model.values, view), before: slice(before, view), grads: slice(model.grads, view) })),
+    );
+    this.gradNorms = new Float64Array(this.tensors.length);
+    this.stepSizes = new Float32Array(Math.max(0, ...this.tensors.map((t) => t.view.length)));
+  }
+
+  beforeUpdate(): void {
+    this.due = (this.optimizer.step + 1) % this.every === 0;
+    if (!this.due) return;
+    this.tensors.forEach((t, i) => {
+      t.before.set(t.values);
+      this.gradNorms[i] = Math.sqrt(sumOfSquares(t.grads));
+    });
+  }
+
+  afterUpdate(): void {
+    if (!this.due) return;
+    const step = this.optimizer.step;
+    this.tensors.forEach((t, i) => {
+      const paramNorm = Math.sqrt(sumOfSquares(t.before));
+      const updateNorm = differenceNorm(t.values, t.before);
+      const row: InternalsRow = {
+        step: String(step),
+        tensor: t.view.name,
+        group: t.group,
+        param_norm: formatFloat32(paramNorm),
+        grad_norm: formatFloat32(this.gradNorms[i]),
+        update_norm: formatFloat32(updateNorm),
+        update_ratio: formatFloat32(updateNorm / paramNorm),
+      };
+      const input = { options: t.options, hyper: this.optimizer.hypers[t.groupIndex], step, state: this.optimizer.tensorState(t.view) };
+      stepSizeQuantiles(this.config.name, input, t.view.length, this.stepSizes, this.quantiles);
+      this.quantiles.forEach((q, k) => (row[STEP_SIZE_COLUMNS[k]] = formatFloat32(q)));
+      this.pending.push(row);
+    });
+  }
+
+  /** The rows recorded since the last call. */
+  take(): InternalsRow[] {
+    const rows = this.pending;
+    this.pending = [];
+    return rows;
+  }
+}
+
+/** ‖a − b‖₂, the differences exact in float64. */
+function differenceNorm(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return Math.sqrt(sum);
+}
