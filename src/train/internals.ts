@@ -48,11 +48,13 @@ export class InternalsRecorder implements StepObserver {
   ) {
     const before = new Float32Array(model.values.length);
     const slice = (array: Float32Array, view: TensorView): Float32Array => array.subarray(view.offset, view.offset + view.length);
-    this.tensors = optimizerGroups(config, tensorViews(model)).flatMap((group, groupIndex) =>
+    const tensors = optimizerGroups(config, tensorViews(model)).flatMap((group, groupIndex) =>
       group.frozen
         ? []
         : group.tensors.map((view) => ({ view, group: groupName(group.index), groupIndex, options: group.options, values: slice(model.values, view), before: slice(before, view), grads: slice(model.grads, view) })),
     );
+    // Rows in the model's order (model.safetensors'), whatever the groups' order.
+    this.tensors = tensors.sort((a, b) => a.view.offset - b.view.offset);
     this.gradNorms = new Float64Array(this.tensors.length);
     this.stepSizes = new Float32Array(Math.max(0, ...this.tensors.map((t) => t.view.length)));
   }
