@@ -41,6 +41,10 @@ export function judge(expect: Expectations, trials: readonly TrialData[]): Verdi
     const values = trials.map((t) => firstReaching(t, metric, target)?.step ?? null);
     verdicts.push(boundVerdict(`steps_to ${metric} ${metric.endsWith('accuracy') ? '≥' : '≤'} ${target}`, { max, worst }, trials, values, 'not reached'));
   }
+  if (expect.max_update_ratio !== undefined) {
+    const values = trials.map((t) => t.internals?.maxUpdateRatio ?? null);
+    verdicts.push(boundVerdict('max_update_ratio', { max: expect.max_update_ratio, worst: true }, trials, values, 'no internals.csv rows'));
+  }
   const diverged = trials.filter((t) => t.status === 'diverged').length;
   if (expect.no_divergence) {
     verdicts.push({ expectation: 'no_divergence', bound: 'no seed diverges', measured: `${diverged} of ${trials.length} diverged`, pass: diverged === 0, values: [] });

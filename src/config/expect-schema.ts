@@ -6,8 +6,10 @@
  *     test_accuracy: {min: 0.95, at: final}      # at: final (default) or best
  *     steps_to: {test_accuracy: 0.90, max: 800}  # first evaluation at or past the target
  *     no_divergence: true
+ *     max_update_ratio: 0.1                      # every row of internals.csv (needs train.internals)
  *
- * Bounds apply to the mean over `seeds:` unless `worst: true`, which applies them to every seed.
+ * Bounds apply to the mean over `seeds:` unless `worst: true`, which applies them to every seed;
+ * max_update_ratio is a ceiling on every recorded ratio of every seed.
  */
 import { z } from 'zod';
 
@@ -55,6 +57,12 @@ export const expectSchema = z
       })
       .optional()
       .describe('steps until an evaluation first reaches a target'),
+    max_update_ratio: z
+      .number()
+      .gt(0)
+      .finite()
+      .optional()
+      .describe('no update ratio ‖Δθ‖/‖θ‖ in internals.csv (any tensor, any recorded step, any seed) may exceed this; needs train.internals'),
     no_divergence: z.literal(true).optional().describe('no seed may diverge (NaN or infinite loss)'),
     diverges: z.literal(true).optional().describe('every seed must diverge (for a learning rate known to be too large)'),
   })

@@ -56,6 +56,9 @@ export function checkStatic(config: ExperimentConfig): PathIssue[] {
     issues.push({ path: ['loss'], problem: `${config.loss} reads probabilities: end the model with sigmoid, or use bce_with_logits` });
   }
   issues.push(...checkMomentumCycling(config));
+  if (config.expect?.max_update_ratio !== undefined && config.train.internals === undefined) {
+    issues.push({ path: ['expect', 'max_update_ratio'], problem: 'bounds the update ratios internals.csv records: add train.internals: {every: K}' });
+  }
   return issues;
 }
 

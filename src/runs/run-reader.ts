@@ -2,10 +2,12 @@
  * The run reader: what a finished (or unfinished) run left on disk, read back for reports,
  * checks and baselines. Every folder above runs/ reads run files through here, by column name.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
+import { RUN_FILES } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { readTrialManifest, trialDirectory } from './sweep-dir.js';
 
@@ -38,6 +40,26 @@ export interface TrialData {
   readonly evaluations: readonly EvaluationPoint[];
   readonly divergedAtStep: number | null;
   readonly seconds: number | null;
+  /** internals.csv, when the run recorded it (train.internals). */
+  readonly internals?: TrialInternals | null;
+}
+
+/** One internals.csv row as plots read it. */
+export interface InternalsPoint {
+  readonly step: number;
+  readonly tensor: string;
+  readonly group: string;
+  readonly updateRatio: number;
+  /** eff_lr_p10, p50, p90; null where the optimizer writes none (SGD). */
+  readonly stepSizes: readonly [number, number, number] | null;
+}
+
+/** A trial's internals.csv: its rows thinned for plotting, and the largest update ratio of them all. */
+export interface TrialInternals {
+  /** At most ~500 recorded steps per tensor (the last always kept). */
+  readonly points: readonly InternalsPoint[];
+  /** The largest update_ratio of any tensor at any recorded step; null when no row was recorded. */
+  readonly maxUpdateRatio: number | null;
 }
 
 /** Results measured per trial, the columns of summary.csv and the metrics of comparison.csv. */
@@ -85,12 +107,37 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
     evaluations,
     divergedAtStep: manifest?.diverged_at_step ?? null,
     seconds: wallSeconds(manifest),
+    internals: manifest === null ? null : readInternals(base),
   };
 }
 
 /** A run's steps.csv rows as written (text), the given columns in the given order; none when the run wrote no steps. */
 export function readStepColumns(runDir: string, columns: readonly string[]): string[][] {
   return readRows(join(runDir, 'steps.csv')).map((row) => columns.map((column) => row[column]));
+}
+
+/** A run folder's internals.csv, or null when the run has none. */
+export function readInternals(runDir: string): TrialInternals | null {
+  const file = join(runDir, RUN_FILES.internals);
+  if (!existsSync(file)) return null;
+  const rows = readRows(file);
+  const steps = [...new Set(rows.map((r) => r.step))];
+  const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
+  const kept = new Set(steps.filter((_, i) => i % every === 0 || i === steps.length - 1));
+  const ratios = rows.map((r) => Number(r.update_ratio));
+  const points = rows
+    .filter((r) => kept.has(r.step))
+    .map(
+      (r): InternalsPoint => ({
+        step: Number(r.step),
+        tensor: r.tensor,
+        group: r.group,
+        updateRatio: Number(r.update_ratio),
+        stepSizes: r.eff_lr_p50 === undefined ? null : [Number(r.eff_lr_p10), Number(r.eff_lr_p50), Number(r.eff_lr_p90)],
+      }),
+    );
+  // A NaN ratio (a tensor whose norm was 0, or a diverging run) exceeds every bound.
+  return { points, maxUpdateRatio: ratios.length === 0 ? null : ratios.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))) };
 }
 
 function readRows(file: string): Record<string, string>[] {
