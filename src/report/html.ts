@@ -14,6 +14,8 @@ export interface ReportPlots {
   readonly loss: string;
   readonly evaluation: string;
   readonly heatmap: string | null;
+  /** Null when no trial recorded the optimizer internals (train.internals). */
+  readonly internals?: string | null;
 }
 
 const DASH = '—';
@@ -160,6 +162,7 @@ ${comparisonTable(data)}
 ${figure(plots.loss, 'plots/loss.svg')}
 ${figure(plots.evaluation, 'plots/accuracy.svg')}
 ${plots.heatmap === null ? '' : figure(plots.heatmap, 'plots/heatmap.svg')}
+${plots.internals == null ? '' : figure(plots.internals, 'plots/internals.svg')}
 </section>
 <section>
 <h2>Trials</h2>
