@@ -16,8 +16,13 @@
  *                                                   already holds this step's Δ²)
  *   sgd          nothing: every element's step size is γ (steps.csv's lr), so no columns.
  *
- * The quantiles are torch.quantile's default (linear interpolation between order statistics).
+ * The quantiles are torch.quantile's default (linear interpolation between order statistics). The
+ * step size is a monotone function of one state array for all but centered RMSprop and Adadelta,
+ * so the order statistics are selected in the state itself (order-statistics.ts), read-only, and
+ * only those few elements are turned into step sizes: a recording step stays a small fraction of
+ * a training step on 100 000-parameter tensors (bench/internals.ts).
  */
+import { orderStatistics } from './order-statistics.js';
 import { rectificationOf } from './radam.js';
 import type { OptimizerName } from './registry.js';
 import type { Hyperparams } from './transform.js';
@@ -37,8 +42,19 @@ export interface StepSizeInput {
   readonly state: ReadonlyMap<string, Float32Array>;
 }
 
-/** Fills out[i] with element i's step size; out has the tensor's length. */
-type StepSizes = (out: Float32Array, input: StepSizeInput) => void;
+/**
+ * Where one tensor's step sizes come from: a per-element array `values` and the step size as a
+ * function of an element's value, non-increasing unless `increasing` (so the quantiles of the
+ * step sizes are the step sizes of the array's order statistics, and the state is read as it is).
+ * A rule whose step size depends on two arrays fills `scratch` and reads that.
+ */
+interface StepSizeSource {
+  readonly values: Float32Array;
+  readonly size: (value: number) => number;
+  readonly increasing?: boolean;
+}
+
+type StepSizeRule = (input: StepSizeInput, scratch: Float32Array) => StepSizeSource;
 
 const num = (options: StepSizeInput['options'], key: string): number => options[key] as number;
 const betas = (options: StepSizeInput['options']): readonly [number, number] => options.betas as [number, number];
@@ -51,63 +67,61 @@ function stateOf(input: StepSizeInput, name: string): Float32Array {
   return values;
 }
 
-/** out[i] = scale / (√v[i] / root + ε): Adam's denominator (NAdam's with scale = γ). */
-function overAdamDenominator(out: Float32Array, v: Float32Array, scale: number, root: number, eps: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = scale / (Math.sqrt(v[i]) / root + eps);
+/** scale / (√v / root + ε): Adam's denominator (NAdam's, with scale = γ). */
+function overAdamDenominator(values: Float32Array, scale: number, root: number, eps: number): StepSizeSource {
+  return { values, size: (v) => scale / (Math.sqrt(v) / root + eps) };
 }
 
-const adamSizes: StepSizes = (out, input) => {
+const adamRule: StepSizeRule = (input) => {
   const { options, hyper, step } = input;
   const v = stateOf(input, options.amsgrad === true ? 'max_exp_avg_sq' : 'exp_avg_sq');
-  overAdamDenominator(out, v, hyper.lr / (1 - beta1(input) ** step), Math.sqrt(1 - betas(options)[1] ** step), num(options, 'eps'));
+  return overAdamDenominator(v, hyper.lr / (1 - beta1(input) ** step), Math.sqrt(1 - betas(options)[1] ** step), num(options, 'eps'));
 };
 
-const STEP_SIZES: Record<OptimizerName, StepSizes | null> = {
+const STEP_SIZES: Record<OptimizerName, StepSizeRule | null> = {
   sgd: null,
-  adam: adamSizes,
-  adamw: adamSizes,
-  adamax: (out, input) => {
-    const u = stateOf(input, 'exp_inf');
+  adam: adamRule,
+  adamw: adamRule,
+  adamax: (input) => {
     const scale = input.hyper.lr / (1 - beta1(input) ** input.step);
-    for (let i = 0; i < out.length; i++) out[i] = scale / u[i];
+    return { values: stateOf(input, 'exp_inf'), size: (u) => scale / u };
   },
-  nadam: (out, input) => {
-    const { options, hyper, step } = input;
-    overAdamDenominator(out, stateOf(input, 'exp_avg_sq'), hyper.lr, Math.sqrt(1 - betas(options)[1] ** step), num(options, 'eps'));
-  },
-  radam: (out, input) => {
+  nadam: (input) => overAdamDenominator(stateOf(input, 'exp_avg_sq'), input.hyper.lr, Math.sqrt(1 - betas(input.options)[1] ** input.step), num(input.options, 'eps')),
+  radam: (input) => {
     const { options, hyper, step } = input;
     const beta2 = betas(options)[1];
     const scale = hyper.lr / (1 - beta1(input) ** step);
-    const rectification = rectificationOf(beta2, step);
-    if (rectification === null) {
-      out.fill(scale);
-      return;
-    }
     const v = stateOf(input, 'exp_avg_sq');
-    const eps = num(options, 'eps');
+    const rectification = rectificationOf(beta2, step);
+    if (rectification === null) return { values: v, size: () => scale };
     const factor = scale * rectification * Math.sqrt(1 - beta2 ** step);
-    for (let i = 0; i < out.length; i++) out[i] = factor / (Math.sqrt(v[i]) + eps);
+    const eps = num(options, 'eps');
+    return { values: v, size: (x) => factor / (Math.sqrt(x) + eps) };
   },
-  rmsprop: (out, input) => {
+  rmsprop: (input, scratch) => {
     const squareAvg = stateOf(input, 'square_avg');
-    const gradAvg = input.options.centered === true ? stateOf(input, 'grad_avg') : null;
     const { lr } = input.hyper;
     const eps = num(input.options, 'eps');
-    for (let i = 0; i < out.length; i++) out[i] = lr / (Math.sqrt(squareAvg[i] - (gradAvg === null ? 0 : gradAvg[i] * gradAvg[i])) + eps);
+    const size = (v: number): number => lr / (Math.sqrt(v) + eps);
+    if (input.options.centered !== true) return { values: squareAvg, size };
+    const gradAvg = stateOf(input, 'grad_avg');
+    const variance = scratch.subarray(0, squareAvg.length);
+    for (let i = 0; i < variance.length; i++) variance[i] = squareAvg[i] - gradAvg[i] * gradAvg[i];
+    return { values: variance, size };
   },
-  adagrad: (out, input) => {
-    const sum = stateOf(input, 'sum');
+  adagrad: (input) => {
     const rate = input.hyper.lr / (1 + (input.step - 1) * num(input.options, 'lr_decay'));
     const eps = num(input.options, 'eps');
-    for (let i = 0; i < out.length; i++) out[i] = rate / (Math.sqrt(sum[i]) + eps);
+    return { values: stateOf(input, 'sum'), size: (s) => rate / (Math.sqrt(s) + eps) };
   },
-  adadelta: (out, input) => {
+  adadelta: (input, scratch) => {
     const squareAvg = stateOf(input, 'square_avg');
     const accDelta = stateOf(input, 'acc_delta');
     const { lr } = input.hyper;
     const eps = num(input.options, 'eps');
-    for (let i = 0; i < out.length; i++) out[i] = (lr * Math.sqrt(accDelta[i] + eps)) / Math.sqrt(squareAvg[i] + eps);
+    const sizes = scratch.subarray(0, squareAvg.length);
+    for (let i = 0; i < sizes.length; i++) sizes[i] = (lr * Math.sqrt(accDelta[i] + eps)) / Math.sqrt(squareAvg[i] + eps);
+    return { values: sizes, size: (x) => x, increasing: true };
   },
 };
 
@@ -117,69 +131,44 @@ export function stepSizeColumns(kind: OptimizerName): readonly string[] {
 }
 
 /**
- * The STEP_SIZE_QUANTILES of one tensor's per-element step sizes, computed in `scratch` (at least
- * the tensor's length; reordered), into `out`; nothing for SGD.
+ * The STEP_SIZE_QUANTILES of one tensor's per-element step sizes into `out` (nothing for SGD),
+ * linearly interpolated between order statistics as torch.quantile does; NaN when a step size is.
+ * `scratch` (stepSizeScratch) holds at least the tensor's length.
  */
-export function stepSizeQuantiles(kind: OptimizerName, input: StepSizeInput, length: number, scratch: Float32Array, out: number[]): void {
-  const fill = STEP_SIZES[kind];
+export function stepSizeQuantiles(kind: OptimizerName, input: StepSizeInput, scratch: StepSizeScratch, out: number[]): void {
+  const rule = STEP_SIZES[kind];
   out.length = 0;
-  if (fill === null) return;
-  const values = scratch.subarray(0, length);
-  fill(values, input);
-  quantilesInPlace(values, STEP_SIZE_QUANTILES, out);
-}
-
-/**
- * Quantiles q (ascending) of `values` with linear interpolation between the order statistics at
- * q·(n−1), as torch.quantile and numpy's default; `values` is reordered (selection, not a sort:
- * O(n) per quantile). NaN when any value is NaN, or when there are none.
- */
-export function quantilesInPlace(values: Float32Array, qs: readonly number[], out: number[]): void {
+  if (rule === null) return;
+  const { values, size, increasing = false } = rule(input, scratch.values);
   const n = values.length;
-  out.length = 0;
-  if (n === 0 || values.some(Number.isNaN)) {
-    for (let i = 0; i < qs.length; i++) out.push(NaN);
+  // The ranks, in the array, of the step sizes on either side of each quantile.
+  const at = (j: number): number => (increasing ? j : n - 1 - j);
+  const ranks: number[] = [];
+  for (const q of STEP_SIZE_QUANTILES) {
+    const k = Math.floor(q * (n - 1));
+    ranks.push(at(k), at(Math.min(k + 1, n - 1)));
+  }
+  const order = ranks.map((_, i) => i).sort((a, b) => ranks[a] - ranks[b]);
+  const sorted: number[] = [];
+  if (!orderStatistics(values, order.map((i) => ranks[i]), scratch.bits, sorted)) {
+    for (let i = 0; i < STEP_SIZE_QUANTILES.length; i++) out.push(NaN);
     return;
   }
-  let from = 0;
-  for (const q of qs) {
+  const stat = new Array<number>(ranks.length);
+  order.forEach((i, j) => (stat[i] = size(sorted[j])));
+  STEP_SIZE_QUANTILES.forEach((q, i) => {
     const position = q * (n - 1);
-    const k = Math.floor(position);
-    // Earlier quantiles left everything before `from` no larger than what follows it.
-    select(values, k, from, n - 1);
-    from = k;
-    const lower = values[k];
-    if (position === k) out.push(lower);
-    else {
-      let upper = Infinity;
-      for (let i = k + 1; i < n; i++) if (values[i] < upper) upper = values[i];
-      out.push(lower + (position - k) * (upper - lower));
-    }
-  }
+    const lower = stat[2 * i];
+    out.push(lower + (position - Math.floor(position)) * (stat[2 * i + 1] - lower));
+  });
 }
 
-/**
- * Rearranges values[left..right] so that values[k] is the value a sort would put there, smaller
- * or equal ones before it and larger or equal ones after (Hoare's quickselect, middle pivot).
- */
-function select(values: Float32Array, k: number, left: number, right: number): void {
-  while (left < right) {
-    const pivot = values[(left + right) >>> 1];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i];
-        values[i] = values[j];
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
-  }
+/** The buffers stepSizeQuantiles works in, for tensors of up to `length` elements; allocated once. */
+export interface StepSizeScratch {
+  readonly values: Float32Array;
+  readonly bits: Int32Array;
+}
+
+export function stepSizeScratch(length: number): StepSizeScratch {
+  return { values: new Float32Array(length), bits: new Int32Array(length) };
 }

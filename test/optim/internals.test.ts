@@ -3,7 +3,8 @@ import { optimizerSchema } from '../../src/config/schema.js';
 import { syntheticDataset } from '../../src/data/synthetic.js';
 import { lossKinds } from '../../src/engine/losses/registry.js';
 import { Model, planModel } from '../../src/engine/model.js';
-import { quantilesInPlace, stepSizeColumns, stepSizeQuantiles } from '../../src/optim/internals.js';
+import { stepSizeColumns, stepSizeQuantiles, stepSizeScratch } from '../../src/optim/internals.js';
+import { orderStatistics } from '../../src/optim/order-statistics.js';
 import { createOptimizer, optimizerNames, type OptimizerConfig } from '../../src/optim/registry.js';
 import { tensorViews } from '../../src/train/build.js';
 import { InternalsRecorder } from '../../src/train/internals.js';
@@ -27,7 +28,7 @@ describe('effective step sizes', () => {
     const options = optimizerSchema.parse({ name: 'adam' }) as OptimizerConfig;
     const state = new Map([['exp_avg_sq', Float32Array.of(2.5e-4)]]);
     const out: number[] = [];
-    stepSizeQuantiles('adam', { options, hyper: { lr: 1e-3, beta1: 0.9 }, step: 1, state }, 1, new Float32Array(1), out);
+    stepSizeQuantiles('adam', { options, hyper: { lr: 1e-3, beta1: 0.9 }, step: 1, state }, stepSizeScratch(1), out);
     expect(out).toHaveLength(3);
     for (const q of out) expect(q).toBeCloseTo(0.0199999996, 9);
   });
@@ -39,36 +40,58 @@ describe('effective step sizes', () => {
       ['max_exp_avg_sq', Float32Array.of(2.5e-4)],
     ]);
     const out: number[] = [];
-    stepSizeQuantiles('adam', { options, hyper: { lr: 1e-3, beta1: 0.9 }, step: 1, state }, 1, new Float32Array(1), out);
+    stepSizeQuantiles('adam', { options, hyper: { lr: 1e-3, beta1: 0.9 }, step: 1, state }, stepSizeScratch(1), out);
     expect(out[1]).toBeCloseTo(0.0199999996, 9);
   });
 
   it('RAdam takes γ/(1−β1ᵗ) for every element while ρ_t ≤ 5', () => {
     const options = optimizerSchema.parse({ name: 'radam' }) as OptimizerConfig;
     const out: number[] = [];
-    stepSizeQuantiles('radam', { options, hyper: { lr: 1e-3, beta1: 0.9 }, step: 2, state: new Map() }, 4, new Float32Array(4), out);
-    expect(out).toEqual([1, 1, 1].map(() => Math.fround(1e-3 / (1 - 0.9 ** 2))));
+    stepSizeQuantiles('radam', { options, hyper: { lr: 1e-3, beta1: 0.9 }, step: 2, state: new Map([['exp_avg_sq', Float32Array.of(1, 2, 3, 4)]]) }, stepSizeScratch(4), out);
+    expect(out).toEqual([1, 1, 1].map(() => 1e-3 / (1 - 0.9 ** 2)));
   });
 
   it('SGD writes no step-size columns; every other optimizer the three quantiles', () => {
     for (const name of optimizerNames) expect(stepSizeColumns(name)).toEqual(name === 'sgd' ? [] : ['eff_lr_p10', 'eff_lr_p50', 'eff_lr_p90']);
   });
 
-  it('selects the quantiles a sort gives (linear interpolation), with repeated values', () => {
+  it('selects the quantiles a sort of the step sizes gives (linear interpolation), with repeated values, either way the size runs', () => {
     let seed = 7;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (const n of [1, 2, 3, 10, 101, 1000]) {
-      const values = Array.from({ length: n }, () => Math.fround(Math.floor(random() * n) / 7));
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const adagrad = optimizerSchema.parse({ name: 'adagrad', lr: 0.1 }) as OptimizerConfig;
+    const adadelta = optimizerSchema.parse({ name: 'adadelta' }) as OptimizerConfig;
+    for (const n of [1, 2, 3, 10, 101, 1000, 5000]) {
+      // Values spread over decades, some repeated, some 0 (a gradient that was always 0).
+      const sum = Float32Array.from({ length: n }, () => (random() < 0.2 ? 0 : Math.fround(10 ** (4 * Math.floor(random() * 50) / 50 - 3))));
+      const adagradSizes = [...sum].map((s) => 0.1 / (Math.sqrt(s) + 1e-10));
       const out: number[] = [];
-      quantilesInPlace(Float32Array.from(values), [0.1, 0.5, 0.9], out);
-      expect(out, `n = ${n}`).toEqual([0.1, 0.5, 0.9].map((q) => sortedQuantile(values, q)));
+      stepSizeQuantiles('adagrad', { options: adagrad, hyper: { lr: 0.1 }, step: 1, state: new Map([['sum', sum]]) }, stepSizeScratch(n), out);
+      expect(out, `adagrad, n = ${n}`).toEqual([0.1, 0.5, 0.9].map((q) => sortedQuantile(adagradSizes, q)));
+      const squareAvg = Float32Array.from(sum, (s) => s + 1);
+      const accDelta = Float32Array.from({ length: n }, () => Math.fround(random()));
+      const adadeltaSizes = [...squareAvg].map((v, i) => Math.fround(Math.sqrt(accDelta[i] + 1e-6) / Math.sqrt(v + 1e-6)));
+      stepSizeQuantiles('adadelta', { options: adadelta, hyper: { lr: 1 }, step: 1, state: new Map([['square_avg', squareAvg], ['acc_delta', accDelta]]) }, stepSizeScratch(n), out);
+      expect(out, `adadelta, n = ${n}`).toEqual([0.1, 0.5, 0.9].map((q) => sortedQuantile(adadeltaSizes, q)));
     }
   });
 
-  it('is NaN where a value is', () => {
+  it('reads order statistics off the bits without reordering, negative numbers, zeros and infinities included', () => {
+    const values = Float32Array.of(3, -1, 0, -0, Infinity, -Infinity, 2.5, 3, 1e-30, -1e30);
+    const copy = values.slice();
+    const ranks = [0, 1, 2, 5, 8, 9];
     const out: number[] = [];
-    quantilesInPlace(Float32Array.of(1, NaN, 2), [0.5], out);
-    expect(out).toEqual([NaN]);
+    expect(orderStatistics(values, ranks, new Int32Array(values.length), out)).toBe(true);
+    const sorted = [...values].sort((a, b) => a - b);
+    expect(out).toEqual(ranks.map((r) => sorted[r]));
+    expect(values).toEqual(copy);
+    expect(orderStatistics(Float32Array.of(1, NaN, 2), [1], new Int32Array(3), out)).toBe(false);
+  });
+
+  it('is NaN where a step size is', () => {
+    const options = optimizerSchema.parse({ name: 'adam' }) as OptimizerConfig;
+    const out: number[] = [];
+    stepSizeQuantiles('adam', { options, hyper: { lr: 1e-3 }, step: 3, state: new Map([['exp_avg_sq', Float32Array.of(1, NaN, 2)]]) }, stepSizeScratch(3), out);
+    expect(out).toEqual([NaN, NaN, NaN]);
   });
 });
 
