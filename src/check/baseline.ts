@@ -99,10 +99,31 @@ function higherIsBetter(metric: string): boolean {
 }
 
 /**
- * One verdict per metric the baseline measured: the mean over seeds must not be worse than the
- * baseline's mean by more than atol + rtol·|baseline|.
+ * The tolerance of each kind of metric when neither the command line nor the baseline file sets
+ * one. An accuracy is bounded in [0, 1], so a relative tolerance means little: 5 % of 0.9 lets
+ * 4.5 points go; one point is the drop a reader of the results would notice. A loss has no
+ * natural scale, so it is held relatively. The steps to a target are counted at evaluations only,
+ * so one evaluation later on one seed already moves the mean by several percent; a tenth more
+ * steps is a slowdown rather than that grain.
  */
-export function compareMetrics(baseline: Baseline, trials: readonly TrialData[], fallback: Tolerance): Verdict[] {
+export const DEFAULT_TOLERANCES = {
+  accuracy: { rtol: 0, atol: 0.01 },
+  loss: { rtol: 0.05, atol: 0 },
+  steps: { rtol: 0.1, atol: 0 },
+} as const satisfies Record<string, Required<Tolerance>>;
+
+export function defaultTolerance(metric: string): Required<Tolerance> {
+  if (metric.startsWith('steps_to_')) return DEFAULT_TOLERANCES.steps;
+  return metric.endsWith('accuracy') ? DEFAULT_TOLERANCES.accuracy : DEFAULT_TOLERANCES.loss;
+}
+
+/**
+ * One verdict per metric the baseline measured: the mean over seeds must not be worse than the
+ * baseline's mean by more than atol + rtol·|baseline|. The tolerance is the command line's for
+ * every metric (`given`; an unset field is 0) or else the metric's default, under the file's
+ * `default` and then its own entry, field by field.
+ */
+export function compareMetrics(baseline: Baseline, trials: readonly TrialData[], given: Tolerance | null): Verdict[] {
   const metricNames = baselineMetrics(baseline.targets);
   const current = trials.map((t) => measuredMetrics(t, baseline.targets));
   return metricNames.flatMap((metric): Verdict[] => {
@@ -110,7 +131,8 @@ export function compareMetrics(baseline: Baseline, trials: readonly TrialData[],
     if (before === null) return [];
     const values = current.map((m) => m[metric] ?? null);
     const now = mean(values);
-    const { rtol = 0, atol = 0 } = { ...fallback, ...baseline.tolerances?.default, ...baseline.tolerances?.[metric] };
+    const fallback = given === null ? defaultTolerance(metric) : { rtol: 0, atol: 0, ...given };
+    const { rtol, atol } = { ...fallback, ...baseline.tolerances?.default, ...baseline.tolerances?.[metric] };
     const slack = atol + rtol * Math.abs(before);
     const higher = higherIsBetter(metric);
     const limit = higher ? before - slack : before + slack;

@@ -1,6 +1,8 @@
 /**
  * JUnit XML, the format CI systems render as test results: one <testsuite> per config, one
- * <testcase> per expectation, a <failure> where it failed.
+ * <testcase> per expectation, a <failure> where it failed. A test case is named by what it checks
+ * alone: CI systems follow a test's history by its name, so the bound and the measured value
+ * (which change with every baseline and every run) go in its message and output instead.
  */
 import type { Verdict } from './verdict.js';
 
@@ -22,9 +24,11 @@ export function junitXml(suites: readonly SuiteResult[]): string {
       `  <testsuite name="${attribute(suite.name)}" tests="${suite.verdicts.length}" failures="${failures(suite)}" time="${suite.seconds.toFixed(3)}" file="${attribute(suite.file)}">`,
     );
     for (const v of suite.verdicts) {
-      const open = `    <testcase classname="${attribute(suite.name)}" name="${attribute(`${v.expectation} ${v.bound}`)}"`;
-      if (v.pass) lines.push(`${open}/>`);
-      else lines.push(`${open}>`, `      <failure message="${attribute(`measured ${v.measured}`)}">${text(`expected ${v.expectation} ${v.bound}, measured ${v.measured}`)}</failure>`, '    </testcase>');
+      const detail = text(`expected ${v.expectation} ${v.bound}, measured ${v.measured}`);
+      lines.push(`    <testcase classname="${attribute(suite.name)}" name="${attribute(v.expectation)}">`);
+      if (v.pass) lines.push(`      <system-out>${detail}</system-out>`);
+      else lines.push(`      <failure message="${attribute(`measured ${v.measured}, expected ${v.bound}`)}">${detail}</failure>`);
+      lines.push('    </testcase>');
     }
     lines.push('  </testsuite>');
   }

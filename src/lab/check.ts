@@ -67,8 +67,11 @@ export async function runSeeds(file: string, expansion: Expansion, options: Seed
   }
 }
 
-/** The run's verdicts: its expect: block, then (with a baseline) the results against it, then (exact) every step. */
-export function judgeRun(run: CheckedRun, baseline: Baseline | null, tolerance: Tolerance, exact: boolean): Verdict[] {
+/**
+ * The run's verdicts: its expect: block, then (with a baseline) the results against it, then
+ * (exact) every step. `tolerance` is the command line's, null for each metric's default.
+ */
+export function judgeRun(run: CheckedRun, baseline: Baseline | null, tolerance: Tolerance | null, exact: boolean): Verdict[] {
   const expect = run.expansion.base.expect;
   return [
     ...(expect === undefined ? [] : judge(expect, run.trials)),

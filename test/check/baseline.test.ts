@@ -23,7 +23,7 @@ function baseline(tolerances?: Baseline['tolerances']): Baseline {
   return { ...recorded, tolerances };
 }
 
-function verdict(metric: string, now: readonly TrialData[], fallback: Tolerance, tolerances?: Baseline['tolerances']) {
+function verdict(metric: string, now: readonly TrialData[], fallback: Tolerance | null, tolerances?: Baseline['tolerances']) {
   return compareMetrics(baseline(tolerances), now, fallback).find((v) => v.expectation === `baseline ${metric}`)!;
 }
 
@@ -69,6 +69,21 @@ describe('comparing with a baseline', () => {
     expect(verdict('final_test_accuracy', seeds({ testAccuracy: 0.99 }), none).pass).toBe(true);
     // ... while for a loss, lower is the better side
     expect(verdict('final_train_loss', seeds({ trainLoss: 0.1 }), none).pass).toBe(true);
+  });
+
+  it('by default holds accuracies to one point absolute, losses to 5 % and steps to a target to 10 %', () => {
+    // A 3.5-point drop from 0.75 is under 5 % relative (0.0375): rtol 0.05 passed it.
+    expect(verdict('final_test_accuracy', seeds({ testAccuracy: 0.715 }), { rtol: 0.05 }).pass).toBe(true);
+    expect(verdict('final_test_accuracy', seeds({ testAccuracy: 0.715 }), null)).toMatchObject({ pass: false, bound: '≥ 0.74 (baseline 0.75, rtol 0, atol 0.01)' });
+    expect(verdict('best_test_accuracy', seeds({ testAccuracy: 0.735 }), null).pass).toBe(false);
+    expect(verdict('best_test_accuracy', seeds({ testAccuracy: 0.745 }), null).pass).toBe(true);
+    expect(verdict('final_train_loss', seeds({ trainLoss: 0.52 }), null)).toMatchObject({ pass: true, bound: '≤ 0.525 (baseline 0.5, rtol 0.05, atol 0)' });
+    expect(verdict('final_test_loss', seeds({ testLoss: 0.53 }), null).pass).toBe(false);
+    expect(verdict('steps_to_test_accuracy', seeds({ step: 110 }), null)).toMatchObject({ pass: true, bound: '≤ 110 (baseline 100, rtol 0.1, atol 0)' });
+    expect(verdict('steps_to_test_accuracy', seeds({ step: 111 }), null).pass).toBe(false);
+    // The file's tolerances still win over the defaults, field by field.
+    expect(verdict('final_test_accuracy', seeds({ testAccuracy: 0.715 }), null, { final_test_accuracy: { atol: 0.05 } }).pass).toBe(true);
+    expect(verdict('final_test_accuracy', seeds({ testAccuracy: 0.715 }), null, { default: { rtol: 0.1 } }).bound).toBe('≥ 0.665 (baseline 0.75, rtol 0.1, atol 0.01)');
   });
 
   it('holds the steps to a target from above: fewer steps pass, more beyond the tolerance fail', () => {

@@ -62,8 +62,10 @@ describe('adam-lab check', () => {
     const suite = parsed.testsuites.testsuite;
     expect(parsed.testsuites).toMatchObject({ tests: '2', failures: '1' });
     expect(suite.name).toBe('toy-check');
-    expect(suite.testcase.map((t: { name: string }) => t.name)).toEqual(['final_train_loss ≤ 0.5 (mean)', 'test_accuracy (final) ≥ 0.9999 (mean)']);
-    expect(suite.testcase[1].failure.message).toMatch(/^measured /);
+    // Named by what they check; the bound and the measured value are in the output and the failure.
+    expect(suite.testcase.map((t: { name: string }) => t.name)).toEqual(['final_train_loss', 'test_accuracy (final)']);
+    expect(suite.testcase[0]['system-out']).toMatch(/^expected final_train_loss ≤ 0\.5 \(mean\), measured [\d.]+ ± /);
+    expect(suite.testcase[1].failure.message).toMatch(/^measured [\d.]+ ± [\d.]+ \(2 seeds\), expected ≥ 0\.9999 \(mean\)$/);
   });
 
   it('prints the verdict as JSON with --json', async () => {
@@ -178,6 +180,36 @@ describe('baselines', () => {
     expect(tight.code).toBe(1);
     expect(tight.stdout).toMatch(/^baseline final_train_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0, atol 0\.009\) .* FAIL$/m);
     expect((await check('--rtol', '0', '--atol', '0.011')).code).toBe(0);
+  });
+
+  it('by default fails an accuracy 3.5 points below the baseline, which 5 % relative would pass', async () => {
+    const { config, baseline, out } = await saved();
+    const file = JSON.parse(readFileSync(baseline, 'utf8'));
+    // Pretend the baseline was 3.5 points better (under 5 % of an accuracy near 0.9).
+    for (const seed of file.seeds) seed.metrics.final_test_accuracy += 0.035;
+    writeFileSync(baseline, JSON.stringify(file));
+    const result = await runCli('check', config, '--baseline', baseline, '--out', out, '--quiet');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^baseline final_test_accuracy +≥ [\d.]+ \(baseline [\d.]+, rtol 0, atol 0\.01\) .* FAIL$/m);
+    expect(result.stdout).toMatch(/^baseline final_train_loss +≤ [\d.]+ \(baseline [\d.]+, rtol 0\.05, atol 0\) .* PASS$/m);
+    expect(result.stdout).toMatch(/^baseline steps_to_test_accuracy +≤ [\d.]+ \(baseline [\d.]+, rtol 0\.1, atol 0\) .* PASS$/m);
+    expect(result.stdout).toContain('1 expectation(s) failed');
+  });
+
+  it('names JUnit test cases the same against baselines with different numbers', async () => {
+    const { config, baseline, out } = await saved();
+    const names = async (): Promise<string[]> => {
+      const junit = join(out, 'report.xml');
+      await runCli('check', config, '--baseline', baseline, '--out', out, '--quiet', '--junit', junit);
+      const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'));
+      return parsed.testsuites.testsuite.testcase.map((t: { name: string }) => t.name);
+    };
+    const before = await names();
+    const file = JSON.parse(readFileSync(baseline, 'utf8'));
+    for (const seed of file.seeds) for (const metric of Object.keys(seed.metrics)) seed.metrics[metric] *= 1.5;
+    writeFileSync(baseline, JSON.stringify(file));
+    expect(await names()).toEqual(before);
+    expect(before).toEqual(['baseline final_train_loss', 'baseline final_test_loss', 'baseline final_test_accuracy', 'baseline best_test_accuracy', 'baseline steps_to_test_accuracy']);
   });
 
   it('exits 2 on a missing or corrupt baseline file, naming it and the key', async () => {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readBaseline, type Baseline } from '../../check/baseline.js';
+import { DEFAULT_TOLERANCES, readBaseline, type Baseline, type Tolerance } from '../../check/baseline.js';
 import { junitXml, type SuiteResult } from '../../check/junit.js';
 import { sparkline } from '../../check/sparkline.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
@@ -27,8 +27,9 @@ const checkFlags = z.object({
   junit: z.string().optional(),
   json: z.boolean(),
   baseline: z.string().optional(),
-  rtol: toleranceFlag('rtol').default(0.05),
-  atol: toleranceFlag('atol').default(0),
+  /** Not given (neither): each metric's default tolerance (DEFAULT_TOLERANCES). */
+  rtol: toleranceFlag('rtol').optional(),
+  atol: toleranceFlag('atol').optional(),
   exact: z.boolean(),
   quiet: quietFlag,
 });
@@ -43,8 +44,8 @@ export function registerCheck(program: Command, terminal: Terminal, done: (code:
     .option('--junit <file>', 'also write the verdicts as JUnit XML (one test case per expectation)')
     .option('--json', 'print the verdicts as JSON instead of tables', false)
     .option('--baseline <file>', 'also fail where a result is worse than this baseline (adam-lab baseline --save)')
-    .option('--rtol <x>', 'relative tolerance against the baseline (default 0.05)')
-    .option('--atol <x>', 'absolute tolerance against the baseline (default 0)')
+    .option('--rtol <x>', `relative tolerance against the baseline, for every metric (default: ${defaultsOf('rtol')})`)
+    .option('--atol <x>', `absolute tolerance against the baseline, for every metric (default: ${defaultsOf('atol')})`)
     .option('--exact', "require every step's loss, lr and grad_norm to equal the baseline's exactly", false)
     .option('-q, --quiet', 'no progress, only the verdict tables', false)
     .addHelpText(
@@ -78,7 +79,7 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
     for (const [i, file] of files.entries()) {
       const run = await runSeedsShown(file, expansions[i], { jobs: flags.jobs, out: flags.out, signal: signals.signal }, flags.quiet || flags.json, terminal);
       if (run.interrupted) return EXIT.interrupted;
-      const verdicts = judgeRun(run, baseline, { rtol: flags.rtol, atol: flags.atol }, flags.exact);
+      const verdicts = judgeRun(run, baseline, commandLineTolerance(flags), flags.exact);
       suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
       print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
       print(`${alignedTable([['expectation', 'bound', 'measured', 'verdict'], ...verdicts.map((v) => [v.expectation, v.bound, v.measured, v.pass ? 'PASS' : 'FAIL'])])}\n`);
@@ -95,6 +96,17 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
   if (flags.json) terminal.stdout.write(`${JSON.stringify({ pass: failed === 0, suites }, null, 2)}\n`);
   print(failed === 0 ? '\nall expectations hold\n' : `\n${failed} expectation(s) failed\n`);
   return failed === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** Either flag replaces every metric's default tolerance, the other one counting as 0 (as written, nothing hidden is added). */
+function commandLineTolerance({ rtol, atol }: CheckFlags): Tolerance | null {
+  return rtol === undefined && atol === undefined ? null : { rtol: rtol ?? 0, atol: atol ?? 0 };
+}
+
+/** "accuracies 0, losses 0.05, steps_to 0.1": the per-metric defaults of one field, for --help. */
+function defaultsOf(field: keyof Tolerance): string {
+  const { accuracy, loss, steps } = DEFAULT_TOLERANCES;
+  return `accuracies ${accuracy[field]}, losses ${loss[field]}, steps_to ${steps[field]}`;
 }
 
 /** The baseline's and this run's mean loss curves as two sparklines on one scale. */
