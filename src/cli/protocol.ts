@@ -9,7 +9,7 @@ import { DataError } from '../core/errors.js';
 import { writePerformanceProfile } from '../lab/profile.js';
 import { planTuned, rerunDirectory, runTuned, tuningDirectory, type ResumedTuned, type TunedPlan, type Variants } from '../lab/tuned.js';
 import { PROFILE_TIME } from '../report/profile.js';
-import type { TunedReport } from '../report/tuned.js';
+import { searchSpaceYaml, type TunedReport } from '../report/tuned.js';
 import { readTunedManifest, TUNED_FILE } from '../runs/sweep-dir.js';
 import { EXIT } from './exit-codes.js';
 import { heldWaitMs, listTrials, phaseExitCode, phaseView, trialsAtOnce, type LabFlags } from './lab.js';
@@ -103,7 +103,8 @@ async function tunedComparison(file: string, flags: LabFlags, cliVariants: Varia
 function startLine({ plan, root }: TunedPlan): string {
   const { tune, rerun } = plan.protocol;
   const perVariant = plan.tuning.trials.length / plan.variants.length;
-  return `tuned comparison ${root}: ${plan.variants.length} variants × ${Number.isInteger(perVariant) ? perVariant : '~'} tuning trials (${tune.search}, ${tune.metric} ${tune.at}), then ${rerun.seeds} seeds each`;
+  const space = searchSpaceYaml(tune.space).trimEnd().replace(/^/gm, '  ');
+  return `tuned comparison ${root}: ${plan.variants.length} variants × ${Number.isInteger(perVariant) ? perVariant : '~'} tuning trials (${tune.search}, ${tune.metric} ${tune.at}), then ${rerun.seeds} seeds each; search space:\n${space}`;
 }
 
 /** The fair table and the verdicts, for the terminal. */

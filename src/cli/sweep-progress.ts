@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { SweepEvent } from '../lab/trial-pool.js';
+import type { EpochEvent } from '../train/events.js';
 import { percent, type ProgressMode, type Terminal } from './progress.js';
 
 const LABEL = 40;
@@ -63,11 +64,17 @@ export function createSweepProgress(mode: ProgressMode, terminal: Terminal): { o
                 ? `diverged at step ${outcome.divergedAtStep}`
                 : outcome.last === null
                   ? outcome.status
-                  : `${outcome.status}: train_loss ${outcome.last.trainLoss.toFixed(4)}${outcome.last.testAccuracy === null ? '' : `, test_acc ${percent(outcome.last.testAccuracy)}`}`;
+                  : `${outcome.status}: train_loss ${outcome.last.trainLoss.toFixed(4)}${heldOut(outcome.last)}`;
           print(`[${finished}/${planned}] ${label(event)} (${event.trial.id}) ${result}, ${outcome.seconds.toFixed(1)}s`);
           break;
         }
       }
     },
   };
+}
+
+/** The held-out accuracy a trial's line ends with: the test set's, or the validation set's where the test set is not evaluated (tuning trials). */
+function heldOut(last: EpochEvent): string {
+  if (last.testAccuracy !== null) return `, test_acc ${percent(last.testAccuracy)}`;
+  return last.valAccuracy === null ? '' : `, val_acc ${percent(last.valAccuracy)}`;
 }

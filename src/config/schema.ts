@@ -96,6 +96,10 @@ const trainSchema = z
     max_steps: z.int().positive().optional(),
     early_stopping: earlyStoppingSchema.optional().describe('stop when the watched metric has not improved for patience evaluations (Keras semantics)'),
     eval_every: z.int().positive().optional().describe('evaluate every this many steps (and at the end) instead of after every epoch'),
+    evaluate_test: z
+      .boolean()
+      .optional()
+      .describe("false: never evaluate on the test split (its columns in epochs.csv stay empty); the tuned protocol's tuning trials set it, since tuning must not look at the test set"),
     clip_grad_norm: z.number().gt(0).optional().describe('clip the global L2 norm of the gradient to this value (torch.nn.utils.clip_grad_norm_)'),
     clip_grad_value: z.number().gt(0).optional().describe('clamp every gradient element to ±this value (torch.nn.utils.clip_grad_value_)'),
     internals: z

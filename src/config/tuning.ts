@@ -3,6 +3,9 @@
  *   1. tuning: every variant × points of the search space (a grid, log-spaced where the
  *      distribution is log-uniform, or quasi-random Halton points), on one seed;
  *   2. rerun: every variant at its best tuning point × `rerun.seeds` seeds.
+ * Tuning trials never evaluate on the test split (train.evaluate_test: false): the protocol
+ * chooses on validation data, and a test score beside each tuning trial invites choosing by eye.
+ * The reruns evaluate on it as any run does.
  * An axis applies to a variant only where its path exists (SGD has no betas to tune);
  * `one_minus_beta1` and `one_minus_beta2` tune 1 − β on a log scale, as DeepOBS does.
  */
@@ -30,6 +33,12 @@ interface Axis {
   readonly toConfig: (value: Scalar) => Scalar;
 }
 
+/** What makes a trial a tuning trial: it must not look at the test set. */
+const NO_TEST_EVALUATION: Override = { path: ['train', 'evaluate_test'], value: false, origin: 'the tuned protocol (tuning trials do not evaluate on the test set)' };
+
+/** Tuned values in a trial's group label: 3 significant digits, more only where a variant's points would otherwise read alike. */
+const LABEL_DIGITS = 3;
+
 const DERIVED: Record<string, { target: ConfigPath; toConfig: (v: Scalar) => Scalar }> = {
   one_minus_beta1: { target: ['optimizer', 'betas', 0], toConfig: (v) => 1 - Number(v) },
   one_minus_beta2: { target: ['optimizer', 'betas', 1], toConfig: (v) => 1 - Number(v) },
@@ -53,9 +62,11 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
     const config = resolveConfig(source, [...sets, ...variant.overrides]) as unknown as Record<string, unknown>;
     const mine = axes.filter((axis) => valueAt(config, axis.target) !== undefined);
     mine.forEach((axis) => used.add(axis.name));
-    return searchPoints(mine, protocol.tune.search, protocol.tune.budget).map(
+    const found = searchPoints(mine, protocol.tune.search, protocol.tune.budget);
+    const label = labelsOf(found);
+    return found.map(
       (values): Point => ({
-        group: [variant.group, ...Object.entries(values).map(([k, v]) => `${k}=${String(v)}`)].join(' '),
+        group: [variant.group, ...Object.entries(values).map(([k, v]) => `${k}=${label(k, v)}`)].join(' '),
         values: { variant: variant.group, ...values },
         overrides: [
           ...variant.overrides,
@@ -71,7 +82,7 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
       unused.map((axis) => ({ path: ['protocol', 'tune', 'space', axis.name], problem: 'applies to none of the variants (no such config value)' })),
     );
   }
-  const tuning: Expansion = { kind: 'sweep', base, axes: ['variant', ...axes.map((a) => a.name)], trials: trialsOf(source, sets, base, points, [protocol.tune.seed ?? base.seed]) };
+  const tuning: Expansion = { kind: 'sweep', base, axes: ['variant', ...axes.map((a) => a.name)], trials: trialsOf(source, [...sets, NO_TEST_EVALUATION], base, points, [protocol.tune.seed ?? base.seed]) };
   return { base, protocol, variants, points, tuning };
 }
 
@@ -89,6 +100,24 @@ export function expandRerun(source: ConfigSource, sets: readonly Override[], pla
     });
   return { kind: 'compare', base: plan.base, axes: plan.tuning.axes.filter((a) => a !== 'variant'), trials: trialsOf(source, sets, plan.base, best, seeds) };
 }
+
+/**
+ * How each axis's values read in group labels: fractions to LABEL_DIGITS significant digits, or
+ * to as many more as tell this set of points apart (a group label names one point); integers
+ * (batch sizes, epochs) and choices as they are.
+ */
+function labelsOf(points: readonly Record<string, Scalar>[]): (axis: string, value: Scalar) => string {
+  const digits = new Map<string, number>();
+  for (const axis of new Set(points.flatMap((p) => Object.keys(p)))) {
+    const values = [...new Set(points.map((p) => p[axis]).filter((v): v is number => typeof v === 'number' && !Number.isInteger(v)))];
+    let d = LABEL_DIGITS;
+    while (d < 17 && new Set(values.map((v) => roundTo(v, d))).size < values.length) d++;
+    digits.set(axis, d);
+  }
+  return (axis, value) => (typeof value === 'number' && !Number.isInteger(value) ? String(roundTo(value, digits.get(axis)!)) : String(value));
+}
+
+const roundTo = (x: number, digits: number): number => Number(x.toPrecision(digits));
 
 function valueAt(config: Record<string, unknown>, path: ConfigPath): unknown {
   let node: unknown = config;

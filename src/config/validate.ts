@@ -223,6 +223,9 @@ function checkWatchedMetrics(config: ExperimentConfig, sizes: SplitSizes): PathI
   const issues: PathIssue[] = [];
   for (const [path, metric] of watched) {
     if (metric?.startsWith('test_') && sizes.test === null) issues.push({ path, problem: `watches ${metric}, but the dataset has no test split` });
+    if (metric?.startsWith('test_') && sizes.test !== null && config.train.evaluate_test === false) {
+      issues.push({ path, problem: `watches ${metric}, but train.evaluate_test is false (the tuned protocol's tuning trials never evaluate on the test set): watch a val_ metric` });
+    }
     if (metric?.startsWith('val_') && sizes.validation === null) issues.push({ path, problem: `watches ${metric}: hold out validation data with data.validation (e.g. 0.1)` });
   }
   return issues;

@@ -12,6 +12,8 @@ export interface TunedPage {
   readonly folder: string;
   /** How it was tuned and rerun, in words. */
   readonly description: string;
+  /** The search space, as YAML. */
+  readonly space: string;
   /** The fair-comparison table, header first (as comparison.md has it). */
   readonly table: readonly (readonly string[])[];
   readonly verdicts: readonly string[];
@@ -38,6 +40,7 @@ export function tunedReportHtml(tuned: TunedPage): string {
     `<header>
 <h1>${escapeHtml(tuned.name)}</h1>
 <p class="meta">Tuned comparison <code>${escapeHtml(tuned.folder)}</code>. ${escapeHtml(tuned.description)}</p>
+<pre><code>${escapeHtml(tuned.space)}</code></pre>
 </header>
 <section>
 <h2>Comparison</h2>

@@ -5,6 +5,7 @@
  * reruns' plots. `compare --protocol tuned` writes it when the reruns are done, and
  * `adam-lab report <tuned folder>` rebuilds it from the trials on disk.
  */
+import { Document, visit } from 'yaml';
 import type { Distribution } from '../config/lab-schema.js';
 import type { TunedManifest } from '../runs/sweep-dir.js';
 import { fairComparison, fairCsv, fairTable, verdicts, type FairComparison } from './fair.js';
@@ -37,15 +38,17 @@ export async function writeTunedReport(root: string, manifest: TunedManifest, tu
   const spec = sensitivitySpec(tuning, tune.metric, tune.at);
   const sensitivity = spec === null ? null : await renderSvg(spec, 'sensitivity');
   const description = protocolText(manifest.protocol, fair);
+  const space = searchSpaceYaml(tune.space);
   const folder = `tuned-${manifest.id}`;
   writeFiles(root, {
     'comparison.csv': fairCsv(fair),
-    'comparison.md': `# Tuned comparison ${manifest.name} (${folder})\n\n${description}\n\n${markdownTable(table)}\n\n${lines.map((v) => `- ${v}`).join('\n')}\n`,
+    'comparison.md': `# Tuned comparison ${manifest.name} (${folder})\n\n${description}\n\n\`\`\`yaml\n${space}\`\`\`\n\n${markdownTable(table)}\n\n${lines.map((v) => `- ${v}`).join('\n')}\n`,
     ...(sensitivity === null ? {} : { 'plots/lr-sensitivity.svg': sensitivity }),
     'report.html': tunedReportHtml({
       name: manifest.name,
       folder,
       description,
+      space,
       table,
       verdicts: lines,
       sensitivity,
@@ -57,10 +60,23 @@ export async function writeTunedReport(root: string, manifest: TunedManifest, tu
 
 function protocolText(protocol: TunedManifest['protocol'], fair: FairComparison): string {
   const { tune, rerun } = protocol;
-  const space = Object.entries(tune.space).map(([k, d]) => `${k} ~ ${JSON.stringify(d)}`).join(', ');
   return (
-    `Each variant was tuned on held-out data (${tune.metric}, ${tune.at} evaluation) with a ${tune.search} of ${tune.budget} trials over ${space}; ` +
+    `Each variant was tuned on held-out data (${tune.metric}, ${tune.at} evaluation; the tuning trials never evaluated on the test set) with a ${tune.search} of ${tune.budget} trials over the search space below; ` +
     `its best setting was rerun with ${rerun.seeds} seeds. Ranked by ${fair.metric} (${fair.higherIsBetter ? 'higher' : 'lower'} is better); ` +
     `± is the ${Math.round(fair.confidence * 100)} % confidence interval of the mean; p is Welch's t-test against the best (significant below ${fair.significance}).`
   );
+}
+
+/** The search space as the protocol block writes it: one axis a line, its distribution in flow style ("optimizer.lr: {log_uniform: [0.0001, 1]}"). */
+export function searchSpaceYaml(space: Readonly<Record<string, unknown>>): string {
+  const document = new Document(space);
+  visit(document, {
+    Map(_, node, path) {
+      if (path.length > 1) node.flow = true; // below the axes' own map
+    },
+    Seq(_, node) {
+      node.flow = true;
+    },
+  });
+  return document.toString({ flowCollectionPadding: false });
 }

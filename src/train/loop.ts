@@ -118,11 +118,11 @@ class Loop {
     return true;
   }
 
-  /** Evaluates on the held-out splits; true when early stopping says to stop. */
+  /** Evaluates on the held-out splits (the test split unless train.evaluate_test is false); true when early stopping says to stop. */
   private evaluate(): boolean {
-    const { dataset, schedule, earlyStopping, accuracy } = this.t;
+    const { dataset, schedule, earlyStopping, accuracy, config } = this.t;
     const validation = dataset.validation === null ? null : this.evaluator.evaluate(dataset.validation);
-    const test = dataset.test === null ? null : this.evaluator.evaluate(dataset.test);
+    const test = dataset.test === null || config.train.evaluate_test === false ? null : this.evaluator.evaluate(dataset.test);
     const evaluation: EpochEvent = {
       type: 'epoch',
       epoch: this.epoch,

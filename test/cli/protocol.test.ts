@@ -56,7 +56,8 @@ describe('compare --protocol tuned', () => {
     const result = await runCli('compare', quadraticConfig(), '--out', out, '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^5 trials → \S*tuned-[0-9a-f]{8}\/tuning$/m);
-    for (const lr of [0.03125, 0.125, 0.5, 2, 8]) expect(result.stdout).toMatch(new RegExp(`^\\d +[0-9a-f]{12} +gd optimizer\\.lr=${lr} +0$`, 'm'));
+    // Labelled to 3 significant digits (0.03125 trains as it is: see the summary in the first test).
+    for (const lr of ['0\\.0313', '0\\.125', '0\\.5', '2', '8']) expect(result.stdout).toMatch(new RegExp(`^\\d +[0-9a-f]{12} +gd optimizer\\.lr=${lr} +0$`, 'm'));
     expect(result.stdout).toMatch(/rerun with 3 seeds \(3 trials\).*depends on the tuning results/);
     expect(readdirSync(out)).toEqual([]);
   });
@@ -85,6 +86,43 @@ describe('compare --protocol tuned', () => {
     const changed = await runCli('compare', '--resume', folder);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/tuned\.json: records tuned-[0-9a-f]{8}, but \S+exp\.yaml now expands to tuned-[0-9a-f]{8}: the config or --set changed since/);
+  });
+
+  it('never evaluates its tuning trials on the test set, only the reruns; shows tuned values to 3 digits and the space as YAML', async () => {
+    const folder = tempDir();
+    const config = join(folder, 'exp.yaml');
+    writeFileSync(
+      config,
+      `name: tiny
+data: {dataset: synthetic, task: moons, n_train: 200, n_test: 200, batch_size: 20, validation: 0.2}
+model: {layers: [{linear: 8}, tanh, {linear: 2}]}
+train: {epochs: 2}
+compare:
+  adam: {optimizer: {name: adam}}
+protocol:
+  tune: {metric: val_accuracy, search: random, budget: 3, space: {optimizer.lr: {log_uniform: [1.0e-3, 1.0e-1]}}}
+  rerun: {seeds: 2}
+`,
+    );
+    const result = await runCli('compare', config, '--out', join(folder, 'runs'));
+    expect(result.code).toBe(0);
+    const [dir] = result.stdout.match(/\/\S*tuned-[0-9a-f]{8}/)!;
+    const lines = (phase: string): string[] => result.stdout.split('\n').filter((l) => /^\[\d\/\d\]/.test(l) && (phase === 'rerun') === !l.includes('optimizer.lr='));
+    // Halton points 1/4, 1/2, 3/4 of the log range: 10^-2.5, 10^-2, 10^-1.5 (lines in the order trials finish).
+    expect(lines('tuning').map((l) => /optimizer\.lr=(\S+)/.exec(l)![1]).sort()).toEqual(['0.00316', '0.01', '0.0316']);
+    for (const line of lines('tuning')) expect(line).toMatch(/completed: train_loss [\d.]+, val_acc [\d.]+%, [\d.]+s$/);
+    expect(lines('rerun')).toHaveLength(2);
+    for (const line of lines('rerun')) expect(line).toMatch(/completed: train_loss [\d.]+, test_acc [\d.]+%, [\d.]+s$/);
+    const epochs = (phase: string): Record<string, string>[] =>
+      readdirSync(join(dir, phase, 'trials'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).flatMap((id) => parse(readFileSync(join(dir, phase, 'trials', id, 'epochs.csv'), 'utf8'), { columns: true }) as Record<string, string>[]);
+    expect(epochs('tuning').length).toBeGreaterThan(0);
+    for (const row of epochs('tuning')) expect([row.test_loss, row.test_accuracy, row.val_accuracy === '']).toEqual(['', '', false]);
+    for (const row of epochs('rerun')) expect(Number(row.test_accuracy)).toBeGreaterThan(0);
+    const yaml = 'optimizer.lr: {log_uniform: [0.001, 0.1]}';
+    expect(result.stdout).toContain(`search space:\n  ${yaml}\n`);
+    expect(readFileSync(join(dir, 'comparison.md'), 'utf8')).toContain(`\`\`\`yaml\n${yaml}\n\`\`\``);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(`<pre><code>${yaml}\n</code></pre>`);
+    expect(result.stdout).toMatch(/^ +1 +adam +optimizer\.lr=0\.0316 /m);
   });
 
   it('refuses to tune without held-out data', async () => {
