@@ -222,4 +222,14 @@ train: {epochs: 2, early_stopping: {metric: val_loss}}
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/train\.early_stopping\.metric: watches val_loss: hold out validation data with data\.validation/);
   });
+
+  it('exits 2 when early stopping watches a test metric that train.evaluate_test: false never measures', async () => {
+    const config = writeConfig(`data: {dataset: synthetic, task: moons}
+model: {layers: [{linear: 2}]}
+train: {epochs: 2, evaluate_test: false, early_stopping: {metric: test_loss}}
+`);
+    const result = await runCli('train', config, '--out', tempDir());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/train\.early_stopping\.metric: watches test_loss, but train\.evaluate_test is false .*: watch a val_ metric/);
+  });
 });
