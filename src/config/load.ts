@@ -15,7 +15,7 @@ import { copyTree, isPlainObject } from '../core/plain-object.js';
 import { readTextBounded } from '../core/read-file.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';
-import { applyOverride, type ConfigPath, type Override } from './overrides.js';
+import { applyOverride, IDENTIFYING_KEYS, type ConfigPath, type Override } from './overrides.js';
 import { configSchema, type ExperimentConfig } from './schema.js';
 import { readFacts, validateConfig } from './validate.js';
 
@@ -109,24 +109,58 @@ export function parseConfigSource(text: string, file: string, kind: FileKind = C
  * every problem placed in the file. Configs use it, and so do other files adam-lab reads
  * (baselines), since JSON is YAML and keeps its positions the same way.
  */
-export function validateSource<S extends z.ZodType>(source: ConfigSource, schema: S, overrides: readonly Override[] = []): z.output<S> {
+export function validateSource<S extends z.ZodType>(source: ConfigSource, schema: S, overrides: readonly Override[] = [], dropped: DroppedOptions[] = []): z.output<S> {
   const raw = copyTree(source.value);
-  const context = new IssueContext();
   const defaults = schema.safeParse(source.value).data;
   const pathIssues = overrides.map((override) => applyOverride(raw, override, defaults)).filter((issue) => issue !== null);
   if (pathIssues.length > 0) throw new ConfigError(source.file, locate(source, pathIssues, overrides));
-  const parsed = schema.safeParse(raw, { reportInput: true, error: context.hook });
+  let context = new IssueContext();
+  let parsed = schema.safeParse(raw, { reportInput: true, error: context.hook });
+  const foreign = parsed.success ? [] : dropForeignOptions(raw, parsed.error.issues, overrides);
+  if (foreign.length > 0) {
+    dropped.push(...foreign);
+    context = new IssueContext();
+    parsed = schema.safeParse(raw, { reportInput: true, error: context.hook });
+  }
   if (!parsed.success) throw new ConfigError(source.file, locate(source, context.toPathIssues(parsed.error.issues), overrides));
   return parsed.data;
+}
+
+/** Options of the file that a `--set` naming another kind left without a meaning (adam's betas after `optimizer.name=sgd`). */
+export interface DroppedOptions {
+  /** The flag: "--set optimizer.name=sgd". */
+  readonly origin: string;
+  /** Full paths of the options dropped: ["optimizer.betas", "optimizer.eps"]. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * A `--set` that changes what kind of thing a mapping is (an optimizer's name, a dataset) starts
+ * from the new kind's defaults, as a compare patch does: the file's options that the new kind
+ * lacks — the keys the schema finds unknown in that mapping — are removed from `raw`, and said.
+ */
+function dropForeignOptions(raw: Record<string, unknown>, issues: readonly z.core.$ZodIssue[], overrides: readonly Override[]): DroppedOptions[] {
+  const changes = overrides.filter((o) => o.at === undefined && IDENTIFYING_KEYS.includes(String(o.path.at(-1))));
+  const dropped: DroppedOptions[] = [];
+  for (const change of changes) {
+    const mappingPath = change.path.slice(0, -1);
+    const unknown = issues.filter((i) => i.code === 'unrecognized_keys' && startsWith(i.path as ConfigPath, mappingPath) && i.path.length === mappingPath.length);
+    const keys = unknown.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
+    const mapping = mappingPath.reduce<unknown>((node, key) => (isPlainObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined), raw);
+    if (keys.length === 0 || !isPlainObject(mapping)) continue;
+    for (const key of keys) delete mapping[key];
+    dropped.push({ origin: change.origin, keys: keys.map((key) => [...mappingPath, key].join('.')) });
+  }
+  return dropped;
 }
 
 /**
  * Applies the overrides, validates against the schema and then against the config's inputs
  * (validate.ts, both phases; the inputs' facts read once per source); throws ConfigError listing
- * every problem.
+ * every problem. Options a --set made meaningless (another optimizer's) are put in `dropped`.
  */
-export function resolveConfig(source: ConfigSource, overrides: readonly Override[]): ExperimentConfig {
-  const parsed = validateSource(source, configSchema, overrides);
+export function resolveConfig(source: ConfigSource, overrides: readonly Override[], dropped: DroppedOptions[] = []): ExperimentConfig {
+  const parsed = validateSource(source, configSchema, overrides, dropped);
   const config = { ...parsed, name: parsed.name ?? defaultName(source.file) } as unknown as ExperimentConfig;
   const problems = validateConfig(config, readFacts(config, source.file, source));
   if (problems.length > 0) throw new ConfigError(source.file, locate(source, problems, overrides));

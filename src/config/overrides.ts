@@ -61,7 +61,7 @@ export function formatPath(path: ConfigPath): string {
 }
 
 /** Keys that say what kind of thing a mapping is (the discriminators of the config's unions). */
-const IDENTIFYING_KEYS = ['name', 'dataset', 'task'];
+export const IDENTIFYING_KEYS = ['name', 'dataset', 'task'];
 
 /**
  * Sets the value at `path` inside a plain config object (mutating it). A list missing on the

@@ -19,6 +19,29 @@ describe('adam-lab validate', () => {
   });
 });
 
+describe('a --set that names another optimizer', () => {
+  it("starts from that optimizer's defaults: the file's options it lacks are dropped and said, those it has are kept", async () => {
+    const config = writeConfig(`data: {dataset: mnist}
+model: {layers: [{linear: 10}]}
+optimizer: {name: adam, lr: 0.002, betas: [0.8, 0.9], weight_decay: 0.01}
+`);
+    const result = await runCli('validate', config, '--set', 'optimizer.name=sgd', '--set', 'optimizer.momentum=0.9');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("note: --set optimizer.name=sgd: the file's optimizer.betas is not an option of it, so it is dropped\n");
+    expect(parse(result.stdout).optimizer).toEqual({ name: 'sgd', lr: 0.002, momentum: 0.9, dampening: 0, weight_decay: 0.01, nesterov: false, maximize: false });
+  });
+
+  it('still refuses an option of the file that no --set made foreign', async () => {
+    const config = writeConfig(`data: {dataset: mnist}
+model: {layers: [{linear: 10}]}
+optimizer: {name: adam, momentum: 0.9}
+`);
+    const result = await runCli('validate', config, '--set', 'optimizer.lr=0.1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/optimizer\.momentum: unknown key 'momentum'/);
+  });
+});
+
 describe('adam-lab schema', () => {
   it('prints a JSON Schema that describes the config keys, layers and optimizers', async () => {
     const result = await runCli('schema');

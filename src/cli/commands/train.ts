@@ -1,7 +1,8 @@
 /** `adam-lab train <config>`: one run from a YAML experiment file. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { placedError, readConfigSource, resolveConfig } from '../../config/load.js';
+import { placedError, readConfigSource, resolveConfig, type DroppedOptions } from '../../config/load.js';
+import { droppedNotes } from '../notes.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseOverride } from '../../config/overrides.js';
 import { runExperiment } from '../../train/experiment.js';
@@ -37,7 +38,9 @@ export async function train(file: string, flags: TrainFlags, terminal: Terminal)
   // The source is kept to place the problems found only once the data are loaded (a model's
   // output against the dataset's classes), which come with a key path alone.
   const source = readConfigSource(file);
-  const config = resolveConfig(source, overrides);
+  const dropped: DroppedOptions[] = [];
+  const config = resolveConfig(source, overrides, dropped);
+  for (const line of droppedNotes(dropped)) terminal.stderr.write(`${line}\n`);
   const progress = createProgress(progressMode(flags.quiet, terminal, process.env), terminal);
   const announce = announceStop(terminal.stderr, 'the current step');
   const signals = abortOnSignals((signal) => {

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatConfig } from '../../config/format.js';
-import { readConfigSource, resolveConfig } from '../../config/load.js';
+import { readConfigSource, resolveConfig, type DroppedOptions } from '../../config/load.js';
+import { droppedNotes } from '../notes.js';
 import { parseOverride } from '../../config/overrides.js';
 import { initMatch, readFacts } from '../../config/validate.js';
 import { EXIT } from '../exit-codes.js';
@@ -21,7 +22,9 @@ export function registerValidate(program: Command, terminal: Terminal, done: (co
     .action((file: string, flags: unknown) => {
       const { set } = parseFlags(validateFlags, flags);
       const source = readConfigSource(file);
-      const config = resolveConfig(source, set.map((s) => parseOverride(s)));
+      const dropped: DroppedOptions[] = [];
+      const config = resolveConfig(source, set.map((s) => parseOverride(s)), dropped);
+      for (const line of droppedNotes(dropped)) terminal.stderr.write(`${line}\n`);
       const init = initMatch(config, readFacts(config, file, source));
       const initNote = init === null ? '' : `\n model.init.from ${initLine(init.file, init)}`;
       terminal.stdout.write(formatConfig(config, ` ${file}: valid; resolved with every default filled in${initNote}`));
