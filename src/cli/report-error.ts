@@ -1,6 +1,6 @@
 /** The one place where a failure becomes words on stderr and an exit code. */
 import { CommanderError } from 'commander';
-import { AdamLabError, ConfigError, DataError, OutputError, UsageError, type ConfigIssue } from '../core/errors.js';
+import { AdamLabError, ConfigError, DataError, OutputError, OutputPathError, UsageError, type ConfigIssue } from '../core/errors.js';
 import { formatPath } from '../config/overrides.js';
 import { EXIT } from './exit-codes.js';
 
@@ -16,7 +16,7 @@ function describe(error: unknown, write: (text: string) => void): number {
     if (error.issues.length > 1) write(`${error.issues.length} problems in ${error.file}\n`);
     return EXIT.badInput;
   }
-  if (error instanceof DataError) {
+  if (error instanceof DataError || error instanceof OutputPathError) {
     write(`${error.file}: ${error.problem}\n`);
     if (error.hint !== undefined) write(`  hint: ${error.hint}\n`);
     return EXIT.badInput;

@@ -84,6 +84,22 @@ export class OutputError extends AdamLabError {
 }
 
 /**
+ * An output path a user named that can never be written as asked: a folder where a file is to be
+ * written, a file where a folder is, a path inside what the command reads. Refused before anything
+ * runs (exit 2, a wrong argument), unlike an OutputError, which the disk raises while writing.
+ */
+export class OutputPathError extends AdamLabError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    /** How to fix it, when there is something to say. */
+    readonly hint?: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+/**
  * An array that cannot be allocated: longer than a typed array may be, or more than the memory
  * (the engine's, or the process's) can hold. Thrown where sizes a config chose become arrays;
  * runExperiment turns it into a ConfigError at the config path that asked for them. Not an

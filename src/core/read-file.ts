@@ -72,7 +72,8 @@ function refuseUnlessReadable(file: string, stats: Stats, policy: ReadPolicy): v
   throw new UnreadableFileError(file, 'special', `is ${specialKind(stats)}, not a regular file`);
 }
 
-function specialKind(stats: Stats): string {
+/** What a path that is neither a file nor a folder is, in words ("a pipe", "a socket", ...). */
+export function specialKind(stats: Stats): string {
   if (stats.isFIFO()) return 'a pipe';
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice()) return 'a character device';

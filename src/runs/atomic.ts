@@ -69,6 +69,7 @@ export function outputError(file: string, error: unknown): OutputError {
     EACCES: 'permission denied',
     EROFS: 'the file system is read-only',
     ENOENT: 'the directory no longer exists',
+    ENOTDIR: 'a part of the path is a file, not a folder',
   };
   return new OutputError(file, `cannot be written: ${(code && reasons[code]) ?? (error as Error).message}`);
 }

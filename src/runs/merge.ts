@@ -3,10 +3,13 @@
  * Every finished trial is copied once (the first copy found wins); trials already finished in
  * the merged folder are kept.
  */
-import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { UsageError } from '../core/errors.js';
+import { join } from 'node:path';
+import { UnreadableFileError, UsageError } from '../core/errors.js';
+import { specialKind } from '../core/read-file.js';
 import { outputError } from './atomic.js';
+import { prepareOutputDirectory } from './output-path.js';
 import { isFinished, openSweepDirectory, readSweepManifest, readTrialManifest, trialDirectory } from './sweep-dir.js';
 
 /** Copies every finished trial of the shard folders into `out`; returns how many were copied. */
@@ -16,6 +19,8 @@ export function mergeShards(dirs: readonly string[], out: string): number {
   for (const { dir, manifest } of manifests) {
     if (manifest.id !== first.id) throw new UsageError(`${dir} holds ${manifest.kind}-${manifest.id}, not ${first.kind}-${first.id}: only shards of one sweep merge`);
   }
+  // Merging into a shard (or below one) would change it while it is read, and copy it into itself.
+  prepareOutputDirectory(out, { inputs: dirs });
   openSweepDirectory(out, first);
   let copied = 0;
   for (const trial of first.trials) {
@@ -34,6 +39,7 @@ export function mergeShards(dirs: readonly string[], out: string): number {
  * merge would skip it as done).
  */
 function copyTrial(from: string, to: string): void {
+  refuseSpecialFiles(from);
   const temporary = `${to}.tmp-${hostname()}-${process.pid}`;
   try {
     rmSync(temporary, { recursive: true, force: true });
@@ -42,5 +48,21 @@ function copyTrial(from: string, to: string): void {
     renameSync(temporary, to);
   } catch (error) {
     throw outputError(to, error);
+  }
+}
+
+/**
+ * A trial folder holds files and folders that adam-lab wrote (links are copied as links); a pipe,
+ * socket or device in one is not a result and cannot be copied, so it is refused by name before
+ * anything of the trial is.
+ */
+function refuseSpecialFiles(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stats = lstatSync(path);
+    if (stats.isDirectory()) refuseSpecialFiles(path);
+    else if (!stats.isFile() && !stats.isSymbolicLink()) {
+      throw new UnreadableFileError(path, 'special', `is ${specialKind(stats)}, not a regular file: a trial folder holds only the files a run writes; remove it and merge again`);
+    }
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { expandChecks, saveBaseline } from '../../lab/check.js';
+import { prepareOutputFile } from '../../runs/output-path.js';
 import { EXIT } from '../exit-codes.js';
 import { jobsFlag, parseFlags, quietFlag, setFlag } from '../flags.js';
 import { debugOption, outOption, setOption } from '../options.js';
@@ -26,6 +27,8 @@ export function registerBaseline(program: Command, terminal: Terminal, done: (co
 
 async function baseline(file: string, flags: BaselineFlags, terminal: Terminal): Promise<number> {
   const [expansion] = expandChecks([file], flags.set);
+  // Before the seeds train: a --save that cannot be written would otherwise lose them.
+  prepareOutputFile(flags.save, { inputs: [file] });
   const signals = abortOnSignals(announceStop(terminal.stderr, 'the current steps'));
   try {
     const run = await runSeedsShown(file, expansion, { jobs: flags.jobs, out: flags.out, signal: signals.signal }, flags.quiet, terminal);

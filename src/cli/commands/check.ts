@@ -11,6 +11,7 @@ import { sparkline } from '../../check/sparkline.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { expandChecks, judgeRun, meanLossCurve, writeBaselinePlot, type CheckedRun } from '../../lab/check.js';
 import { writeFileAtomic } from '../../runs/atomic.js';
+import { prepareOutputFile } from '../../runs/output-path.js';
 import { EXIT } from '../exit-codes.js';
 import { jobsFlag, parseFlags, quietFlag, setFlag, toleranceFlag } from '../flags.js';
 import { debugOption, outOption, setOption } from '../options.js';
@@ -70,6 +71,8 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
       throw new ConfigError(file, [{ path: ['expect'], problem: 'is missing: add an expect: block (or compare with --baseline <file>)' }]);
     }
   }
+  // Before anything trains: a --junit that cannot be written would otherwise fail the check at its end.
+  if (flags.junit !== undefined) prepareOutputFile(flags.junit, { inputs: [...files, ...(flags.baseline === undefined ? [] : [flags.baseline])] });
   const signals = abortOnSignals(announceStop(terminal.stderr, 'the current steps'));
   const suites: SuiteResult[] = [];
   const print = (text: string): void => {
