@@ -6,7 +6,7 @@ import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
 import type { Expansion } from '../config/trials.js';
 import { UsageError } from '../core/errors.js';
-import { defaultSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest } from '../runs/sweep-dir.js';
+import { defaultSweepDirectory, readSweepManifest, recordedExpansion, sweepManifest, withCheckedTrialConfigs } from '../runs/sweep-dir.js';
 
 export type Expand = (source: ConfigSource, sets: readonly Override[]) => Expansion;
 
@@ -30,7 +30,7 @@ export function planLab(file: string | undefined, request: LabRequest, expand: E
   const sets = (): Override[] => request.set.map((s) => parseOverride(s));
   if (request.resume !== undefined) {
     const recorded = readSweepManifest(request.resume);
-    const expansion = file === undefined ? recordedExpansion(recorded) : expand(readConfigSource(file), sets());
+    const expansion = file === undefined ? recordedExpansion(withCheckedTrialConfigs(request.resume, recorded)) : expand(readConfigSource(file), sets());
     return { expansion, dir: request.resume, configFile: recorded.config_file };
   }
   if (file === undefined) throw new UsageError('give a config file, or --resume <sweep folder>');

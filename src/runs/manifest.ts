@@ -1,4 +1,5 @@
 /** manifest.json: what a run was, where it came from and how it ended. */
+import { z } from 'zod';
 import type { Provenance } from './provenance.js';
 
 /** Where early stopping stopped a run and where its watched metric was best. */
@@ -23,7 +24,8 @@ export interface InitRecord {
   readonly ignored: readonly string[];
 }
 
-export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+export const RUN_STATUSES = ['running', 'completed', 'diverged', 'interrupted', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface Manifest {
   readonly name: string;
@@ -52,3 +54,18 @@ export interface Manifest {
   readonly host: string;
   readonly pid: number;
 }
+
+/**
+ * What a manifest read back from disk must hold before a sweep, a report or a merge acts on it:
+ * the fields they read, checked; the others (written by the same writer) kept as they are. A
+ * status that is not one of RUN_STATUSES would otherwise be taken for an unfinished trial and run
+ * again, or reach a report as something other than text.
+ */
+export const recordedManifestSchema = z.looseObject({
+  status: z.enum(RUN_STATUSES),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  diverged_at_step: z.int().min(0).nullable(),
+});
+
+export type RecordedManifest = z.output<typeof recordedManifestSchema>;

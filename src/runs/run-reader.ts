@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
 import { RUN_FILES } from './layout.js';
-import type { Manifest } from './manifest.js';
+import type { RecordedManifest } from './manifest.js';
 import { readTrialManifest, trialDirectory } from './sweep-dir.js';
 
 /** One evaluation row of a trial (epochs.csv). */
@@ -153,7 +153,7 @@ function numberOrNull(text: string | undefined): number | null {
   return text === undefined || text === '' ? null : Number(text);
 }
 
-function wallSeconds(manifest: Manifest | null): number | null {
+function wallSeconds(manifest: RecordedManifest | null): number | null {
   if (manifest?.ended_at == null) return null;
   return (Date.parse(manifest.ended_at) - Date.parse(manifest.started_at)) / 1000;
 }

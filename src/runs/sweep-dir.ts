@@ -17,14 +17,14 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { protocolSchema } from '../config/lab-schema.js';
-import type { ExperimentConfig } from '../config/schema.js';
+import { configSchema, type ExperimentConfig } from '../config/schema.js';
 import type { Expansion } from '../config/trials.js';
 import { DataError, OutputError, UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
 import { shortId } from '../core/short-id.js';
 import { outputError, writeFileAtomic } from './atomic.js';
 import { makeDirectories } from './directories.js';
-import type { Manifest } from './manifest.js';
+import { recordedManifestSchema, type RecordedManifest } from './manifest.js';
 
 export const SWEEP_FILE = 'sweep.json';
 
@@ -115,20 +115,32 @@ const sweepFileSchema = z.object({
       }),
     )
     .min(1)
+    .superRefine((trials, context) => {
+      // Two entries of one id would run in one folder at once, each clearing the other's files.
+      const first = new Map<string, number>();
+      trials.forEach((trial, i) => {
+        const earlier = first.get(trial.id);
+        if (earlier === undefined) first.set(trial.id, i);
+        else context.addIssue({ code: 'custom', path: [i, 'id'], message: `repeats the id of trials.${earlier}: each trial is listed once` });
+      });
+    })
     .readonly(),
 });
 
 export type SweepManifest = Readonly<z.output<typeof sweepFileSchema>>;
 
+const SWEEP_HINT = 'sweep.json is written by adam-lab sweep and compare; start the sweep again from its config';
+
 function checkedSweepManifest(file: string, value: unknown): SweepManifest {
-  return checked(file, sweepFileSchema, value, 'sweep.json is written by adam-lab sweep and compare; start the sweep again from its config');
+  return checked(file, sweepFileSchema, value, SWEEP_HINT);
 }
 
-function checked<T>(file: string, schema: z.ZodType<T>, value: unknown, hint: string): T {
+/** The value as the schema reads it, or a DataError naming the file and the first problem (at `at` and below, in the file). */
+function checked<T>(file: string, schema: z.ZodType<T>, value: unknown, hint: string, at: readonly (string | number)[] = []): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DataError(file, `is damaged: ${issue.path.join('.') || 'the top level'}: ${issue.message}`, hint);
+    throw new DataError(file, `is damaged: ${[...at, ...issue.path].join('.') || 'the top level'}: ${issue.message}`, hint);
   }
   return parsed.data;
 }
@@ -136,6 +148,17 @@ function checked<T>(file: string, schema: z.ZodType<T>, value: unknown, hint: st
 /** The expansion a sweep folder records, to resume it without its config file. */
 export function recordedExpansion(manifest: SweepManifest): Expansion {
   return { kind: manifest.kind, base: manifest.trials[0].config, axes: manifest.axes, trials: manifest.trials };
+}
+
+/**
+ * The folder's record, its trial configs checked against the config schema, for running them
+ * again; returned as it is (trained as recorded: the schema's output would fill in this
+ * version's defaults). A report reads none of the configs, so readSweepManifest leaves them be.
+ */
+export function withCheckedTrialConfigs(dir: string, manifest: SweepManifest): SweepManifest {
+  const file = join(dir, SWEEP_FILE);
+  manifest.trials.forEach((trial, i) => checked(file, configSchema, trial.config, SWEEP_HINT, ['trials', i, 'config']));
+  return manifest;
 }
 
 export const TUNED_FILE = 'tuned.json';
@@ -185,24 +208,33 @@ export function trialDirectory(dir: string, trialId: string): string {
   return join(dir, 'trials', trialId);
 }
 
-/** What is on disk for a trial: its manifest, or null when it never started (or left no manifest). */
-export function readTrialManifest(dir: string, trialId: string): Manifest | null {
+/**
+ * What is on disk for a trial: its manifest, or null when it never started (or left no manifest).
+ * A manifest is written whole (atomically), so one that does not parse or lacks what is read from
+ * it was damaged after the fact: refused by name rather than taken for a trial to run again.
+ */
+export function readTrialManifest(dir: string, trialId: string): RecordedManifest | null {
+  const file = join(trialDirectory(dir, trialId), 'manifest.json');
   let text: string;
   try {
-    text = readTextBounded(join(trialDirectory(dir, trialId), 'manifest.json'));
+    text = readTextBounded(file);
   } catch (error) {
     if (error instanceof UnreadableFileError && error.reason === 'special') throw error; // a FIFO or a device in its place
     return null;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as Manifest;
+    value = JSON.parse(text);
   } catch {
-    return null;
+    throw new DataError(file, 'is not valid JSON (damaged?)', MANIFEST_HINT);
   }
+  return checked(file, recordedManifestSchema, value, MANIFEST_HINT);
 }
 
+const MANIFEST_HINT = 'manifest.json is written by the run itself; remove the trial folder and resume the sweep to run it again';
+
 /** Completed and diverged trials are results; the others run (again). */
-export function isFinished(manifest: Manifest | null): boolean {
+export function isFinished(manifest: RecordedManifest | null): boolean {
   return manifest?.status === 'completed' || manifest?.status === 'diverged';
 }
 

@@ -172,6 +172,17 @@ describe('files of a sweep folder', () => {
     }
   }, 3 * DEADLINE_MS);
 
+  it('a FIFO among the files of a finished trial: merge refuses it by name, exit 2, before copying that trial', async () => {
+    const trial = join(dir, 'trials', readdirSync(join(dir, 'trials')).filter((name) => !name.includes('.claim.'))[0]);
+    const pipe = join(trial, 'extra.fifo');
+    execFileSync('mkfifo', [pipe]);
+    try {
+      await expectRefused(['merge', dir, '--out', join(world, 'merged-fifo')], pipe, /^is a pipe, not a regular file/);
+    } finally {
+      rmSync(pipe);
+    }
+  }, DEADLINE_MS);
+
   it('a claim file as a FIFO is judged by its age, not read: sweep --resume does not block', async () => {
     const trials = join(dir, 'trials');
     const trial = readdirSync(trials).filter((name) => !name.includes('.claim.'))[0];
