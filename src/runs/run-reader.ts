@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { UnreadableFileError } from '../core/errors.js';
+import { z } from 'zod';
+import { DataError, UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
 import { RUN_FILES } from './layout.js';
 import type { RecordedManifest } from './manifest.js';
@@ -82,10 +83,10 @@ const MAX_PLOT_POINTS = 500;
 export function readTrialData(dir: string, id: string, group: string, seed: number, values: TrialData['values']): TrialData {
   const manifest = readTrialManifest(dir, id);
   const base = join(trialDirectory(dir, id));
-  const steps = manifest === null ? [] : readRows(join(base, 'steps.csv'));
+  const steps = manifest === null ? [] : readRows(join(base, 'steps.csv'), STEP_ROW);
   const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
   const losses = steps.filter((_, i) => i % every === 0 || i === steps.length - 1).map((r) => [Number(r.step), Number(r.loss)] as const);
-  const evaluations = (manifest === null ? [] : readRows(join(base, 'epochs.csv'))).map(
+  const evaluations = (manifest === null ? [] : readRows(join(base, 'epochs.csv'), EPOCH_ROW)).map(
     (r): EvaluationPoint => ({
       epoch: Number(r.epoch),
       step: Number(r.step),
@@ -113,14 +114,14 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
 
 /** A run's steps.csv rows as written (text), the given columns in the given order; none when the run wrote no steps. */
 export function readStepColumns(runDir: string, columns: readonly string[]): string[][] {
-  return readRows(join(runDir, 'steps.csv')).map((row) => columns.map((column) => row[column]));
+  return readRows(join(runDir, 'steps.csv'), STEP_ROW).map((row) => columns.map((column) => row[column]));
 }
 
 /** A run folder's internals.csv, or null when the run has none. */
 export function readInternals(runDir: string): TrialInternals | null {
   const file = join(runDir, RUN_FILES.internals);
   if (!existsSync(file)) return null;
-  const rows = readRows(file);
+  const rows = readRows(file, INTERNALS_ROW);
   const steps = [...new Set(rows.map((r) => r.step))];
   const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
   const kept = new Set(steps.filter((_, i) => i % every === 0 || i === steps.length - 1));
@@ -140,14 +141,44 @@ export function readInternals(runDir: string): TrialInternals | null {
   return { points, maxUpdateRatio: ratios.length === 0 ? null : ratios.reduce((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))) };
 }
 
-function readRows(file: string): Record<string, string>[] {
+/**
+ * A run's CSV rows, checked: steps.csv, epochs.csv and internals.csv appear on disk only whole,
+ * so one that does not parse, or holds a cell that is not a number, was damaged after the fact
+ * and is refused by name rather than read as NaN.
+ */
+function readRows(file: string, required: RowSchema): Record<string, string>[] {
+  let text: string;
   try {
-    return parse(readTextBounded(file), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+    text = readTextBounded(file);
   } catch (error) {
-    if (error instanceof UnreadableFileError && error.reason === 'special') throw error; // a FIFO or a device in its place
-    return []; // a run that never got to write this file
+    if (error instanceof UnreadableFileError && error.reason === 'missing') return []; // a run that never got to write this file
+    throw error;
   }
+  let rows: unknown[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true }) as unknown[];
+  } catch (error) {
+    throw new DataError(file, `is damaged: ${(error as Error).message}`, CSV_HINT);
+  }
+  const parsed = z.array(required).safeParse(rows);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const [row, column] = issue.path;
+    throw new DataError(file, `is damaged: row ${Number(row) + 1}${column === undefined ? '' : `, ${String(column)}`}: ${issue.message}`, CSV_HINT);
+  }
+  return parsed.data;
 }
+
+const CSV_HINT = "a run's CSV files are written by the run itself; remove the trial folder and resume the sweep to run it again";
+
+/** A cell as numbers.ts writes it: a number, NaN or ±Infinity, or empty where nothing was measured. */
+const numberCell = z.string().refine((text) => text === '' || text === 'NaN' || !Number.isNaN(Number(text)), { error: (issue) => `${JSON.stringify(issue.input)} is not a number` });
+
+/** Every column of steps.csv and epochs.csv is numeric, and of internals.csv but the tensor's and group's names; the named ones a reader cannot do without. */
+type RowSchema = z.ZodType<Record<string, string>>;
+const STEP_ROW: RowSchema = z.object({ step: numberCell, loss: numberCell }).catchall(numberCell);
+const EPOCH_ROW: RowSchema = z.object({ epoch: numberCell, step: numberCell }).catchall(numberCell);
+const INTERNALS_ROW: RowSchema = z.object({ step: numberCell, tensor: z.string(), group: z.string(), update_ratio: numberCell }).catchall(numberCell);
 
 function numberOrNull(text: string | undefined): number | null {
   return text === undefined || text === '' ? null : Number(text);

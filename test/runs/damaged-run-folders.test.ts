@@ -76,6 +76,20 @@ describe('a trial manifest whose status is not a status', () => {
   });
 });
 
+describe("a trial's damaged CSV files", () => {
+  it('a loss that is not a number, a row of the wrong length: report refuses them, exit 2 naming the file', async () => {
+    const dir = copy();
+    const trial = join(dir, 'trials', trialIds(dir)[0]);
+    const steps = join(trial, 'steps.csv');
+    writeFileSync(steps, readFileSync(steps, 'utf8').replace(/^(1,[^,]*,)[^,]*/m, '$1lots'));
+    await expectRefused(['report', dir], steps, /^is damaged: row 1, loss: "lots" is not a number/);
+    cpSync(join(finished, 'trials', trialIds(dir)[0], 'steps.csv'), steps);
+    const epochs = join(trial, 'epochs.csv');
+    writeFileSync(epochs, `${readFileSync(epochs, 'utf8')}1,2\n`);
+    await expectRefused(['report', dir], epochs, /^is damaged: /);
+  });
+});
+
 describe('a damaged sweep.json', () => {
   it('a trial config that is {}: sweep --resume refuses it at that trial, exit 2, nothing run', async () => {
     const dir = copy();
