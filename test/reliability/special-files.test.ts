@@ -189,7 +189,8 @@ describe('files of a sweep folder', () => {
     rmSync(join(trials, trial, 'manifest.json')); // unfinished, so that the resumed sweep claims it
     const claim = join(trials, `${trial}.claim.99`);
     execFileSync('mkfifo', [claim]);
-    const result = await driver.run(['sweep', '--resume', dir, '--quiet'], DEADLINE_MS);
+    // A fresh claim reads as a live holder elsewhere, which the sweep waits for: --wait-held 1 keeps that wait short.
+    const result = await driver.run(['sweep', '--resume', dir, '--quiet', '--wait-held', '1'], DEADLINE_MS);
     rmSync(claim);
     expect(result.stderr).not.toMatch(/internal error/);
   }, DEADLINE_MS);
