@@ -70,6 +70,9 @@ export class IssueContext {
       }
       case 'invalid_union':
         return this.describeUnion(issue, path, input);
+      case 'invalid_key':
+        // A record's key (a sweep path) that its key schema refuses: the problem is the key's own.
+        return [{ path, problem: issue.issues.map((inner) => inner.message).join('; '), atKey: true }];
       case 'invalid_type':
         // zod's own messages start "Invalid input"; anything else is the schema's advice.
         if (input === undefined) return [{ path, problem: issue.message.startsWith('Invalid input') ? 'is required' : `is required: ${issue.message}` }];

@@ -3,6 +3,7 @@
  * They never change a single run; a trial's own config has them removed.
  */
 import { z } from 'zod';
+import { prototypeKeyIn, prototypeKeyProblem } from '../core/keys.js';
 import { RUN_NAME_PATTERN } from './run-name.js';
 import { expectSchema } from './expect-schema.js';
 import { keyedUnion } from './keyed-union.js';
@@ -32,8 +33,14 @@ export const distributionSchema = keyedUnion('distribution', ['uniform', 'log_un
 ]);
 export type Distribution = { uniform: [number, number] } | { log_uniform: [number, number] } | { int_uniform: [number, number] } | { choice: unknown[] };
 
-/** Keys of sweep.grid and sweep.random.space are dotted config paths: optimizer.lr, optimizer.betas.0. */
-const configPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$/, 'must be a dotted config path such as optimizer.lr');
+/** Keys of sweep.grid and of sweep's and protocol.tune's spaces are dotted config paths: optimizer.lr, optimizer.betas.0. */
+const configPath = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$/, 'must be a dotted config path such as optimizer.lr')
+  .superRefine((path, context) => {
+    const reserved = prototypeKeyIn(path.split('.'));
+    if (reserved !== null) context.addIssue({ code: 'custom', message: prototypeKeyProblem(reserved) });
+  });
 
 export const sweepSchema = z
   .strictObject({
@@ -79,7 +86,7 @@ export const protocolSchema = z.strictObject({
       search: z.enum(['grid', 'random']).default('grid').describe('grid: evenly spaced (log-spaced for log_uniform) points; random: quasi-random (Halton) points'),
       budget: z.int().min(1).max(MAX_TRIALS).default(36).describe('tuning trials per variant (a grid over several axes takes ⌈budget^(1/axes)⌉ points per axis)'),
       space: z
-        .record(z.string(), distributionSchema)
+        .record(configPath, distributionSchema)
         .default({ 'optimizer.lr': { log_uniform: [1e-5, 100] } })
         .describe('path → distribution; one_minus_beta1 / one_minus_beta2 set betas to 1 − value'),
       seed: z.int().min(0).optional().describe('the seed of the tuning runs (default: the config seed)'),

@@ -11,6 +11,7 @@ import { basename, extname } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UnreadableFileError, type ConfigIssue } from '../core/errors.js';
+import { prototypeKeyPaths, prototypeKeyProblem } from '../core/keys.js';
 import { copyTree, isPlainObject } from '../core/plain-object.js';
 import { readTextBounded } from '../core/read-file.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
@@ -101,6 +102,8 @@ export function parseConfigSource(text: string, file: string, kind: FileKind = C
   const source = { file, document, lineCounter, value: value as Record<string, unknown> };
   const deep = tooDeep(value);
   if (deep !== null) throw new ConfigError(file, locate(source, [{ path: deep, problem: NESTED_TOO_DEEPLY }], []));
+  const reserved = prototypeKeyPaths(value).map((path): PathIssue => ({ path, problem: prototypeKeyProblem(String(path.at(-1))), atKey: true }));
+  if (reserved.length > 0) throw new ConfigError(file, locate(source, reserved, []));
   return source;
 }
 
@@ -191,7 +194,7 @@ function locate(source: ConfigSource, issues: readonly PathIssue[], overrides: r
     if (override?.at === undefined) offset = offsetOf(source.document, issue.path, issue.atKey ?? false);
     // An unknown key named by a sweep axis is the axis's own fault, once, not each of its values'.
     else if (issue.atKey === true && override.keyAt !== undefined) offset = offsetOf(source.document, override.keyAt, true);
-    else offset = offsetOf(source.document, [...override.at, ...issue.path.slice(override.path.length)], false);
+    else offset = offsetOf(source.document, [...override.at, ...issue.path.slice(override.path.length)], issue.atKey ?? false);
     const position = offset === null ? undefined : source.lineCounter.linePos(offset);
     return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col, origin: override?.origin };
   });

@@ -6,6 +6,7 @@
  */
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { isPrototypeKey, prototypeKeyPaths, prototypeKeyProblem } from '../core/keys.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { shortened, type PathIssue } from './issues.js';
 
@@ -22,37 +23,39 @@ export interface Override {
   readonly keyAt?: ConfigPath;
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-export function parsePath(text: string): ConfigPath {
+/** A dotted path given by a user as a config path; `origin` (the flag and assignment) names it when it is not one. */
+export function parsePath(text: string, origin: string): ConfigPath {
   const segments = text.split('.');
-  if (text === '' || segments.some((s) => s === '')) throw new UsageError(`'${text}' is not a config path (use dots: optimizer.lr)`);
-  return segments.map((s) => {
-    if (FORBIDDEN_KEYS.has(s)) throw new UsageError(`'${s}' cannot be a config key`);
-    return /^\d+$/.test(s) ? Number(s) : s;
-  });
+  if (text === '' || segments.some((s) => s === '')) throw new UsageError(`${origin}: '${text}' is not a config path (use dots: optimizer.lr)`);
+  const reserved = segments.find(isPrototypeKey);
+  if (reserved !== undefined) throw new UsageError(`${shortened(origin)}: ${prototypeKeyProblem(reserved)}`);
+  return segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 export function parseOverride(assignment: string, flag = '--set'): Override {
+  const origin = `${flag} ${assignment}`;
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new UsageError(`${flag} ${assignment}: expected path=value, e.g. ${flag} optimizer.lr=3e-4`);
-  const value = parseValue(assignment.slice(eq + 1), `${flag} ${assignment.slice(0, eq)}`);
-  return { path: parsePath(assignment.slice(0, eq)), value, origin: `${flag} ${assignment}` };
+  if (eq <= 0) throw new UsageError(`${origin}: expected path=value, e.g. ${flag} optimizer.lr=3e-4`);
+  const path = parsePath(assignment.slice(0, eq), origin);
+  return { path, value: parseValue(assignment.slice(eq + 1), path, origin, 'the value'), origin };
 }
 
 /**
  * A value given on the command line (`--set`, each of `--grid`'s), read as YAML so that numbers,
- * booleans, null and flow lists come out typed: no aliases, no repeated keys, bounded depth.
- * `label` is the flag and path the value is for ("--set optimizer.lr").
+ * booleans, null and flow lists come out typed: no aliases, no repeated keys, bounded depth, no
+ * prototype keys. `path` is where it goes, `origin` the flag and assignment it came from
+ * (`--grid optimizer.lr=0.1,[1`), `which` the value within it, for messages ("the value '[1'").
  */
-export function parseValue(text: string, label: string): unknown {
+export function parseValue(text: string, path: ConfigPath, origin: string, which: string): unknown {
   let value: unknown;
   try {
     value = parse(text, { maxAliasCount: 0, uniqueKeys: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${label}=${text}: the value is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    throw new UsageError(`${shortened(origin)}: ${which} is not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
-  if (tooDeep(value) !== null) throw new UsageError(`${label}=...: ${NESTED_TOO_DEEPLY}`);
+  if (tooDeep(value) !== null) throw new UsageError(`${shortened(origin)}: ${NESTED_TOO_DEEPLY}`);
+  const [reserved] = prototypeKeyPaths(value);
+  if (reserved !== undefined) throw new UsageError(`${shortened(origin)}: ${prototypeKeyProblem(String(reserved.at(-1)))} (at ${formatPath([...path, ...reserved])})`);
   return value ?? null;
 }
 

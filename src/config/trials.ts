@@ -11,6 +11,7 @@ import { Rng } from '../core/rng.js';
 import { isPlainObject } from '../core/plain-object.js';
 import { shortId } from '../core/short-id.js';
 import { ConfigError, type ConfigIssue, UsageError } from '../core/errors.js';
+import { isPrototypeKey, ownEntry, prototypeKeyProblem } from '../core/keys.js';
 import type { Distribution } from './lab-schema.js';
 import { LAB_KEYS, MAX_TRIALS } from './lab-schema.js';
 import { placedError, resolveConfig, type ConfigSource } from './load.js';
@@ -49,17 +50,25 @@ export interface Point {
   readonly at?: ConfigPath;
 }
 
-/** `--grid optimizer.lr=1e-4,3e-4` → an axis (values read as YAML scalars). */
-export function parseGridOption(text: string): { path: string; values: unknown[] } {
-  const eq = text.indexOf('=');
-  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--grid ${text}: expected path=v1,v2,..., e.g. --grid optimizer.lr=1e-4,1e-3`);
-  const path = text.slice(0, eq);
-  parsePath(path);
-  const values = text.slice(eq + 1).split(',').map((v) => parseValue(v.trim(), `--grid ${path}`));
-  return { path, values };
+/** A sweep axis given on the command line: `--grid optimizer.lr=1e-4,3e-4` (values read as --set reads its value). */
+export interface GridOption {
+  readonly path: string;
+  readonly values: unknown[];
+  /** The flag and assignment as given, for messages. */
+  readonly origin: string;
 }
 
-export function expandSweep(source: ConfigSource, sets: readonly Override[], cliGrid: readonly { path: string; values: unknown[] }[]): Expansion {
+export function parseGridOption(text: string): GridOption {
+  const origin = `--grid ${text}`;
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new UsageError(`${origin}: expected path=v1,v2,..., e.g. --grid optimizer.lr=1e-4,1e-3`);
+  const path = text.slice(0, eq);
+  const parsed = parsePath(path, origin);
+  const values = text.slice(eq + 1).split(',').map((v) => parseValue(v.trim(), parsed, origin, `the value '${v.trim()}'`));
+  return { path, values, origin };
+}
+
+export function expandSweep(source: ConfigSource, sets: readonly Override[], cliGrid: readonly GridOption[]): Expansion {
   const base = resolveConfig(source, sets);
   const sweep = base.sweep;
   if (sweep === undefined && cliGrid.length === 0) {
@@ -67,14 +76,14 @@ export function expandSweep(source: ConfigSource, sets: readonly Override[], cli
   }
   const axes = new Map<string, { values: unknown[]; origin: string; at?: ConfigPath }>();
   for (const [path, values] of Object.entries(sweep?.grid ?? {})) axes.set(path, { values, origin: 'sweep.grid', at: ['sweep', 'grid', path] });
-  for (const axis of cliGrid) axes.set(axis.path, { values: axis.values, origin: `--grid ${axis.path}=${axis.values.join(',')}` });
+  for (const axis of cliGrid) axes.set(axis.path, { values: axis.values, origin: axis.origin });
   const planned = [...axes.values()].reduce((n, axis) => n * axis.values.length, 1) * (sweep?.random?.trials ?? 1) * (base.seeds ?? [base.seed]).length;
   checkTrialCount(source.file, ['sweep'], planned);
   let points: Point[] = [{ group: '', values: {}, overrides: [] }];
   for (const [path, axis] of axes) {
     // One override per value, shared by every point that takes it: two points then part where
     // their overrides are different objects, which is how sameTrial finds a value given twice.
-    const choices = axis.values.map((value, i): Override => ({ path: parsePath(path), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i], keyAt: axis.at }));
+    const choices = axis.values.map((value, i): Override => ({ path: parsePath(path, axis.origin), value, origin: axis.origin, at: axis.at === undefined ? undefined : [...axis.at, i], keyAt: axis.at }));
     points = points.flatMap((point) =>
       choices.map((choice) => ({
         group: '',
@@ -96,7 +105,7 @@ export function expandSweep(source: ConfigSource, sets: readonly Override[], cli
             ...point.overrides,
             ...drawn.map((d) => {
               const at = ['sweep', 'random', 'space', d.path];
-              return { path: parsePath(d.path), value: d.value, origin: 'sweep.random', at, keyAt: at };
+              return { path: parsePath(d.path, 'sweep.random'), value: d.value, origin: 'sweep.random', at, keyAt: at };
             }),
           ],
         };
@@ -112,6 +121,8 @@ export function optimizerVariants(text: string): Record<string, Record<string, u
   const variants: Record<string, Record<string, unknown>> = {};
   for (const item of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const [name, lr] = item.split(':');
+    // The name becomes a variant's key: a prototype key would replace the record's prototype and vanish.
+    if (isPrototypeKey(name)) throw new UsageError(`--optimizers ${text}: ${prototypeKeyProblem(name)}`);
     const optimizer: Record<string, unknown> = { name };
     if (lr !== undefined) {
       const value = Number(lr);
@@ -158,8 +169,8 @@ export function patchOverrides(patch: Record<string, unknown>, base: Record<stri
   return Object.entries(patch).flatMap(([key, value]): Override[] => {
     const here = [...path, key];
     const where = at === null ? undefined : [...at, key];
-    const old = base?.[key];
-    const mergeable = isPlainObject(value) && isPlainObject(old) && ['name', 'dataset', 'task'].every((k) => !(k in value) || value[k] === old[k]);
+    const old = base === undefined ? undefined : ownEntry(base, key);
+    const mergeable = isPlainObject(value) && isPlainObject(old) && ['name', 'dataset', 'task'].every((k) => !Object.hasOwn(value, k) || value[k] === old[k]);
     if (mergeable) return patchOverrides(value, old, here, where ?? null, origin);
     return [{ path: here, value, origin, at: where }];
   });

@@ -10,6 +10,7 @@
  * `one_minus_beta1` and `one_minus_beta2` tune 1 − β on a log scale, as DeepOBS does.
  */
 import { ConfigError } from '../core/errors.js';
+import { ownEntry } from '../core/keys.js';
 import { protocolSchema, type Distribution, type Protocol } from './lab-schema.js';
 import { resolveConfig, type ConfigSource } from './load.js';
 import { parsePath, type ConfigPath, type Override } from './overrides.js';
@@ -53,8 +54,8 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
   const axes: Axis[] = Object.entries(protocol.tune.space).map(([name, distribution]) => ({
     name,
     distribution: distribution as Distribution,
-    target: DERIVED[name]?.target ?? parsePath(name),
-    toConfig: DERIVED[name]?.toConfig ?? ((v) => v),
+    target: ownEntry(DERIVED, name)?.target ?? parsePath(name, 'protocol.tune.space'),
+    toConfig: ownEntry(DERIVED, name)?.toConfig ?? ((v) => v),
   }));
   checkTrialCount(source.file, ['protocol', 'tune', 'budget'], variants.length * protocol.tune.budget);
   const used = new Set<string>();

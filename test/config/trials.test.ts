@@ -76,9 +76,9 @@ describe('sweep expansion', () => {
     expect(trials[0].values).toEqual({ 'optimizer.lr': 0.1, 'optimizer.eps': 1e-8 });
   });
 
-  it('reads --grid values as --set reads its value: invalid YAML and deep nesting are usage errors naming the flag', () => {
-    expect(thrown(UsageError, () => parseGridOption('optimizer.lr=0.1,[1')).message).toMatch(/^--grid optimizer\.lr=\[1: the value is not valid YAML \(/);
-    expect(thrown(UsageError, () => parseGridOption(`optimizer.lr=${'['.repeat(40)}${']'.repeat(40)}`)).message).toMatch(/^--grid optimizer\.lr=\.\.\.: lists or mappings are nested more than/);
+  it('reads --grid values as --set reads its value: invalid YAML and deep nesting are usage errors naming the flag and the assignment', () => {
+    expect(thrown(UsageError, () => parseGridOption('optimizer.lr=0.1,[1')).message).toMatch(/^--grid optimizer\.lr=0\.1,\[1: the value '\[1' is not valid YAML \(/);
+    expect(thrown(UsageError, () => parseGridOption(`optimizer.lr=${'['.repeat(40)}${']'.repeat(40)}`)).message).toMatch(/^--grid optimizer\.lr=\[{37}\.\.\.: lists or mappings are nested more than/);
   });
 
   it('reports a path the config does not have, at the sweep key', () => {

@@ -15,8 +15,8 @@ import fc from 'fast-check';
 import { Document, isMap, parse, parseDocument } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledMnistFolder } from '../../src/data/mnist.js';
-import { tempDir, type CliResult } from '../cli/run-cli.js';
-import { CliDriver, escapeWatch, expectCleanFailure, expectNoStackTrace, writeCifarLike, writeMnistLike } from './harness.js';
+import { tempDir } from '../cli/run-cli.js';
+import { CliDriver, escapeWatch, expectCleanFailure, expectNoStackTrace, writeCifarLike, writeMnistLike, type DriverResult } from './harness.js';
 
 // Fixed, so that CI reproduces a failure; FUZZ_SEED and FUZZ_RUNS explore further by hand.
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -242,7 +242,7 @@ function namedPaths(text: string): string[] {
  * A message names a place when every line of it (hints and the count of problems aside) is one of
  *   <config>:<line>:<col> …  the problem's place in the YAML (a syntax error, a key, a value), a line the file has;
  *   <config>: <problem>      only for the whole-file problems above;
- *   --set <path>=<value> …   the override the value came from;
+ *   --set <path>=<value> …   the override the value came from (so --grid's, and a usage error naming the flag);
  *   <file>: …                a file the config names (or inside a folder it names), which is not the config itself.
  */
 function namesAPlace(stderr: string, text: string): boolean {
@@ -257,11 +257,103 @@ function namesAPlace(stderr: string, text: string): boolean {
         if (position !== null) return Number(position[1]) >= 1 && Number(position[1]) <= lines && Number(position[2]) >= 1;
         return message.startsWith(`${configFile}: `) && WHOLE_FILE_PROBLEMS.some((problem) => problem.test(message.slice(configFile.length + 2)));
       }
-      if (message.startsWith('--set ')) return true;
+      if (/^(error: )?--(set|grid|optimizers) /.test(message)) return true;
       const file = message.slice(0, message.indexOf(': '));
       return message.includes(': ') && file !== configFile && named.some((root) => file === root || file.startsWith(`${root}/`) || file === `${root}.gz`);
     })
   );
+}
+
+const PROTOTYPE_RUNS = Math.max(60, Math.round(RUNS / 4));
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+/** Keys a config really has, to bury a prototype key under. */
+const CONFIG_WORDS = ['optimizer', 'data', 'model', 'train', 'betas', 'csv'];
+
+/** Where a prototype key goes: each source of keys adam-lab reads, at a depth and position within it. */
+const prototypeCase = fc.record({
+  base: fc.nat({ max: bases.length - 1 }),
+  key: fc.constantFrom(...PROTOTYPE_KEYS),
+  source: fc.constantFrom('file', 'compare', 'set-value', 'set-path', 'grid-path', 'grid-value', 'sweep-grid', 'sweep-space', 'tune-space', 'optimizers'),
+  depth: fc.nat({ max: 4 }),
+  at: fc.nat(),
+});
+type PrototypeCase = typeof prototypeCase extends fc.Arbitrary<infer C> ? C : never;
+
+/** `{[key]: value}` with key as an own property, as a YAML or JSON reader makes it (plain assignment of __proto__ would set the prototype). */
+function ownKey(key: string, value: unknown): Record<string, unknown> {
+  return Object.defineProperty({}, key, { value, enumerable: true, writable: true, configurable: true }) as Record<string, unknown>;
+}
+
+/** A chain of `depth` one-key mappings of config words ending in the prototype key (one-key, so JSON of it has no comma for --grid to split on). */
+function buried(key: string, depth: number, at: number): Record<string, unknown> {
+  let value = ownKey(key, { lr: 5 });
+  for (let level = 0; level < depth; level++) value = { [CONFIG_WORDS[(at + level) % CONFIG_WORDS.length]]: value };
+  return value;
+}
+
+/** A dotted config path with the prototype key as one of its segments. */
+function pathWith(key: string, depth: number, at: number): string {
+  const segments = Array.from({ length: depth + 1 }, (_, i) => CONFIG_WORDS[(at + i) % CONFIG_WORDS.length]);
+  segments.splice(at % (segments.length + 1), 0, key);
+  return segments.join('.');
+}
+
+/** The config text and the command of one prototype-key case. */
+function prototypeAttack({ base: index, key, source, depth, at }: PrototypeCase, out: string): { text: string; args: string[] } {
+  const config = structuredClone(bases[index]) as Record<string, unknown>;
+  const path = pathWith(key, depth, at);
+  const dryRun = (command: string, ...extra: string[]): string[] => [command, configFile, '--dry-run', '--out', out, ...extra];
+  const twoVariants = { a: { optimizer: { name: 'sgd' } }, b: { optimizer: { name: 'adam' } } };
+  let args: string[];
+  switch (source) {
+    case 'file': {
+      const mappings = [[], ...pathsOf(config)].filter((p) => {
+        const node = p.reduce<unknown>((n, k) => (n as Record<string | number, unknown>)[k], config);
+        return typeof node === 'object' && node !== null && !Array.isArray(node);
+      });
+      const target = mappings[at % mappings.length].reduce<unknown>((n, k) => (n as Record<string | number, unknown>)[k], config);
+      Object.defineProperty(target, key, { value: { lr: 5 }, enumerable: true, writable: true, configurable: true });
+      args = ['validate', configFile];
+      break;
+    }
+    case 'compare':
+      // the key as a variant's name, or inside its patch at some depth
+      config.compare = at % 3 === 0 ? Object.assign(ownKey(key, twoVariants.a), { b: twoVariants.b }) : { a: buried(key, depth, at), b: twoVariants.b };
+      args = dryRun('compare');
+      break;
+    case 'set-value':
+      args = at % 2 === 0 ? dryRun('compare', '--set', `compare=${JSON.stringify({ a: buried(key, depth, at), b: twoVariants.b })}`) : ['validate', configFile, '--set', `optimizer=${JSON.stringify(buried(key, depth, at))}`];
+      break;
+    case 'set-path':
+      args = ['validate', configFile, '--set', `${path}=1`];
+      break;
+    case 'grid-path':
+      args = dryRun('sweep', '--grid', `${path}=1,2`);
+      break;
+    case 'grid-value':
+      args = dryRun('sweep', '--grid', `optimizer=${JSON.stringify(buried(key, depth, at))},{name: sgd}`);
+      break;
+    case 'sweep-grid':
+      config.sweep = { grid: { [path]: [1, 2] } };
+      args = dryRun('sweep');
+      break;
+    case 'sweep-space':
+      config.sweep = { random: { trials: 2, space: { [path]: { uniform: [1, 2] } } } };
+      args = dryRun('sweep');
+      break;
+    case 'tune-space':
+      config.compare = twoVariants;
+      config.protocol = { tune: { space: { [path]: { uniform: [1, 2] } } } };
+      args = dryRun('compare', '--protocol', 'tuned');
+      break;
+    case 'optimizers': {
+      const names = ['adam', 'sgd:0.1'];
+      names.splice(at % 3, 0, key);
+      args = dryRun('compare', '--optimizers', names.join(','));
+      break;
+    }
+  }
+  return { text: new Document(config).toString({ lineWidth: 0 }), args };
 }
 
 const driver = new CliDriver(world);
@@ -279,8 +371,8 @@ function unplacedProblem(stderr: string): string | null {
   return stderr.startsWith(`${configFile}: `) ? stderr.split('\n')[0].slice(configFile.length + 2) : null;
 }
 
-async function attack(args: string[], out: string): Promise<CliResult> {
-  let result: CliResult;
+async function attack(args: string[], out: string): Promise<DriverResult> {
+  let result: DriverResult;
   try {
     result = await driver.run(args).catch((error: Error) => {
       throw new Error(`${error.message}\n--- config:\n${readFileSync(configFile, 'utf8').slice(0, 3000)}`);
@@ -295,6 +387,7 @@ async function attack(args: string[], out: string): Promise<CliResult> {
   if (/does not fit in memory/.test(result.stderr)) driver.stop();
   const context = `adam-lab ${args.join(' ')} → exit ${result.code}\n--- config:\n${readFileSync(configFile, 'utf8').slice(0, 2000)}\n--- stderr:\n${result.stderr.slice(0, 2000)}`;
   expectNoStackTrace(result, `${context}\n`);
+  expect(result.polluted, `${context}\n--- polluted Object.prototype or Array.prototype`).toEqual([]);
   expect([0, 1, 2], context).toContain(result.code);
   if (result.code === 2) {
     figures.refused++;
@@ -359,6 +452,22 @@ describe('config fuzzing', () => {
     expectCleanFailure(result, 2, /compare\.b\.optimizer: gives the same trial as compare\.a\.optimizer/);
     expect(namesAPlace(result.stderr, readFileSync(configFile, 'utf8')), result.stderr).toBe(true);
   });
+
+  it(`${PROTOTYPE_RUNS} prototype keys, at every depth and from every source, exit 2 at their place and pollute nothing`, async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(prototypeCase, async (candidate) => {
+        const out = join(world, 'out', `proto-${n++}`);
+        const { text, args } = prototypeAttack(candidate, out);
+        writeFileSync(configFile, text);
+        const result = await attack(args, out);
+        const context = `adam-lab ${args.join(' ')}\n--- config:\n${text}\n--- stderr:\n${result.stderr}`;
+        expect(result.code, context).toBe(2);
+        expect(result.stderr, context).toContain(`'${candidate.key}' cannot be a key`);
+      }),
+      { seed: FUZZ_SEED, numRuns: PROTOTYPE_RUNS, endOnFailure: true },
+    );
+  }, 300_000);
 
   it(`${RUNS} mutated configs run or exit 2 with a placed message`, async () => {
     let n = 0;

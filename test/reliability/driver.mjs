@@ -1,6 +1,8 @@
 // A long-lived adam-lab for the fuzz tests. It reads one JSON request per line from stdin
-// ({"args": [...]}) and answers each with one JSON line ({"code", "stdout", "stderr"}) after
-// running the CLI's main() on it, exactly as bin/adam-lab.js does.
+// ({"args": [...]}) and answers each with one JSON line ({"code", "stdout", "stderr", "polluted"})
+// after running the CLI's main() on it, exactly as bin/adam-lab.js does. `polluted` names the
+// members of Object.prototype and Array.prototype that the request added or replaced: a config
+// key that reached a prototype, which every later object of the process would inherit.
 //
 // Why not one `node bin/adam-lab.js` per generated config: starting node and importing adam-lab
 // costs about 0.3 s, and the fuzz suite tries hundreds of configs. One process answering them in
@@ -22,6 +24,19 @@ function capture() {
   return { stream, text: () => chunks.join('') };
 }
 
+const PROTOTYPES = { Object: Object.prototype, Array: Array.prototype };
+
+function members() {
+  return new Map(Object.entries(PROTOTYPES).flatMap(([name, prototype]) => Reflect.ownKeys(prototype).map((key) => [`${name}.prototype.${String(key)}`, Object.getOwnPropertyDescriptor(prototype, key).value])));
+}
+
+const pristine = members();
+
+function polluted() {
+  const now = members();
+  return [...new Set([...pristine.keys(), ...now.keys()])].filter((key) => !pristine.has(key) || !now.has(key) || pristine.get(key) !== now.get(key));
+}
+
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (line.trim() === '') continue;
@@ -29,5 +44,5 @@ for await (const line of lines) {
   const stdout = capture();
   const stderr = capture();
   const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream });
-  process.stdout.write(`${JSON.stringify({ code, stdout: stdout.text(), stderr: stderr.text() })}\n`);
+  process.stdout.write(`${JSON.stringify({ code, stdout: stdout.text(), stderr: stderr.text(), polluted: polluted() })}\n`);
 }

@@ -28,6 +28,11 @@ export function spawnAdamLab(args: readonly string[], { faults, ...options }: Sp
   return spawnBuiltCli(args, { ...options, nodeFlags: ['--import', FAULTS], env: { ADAM_LAB_FAULTS: JSON.stringify(faults) } });
 }
 
+/** A driver's answer: the CLI's result and the prototype members the request polluted (driver.mjs). */
+export interface DriverResult extends CliResult {
+  readonly polluted: readonly string[];
+}
+
 /**
  * adam-lab's main() in a long-lived child process (driver.mjs), one request at a time. A request
  * that gets no answer within its deadline is a hang: the process is killed (and restarted for
@@ -37,15 +42,15 @@ export class CliDriver {
   private child: ChildProcessWithoutNullStreams | null = null;
   private buffered = '';
   private errors = '';
-  private waiting: { resolve: (r: CliResult) => void; reject: (e: Error) => void } | null = null;
+  private waiting: { resolve: (r: DriverResult) => void; reject: (e: Error) => void } | null = null;
   /** Requests answered, for the suite's figures. */
   answered = 0;
 
   constructor(readonly cwd: string) {}
 
-  run(args: readonly string[], timeoutMs = 30_000): Promise<CliResult> {
+  run(args: readonly string[], timeoutMs = 30_000): Promise<DriverResult> {
     const child = this.start();
-    return new Promise<CliResult>((resolve, reject) => {
+    return new Promise<DriverResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         // answered once the process is gone, so that nothing it still writes lands in the next request
         child.once('exit', () => reject(new Error(`adam-lab ${args.join(' ')}: no answer within ${timeoutMs} ms (a hang)`)));
@@ -87,7 +92,7 @@ export class CliDriver {
         this.buffered = this.buffered.slice(end + 1);
         const waiting = this.waiting;
         this.waiting = null;
-        waiting?.resolve(JSON.parse(line) as CliResult);
+        waiting?.resolve(JSON.parse(line) as DriverResult);
       }
     });
     child.stderr.on('data', (chunk: string) => {

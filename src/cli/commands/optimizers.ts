@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { UsageError } from '../../core/errors.js';
-import { optimizerKinds } from '../../optim/registry.js';
+import { ownEntry } from '../../core/keys.js';
+import { optimizerKinds, type OptimizerKind } from '../../optim/registry.js';
 import { scheduleKinds } from '../../optim/schedules.js';
 import { closest } from '../../config/suggest.js';
 import { EXIT } from '../exit-codes.js';
@@ -42,12 +43,12 @@ export function describeOptimizers(name: string | undefined): string {
     const schedules = Object.entries(scheduleKinds).map(([n, k]) => listing(n, k.rule, k.schema));
     return `optimizers (optimizer.name; torch.optim semantics and defaults):\n${optimizers.join('')}\nschedules (scheduler.name; advanced once per optimizer step):\n${schedules.join('')}`;
   }
-  const optimizer = (optimizerKinds as Record<string, (typeof optimizerKinds)[keyof typeof optimizerKinds]>)[name];
+  const optimizer = ownEntry<OptimizerKind>(optimizerKinds, name);
   if (optimizer !== undefined) {
     const algorithm = optimizer.algorithm.split('\n').map((line) => `  ${line}`).join('\n');
     return detail(`${name} — ${optimizer.torch}`, `algorithm (g gradient, θ parameters, γ lr, λ weight_decay, t step):\n${algorithm}`, optimizer.schema);
   }
-  const schedule = scheduleKinds[name];
+  const schedule = ownEntry(scheduleKinds, name);
   if (schedule !== undefined) return detail(`${name} — torch.optim.lr_scheduler`, `  ${schedule.rule}`, schedule.schema);
   const names = [...Object.keys(optimizerKinds), ...Object.keys(scheduleKinds)];
   const guess = closest(name, names);
