@@ -1,32 +1,35 @@
 /** The one place where a failure becomes words on stderr and an exit code. */
 import { CommanderError } from 'commander';
 import { AdamLabError, ConfigError, DataError, OutputError, OutputPathError, UsageError, type ConfigIssue } from '../core/errors.js';
+import { printable } from '../core/printable.js';
 import { formatPath } from '../config/overrides.js';
 import { EXIT } from './exit-codes.js';
 
 export function reportError(error: unknown, debug: boolean, write: (text: string) => void): number {
-  const code = describe(error, write);
-  if (debug && error instanceof Error && error.stack) write(`${error.stack}\n`);
+  // Each line escaped whole: its words may come from a file (printable.ts), even a line break.
+  const say = (line: string): void => write(`${printable(line)}\n`);
+  const code = describe(error, say);
+  if (debug && error instanceof Error && error.stack) error.stack.split('\n').forEach(say);
   return code;
 }
 
-function describe(error: unknown, write: (text: string) => void): number {
+function describe(error: unknown, say: (line: string) => void): number {
   if (error instanceof ConfigError) {
-    for (const issue of error.issues) write(`${formatIssue(error.file, issue)}\n`);
-    if (error.issues.length > 1) write(`${error.issues.length} problems in ${error.file}\n`);
+    for (const issue of error.issues) say(formatIssue(error.file, issue));
+    if (error.issues.length > 1) say(`${error.issues.length} problems in ${error.file}`);
     return EXIT.badInput;
   }
   if (error instanceof DataError || error instanceof OutputPathError) {
-    write(`${error.file}: ${error.problem}\n`);
-    if (error.hint !== undefined) write(`  hint: ${error.hint}\n`);
+    say(`${error.file}: ${error.problem}`);
+    if (error.hint !== undefined) say(`  hint: ${error.hint}`);
     return EXIT.badInput;
   }
   if (error instanceof UsageError) {
-    write(`error: ${error.problem}\n`);
+    say(`error: ${error.problem}`);
     return EXIT.badInput;
   }
   if (error instanceof OutputError) {
-    write(`${error.file}: ${error.problem}\n`);
+    say(`${error.file}: ${error.problem}`);
     return EXIT.failed;
   }
   if (error instanceof CommanderError) {
@@ -34,10 +37,10 @@ function describe(error: unknown, write: (text: string) => void): number {
     return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
   if (error instanceof AdamLabError) {
-    write(`error: ${error.message}\n`);
+    say(`error: ${error.message}`);
     return EXIT.failed;
   }
-  write(`internal error: ${error instanceof Error ? error.message : String(error)} (run with --debug for the stack trace)\n`);
+  say(`internal error: ${error instanceof Error ? error.message : String(error)} (run with --debug for the stack trace)`);
   return EXIT.failed;
 }
 

@@ -54,7 +54,11 @@ export class IssueContext {
   };
 
   toPathIssues(issues: readonly z.core.$ZodIssue[], prefix: Path = []): PathIssue[] {
-    return issues.flatMap((issue) => this.describe(issue, [...prefix, ...(issue.path as Path)]));
+    // A mapping with an unknown key then fails its own checks ("needs a grid: or random: block"
+    // beside "unknown key 'grdi' (did you mean 'grid'?)"): one mistake, said once, by the key.
+    const unknownKeysAt = new Set(issues.filter((issue) => issue.code === 'unrecognized_keys').map((issue) => JSON.stringify(issue.path)));
+    const consequences = (issue: z.core.$ZodIssue): boolean => issue.code === 'custom' && unknownKeysAt.has(JSON.stringify(issue.path));
+    return issues.filter((issue) => !consequences(issue)).flatMap((issue) => this.describe(issue, [...prefix, ...(issue.path as Path)]));
   }
 
   private describe(issue: z.core.$ZodIssue, path: Path): PathIssue[] {

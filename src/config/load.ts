@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { ConfigError, UnreadableFileError, type ConfigIssue } from '../core/errors.js';
 import { prototypeKeyPaths, prototypeKeyProblem } from '../core/keys.js';
 import { copyTree, isPlainObject } from '../core/plain-object.js';
-import { readTextBounded } from '../core/read-file.js';
+import { readFileBounded } from '../core/read-file.js';
 import { NESTED_TOO_DEEPLY, tooDeep } from './depth.js';
 import { IssueContext, type PathIssue } from './issues.js';
 import { applyOverride, IDENTIFYING_KEYS, type ConfigPath, type Override } from './overrides.js';
@@ -55,7 +55,7 @@ export function readConfigSource(file: string, kind: FileKind = CONFIG_FILE): Co
   let text: string;
   try {
     // `<(...)` is a pipe: a config may come that way (read with a deadline, so a FIFO no one writes to is given up).
-    text = readTextBounded(file, { maxBytes: kind.maxBytes, pipes: true });
+    text = asUtf8(file, readFileBounded(file, { maxBytes: kind.maxBytes, pipes: true }), kind);
   } catch (error) {
     if (!(error instanceof UnreadableFileError)) throw error;
     throw fileIssue(file, readProblem(error, kind));
@@ -76,8 +76,23 @@ function readProblem(error: UnreadableFileError, { format, maxBytes, noun }: Fil
   }
 }
 
+/** The file's text; a UTF-16 file (by its byte-order mark) is refused as such, rather than read as garbled UTF-8. */
+function asUtf8(file: string, bytes: Uint8Array, kind: FileKind): string {
+  const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+  if (utf16) throw fileIssue(file, `is UTF-16 text; ${kind.noun} is read as UTF-8: save it as UTF-8`);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
 export function parseConfigSource(text: string, file: string, kind: FileKind = CONFIG_FILE): ConfigSource {
   const lineCounter = new LineCounter();
+  // YAML allows no NUL in a document (not even quoted); one is the sign of a UTF-16 file without
+  // a byte-order mark, or of a binary one, said at the first.
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const before = text.slice(0, nul).split('\n');
+    const [line, column] = [before.length, before[before.length - 1].length + 1];
+    throw new ConfigError(file, [{ path: [], problem: `holds a NUL character: ${kind.noun} is UTF-8 text (is this a UTF-16 or binary file?)`, line, column }]);
+  }
   // resolveKnownTags: false leaves YAML 1.1's !!binary, !!set, !!omap, !!timestamp and !!merge
   // unresolved (refused below) instead of turning them into bytes, sets, dates or symbols.
   // logLevel 'error': yaml's own warnings (an unresolved tag) come back as document.warnings and
@@ -175,8 +190,8 @@ export function resolveConfig(source: ConfigSource, overrides: readonly Override
  * they came from), as load-time issues are: for problems found later, such as once the data are
  * loaded (the model's output against the dataset's classes), which are raised with a key path alone.
  */
-export function placedError(source: ConfigSource, issues: readonly ConfigIssue[], overrides: readonly Override[] = []): ConfigError {
-  return new ConfigError(source.file, locate(source, issues.map((issue) => ({ path: [...issue.path], problem: issue.problem })), overrides));
+export function placedError(source: ConfigSource, issues: readonly (ConfigIssue | PathIssue)[], overrides: readonly Override[] = []): ConfigError {
+  return new ConfigError(source.file, locate(source, issues.map((issue) => ({ path: [...issue.path], problem: issue.problem, atKey: 'atKey' in issue ? issue.atKey : undefined })), overrides));
 }
 
 /** The run name a config gets when it sets none: its file name, made safe for a folder. */
@@ -188,15 +203,22 @@ export function defaultName(file: string): string {
 /** Issues with their origin or file position, in reading order (overrides first, then by line). */
 function locate(source: ConfigSource, issues: readonly PathIssue[], overrides: readonly Override[]): ConfigIssue[] {
   const located = issues.map((issue): ConfigIssue => {
+    const atKey = issue.atKey ?? false;
     const override = overrides.findLast((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path));
-    if (override !== undefined && override.at === undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
-    let offset: number | null;
-    if (override?.at === undefined) offset = offsetOf(source.document, issue.path, issue.atKey ?? false);
+    const placed = (offset: number | null): ConfigIssue => {
+      const position = offset === null ? undefined : source.lineCounter.linePos(offset);
+      return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col, origin: override?.origin };
+    };
+    if (override === undefined) return placed(offsetOf(source.document, issue.path, atKey));
+    const { at, keyAt } = override;
+    if (at === undefined) return { path: issue.path, problem: issue.problem, origin: override.origin };
     // An unknown key named by a sweep axis is the axis's own fault, once, not each of its values'.
-    else if (issue.atKey === true && override.keyAt !== undefined) offset = offsetOf(source.document, override.keyAt, true);
-    else offset = offsetOf(source.document, [...override.at, ...issue.path.slice(override.path.length)], issue.atKey ?? false);
-    const position = offset === null ? undefined : source.lineCounter.linePos(offset);
-    return { path: issue.path, problem: issue.problem, line: position?.line, column: position?.col, origin: override?.origin };
+    const place = atKey && keyAt !== undefined ? keyAt : [...at, ...issue.path.slice(override.path.length)];
+    // A value placed in a block that a --set wrote (`--set compare={...}`) has no place in the
+    // file: it is that --set's, at the value's path within the block.
+    const writer = overrides.findLast((o) => o.at === undefined && startsWith(at, o.path));
+    if (writer !== undefined) return { path: place, problem: issue.problem, origin: writer.origin };
+    return placed(offsetOf(source.document, place, atKey));
   });
   const key = (i: ConfigIssue): number => (i.line ?? 0) * 1e6 + (i.column ?? 0);
   return located.sort((a, b) => key(a) - key(b));

@@ -16,6 +16,7 @@ import type { Distribution } from './lab-schema.js';
 import { LAB_KEYS, MAX_TRIALS } from './lab-schema.js';
 import { placedError, resolveConfig, type ConfigSource } from './load.js';
 import { formatPath, parsePath, parseValue, type ConfigPath, type Override } from './overrides.js';
+import { shortened } from './issues.js';
 import type { ExperimentConfig } from './schema.js';
 
 export type Scalar = string | number | boolean | null;
@@ -78,7 +79,8 @@ export function expandSweep(source: ConfigSource, sets: readonly Override[], cli
   for (const [path, values] of Object.entries(sweep?.grid ?? {})) axes.set(path, { values, origin: 'sweep.grid', at: ['sweep', 'grid', path] });
   for (const axis of cliGrid) axes.set(axis.path, { values: axis.values, origin: axis.origin });
   const planned = [...axes.values()].reduce((n, axis) => n * axis.values.length, 1) * (sweep?.random?.trials ?? 1) * (base.seeds ?? [base.seed]).length;
-  checkTrialCount(source.file, ['sweep'], planned);
+  if (sweep === undefined) checkTrialCount(planned, (problem) => new UsageError(`${cliGrid.map((axis) => shortened(axis.origin)).join(' ')}: ${problem}`));
+  else checkTrialCount(planned, (problem) => placedError(source, [{ path: ['sweep'], problem }], sets));
   let points: Point[] = [{ group: '', values: {}, overrides: [] }];
   for (const [path, axis] of axes) {
     // One override per value, shared by every point that takes it: two points then part where
@@ -176,9 +178,20 @@ export function patchOverrides(patch: Record<string, unknown>, base: Record<stri
   });
 }
 
-export function trialsOf(source: ConfigSource, sets: readonly Override[], base: ExperimentConfig, points: readonly Point[], seeds: readonly number[] = base.seeds ?? [base.seed]): Trial[] {
-  checkTrialCount(source.file, [], points.length * seeds.length);
-  const issues = new Map<string, ConfigIssue>();
+/**
+ * The trials of `points` × `seeds`, each resolved and validated. `seedsAt` is where the seeds
+ * are set in the config (where an expansion too large is reported, as the seeds multiply it).
+ */
+export function trialsOf(
+  source: ConfigSource,
+  sets: readonly Override[],
+  base: ExperimentConfig,
+  points: readonly Point[],
+  seeds: readonly number[] = base.seeds ?? [base.seed],
+  seedsAt: ConfigPath = ['seeds'],
+): Trial[] {
+  checkTrialCount(points.length * seeds.length, (problem) => placedError(source, [{ path: seedsAt, problem }], sets));
+  const issues = new TrialIssues();
   const trials: Trial[] = [];
   const first = new Map<string, Point>();
   for (const point of points) {
@@ -193,12 +206,41 @@ export function trialsOf(source: ConfigSource, sets: readonly Override[], base: 
         trials.push({ id, index: trials.length, group: point.group, seed, values: point.values, config });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        for (const issue of error.issues) issues.set(JSON.stringify(issue), issue);
+        issues.add(error.issues);
       }
     }
   }
-  if (issues.size > 0) throw new ConfigError(source.file, [...issues.values()]);
+  if (issues.size > 0) throw new ConfigError(source.file, issues.inReadingOrder());
   return trials;
+}
+
+/**
+ * The problems of many trials, each said once: a problem every seed of a point repeats, and a
+ * problem that many random draws of one space meet (`must be > 0, got -3`, `got -5`, ...), are one
+ * problem at one place. A place is kept with the problems of the first trial that had one there.
+ */
+class TrialIssues {
+  private readonly issues = new Map<string, ConfigIssue>();
+  private readonly places = new Set<string>();
+
+  get size(): number {
+    return this.issues.size;
+  }
+
+  add(trialIssues: readonly ConfigIssue[]): void {
+    const place = (i: ConfigIssue): string => JSON.stringify([i.path, i.line, i.column, i.origin]);
+    const fresh = trialIssues.filter((issue) => issue.line === undefined || !this.places.has(place(issue)));
+    for (const issue of fresh) {
+      this.issues.set(JSON.stringify(issue), issue);
+      this.places.add(place(issue));
+    }
+  }
+
+  /** Problems without a place in the file first (they name their flag), then by line and column. */
+  inReadingOrder(): ConfigIssue[] {
+    const key = (i: ConfigIssue): number => (i.line ?? 0) * 1e6 + (i.column ?? 0);
+    return [...this.issues.values()].sort((a, b) => key(a) - key(b));
+  }
 }
 
 /**
@@ -232,9 +274,9 @@ function placeName(choice: Override): string {
   return choice.at === undefined ? choice.origin : formatPath(choice.at);
 }
 
-/** Refuses an expansion of more than MAX_TRIALS trials, before it is built. */
-export function checkTrialCount(file: string, path: ConfigPath, count: number): void {
-  if (count > MAX_TRIALS) throw new ConfigError(file, [{ path, problem: `expands to ${count} trials; at most ${MAX_TRIALS} run from one config (a typo?)` }]);
+/** Refuses an expansion of more than MAX_TRIALS trials, before it is built, with the error `refusal` makes of the problem (placed where the count comes from). */
+export function checkTrialCount(count: number, refusal: (problem: string) => Error): void {
+  if (count > MAX_TRIALS) throw refusal(`expands to ${count} trials; at most ${MAX_TRIALS} run from one config (a typo?)`);
 }
 
 function withoutLabBlocks(config: ExperimentConfig): ExperimentConfig {

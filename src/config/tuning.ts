@@ -12,7 +12,7 @@
 import { ConfigError } from '../core/errors.js';
 import { ownEntry } from '../core/keys.js';
 import { protocolSchema, type Distribution, type Protocol } from './lab-schema.js';
-import { resolveConfig, type ConfigSource } from './load.js';
+import { placedError, resolveConfig, type ConfigSource } from './load.js';
 import { parsePath, type ConfigPath, type Override } from './overrides.js';
 import type { ExperimentConfig } from './schema.js';
 import { checkTrialCount, compareVariants, trialsOf, type Expansion, type Point, type Scalar } from './trials.js';
@@ -57,7 +57,7 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
     target: ownEntry(DERIVED, name)?.target ?? parsePath(name, 'protocol.tune.space'),
     toConfig: ownEntry(DERIVED, name)?.toConfig ?? ((v) => v),
   }));
-  checkTrialCount(source.file, ['protocol', 'tune', 'budget'], variants.length * protocol.tune.budget);
+  checkTrialCount(variants.length * protocol.tune.budget, (problem) => placedError(source, [{ path: ['protocol', 'tune', 'budget'], problem }], sets));
   const used = new Set<string>();
   const points = variants.flatMap((variant) => {
     const config = resolveConfig(source, [...sets, ...variant.overrides]) as unknown as Record<string, unknown>;
@@ -78,10 +78,8 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
   });
   const unused = axes.filter((axis) => !used.has(axis.name));
   if (unused.length > 0) {
-    throw new ConfigError(
-      source.file,
-      unused.map((axis) => ({ path: ['protocol', 'tune', 'space', axis.name], problem: 'applies to none of the variants (no such config value)' })),
-    );
+    const problem = 'applies to none of the variants (no such config value)';
+    throw placedError(source, unused.map((axis) => ({ path: ['protocol', 'tune', 'space', axis.name], problem, atKey: true })), sets);
   }
   const tuning: Expansion = { kind: 'sweep', base, axes: ['variant', ...axes.map((a) => a.name)], trials: trialsOf(source, [...sets, NO_TEST_EVALUATION], base, points, [protocol.tune.seed ?? base.seed]) };
   return { base, protocol, variants, points, tuning };
@@ -99,7 +97,7 @@ export function expandRerun(source: ConfigSource, sets: readonly Override[], pla
       const point = points[chosen.get(v.group)!];
       return { group: v.group, values: point.values, overrides: point.overrides };
     });
-  return { kind: 'compare', base: plan.base, axes: plan.tuning.axes.filter((a) => a !== 'variant'), trials: trialsOf(source, sets, plan.base, best, seeds) };
+  return { kind: 'compare', base: plan.base, axes: plan.tuning.axes.filter((a) => a !== 'variant'), trials: trialsOf(source, sets, plan.base, best, seeds, ['protocol', 'rerun', 'seeds']) };
 }
 
 /**
