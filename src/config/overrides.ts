@@ -51,7 +51,9 @@ export function parseValue(text: string, path: ConfigPath, origin: string, which
   try {
     value = parse(text, { maxAliasCount: 0, uniqueKeys: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${shortened(origin)}: ${which} is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    // yaml's message ends with a position in the value, which is one line: the words are enough.
+    const problem = (error as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new UsageError(`${shortened(origin)}: ${which} is not valid YAML (${problem})`);
   }
   if (tooDeep(value) !== null) throw new UsageError(`${shortened(origin)}: ${NESTED_TOO_DEEPLY}`);
   const [reserved] = prototypeKeyPaths(value);

@@ -219,6 +219,7 @@ function render(generatedConfig: { base: number; mutations: readonly Mutation[] 
  */
 const WHOLE_FILE_PROBLEMS = [
   /^is larger than \d+ bytes, the limit for a config$/,
+  /^is UTF-16 text; a config is read as UTF-8/,
   /^a config must be a mapping of keys /,
   /^aliases expand too far /,
   /^lists or mappings are nested more than \d+ levels deep/,
