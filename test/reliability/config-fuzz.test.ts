@@ -227,15 +227,18 @@ const WHOLE_FILE_PROBLEMS = [
 
 const BUNDLED_MNIST = bundledMnistFolder();
 
-/** The files and folders a config names (data.path, data.csv.*, model.init.from), resolved from its folder, and the bundled MNIST. */
+/** The files and folders a config or its compare variants name (data.path, data.csv.*, model.init.from), resolved from its folder, and the bundled MNIST. */
 function namedPaths(text: string): string[] {
-  let config: { data?: { path?: unknown; csv?: Record<string, unknown> }; model?: { init?: { from?: unknown } } };
+  type Naming = { data?: { path?: unknown; csv?: Record<string, unknown> }; model?: { init?: { from?: unknown } } };
+  let config: Naming & { compare?: Record<string, Naming> };
   try {
     config = parse(text, { maxAliasCount: 100, logLevel: 'silent' }) ?? {};
   } catch {
     return [BUNDLED_MNIST];
   }
-  const named = [config?.data?.path, ...Object.values(config?.data?.csv ?? {}), config?.model?.init?.from];
+  // the base config's files, and those a compare variant names instead (a fine-tuning variant's init.from)
+  const namers = [config, ...Object.values(config?.compare ?? {})];
+  const named = namers.flatMap((c) => [c?.data?.path, ...Object.values(c?.data?.csv ?? {}), c?.model?.init?.from]);
   return [BUNDLED_MNIST, ...named.filter((p): p is string => typeof p === 'string').map((p) => resolve(cfgDir, p))];
 }
 
