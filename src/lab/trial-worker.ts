@@ -60,6 +60,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
       divergedAtStep: null,
       last: null,
       seconds: (performance.now() - began) / 1000,
+      resumedFrom: null,
       error: error instanceof Error ? error.message : String(error),
     };
   } finally {
