@@ -5,13 +5,14 @@
  * `train --resume`, and its final files are compared with an uninterrupted run's: steps.csv and
  * epochs.csv equal apart from `seconds`, model.safetensors byte for byte. The run has everything
  * that carries state across steps: shuffling, resampled synthetic data, dropout, a
- * reduce-on-plateau schedule, early stopping, Adam's moments. Then checkpoints that cannot be resumed from, refused by name.
+ * reduce-on-plateau schedule, early stopping, Adam's moments. Then the same for a 2-job sweep
+ * killed mid-trial, and checkpoints that cannot be resumed from, refused by name.
  */
 import { copyFileSync, cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { expectCleanFailure, folderWith, manifestOf, onlyFolder, seededRandom, spawnAdamLab } from './harness.js';
+import { expectCleanFailure, folderWith, manifestOf, onlyFolder, seededRandom, spawnAdamLab, trialFolders } from './harness.js';
 
 const SEED = 19;
 
@@ -103,6 +104,38 @@ describe('a run killed and resumed several times', () => {
     }
     expectSameRun(dir, reference);
   }, 60_000);
+});
+
+describe('a 2-job sweep killed mid-trial', () => {
+  const { config, out } = folderWith(`name: swept
+seeds: [0, 1]
+data: {dataset: synthetic, task: moons, n_train: 256, n_test: 128, batch_size: 32, shuffle: true}
+model: {layers: [{linear: 8}, tanh, {dropout: 0.1}, {linear: 2}]}
+optimizer: {name: sgd, lr: 0.1, momentum: 0.9}
+scheduler: {name: cosine_annealing_lr}
+train: {epochs: 3, checkpoint_every: 4}
+sweep: {grid: {optimizer.lr: [0.05, 0.2]}}
+`);
+  const sweep = (runs: string, faults?: object) => spawnAdamLab(['sweep', config, '--out', runs, '--jobs', '2', '-q'], faults === undefined ? {} : { faults });
+
+  it('resumes the trials from their checkpoints and ends with the uninterrupted files', async () => {
+    const reference = await sweep(join(out, 'reference'));
+    expect(reference.code, reference.stderr).toBe(0);
+    const random = seededRandom(SEED + 1);
+    const killed = join(out, 'killed');
+    // Past the first checkpoint of both trials in flight (4 files each), before the first trial ends.
+    const nth = 9 + Math.floor(random() * 8);
+    const first = await sweep(killed, { kill: { event: 'write', match: '/checkpoint\\.next/', torn: true, nth, counter: join(out, 'counter') } });
+    expect(first.signal, first.stderr).toBe('SIGKILL');
+    const resumed = await sweep(killed);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/^resumed [12] trial\(s\) from their checkpoints: [0-9a-f]{12} from step \d+/m);
+    const referenceTrials = trialFolders(onlyFolder(join(out, 'reference', 'swept')));
+    const trials = trialFolders(onlyFolder(join(killed, 'swept')));
+    expect(trials.map((t) => basename(t))).toEqual(referenceTrials.map((t) => basename(t)));
+    trials.forEach((trial, i) => expectSameRun(trial, referenceTrials[i]));
+    expect(trials.some((t) => (manifestOf(t) as { resumes?: unknown[] } | null)?.resumes !== undefined)).toBe(true);
+  }, 120_000);
 });
 
 describe('checkpoints that cannot be resumed from', () => {
