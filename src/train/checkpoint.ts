@@ -225,6 +225,16 @@ function restoreOptimizer(training: Training, folder: string): void {
   const tensors = new Map(decodeSafetensors(readCheckpointFile(folder, 'optimizer.safetensors'), tensorsFile).map((t) => [t.name, t]));
   const json = parsedJson(jsonFile, readCheckpointFile(folder, 'optimizer.json'), optimizerSchema);
   const mismatch = (file: string, problem: string): CheckpointError => new CheckpointError(file, `does not match the run: ${problem}`, RESTART_HINT);
+  // Scalars first: a state may be named only once its flag says a step has used it (momentum_buffer).
+  const scalars = optimizer.segmentScalars();
+  if (json.segment_scalars.length !== scalars.length) throw mismatch(jsonFile, `${json.segment_scalars.length} segments, the optimizer has ${scalars.length}`);
+  scalars.forEach((segment, i) => {
+    for (const [name, value] of segment) {
+      const saved = json.segment_scalars[i][name];
+      if (saved === undefined) throw mismatch(jsonFile, `segment ${i} has no "${name}"`);
+      value[0] = saved;
+    }
+  });
   const expected = new Set<string>();
   for (const view of tensorViews(training.model)) {
     for (const [name, values] of optimizer.tensorState(view)) {
@@ -238,15 +248,6 @@ function restoreOptimizer(training: Training, folder: string): void {
   }
   const extra = [...tensors.keys()].find((key) => !expected.has(key));
   if (extra !== undefined) throw mismatch(tensorsFile, `"${extra}" is not a state of this optimizer`);
-  const scalars = optimizer.segmentScalars();
-  if (json.segment_scalars.length !== scalars.length) throw mismatch(jsonFile, `${json.segment_scalars.length} segments, the optimizer has ${scalars.length}`);
-  scalars.forEach((segment, i) => {
-    for (const [name, value] of segment) {
-      const saved = json.segment_scalars[i][name];
-      if (saved === undefined) throw mismatch(jsonFile, `segment ${i} has no "${name}"`);
-      value[0] = saved;
-    }
-  });
   if (json.param_groups.length !== optimizer.hypers.length) throw mismatch(jsonFile, `${json.param_groups.length} param_groups, the optimizer has ${optimizer.hypers.length}`);
   json.param_groups.forEach((group, g) => {
     const hyper = optimizer.hypers[g];
