@@ -139,9 +139,11 @@ function torchOptions(options: Readonly<Record<string, unknown>>, hyper: Trainin
   return torch;
 }
 
-/** What decides the bits of a run besides its config: adam-lab's version and the kernel path. */
+/** What decides the bits of a run besides its config: adam-lab's version and the kernel path (read once: package.json is a file). */
+let thisBuild: CheckpointState['engine'] | null = null;
 function engineBuild(): CheckpointState['engine'] {
-  return { adam_lab: adamLabVersion(), kernel: kernelChoice().path };
+  thisBuild ??= { adam_lab: adamLabVersion(), kernel: kernelChoice().path };
+  return thisBuild;
 }
 
 /** The config as a checkpoint records it: paths absolute, and as plain JSON. */
