@@ -10,7 +10,9 @@ import { kernelChoice } from '../kernels/choice.js';
 import { createRunDirectory } from '../runs/layout.js';
 import type { InitRecord, Manifest } from '../runs/manifest.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
+import { DataError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
+import { processAlive } from '../runs/claims.js';
 import { RunWriter, type EpochRow } from '../runs/run-writer.js';
 
 /** Where a run goes and what it records of where it came from. */
@@ -46,11 +48,15 @@ export interface ReopenedRun extends OpenRun {
 }
 
 export function reopenRun(config: ExperimentConfig, placement: RunPlacement & { readonly runDir: string }, parameterCount: number, rows: { steps: number; epochs: number }): ReopenedRun {
+  const before = earlierManifest(placement.runDir) ?? runningManifest(config, placement, placement.runDir, parameterCount);
+  // Two processes appending to one steps.csv.partial would interleave their rows.
+  if (before.status === 'running' && before.host === hostname() && before.pid !== process.pid && processAlive(before.pid)) {
+    throw new DataError(join(placement.runDir, 'manifest.json'), `says the run is still running (process ${before.pid} on this host)`, 'stop that process first; its checkpoint is then resumed from');
+  }
   const writer = new RunWriter(placement.runDir);
   writer.resumeSteps(rows.steps);
   writer.resumeInternals(config.optimizer.name, rows.steps);
   const epochRows = writer.resumeEpochs(rows.epochs);
-  const before = earlierManifest(placement.runDir) ?? runningManifest(config, placement, placement.runDir, parameterCount);
   const started: Manifest = {
     ...before,
     status: 'running',

@@ -8,7 +8,9 @@
  * reduce-on-plateau schedule, early stopping, Adam's moments. Then the same for a 2-job sweep
  * killed mid-trial, and checkpoints that cannot be resumed from, refused by name.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
@@ -187,6 +189,19 @@ describe('checkpoints that cannot be resumed from', () => {
     });
     const refused = await runCli('train', '--resume', dir, '-q');
     expectCleanFailure(refused, 2, /another engine build \(kernel another-kernel there, [\w-]+ here\)/);
+  });
+
+  it('refuses to resume a run whose process is still alive', async () => {
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const dir = damaged('live', (d) => {
+        const file = join(d, 'manifest.json');
+        writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), status: 'running', host: hostname(), pid: sleeper.pid }));
+      });
+      expectCleanFailure(await runCli('train', '--resume', dir, '-q'), 2, new RegExp(`manifest\\.json: says the run is still running \\(process ${sleeper.pid} on this host\\)`));
+    } finally {
+      sleeper.kill();
+    }
   });
 
   it('refuses a folder that is not a run, and --restart without --resume', async () => {
