@@ -5,11 +5,11 @@
  * `train --resume`, and its final files are compared with an uninterrupted run's: steps.csv and
  * epochs.csv equal apart from `seconds`, model.safetensors byte for byte. The run has everything
  * that carries state across steps: shuffling, resampled synthetic data, dropout, a
- * reduce-on-plateau schedule, early stopping, Adam's moments. Then the same for a 2-job sweep
+ * reduce-on-plateau schedule, early stopping, Adam's moments, internals.csv. Then the same for a 2-job sweep
  * killed mid-trial, and checkpoints that cannot be resumed from, refused by name.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ data: {dataset: synthetic, task: moons, n_train: 256, n_test: 128, batch_size: 3
 model: {layers: [{linear: 16}, relu, {dropout: 0.2}, {linear: 2}]}
 optimizer: {name: adam, lr: 0.01}
 scheduler: {name: reduce_lr_on_plateau, patience: 1, factor: 0.5}
-train: {epochs: 12, checkpoint_every: 5, early_stopping: {metric: test_loss, patience: 4}}
+train: {epochs: 12, checkpoint_every: 5, early_stopping: {metric: test_loss, patience: 4}, internals: {every: 3}}
 `;
 
 /** A CSV without its `seconds` column: what two runs of one config agree on. */
@@ -37,6 +37,7 @@ function withoutSeconds(file: string): string {
 
 function expectSameRun(dir: string, reference: string): void {
   for (const file of ['steps.csv', 'epochs.csv']) expect(withoutSeconds(join(dir, file)), file).toBe(withoutSeconds(join(reference, file)));
+  if (existsSync(join(reference, 'internals.csv'))) expect(readFileSync(join(dir, 'internals.csv'), 'utf8'), 'internals.csv').toBe(readFileSync(join(reference, 'internals.csv'), 'utf8'));
   expect(Buffer.compare(readFileSync(join(dir, 'model.safetensors')), readFileSync(join(reference, 'model.safetensors'))), 'model.safetensors').toBe(0);
   expect(manifestOf(dir)?.status).toBe('completed');
 }
