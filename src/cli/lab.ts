@@ -111,6 +111,10 @@ export function phaseView(shard: ChosenShard | null, quiet: boolean, signal: Abo
 
 /** 130 when interrupted, 1 when a trial failed or is still held elsewhere, else 0 (a diverged trial is a result). */
 export function phaseExitCode(outcome: SweepOutcome, terminal: Terminal): number {
+  if (outcome.resumed.length > 0) {
+    const which = outcome.resumed.map((r) => `${r.trial} from step ${r.fromStep}`).join(', ');
+    terminal.stdout.write(`resumed ${outcome.resumed.length} trial(s) from their checkpoints: ${which}\n`);
+  }
   if (outcome.interrupted) {
     terminal.stderr.write(`interrupted: ${outcome.ran} trial(s) ran; run the same command again to finish\n`);
     return EXIT.interrupted;

@@ -51,6 +51,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
           event.groups.forEach((g, i) => print(`${i === 0 ? 'groups ' : '       '} ${groupLine(g)}`));
           if (event.init !== null) print(`init    ${initLine(event.init.from, event.init)}`);
+          if (event.resumedFrom !== null) print(`resume  from the checkpoint at step ${event.resumedFrom} of ${event.totalSteps}`);
           break;
         case 'progress': {
           if (mode !== 'bar' || start === null) break;

@@ -65,7 +65,9 @@ export function createSweepProgress(mode: ProgressMode, terminal: Terminal): { o
                 : outcome.last === null
                   ? outcome.status
                   : `${outcome.status}: train_loss ${outcome.last.trainLoss.toFixed(4)}${heldOut(outcome.last)}`;
-          print(`[${finished}/${planned}] ${label(event)} (${event.trial.id}) ${result}, ${outcome.seconds.toFixed(1)}s`);
+          const resumed =
+            outcome.resumedFrom !== null ? ` (resumed from its checkpoint at step ${outcome.resumedFrom})` : outcome.resumeRefused !== null ? ` (started over: ${outcome.resumeRefused})` : '';
+          print(`[${finished}/${planned}] ${label(event)} (${event.trial.id}) ${result}${resumed}, ${outcome.seconds.toFixed(1)}s`);
           break;
         }
       }

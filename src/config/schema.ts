@@ -106,6 +106,8 @@ const trainSchema = z
       .strictObject({ every: z.int().positive().describe('record every this many steps (steps K, 2K, ...)') })
       .optional()
       .describe("write internals.csv: per trainable tensor, the norms of its weights, gradient and update, and the optimizer's effective step sizes"),
+    checkpoint_every: z.int().positive().optional().describe('write checkpoint/ every this many steps (and when interrupted), so that --resume continues the run exactly'),
+    checkpoint_every_seconds: z.number().gt(0).optional().describe('write checkpoint/ when this many seconds have passed since the last one (and when interrupted)'),
   })
   .transform((t) => (t.epochs === undefined && t.max_steps === undefined ? { ...t, epochs: 1 } : t));
 

@@ -46,6 +46,13 @@ export class DataError extends AdamLabError {
   }
 }
 
+/**
+ * A run's checkpoint that cannot be resumed from: missing, damaged, another run's, or taken with
+ * another config or engine build. A DataError to the CLI (exit 2 naming the file); a sweep starts
+ * the trial over instead.
+ */
+export class CheckpointError extends DataError {}
+
 /** Why a file could not be read (core/read-file.ts): each reader words it for what it reads. */
 export type ReadFailure = 'missing' | 'directory' | 'special' | 'too-large' | 'silent-pipe' | 'unreadable';
 

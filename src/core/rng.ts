@@ -31,6 +31,18 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 
+  /** The four state words, for a checkpoint: restore() puts the stream back exactly here. */
+  state(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+
+  restore(words: readonly number[]): void {
+    if (words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw new RangeError(`Rng.restore: expected four 32-bit words, not all zero (got ${JSON.stringify(words)})`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words.map((w) => w | 0);
+  }
+
   /** Next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -94,6 +94,8 @@ export class Model {
   readonly parameters: readonly NamedParameter[];
   readonly buffers: readonly NamedBuffer[];
   readonly outputWidth: number;
+  /** The stream every dropout layer draws its masks from; a checkpoint saves and restores its state. */
+  readonly dropoutRng: Rng;
   private readonly layers: readonly Layer[];
   private readonly acts: readonly Float32Array[];
   private readonly actGrads: readonly Float32Array[];
@@ -108,6 +110,7 @@ export class Model {
     const parameters: NamedParameter[] = [];
     const buffers: NamedBuffer[] = [];
     const dropoutRng = new Rng(seed, 'dropout');
+    this.dropoutRng = dropoutRng;
     let offset = 0;
     this.layers = plan.layers.map(({ plan: layerPlan }, index) => {
       const bound = layerPlan.parameters.map((spec) => {

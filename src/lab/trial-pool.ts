@@ -22,8 +22,9 @@ import type { Expansion, Trial } from '../config/trials.js';
 import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
+import { checkpointFolder } from '../runs/checkpoint-dir.js';
 import { claimState, claimTrial, HEARTBEAT_MS, releaseClaim, STALE_MS, touchClaims } from '../runs/claims.js';
-import { freshTrialDirectory, isFinished, readTrialManifest, trialsDirectory } from '../runs/sweep-dir.js';
+import { freshTrialDirectory, isFinished, readTrialManifest, trialDirectory, trialsDirectory } from '../runs/sweep-dir.js';
 import type { ProgressEvent, StartEvent, TrainEvent } from '../train/events.js';
 import type { TrialOutcome, TrialTask } from './trial-worker.js';
 
@@ -61,6 +62,8 @@ export interface SweepOutcome {
   readonly held: number;
   readonly statuses: Readonly<Record<string, number>>;
   readonly interrupted: boolean;
+  /** The trials that continued from a checkpoint, and the step each continued after. */
+  readonly resumed: readonly { readonly trial: string; readonly fromStep: number }[];
 }
 
 /**
@@ -84,7 +87,7 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
   const busy = mine.filter((t) => !done.includes(t) && claimState(trialsDir, t.id) === 'live');
   const todo = mine.filter((t) => !done.includes(t) && !busy.includes(t));
   emit({ type: 'plan', total: expansion.trials.length, inShard: mine.length, done: done.length, busy: busy.length, toRun: todo.length });
-  if (todo.length === 0 && busy.length === 0) return { ran: 0, skipped: done.length, busy: 0, held: 0, statuses: {}, interrupted: false };
+  if (todo.length === 0 && busy.length === 0) return { ran: 0, skipped: done.length, busy: 0, held: 0, statuses: {}, interrupted: false, resumed: [] };
 
   const jobs = Math.max(1, Math.min(options.jobs, todo.length + busy.length));
   // Started first: the workers load their modules while this thread reads the data files.
@@ -94,7 +97,7 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
     const provenance = collectProvenance(dirname(options.configFile));
     // the held trials' data too: they are run here if their claim is let go while this process waits
     const sources = loadSharedSources([...todo, ...busy], options.configFile);
-    run = { pool, dir, options, emit, provenance, sources, claims: new Set(), stops: new Set(), held: new Set(busy), ran: 0, lost: 0, statuses: {} };
+    run = { pool, dir, options, emit, provenance, sources, claims: new Set(), stops: new Set(), held: new Set(busy), ran: 0, lost: 0, statuses: {}, resumed: [] };
   } catch (error) {
     await pool.destroy();
     throw error;
@@ -129,7 +132,7 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
     await pool.destroy();
   }
   if (faults.length > 0) throw faults[0];
-  return { ran: run.ran, skipped: done.length, busy: busy.length + run.lost, held: run.held.size, statuses: run.statuses, interrupted: options.signal?.aborted === true };
+  return { ran: run.ran, skipped: done.length, busy: busy.length + run.lost, held: run.held.size, statuses: run.statuses, interrupted: options.signal?.aborted === true, resumed: run.resumed };
 }
 
 /**
@@ -181,6 +184,7 @@ interface PoolRun {
   /** Trials another process claimed (or finished) since the plan was made. */
   lost: number;
   readonly statuses: Record<string, number>;
+  readonly resumed: { trial: string; fromStep: number }[];
 }
 
 /** Claims a trial and runs it on a worker thread, its events relayed as the sweep's. */
@@ -205,10 +209,15 @@ async function runOne(run: PoolRun, trial: Trial): Promise<void> {
     if (event.type === 'start') emit({ type: 'trial-start', trial, start: event });
     else if (event.type === 'progress') emit({ type: 'trial-progress', trial, progress: event });
   });
+  // An interrupted attempt that left a checkpoint is continued in its folder; any other starts over in an emptied one.
+  const resume = checkpointFolder(trialDirectory(dir, trial.id)) !== null;
   const task: TrialTask = {
     config: trial.config,
     configFile: options.configFile,
-    runDir: freshTrialDirectory(dir, trial.id),
+    runDir: resume ? trialDirectory(dir, trial.id) : freshTrialDirectory(dir, trial.id),
+    resume,
+    sweepDir: dir,
+    trialId: trial.id,
     provenance: run.provenance,
     source: run.sources.get(trial.id) ?? null,
     port: port2,
@@ -217,6 +226,7 @@ async function runOne(run: PoolRun, trial: Trial): Promise<void> {
     const outcome = (await run.pool.run(task, { transferList: [port2] as never })) as TrialOutcome;
     run.ran++;
     run.statuses[outcome.status] = (run.statuses[outcome.status] ?? 0) + 1;
+    if (outcome.resumedFrom !== null) run.resumed.push({ trial: trial.id, fromStep: outcome.resumedFrom });
     emit({ type: 'trial-end', trial, outcome });
     options.onTrialEnd?.();
   } finally {

@@ -2,14 +2,16 @@
  * A sweep trial in a worker thread (piscina runs this module's default export). The dataset
  * arrives as shared memory; progress goes back over a MessagePort, which also carries the
  * request to stop ('abort'): the trial then finishes its step and writes everything, exactly
- * as `adam-lab train` does on Ctrl-C.
+ * as `adam-lab train` does on Ctrl-C. A trial whose folder holds a checkpoint continues from it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { ExperimentConfig } from '../config/schema.js';
+import { CheckpointError } from '../core/errors.js';
 import { assembleDataset, reviveSource, type DataSource } from '../data/registry.js';
 import type { Provenance } from '../runs/provenance.js';
+import { freshTrialDirectory } from '../runs/sweep-dir.js';
 import type { RunResult } from '../train/events.js';
 import { runExperiment } from '../train/experiment.js';
 import { recordFailedRun } from '../train/open-run.js';
@@ -22,9 +24,19 @@ export interface TrialTask {
   /** Files the trial reads, loaded once by the main thread; null for synthetic data. */
   readonly source: DataSource | null;
   readonly port: MessagePort;
+  /** The trial's folder holds a checkpoint of an interrupted attempt: continue from it. */
+  readonly resume: boolean;
+  /** The sweep's folder and the trial's id, to start the trial over when its checkpoint is refused. */
+  readonly sweepDir: string;
+  readonly trialId: string;
 }
 
-export type TrialOutcome = Omit<RunResult, 'status'> & { readonly status: RunResult['status'] | 'failed'; readonly error: string | null };
+export type TrialOutcome = Omit<RunResult, 'status'> & {
+  readonly status: RunResult['status'] | 'failed';
+  readonly error: string | null;
+  /** Why the trial's checkpoint was not resumed from (it then ran from the start), or null. */
+  readonly resumeRefused: string | null;
+};
 
 export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
   const { config, port } = task;
@@ -36,15 +48,25 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
   try {
     const dataset =
       task.source === null || config.data.dataset === 'synthetic' ? undefined : assembleDataset(reviveSource(task.source), config.data, config.seed);
-    const result = await runExperiment(config, {
-      configFile: task.configFile,
-      runDir: task.runDir,
-      dataset,
-      provenance: task.provenance,
-      signal: controller.signal,
-      onEvent: (event) => port.postMessage(event),
-    });
-    return { ...result, error: null };
+    const run = (resume: boolean): Promise<RunResult> =>
+      runExperiment(config, {
+        configFile: task.configFile,
+        runDir: task.runDir,
+        dataset,
+        provenance: task.provenance,
+        signal: controller.signal,
+        onEvent: (event) => port.postMessage(event),
+        resume,
+      });
+    if (!task.resume) return { ...(await run(false)), error: null, resumeRefused: null };
+    try {
+      return { ...(await run(true)), error: null, resumeRefused: null };
+    } catch (error) {
+      // A checkpoint another build wrote, or a damaged one, costs the trial its progress, not its result.
+      if (!(error instanceof CheckpointError)) throw error;
+      freshTrialDirectory(task.sweepDir, task.trialId);
+      return { ...(await run(false)), error: null, resumeRefused: error.message };
+    }
   } catch (error) {
     try {
       if (!existsSync(join(task.runDir, 'manifest.json'))) recordFailedRun(config, task, error);
@@ -60,7 +82,9 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
       divergedAtStep: null,
       last: null,
       seconds: (performance.now() - began) / 1000,
+      resumedFrom: null,
       error: error instanceof Error ? error.message : String(error),
+      resumeRefused: null,
     };
   } finally {
     port.close();

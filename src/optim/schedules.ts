@@ -30,6 +30,17 @@ export interface Schedule {
   apply(t: number, groups: readonly Hyperparams[]): void;
   /** After each evaluation; only reduce_lr_on_plateau uses it. */
   observe(metrics: Metrics): void;
+  /** The counters a checkpoint keeps: null for a schedule that is a function of t alone (all but reduce_lr_on_plateau). */
+  snapshot?(): PlateauSnapshot;
+  restore?(snapshot: PlateauSnapshot): void;
+}
+
+/** reduce_lr_on_plateau's counters; `best` is null until a first evaluation (a JSON file has no infinities). */
+export interface PlateauSnapshot {
+  readonly best: number | null;
+  readonly bad_evaluations: number;
+  readonly cooldown_left: number;
+  readonly lrs: readonly number[];
 }
 
 
@@ -120,7 +131,8 @@ function plateau(o: z.output<typeof plateauOptions>, bases: readonly Hyperparams
   // A config always names the metric (schema.ts); a schedule built on its own watches test_loss.
   const watched = o.metric ?? 'test_loss';
   const lrs = bases.map((b) => b.lr);
-  let best = o.mode === 'min' ? Infinity : -Infinity;
+  const initialBest = o.mode === 'min' ? Infinity : -Infinity;
+  let best = initialBest;
   let badEvaluations = 0;
   let cooldownLeft = 0;
   const improves = (value: number): boolean => {
@@ -150,6 +162,14 @@ function plateau(o: z.output<typeof plateauOptions>, bases: readonly Hyperparams
         cooldownLeft = o.cooldown;
         badEvaluations = 0;
       }
+    },
+    snapshot: () => ({ best: Number.isFinite(best) ? best : null, bad_evaluations: badEvaluations, cooldown_left: cooldownLeft, lrs: [...lrs] }),
+    restore(s) {
+      if (s.lrs.length !== lrs.length) throw new RangeError(`reduce_lr_on_plateau: ${s.lrs.length} group rates to restore, ${lrs.length} groups`);
+      best = s.best ?? initialBest;
+      badEvaluations = s.bad_evaluations;
+      cooldownLeft = s.cooldown_left;
+      lrs.splice(0, lrs.length, ...s.lrs);
     },
   };
 }

@@ -170,6 +170,11 @@ export class Optimizer {
     return this.count;
   }
 
+  /** Sets the count of steps taken, when a checkpoint's state has been written back into tensorState()'s views. */
+  resumeAt(step: number): void {
+    this.count = step;
+  }
+
   /**
    * One tensor's state under torch's names (exp_avg, momentum_buffer, ...): views of the part of
    * its segment's arrays that is this tensor. Empty for a frozen tensor, or before a state exists.

@@ -115,7 +115,8 @@ export function releaseClaim(file: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this host with that id is alive (one we may not signal is). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

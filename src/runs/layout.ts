@@ -7,7 +7,7 @@
  *   model.safetensors  the final weights, nn.Sequential names
  *   internals.csv      per-tensor norms and step sizes every K steps (with train.internals)
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_NAME_PATTERN } from '../config/run-name.js';
 import { outputError } from './atomic.js';
@@ -39,5 +39,15 @@ export function createRunDirectory(root: string, name: string, now: Date, prefix
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(dir, error);
     }
+  }
+}
+
+/** Removes what a run wrote as it ran (all but config.yaml), for a run started over in its folder. */
+export function removeRunFiles(runDir: string): void {
+  const written = [RUN_FILES.steps, `${RUN_FILES.steps}.partial`, RUN_FILES.epochs, RUN_FILES.manifest, RUN_FILES.weights];
+  try {
+    for (const file of written) rmSync(join(runDir, file), { force: true });
+  } catch (error) {
+    throw outputError(runDir, error);
   }
 }

@@ -3,12 +3,16 @@
  * internals.csv grow during the run as <file>.partial (csv-appender.ts) and are renamed into
  * place when the run ends, so a steps.csv on disk is always complete.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { stepSizeColumns } from '../optim/internals.js';
 import type { OptimizerName } from '../optim/registry.js';
+import { CheckpointError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { CsvAppender } from './csv-appender.js';
+import { RESTART_HINT } from './checkpoint-dir.js';
+import { CsvAppender, readRows } from './csv-appender.js';
 import { RUN_FILES } from './layout.js';
 import type { Manifest } from './manifest.js';
 
@@ -61,6 +65,35 @@ export class RunWriter {
 
   appendSteps(rows: readonly StepRow[]): void {
     this.steps.append(rows);
+  }
+
+  /**
+   * Continues the steps of a run resumed from a checkpoint taken after step `rows`: whichever of
+   * steps.csv.partial (killed) and steps.csv (interrupted) it left, cut to its first `rows` rows,
+   * becomes steps.csv.partial again, which the resumed steps are appended to.
+   */
+  resumeSteps(rows: number): void {
+    this.steps.resume((lines, file) => {
+      if (lines.length < rows) throw new CheckpointError(file, `has ${lines.length} rows, the checkpoint counts ${rows}`, RESTART_HINT);
+      return lines.slice(0, rows);
+    });
+  }
+
+  /** internals.csv cut back to the rows of steps up to `step` (when the run recorded any), appended to from there. */
+  resumeInternals(optimizer: OptimizerName, step: number): void {
+    if (!existsSync(`${this.path('internals')}.partial`) && !existsSync(this.path('internals'))) return;
+    this.internals = new CsvAppender(this.path('internals'), internalsColumns(optimizer));
+    this.internals.resume((lines) => lines.filter((line) => Number(line.slice(0, line.indexOf(','))) <= step));
+  }
+
+  /** epochs.csv cut to its first `rows` rows (the evaluations a checkpoint counts), which are returned. */
+  resumeEpochs(rows: number): EpochRow[] {
+    const file = this.path('epochs');
+    const read = rows === 0 && !existsSync(file) ? null : readRows(file);
+    if (read !== null && read.rows.length < rows) throw new CheckpointError(file, `has ${read.rows.length} rows, the checkpoint counts ${rows}`, RESTART_HINT);
+    const kept = read === null ? [] : (parse([read.header, ...read.rows.slice(0, rows)].join(''), { columns: true }) as EpochRow[]);
+    this.writeEpochs(kept);
+    return kept;
   }
 
   /** Flushes steps.csv.partial to disk and renames it to steps.csv. */

@@ -9,9 +9,16 @@ import type { EarlyStopRecord } from '../runs/manifest.js';
 import type { Metrics } from '../optim/schedules.js';
 import type { EpochEvent } from './events.js';
 
+export interface EarlyStoppingSnapshot {
+  readonly best: number | null;
+  readonly best_epoch: number | null;
+  readonly best_step: number | null;
+  readonly waited: number;
+}
+
 export class EarlyStopping {
   private best: number;
-  private bestAt: EpochEvent | null = null;
+  private bestAt: Pick<EpochEvent, 'epoch' | 'step'> | null = null;
   private waited = 0;
   private stoppedAt: number | null = null;
   private readonly higherIsBetter: boolean;
@@ -36,6 +43,19 @@ export class EarlyStopping {
     if (this.waited < this.config.patience) return false;
     this.stoppedAt = evaluation.step;
     return true;
+  }
+
+  /** What a checkpoint keeps (the best value only once there is one: a JSON file has no infinities). */
+  snapshot(): EarlyStoppingSnapshot {
+    return { best: this.bestAt === null ? null : this.best, best_epoch: this.bestAt?.epoch ?? null, best_step: this.bestAt?.step ?? null, waited: this.waited };
+  }
+
+  restore(s: EarlyStoppingSnapshot): void {
+    if (s.best !== null && s.best_epoch !== null && s.best_step !== null) {
+      this.best = s.best;
+      this.bestAt = { epoch: s.best_epoch, step: s.best_step };
+    }
+    this.waited = s.waited;
   }
 
   record(): EarlyStopRecord {

@@ -20,6 +20,8 @@ export interface StartEvent {
   readonly groups: readonly GroupReport[];
   /** What model.init.from loaded and what was initialised fresh, when the config names a file. */
   readonly init: InitRecord | null;
+  /** The step a resumed run continues after, or null for a run from the start. */
+  readonly resumedFrom: number | null;
 }
 
 /** A parameter group as the run took it: which tensors, how many parameters, its own options. */
@@ -83,6 +85,8 @@ export interface RunResult {
   /** The last evaluation, if there was one. */
   readonly last: EpochEvent | null;
   readonly seconds: number;
+  /** The step a resumed run continued after (its checkpoint's), or null for a run from the start. */
+  readonly resumedFrom: number | null;
 }
 
 export interface EndEvent {

@@ -2,29 +2,43 @@
  * runExperiment: one resolved config → one run directory, in three steps: build the run
  * (build.ts: data, checks, model, optimizer), open its folder (open-run.ts: config.yaml and a
  * `running` manifest), train (loop.ts) while writing steps.csv and epochs.csv, then write
- * model.safetensors and the final manifest, as DESIGN.md lays the folder out.
+ * model.safetensors and the final manifest, as DESIGN.md lays the folder out. With `resume`, the
+ * second step is instead: put the run folder's checkpoint back (checkpoint.ts) and cut its files
+ * back to it; with train.checkpoint_every(_seconds), the loop writes checkpoint/ as it goes.
  */
 import type { Dataset } from '../data/dataset.js';
 import { encodeModelWeights } from '../engine/weights.js';
 import { kernelChoice } from '../kernels/choice.js';
 import { formatFloat32 } from '../runs/numbers.js';
+import { writeCheckpoint } from '../runs/checkpoint-dir.js';
 import type { EpochRow } from '../runs/run-writer.js';
 import { buildTraining, type Training } from './build.js';
+import { checkpointFiles, readCheckpoint, restoreCheckpoint, type LoopPosition } from './checkpoint.js';
 import type { EpochEvent, RunResult, TrainEvent } from './events.js';
-import { trainLoop } from './loop.js';
-import { openRun, type OpenRun, type RunPlacement } from './open-run.js';
+import { trainLoop, type Checkpointer } from './loop.js';
+import { openRun, reopenRun, type OpenRun, type RunPlacement } from './open-run.js';
 
 export interface ExperimentOptions extends RunPlacement {
   /** A dataset already loaded for this config's data block (shared across trials). */
   readonly dataset?: Dataset;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: TrainEvent) => void;
+  /** Continue the run in `runDir` from its checkpoint (refused, as a DataError, when it does not fit this config and build). */
+  readonly resume?: boolean;
+}
+
+/** A run folder opened for training: new, or reopened at a checkpoint's position with the evaluations before it. */
+interface Opened {
+  readonly run: OpenRun;
+  readonly from: LoopPosition | null;
+  readonly epochRows: EpochRow[];
 }
 
 export async function runExperiment(config: Training['config'], options: ExperimentOptions): Promise<RunResult> {
   const emit = options.onEvent ?? (() => {});
   const training = buildTraining(config, options.configFile, options.dataset);
-  const run = openRun(config, options, training.plan.parameterCount, training.init);
+  const opened = options.resume === true ? resumeRun(training, options) : { run: openRun(config, options, training.plan.parameterCount, training.init), from: null, epochRows: [] };
+  const { run } = opened;
   emit({
     type: 'start',
     runDir: run.writer.dir,
@@ -40,9 +54,10 @@ export async function runExperiment(config: Training['config'], options: Experim
     warnings: training.warnings,
     groups: training.groups,
     init: training.init,
+    resumedFrom: opened.from?.step ?? null,
   });
   try {
-    return await train(training, run, options, emit);
+    return await train(training, opened, options, emit);
   } catch (error) {
     try {
       run.writer.writeManifest({ ...run.started, status: 'failed', ended_at: new Date().toISOString(), error: (error as Error).message });
@@ -53,13 +68,38 @@ export async function runExperiment(config: Training['config'], options: Experim
   }
 }
 
+/** The checkpoint of the run in `options.runDir`, put back into `training`; the folder cut back to it. */
+function resumeRun(training: Training, options: ExperimentOptions): Opened {
+  const runDir = options.runDir;
+  if (runDir === undefined) throw new RangeError('resume needs the run folder (runDir)');
+  const { folder, state } = readCheckpoint(runDir, training.config, options.configFile);
+  const from = restoreCheckpoint(training, folder, state);
+  const run = reopenRun(training.config, { ...options, runDir }, training.plan.parameterCount, state.rows);
+  return { run, from, epochRows: run.epochRows };
+}
+
+/** Writes checkpoint/ every checkpoint_every steps and every checkpoint_every_seconds; undefined when neither is set. */
+function checkpointer(training: Training, run: OpenRun, configFile: string, epochRows: readonly EpochRow[]): Checkpointer | undefined {
+  const { checkpoint_every: every, checkpoint_every_seconds: seconds } = training.config.train;
+  if (every === undefined && seconds === undefined) return undefined;
+  let last = performance.now();
+  return {
+    due: (step) => (every !== undefined && step % every === 0) || (seconds !== undefined && performance.now() - last >= seconds * 1000),
+    save(position) {
+      writeCheckpoint(run.writer.dir, checkpointFiles(training, run.writer.dir, configFile, position, epochRows.length));
+      last = performance.now();
+    },
+  };
+}
+
 /** The loop, with every evaluation written to epochs.csv as it comes; then the weights and the final manifest. */
-async function train(training: Training, run: OpenRun, options: ExperimentOptions, emit: (event: TrainEvent) => void): Promise<RunResult> {
-  const { writer, started } = run;
-  const epochRows: EpochRow[] = [];
-  let last: EpochEvent | null = null;
+async function train(training: Training, opened: Opened, options: ExperimentOptions, emit: (event: TrainEvent) => void): Promise<RunResult> {
+  const { writer, started } = opened.run;
+  const epochRows: EpochRow[] = [...opened.epochRows];
+  let last: EpochEvent | null = epochRows.length === 0 ? null : epochEvent(epochRows[epochRows.length - 1]);
   const began = performance.now();
   const outcome = await trainLoop(training, {
+    checkpointer: checkpointer(training, opened.run, options.configFile, epochRows),
     signal: options.signal,
     onSteps: (rows) => writer.appendSteps(rows),
     onInternals: (rows) => writer.appendInternals(training.config.optimizer.name, rows),
@@ -70,14 +110,22 @@ async function train(training: Training, run: OpenRun, options: ExperimentOption
       writer.writeEpochs(epochRows);
       emit(event);
     },
-  });
+  }, opened.from ?? undefined);
   writer.finishSteps();
   writer.finishInternals();
   writer.writeEpochs(epochRows);
   writer.writeWeights(encodeModelWeights(training.model));
   const ended = { ended_at: new Date().toISOString(), steps: outcome.steps, epochs: epochRows.length };
   writer.writeManifest({ ...started, ...ended, status: outcome.status, diverged_at_step: outcome.divergedAtStep, early_stopping: training.earlyStopping?.record() ?? null });
-  const result: RunResult = { status: outcome.status, runDir: writer.dir, steps: outcome.steps, divergedAtStep: outcome.divergedAtStep, last, seconds: (performance.now() - began) / 1000 };
+  const result: RunResult = {
+    status: outcome.status,
+    runDir: writer.dir,
+    steps: outcome.steps,
+    divergedAtStep: outcome.divergedAtStep,
+    last,
+    seconds: (performance.now() - began) / 1000,
+    resumedFrom: opened.from?.step ?? null,
+  };
   emit({ type: 'end', result });
   return result;
 }
@@ -94,5 +142,22 @@ function epochRow(e: EpochEvent): EpochRow {
     test_loss: f(e.testLoss),
     test_accuracy: e.testAccuracy === null ? '' : String(e.testAccuracy),
     seconds: e.seconds.toFixed(6),
+  };
+}
+
+/** An epochs.csv row read back as the evaluation it records (a resumed run's last one so far). */
+function epochEvent(row: EpochRow): EpochEvent {
+  const n = (x: string): number | null => (x === '' ? null : Number(x));
+  return {
+    type: 'epoch',
+    epoch: Number(row.epoch),
+    step: Number(row.step),
+    trainLoss: Number(row.train_loss),
+    trainAccuracy: n(row.train_accuracy),
+    valLoss: n(row.val_loss),
+    valAccuracy: n(row.val_accuracy),
+    testLoss: n(row.test_loss),
+    testAccuracy: n(row.test_accuracy),
+    seconds: Number(row.seconds),
   };
 }

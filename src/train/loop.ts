@@ -12,6 +12,7 @@ import type { Metrics } from '../optim/schedules.js';
 import { formatFloat32, formatNumber } from '../runs/numbers.js';
 import type { InternalsRow, StepRow } from '../runs/run-writer.js';
 import { largestEvaluated, type Training } from './build.js';
+import type { LoopPosition } from './checkpoint.js';
 import { Evaluator } from './evaluate.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
 import { InternalsRecorder } from './internals.js';
@@ -27,6 +28,13 @@ export interface LoopCallbacks {
   onInternals?(rows: InternalsRow[]): void;
   onProgress(event: ProgressEvent): void;
   onEpoch(event: EpochEvent): void;
+  /** Asked after every step whether a checkpoint is due, and told to write one then and when the run is interrupted. */
+  readonly checkpointer?: Checkpointer;
+}
+
+export interface Checkpointer {
+  due(step: number): boolean;
+  save(position: LoopPosition): void;
 }
 
 export interface LoopOutcome {
@@ -38,11 +46,13 @@ export interface LoopOutcome {
 /** Why an epoch ended the run: null when the next epoch follows. */
 type Stop = LoopOutcome['status'] | null;
 
-export async function trainLoop(training: Training, callbacks: LoopCallbacks): Promise<LoopOutcome> {
+/** Trains from the start, or from where a checkpoint left the loop (`from`, restored into `training` already). */
+export async function trainLoop(training: Training, callbacks: LoopCallbacks, from?: LoopPosition): Promise<LoopOutcome> {
   const loop = new Loop(training, callbacks);
+  if (from !== undefined) loop.resume(from);
   const epochs = training.config.train.epochs ?? null;
   let stop: Stop = null;
-  for (loop.epoch = 1; stop === null && (epochs === null || loop.epoch <= epochs); loop.epoch++) stop = await loop.runEpoch();
+  for (loop.epoch = from?.epoch ?? 1; stop === null && (epochs === null || loop.epoch <= epochs); loop.epoch++) stop = await loop.runEpoch();
   const status = stop ?? 'completed';
   return { status, steps: loop.step, divergedAtStep: status === 'diverged' ? loop.step : null };
 }
@@ -61,7 +71,12 @@ class Loop {
   private readonly internals: InternalsRecorder | null;
   private readonly order: Uint32Array;
   private readonly shuffleRng: Rng;
-  private readonly started = performance.now();
+  /** The shuffle stream before this epoch's shuffle, which a checkpoint keeps in place of the order. */
+  private shuffleAtEpochStart: number[] = [];
+  /** Set by resume(): the next runEpoch continues the epoch the checkpoint was taken in. */
+  private midEpoch = false;
+  private lastCheckpoint = -1;
+  private started = performance.now();
   private lastYield = this.started;
 
   constructor(
@@ -80,24 +95,74 @@ class Loop {
 
   /** One pass over the training data, ending with an evaluation unless eval_every places them. */
   async runEpoch(): Promise<Stop> {
-    const { dataset, config, stepsPerEpoch } = this.t;
+    const { config, stepsPerEpoch } = this.t;
     const maxSteps = config.train.max_steps ?? null;
     const evalEvery = config.train.eval_every ?? null;
-    dataset.beginEpoch(this.epoch);
-    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
-    if (config.data.shuffle) this.shuffleRng.shuffle(this.order);
-    for (this.epochStep = 0; this.epochStep < stepsPerEpoch; ) {
+    if (!this.midEpoch) this.beginEpoch();
+    this.midEpoch = false;
+    // A run resumed from a checkpoint taken at max_steps has no step left, only its last evaluation.
+    while (this.epochStep < stepsPerEpoch && this.step !== maxSteps) {
       if (!this.trainStep()) return this.flush('diverged');
       if (evalEvery !== null && this.step % evalEvery === 0 && this.evaluate()) return this.flush('completed');
+      if (this.callbacks.checkpointer?.due(this.step)) this.checkpoint();
       if (this.step === maxSteps || this.callbacks.signal?.aborted) break;
       if (performance.now() - this.lastYield >= YIELD_MS) await this.yieldToEventLoop();
     }
     this.flush(null);
-    if (this.callbacks.signal?.aborted) return 'interrupted';
+    if (this.callbacks.signal?.aborted) {
+      if (this.callbacks.checkpointer !== undefined && this.lastCheckpoint !== this.step) this.checkpoint();
+      return 'interrupted';
+    }
     this.callbacks.onProgress(this.progress());
     const last = this.step === maxSteps || this.epoch === config.train.epochs;
     if ((evalEvery === null || last) && this.lastEvaluated !== this.step && this.evaluate()) return 'completed';
     return this.step === maxSteps ? 'completed' : null;
+  }
+
+  private beginEpoch(): void {
+    const { dataset, config } = this.t;
+    dataset.beginEpoch(this.epoch);
+    this.shuffleAtEpochStart = this.shuffleRng.state();
+    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+    if (config.data.shuffle) this.shuffleRng.shuffle(this.order);
+    this.epochStep = 0;
+  }
+
+  /**
+   * Puts the loop where a checkpoint left it. The data are replayed epoch by epoch (synthetic
+   * data with `resample` draws each epoch's points from the last), and the epoch's order is
+   * shuffled again from the stream as it was before that shuffle.
+   */
+  resume(p: LoopPosition): void {
+    for (let epoch = 1; epoch < p.epoch; epoch++) this.t.dataset.beginEpoch(epoch);
+    this.epoch = p.epoch;
+    this.shuffleRng.restore(p.shuffle_at_epoch_start);
+    this.beginEpoch();
+    this.midEpoch = true;
+    this.step = p.step;
+    this.epochStep = p.epoch_step;
+    this.samples = p.samples;
+    this.lastEvaluated = p.last_evaluated;
+    this.tally.restore(p.tally);
+    this.lastCheckpoint = p.step;
+    this.started = performance.now() - p.seconds * 1000;
+  }
+
+  /** Hands the rows so far over (steps.csv then holds every step the checkpoint counts) and writes the checkpoint. */
+  private checkpoint(): void {
+    this.flush(null);
+    this.lastCheckpoint = this.step;
+    const { step, epoch, epochStep, samples, lastEvaluated } = this;
+    this.callbacks.checkpointer!.save({
+      step,
+      epoch,
+      epoch_step: epochStep,
+      samples,
+      last_evaluated: lastEvaluated,
+      tally: this.tally.snapshot(),
+      shuffle_at_epoch_start: this.shuffleAtEpochStart,
+      seconds: this.seconds(),
+    });
   }
 
   /** One optimizer step on the next batch; false when its loss is not finite. */

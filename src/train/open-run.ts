@@ -3,14 +3,17 @@
  * paths absolute) and a manifest saying `running`. The run's end rewrites the manifest.
  */
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { formatConfig, withAbsolutePaths } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { kernelChoice } from '../kernels/choice.js';
 import { createRunDirectory } from '../runs/layout.js';
 import type { InitRecord, Manifest } from '../runs/manifest.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
-import { RunWriter } from '../runs/run-writer.js';
+import { DataError } from '../core/errors.js';
+import { readTextBounded } from '../core/read-file.js';
+import { processAlive } from '../runs/claims.js';
+import { RunWriter, type EpochRow } from '../runs/run-writer.js';
 
 /** Where a run goes and what it records of where it came from. */
 export interface RunPlacement {
@@ -36,6 +39,44 @@ export function openRun(config: ExperimentConfig, placement: RunPlacement, param
   writeResolvedConfig(writer, config, placement.configFile);
   writer.writeManifest(started);
   return { writer, started };
+}
+
+/** A run continued in place from a checkpoint: its files cut back to the checkpoint's rows, its manifest `running` again. */
+export interface ReopenedRun extends OpenRun {
+  /** The epochs.csv rows the checkpoint counts, which the run goes on from. */
+  readonly epochRows: EpochRow[];
+}
+
+export function reopenRun(config: ExperimentConfig, placement: RunPlacement & { readonly runDir: string }, parameterCount: number, rows: { steps: number; epochs: number }): ReopenedRun {
+  const before = earlierManifest(placement.runDir) ?? runningManifest(config, placement, placement.runDir, parameterCount);
+  // Two processes appending to one steps.csv.partial would interleave their rows.
+  if (before.status === 'running' && before.host === hostname() && before.pid !== process.pid && processAlive(before.pid)) {
+    throw new DataError(join(placement.runDir, 'manifest.json'), `says the run is still running (process ${before.pid} on this host)`, 'stop that process first; its checkpoint is then resumed from');
+  }
+  const writer = new RunWriter(placement.runDir);
+  writer.resumeSteps(rows.steps);
+  writer.resumeInternals(config.optimizer.name, rows.steps);
+  const epochRows = writer.resumeEpochs(rows.epochs);
+  const started: Manifest = {
+    ...before,
+    status: 'running',
+    ended_at: null,
+    error: null,
+    host: hostname(),
+    pid: process.pid,
+    resumes: [...(before.resumes ?? []), { from_step: rows.steps, at: new Date().toISOString() }],
+  };
+  writer.writeManifest(started);
+  return { writer, started, epochRows };
+}
+
+/** The manifest a run wrote before it stopped, or null when it left none that reads. */
+function earlierManifest(runDir: string): Manifest | null {
+  try {
+    return JSON.parse(readTextBounded(join(runDir, 'manifest.json'))) as Manifest;
+  } catch {
+    return null;
+  }
 }
 
 /**

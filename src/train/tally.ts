@@ -22,6 +22,17 @@ export class TrainTally {
     return this.correct / this.seen;
   }
 
+  /** The running sums, for a checkpoint (exact: JSON keeps a double's every bit). */
+  snapshot(): { loss_sum: number; seen: number; correct: number } {
+    return { loss_sum: this.lossSum, seen: this.seen, correct: this.correct };
+  }
+
+  restore(s: { readonly loss_sum: number; readonly seen: number; readonly correct: number }): void {
+    this.lossSum = s.loss_sum;
+    this.seen = s.seen;
+    this.correct = s.correct;
+  }
+
   reset(): void {
     this.lossSum = 0;
     this.seen = 0;

@@ -36,7 +36,7 @@ train: {epochs: 0}
 
   it('lists the valid keys when nothing is close', () => {
     const [issue] = issuesOf(`${MNIST_MLP}train: {epochs: 1, zzzzzz: 3}\n`);
-    expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps, early_stopping, eval_every, evaluate_test, clip_grad_norm, clip_grad_value, internals");
+    expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps, early_stopping, eval_every, evaluate_test, clip_grad_norm, clip_grad_value, internals, checkpoint_every, checkpoint_every_seconds");
   });
 
   it('lists the valid names for an unknown optimizer, dataset or layer', () => {

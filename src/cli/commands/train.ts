@@ -1,9 +1,16 @@
-/** `adam-lab train <config>`: one run from a YAML experiment file. */
+/**
+ * `adam-lab train <config>`: one run from a YAML experiment file; `adam-lab train --resume <run>`
+ * continues a run from its checkpoint, in its folder, with its config.yaml (`--restart`: from step 1).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { placedError, readConfigSource, resolveConfig, type DroppedOptions } from '../../config/load.js';
 import { droppedNotes } from '../notes.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
+import { removeCheckpoints } from '../../runs/checkpoint-dir.js';
+import { removeRunFiles } from '../../runs/layout.js';
 import { parseOverride } from '../../config/overrides.js';
 import { runExperiment } from '../../train/experiment.js';
 import type { RunResult } from '../../train/events.js';
@@ -13,14 +20,16 @@ import { createProgress, percent, progressMode, type Terminal } from '../progres
 import { debugOption, outOption, setOption } from '../options.js';
 import { abortOnSignals, announceStop } from '../signals.js';
 
-const trainFlags = z.object({ set: setFlag, out: z.string(), quiet: quietFlag });
+const trainFlags = z.object({ set: setFlag, out: z.string(), quiet: quietFlag, resume: z.string().optional(), restart: z.boolean() });
 export type TrainFlags = z.output<typeof trainFlags>;
 
 export function registerTrain(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('train');
   outOption(debugOption(setOption(command)), 'runs root', 'runs')
     .description('train a model from a YAML experiment file; results go to <out>/<name>/<run-id>/')
-    .argument('<config>', 'experiment file (YAML)')
+    .argument('[config]', 'experiment file (YAML)')
+    .option('--resume <run>', 'continue this run folder from its checkpoint (train.checkpoint_every), with its config.yaml')
+    .option('--restart', 'with --resume: start that run over from step 1 in its folder (its checkpoint is damaged or unwanted)', false)
     .option('-q, --quiet', 'print only the result', false)
     .addHelpText(
       'after',
@@ -28,12 +37,15 @@ export function registerTrain(program: Command, terminal: Terminal, done: (code:
 Examples:
   $ adam-lab train configs/mnist-mlp-adam.yaml
   $ adam-lab train configs/mnist-mlp-adam.yaml --set optimizer.lr=3e-4 --set optimizer.betas.0=0.95
-  $ adam-lab train configs/seed-simple-nn.yaml --out /tmp/runs --quiet`,
+  $ adam-lab train configs/seed-simple-nn.yaml --out /tmp/runs --quiet
+  $ adam-lab train --resume runs/mnist-mlp-adam/20260101-120000`,
     )
-    .action(async (file: string, flags: unknown) => done(await train(file, parseFlags(trainFlags, flags), terminal)));
+    .action(async (file: string | undefined, flags: unknown) => done(await train(file, parseFlags(trainFlags, flags), terminal)));
 }
 
-export async function train(file: string, flags: TrainFlags, terminal: Terminal): Promise<number> {
+export async function train(given: string | undefined, flags: TrainFlags, terminal: Terminal): Promise<number> {
+  const file = configOf(given, flags);
+  const runDir = flags.resume === undefined ? undefined : resolve(flags.resume);
   const overrides = flags.set.map((s) => parseOverride(s));
   // The source is kept to place the problems found only once the data are loaded (a model's
   // output against the dataset's classes), which come with a key path alone.
@@ -48,7 +60,13 @@ export async function train(file: string, flags: TrainFlags, terminal: Terminal)
     announce(signal);
   });
   try {
-    const result = await runExperiment(config, { configFile: file, outRoot: flags.out, signal: signals.signal, onEvent: progress.onEvent });
+    // Started over: the run's own files go, its config.yaml (read above) is written again.
+    if (runDir !== undefined && flags.restart) {
+      removeRunFiles(runDir);
+      removeCheckpoints(runDir);
+    }
+    const placement = runDir === undefined ? { outRoot: flags.out } : { runDir, resume: !flags.restart };
+    const result = await runExperiment(config, { configFile: file, ...placement, signal: signals.signal, onEvent: progress.onEvent });
     return summarize(result, terminal);
   } catch (error) {
     throw error instanceof ConfigError ? placedError(source, error.issues, overrides) : error;
@@ -56,6 +74,21 @@ export async function train(file: string, flags: TrainFlags, terminal: Terminal)
     progress.stop();
     signals.dispose();
   }
+}
+
+/** The config a run trains with: the file given, or the config.yaml of the run folder --resume names. */
+function configOf(given: string | undefined, flags: TrainFlags): string {
+  if (flags.resume === undefined) {
+    if (flags.restart) throw new UsageError('--restart goes with --resume <run folder>: it starts that run over');
+    if (given === undefined) throw new UsageError("missing required argument 'config' (or --resume <run folder>)");
+    return given;
+  }
+  if (given !== undefined) throw new UsageError(`--resume continues ${flags.resume} with its own config.yaml: give no config file (use --set to change nothing but train.checkpoint_every)`);
+  const config = join(flags.resume, 'config.yaml');
+  if (!existsSync(flags.resume) || !statSync(flags.resume).isDirectory() || !existsSync(config)) {
+    throw new UsageError(`--resume ${flags.resume}: not a run folder (it has no config.yaml); give the folder adam-lab train printed ("results in ...")`);
+  }
+  return config;
 }
 
 function summarize(result: RunResult, terminal: Terminal): number {
@@ -69,6 +102,7 @@ function summarize(result: RunResult, terminal: Terminal): number {
     if (last.testLoss !== null) metrics.push(`test_loss ${last.testLoss.toFixed(4)}`);
     if (last.testAccuracy !== null) metrics.push(`test_accuracy ${percent(last.testAccuracy)}`);
   }
+  if (result.resumedFrom !== null) out(`resumed from the checkpoint at step ${result.resumedFrom}`);
   switch (result.status) {
     case 'completed':
       out(`completed ${result.steps} steps in ${result.seconds.toFixed(1)}s${metrics.length > 0 ? `: ${metrics.join(', ')}` : ''}`);
