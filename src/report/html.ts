@@ -7,7 +7,7 @@ import { displayNumber } from './display-number.js';
 import { cell, escapeHtml, figure, page } from './html-page.js';
 import type { EvaluationPoint, TrialData } from '../runs/run-reader.js';
 import type { GroupSummary, ReportData } from './report-data.js';
-import { reachedCount, targetOf } from './summary.js';
+import { isShown, reachedCount, targetOf } from './summary.js';
 
 /** The rendered SVGs to inline; heatmap is null when the sweep is not a two-axis grid. */
 export interface ReportPlots {
@@ -47,10 +47,13 @@ function formatSeconds(seconds: number | null): string {
 // ---------------------------------------------------------------------------------------------
 // Comparison table
 
-/** Metric columns in order of first appearance, the ranking metric first; none that no group has a value for (a column of dashes says nothing). */
+/**
+ * Metric columns in order of first appearance, the ranking metric first; none that no group has a
+ * value for (a column of dashes says nothing), except the times to targets (summary.ts isShown).
+ */
 function metricNames(data: ReportData): string[] {
   const names = new Set<string>([data.rankBy.metric]);
-  for (const g of data.groups) for (const [name, value] of Object.entries(g.metrics)) if (value !== null) names.add(name);
+  for (const g of data.groups) for (const name of Object.keys(g.metrics)) if (isShown(data, name)) names.add(name);
   return [...names];
 }
 
@@ -64,6 +67,7 @@ function metricCell(group: GroupSummary, metric: string): string {
   const target = targetOf(metric);
   // a time to a target is a mean over the seeds that reached it: always say how many did
   const reached = target === null ? '' : ` <span class="n">${reachedCount(group, target)}/${group.completed} reached</span>`;
+  if (!m && target !== null && group.completed > 0) return cell(`not reached <span class="n">(0/${group.completed})</span>`, 'num');
   if (!m) return cell(`${DASH}${reached}`, 'num');
   // n says how many trials the mean is over when that is fewer than the group has (others diverged or did not finish)
   const n = target === null && m.n < group.trials ? ` <span class="n">n=${m.n}</span>` : '';

@@ -127,7 +127,15 @@ describe('renderReport', () => {
     }));
     const rows = tableRows((await renderReport({ ...data, groups })).files['report.html'], 'Comparison');
     expect(rows[0].slice(0, 5)).toEqual(['1', 'adam', '0.02 n=1', '87.90% ± 0.42', '80 1/3 reached']);
-    expect(rows[2].slice(0, 5)).toEqual(['3', 'sgd', '0.02 n=1', '84.95% ± 0.42 n=2', '— 0/2 reached']);
+    expect(rows[2].slice(0, 5)).toEqual(['3', 'sgd', '0.02 n=1', '84.95% ± 0.42 n=2', 'not reached (0/2)']);
+  });
+
+  it('keeps the columns of a target no seed reached', async () => {
+    const data = compareReport();
+    const groups = data.groups.map((g) => ({ ...g, metrics: { ...g.metrics, steps_to_test_accuracy: null, seconds_to_test_accuracy: null } }));
+    const html = (await renderReport({ ...data, groups })).files['report.html'];
+    expect(html).toContain('steps_to_test_accuracy</th>');
+    expect(tableRows(html, 'Comparison')[0].slice(4, 6)).toEqual(['not reached (0/3)', 'not reached (0/3)']);
   });
 
   it('lists every trial with its status and last evaluation', async () => {
