@@ -1,22 +1,25 @@
 /**
  * A sweep's or comparison's report.html (a page of html-page.ts with the plots' SVGs inlined). Top to
- * bottom: what ran, the comparison table (the answer), the plots, and the summary of every trial
- * (the detail). Nothing in it depends on when it was generated, so the same data gives the same bytes.
+ * bottom: what ran, the plots (what a reader looks at first), the comparison table (the answer in
+ * numbers) and the table of every trial (the detail). A sweep's varied values are columns of their
+ * own, named by their last config keys (the full path on hover), so no cell has to wrap a value.
+ * Nothing in it depends on when it was generated, so the same data gives the same bytes.
  */
+import { shortAxisNames, valueLabel } from './axis-names.js';
 import { displayNumber } from './display-number.js';
-import { cell, escapeHtml, figure, page } from './html-page.js';
+import { cell, escapeHtml, figure, page, scrolling, wrappableName } from './html-page.js';
 import type { EvaluationPoint, TrialData } from '../runs/run-reader.js';
 import type { GroupSummary, ReportData } from './report-data.js';
 import { isShown, reachedCount, targetOf } from './summary.js';
 
-/** The rendered SVGs to inline; heatmap is null when the sweep is not a two-axis grid. */
-export interface ReportPlots {
-  readonly loss: string;
-  readonly evaluation: string;
-  readonly heatmap: string | null;
-  /** Null when no trial recorded the optimizer internals (train.internals). */
-  readonly internals?: string | null;
+/** One rendered plot: its file relative to the sweep folder (plots/loss.svg) and its SVG. */
+export interface RenderedPlot {
+  readonly file: string;
+  readonly svg: string;
 }
+
+/** The rendered plots to inline, in the order the page shows them. */
+export type ReportPlots = readonly RenderedPlot[];
 
 const DASH = '—';
 
@@ -75,16 +78,37 @@ function metricCell(group: GroupSummary, metric: string): string {
   return cell(`${formatMetric(metric, m.mean)}${spread}${n}${reached}`, 'num');
 }
 
+// ---------------------------------------------------------------------------------------------
+// What identifies a group or trial: its varied values, one column each, or its variant's name
+
+/** The column header of each varied config path: its short name (axis-names.ts), the full path as the tooltip. */
+function axisHeaders(axes: readonly string[]): string[] {
+  const names = shortAxisNames(axes);
+  return axes.map((path, i) =>
+    names[i] === path ? `<th>${escapeHtml(path)}</th>` : `<th title="${escapeHtml(path)}"><abbr title="${escapeHtml(path)}">${escapeHtml(names[i])}</abbr></th>`,
+  );
+}
+
+/** The header cells that say which group a row is: one per varied path, or the group's (variant's) name. */
+function identityHeaders(data: ReportData): string[] {
+  return data.axes.length > 0 ? axisHeaders(data.axes) : [`<th>${data.kind === 'compare' ? 'variant' : 'group'}</th>`];
+}
+
+function identityCells(data: ReportData, group: string, values: Readonly<Record<string, string | number | boolean | null>>): string[] {
+  if (data.axes.length === 0) return [cell(escapeHtml(group), 'name')];
+  return data.axes.map((axis) => cell(values[axis] === undefined || values[axis] === null ? DASH : escapeHtml(valueLabel(values[axis])), typeof values[axis] === 'number' ? 'num' : 'name'));
+}
+
 function comparisonTable(data: ReportData): string {
   const metrics = metricNames(data);
   const direction = data.rankBy.higherIsBetter ? 'higher is better' : 'lower is better';
   const head = [
     '<th class="num">rank</th>',
-    '<th>group</th>',
+    ...identityHeaders(data),
     ...metrics.map((m) =>
       m === data.rankBy.metric
-        ? `<th class="num ranked">${escapeHtml(m)}<br><span class="hint">ranked by, ${direction}</span></th>`
-        : `<th class="num">${escapeHtml(m)}</th>`,
+        ? `<th class="num ranked">${wrappableName(m)}<br><span class="hint">ranked by, ${direction}</span></th>`
+        : `<th class="num">${wrappableName(m)}</th>`,
     ),
     '<th class="num">completed</th>',
     '<th class="num">diverged</th>',
@@ -92,14 +116,14 @@ function comparisonTable(data: ReportData): string {
   const rows = byRank(data.groups).map((g) => {
     const cells = [
       cell(g.rank === null ? DASH : String(g.rank), 'num'),
-      cell(escapeHtml(g.group), 'group'),
+      ...identityCells(data, g.group, g.values),
       ...metrics.map((m) => metricCell(g, m)),
       cell(`${g.completed}/${g.trials}`, 'num'),
       cell(String(g.diverged), g.diverged > 0 ? 'num bad' : 'num'),
     ];
     return `<tr${g.rank === 1 ? ' class="best"' : ''}>${cells.join('')}</tr>`;
   });
-  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return scrolling(`<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,13 +138,13 @@ function optional(value: number | null | undefined, format: (x: number) => strin
 }
 
 function trialsTable(data: ReportData): string {
-  const head = ['trial', 'group', 'seed', 'status', 'epoch', 'train loss', 'test loss', 'test accuracy', 'diverged at step', 'time'];
+  const head = ['seed', 'status', 'epoch', 'train loss', 'test loss', 'test accuracy', 'diverged at step', 'time'];
   const numeric = new Set(['seed', 'epoch', 'train loss', 'test loss', 'test accuracy', 'diverged at step', 'time']);
   const rows = data.trials.map((t) => {
     const last = lastEvaluation(t);
     return `<tr>${[
       cell(`<code>${escapeHtml(t.id)}</code>`),
-      cell(escapeHtml(t.group), 'group'),
+      ...identityCells(data, t.group, t.values),
       cell(String(t.seed), 'num'),
       cell(`<span class="status ${/^[a-z]+$/.test(t.status) ? t.status : 'other'}">${escapeHtml(t.status)}</span>`),
       cell(optional(last?.epoch, String), 'num'),
@@ -131,10 +155,10 @@ function trialsTable(data: ReportData): string {
       cell(formatSeconds(t.seconds), 'num'),
     ].join('')}</tr>`;
   });
-  const ths = head.map((h) => `<th${numeric.has(h) ? ' class="num"' : ''}>${h}</th>`).join('');
+  const ths = ['<th>trial</th>', ...identityHeaders(data), ...head.map((h) => `<th${numeric.has(h) ? ' class="num"' : ''}>${h}</th>`)].join('');
   return [
     '<p class="hint">Losses and accuracy are those of each trial\'s last evaluation (epochs.csv).</p>',
-    `<table class="trials"><thead><tr>${ths}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+    scrolling(`<table class="trials"><thead><tr>${ths}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`, 'tall'),
   ].join('\n');
 }
 
@@ -158,15 +182,12 @@ export function reportHtml(data: ReportData, plots: ReportPlots): string {
 <p class="meta">${what} <code>${escapeHtml(data.id)}</code>${axes}: ${data.groups.length} groups × ${seeds} seed${seeds === 1 ? '' : 's'}, ${data.trials.length} trials (${statusCounts(data.trials)}).</p>
 </header>
 <section>
-<h2>Comparison</h2>
-${comparisonTable(data)}
+<h2>Plots</h2>
+${plots.map((p) => figure(p.svg, p.file)).join('\n')}
 </section>
 <section>
-<h2>Plots</h2>
-${figure(plots.loss, 'plots/loss.svg')}
-${figure(plots.evaluation, 'plots/accuracy.svg')}
-${plots.heatmap === null ? '' : figure(plots.heatmap, 'plots/heatmap.svg')}
-${plots.internals == null ? '' : figure(plots.internals, 'plots/internals.svg')}
+<h2>Comparison</h2>
+${comparisonTable(data)}
 </section>
 <section>
 <h2>Trials</h2>
