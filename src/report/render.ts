@@ -10,6 +10,8 @@ import { DEFAULT_PLOT_OPTIONS, type PlotOptions } from './options.js';
 import { evaluationSpec } from './plots/evaluation.js';
 import { heatmapSpec } from './plots/heatmap.js';
 import { internalsSpec } from './plots/internals.js';
+import { importanceSpec } from './plots/importance.js';
+import { parallelSpec } from './plots/parallel.js';
 import { lossSpec } from './plots/loss.js';
 import { renderSvg } from './plots/render-svg.js';
 import type { ReportData } from './report-data.js';
@@ -29,6 +31,8 @@ function figureSpecs(data: ReportData, options: PlotOptions): [string, TopLevelS
     ['accuracy', evaluationSpec(data, options)],
     ['heatmap', heatmapSpec(data, options.heatmapMetric)],
     ['internals', internalsSpec(data)],
+    ['parallel', parallelSpec(data)],
+    ['importance', importanceSpec(data)],
   ];
 }
 

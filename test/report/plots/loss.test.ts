@@ -130,7 +130,7 @@ describe('loss curves as a researcher reads them', () => {
     const points = (dataOf(spec) as unknown as CurvePoint[]).filter((p) => p.group === 'adam');
     expect(points[5].mean).toBeCloseTo(smoothedAt(5), 12);
     expect(points[5].mean).not.toBeCloseTo(adam.map((t) => t.losses[5][1]).reduce((a, b) => a + b) / adam.length, 6);
-    expect((spec as unknown as { title: { subtitle: string } }).title.subtitle).toContain('debiased EMA (weight 0.6)');
+    expect([(spec as unknown as { title: { subtitle: string | string[] } }).title.subtitle].flat().join('; ')).toContain('debiased EMA (weight 0.6)');
     expect(items(await renderSvg(lossSpec(data), 'loss'), 'line mark')).toBe(4);
   });
 
