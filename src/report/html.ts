@@ -89,14 +89,20 @@ function axisHeaders(axes: readonly string[]): string[] {
   );
 }
 
-/** The header cells that say which group a row is: one per varied path, or the group's (variant's) name. */
+/** A sweep's grid point is named by its values alone; a variant by its name, then any values it was given (a tuned comparison's reruns). */
+function namedByValues(data: ReportData): boolean {
+  return data.kind === 'sweep' && data.axes.length > 0;
+}
+
+/** The header cells that say which group a row is: its name (a variant's), and one per varied path. */
 function identityHeaders(data: ReportData): string[] {
-  return data.axes.length > 0 ? axisHeaders(data.axes) : [`<th>${data.kind === 'compare' ? 'variant' : 'group'}</th>`];
+  const name = namedByValues(data) ? [] : [`<th>${data.kind === 'compare' ? 'variant' : 'group'}</th>`];
+  return [...name, ...axisHeaders(data.axes)];
 }
 
 function identityCells(data: ReportData, group: string, values: Readonly<Record<string, string | number | boolean | null>>): string[] {
-  if (data.axes.length === 0) return [cell(escapeHtml(group), 'name')];
-  return data.axes.map((axis) => cell(values[axis] === undefined || values[axis] === null ? DASH : escapeHtml(valueLabel(values[axis])), typeof values[axis] === 'number' ? 'num' : 'name'));
+  const name = namedByValues(data) ? [] : [cell(escapeHtml(group), 'name')];
+  return [...name, ...data.axes.map((axis) => cell(values[axis] === undefined || values[axis] === null ? DASH : escapeHtml(valueLabel(values[axis])), typeof values[axis] === 'number' ? 'num' : 'name'))];
 }
 
 function comparisonTable(data: ReportData): string {

@@ -8,7 +8,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EvaluationPoint, TrialData } from '../../runs/run-reader.js';
 import { DEFAULT_PLOT_OPTIONS, type PlotOptions, type XAxis } from '../options.js';
-import { pointLabel } from '../axis-names.js';
 import type { ReportData } from '../report-data.js';
 import { colorEncoding, curvesSpec } from './curve-chart.js';
 import { curve, curvesByGroup, evaluationX, groupNames, xTitle, type CurvePoint } from './curves.js';
@@ -91,7 +90,7 @@ function finalValuesSpec(data: ReportData, family: ReturnType<typeof chooseFamil
   const style = groupStyle(data, groups);
   const { split, field } = family.splits[0];
   // a row per group, named by its values under short names where it is a grid point
-  const rowOf = new Map(data.trials.map((t) => [t.group, data.axes.length === 0 ? t.group : pointLabel(data.axes, t.values)]));
+  const rowOf = new Map(data.trials.map((t) => [t.group, style.names.get(t.group) ?? t.group]));
   const values = data.trials.flatMap((t) => {
     const e = t.evaluations[0];
     return e === undefined || !measured(e, field) ? [] : [{ group: t.group, row: rowOf.get(t.group)!, seed: t.seed, value: e[field] as number, ...style.tag(t.group) }];

@@ -1,7 +1,7 @@
 /**
  * How the curve figures tell the groups apart. Up to MAX_COLOURED groups, each group its own
  * colour (tableau10, in report order, so a group has the same colour in every figure). A larger
- * grid over two or more paths is drawn in small multiples instead: one panel per value of the first
+ * sweep grid over two or more paths is drawn in small multiples instead: one panel per value of the first
  * path, the other paths' values as the colours, which are then few and the same in every panel.
  * Other large reports (a compare of many variants, a one-path sweep) keep one panel, and the line
  * dash changes every ten groups (curve-chart.ts).
@@ -34,9 +34,11 @@ function sortedLabels(values: readonly (string | number | boolean | null)[]): st
 }
 
 export function groupStyle(data: ReportData, groups: readonly string[]): GroupStyle {
-  const grid = data.axes.length >= 2 && groups.length > MAX_COLOURED;
+  // a comparison's variants (a tuned comparison's reruns have values too) are named and coloured by name
+  const sweep = data.kind === 'sweep';
+  const grid = sweep && data.axes.length >= 2 && groups.length > MAX_COLOURED;
   if (!grid) {
-    const names = new Map(data.axes.length === 0 ? [] : data.trials.map((t) => [t.group, pointLabel(data.axes, t.values)]));
+    const names = new Map(!sweep || data.axes.length === 0 ? [] : data.trials.map((t) => [t.group, pointLabel(data.axes, t.values)]));
     return { field: 'group', domain: groups, title: data.kind === 'compare' ? 'variant' : 'group', names, tag: () => ({}) };
   }
   const [panelAxis, ...colourAxes] = data.axes;

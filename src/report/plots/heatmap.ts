@@ -75,7 +75,7 @@ function colourScale(data: ReportData, metric: string): ColourScale {
 }
 
 function formatValue(scale: ColourScale, value: number): string {
-  return scale.percent ? `${displayNumber(100 * value, 3)}%` : displayNumber(value);
+  return scale.percent ? `${(100 * value).toFixed(1)}%` : displayNumber(value);
 }
 
 /** Where a value lies on the colour scale, 0 at its low end and 1 at its high end. */

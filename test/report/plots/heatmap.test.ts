@@ -55,7 +55,7 @@ describe('the heatmap', () => {
     const byRank = heatmapSpec(ranked) as unknown as Spec;
     expect(byRank.title.text).toBe('grid: mean final test accuracy');
     expect(byRank.layer[0].encoding.color).toMatchObject({ legend: { title: 'final_test_accuracy' }, scale: { type: 'linear' } });
-    expect(await renderSvg(heatmapSpec(ranked)!, 'heatmap')).toContain('>90%<');
+    expect(await renderSvg(heatmapSpec(ranked)!, 'heatmap')).toContain('>90.0%<');
     const asked = heatmapSpec(ranked, 'final_train_loss') as unknown as Spec;
     expect(asked.layer[0].encoding.color).toMatchObject({ legend: { title: 'final_train_loss' }, scale: { type: 'log' } });
   });
