@@ -12,6 +12,9 @@ import type { ReportData } from '../report-data.js';
 /** Past this many lines in one panel, colours are hard to tell apart and the bands turn to mud. */
 export const MAX_COLOURED = 8;
 
+/** A path with more values than this is not a grid's: one panel each would be too many. */
+const MAX_PANELS = 12;
+
 export interface GroupStyle {
   /** The data field the colour encodes: the group itself, or the colour key of a panelled grid. */
   readonly field: 'group' | 'colour';
@@ -36,7 +39,9 @@ function sortedLabels(values: readonly (string | number | boolean | null)[]): st
 export function groupStyle(data: ReportData, groups: readonly string[]): GroupStyle {
   // a comparison's variants (a tuned comparison's reruns have values too) are named and coloured by name
   const sweep = data.kind === 'sweep';
-  const grid = sweep && data.axes.length >= 2 && groups.length > MAX_COLOURED;
+  const distinct = (axis: string): number => new Set(data.trials.map((t) => valueLabel(t.values[axis]))).size;
+  // panels for a grid, whose paths take a few values each; a random search draws new ones for every trial
+  const grid = sweep && data.axes.length >= 2 && groups.length > MAX_COLOURED && data.axes.every((axis) => distinct(axis) <= MAX_PANELS);
   if (!grid) {
     const names = new Map(!sweep || data.axes.length === 0 ? [] : data.trials.map((t) => [t.group, pointLabel(data.axes, t.values)]));
     return { field: 'group', domain: groups, title: data.kind === 'compare' ? 'variant' : 'group', names, tag: () => ({}) };

@@ -145,8 +145,9 @@ const only = (state: HeatmapCell['state']) => [{ filter: { field: 'state', equal
 /** The cells that have a value, on a viridis scale with its legend. */
 function colouredLayer({ x, y }: CellPositions, domain: [number, number], scale: ColourScale): Layer {
   // labelled like the cells (displayNumber): the domain's ends are raw means such as 0.644467585
-  const legendValues = scale.logarithmic ? logLegendValues(domain) : undefined;
-  const labels = legendValues === undefined ? null : relabel('value', new Map(legendValues.map((v) => [v, formatValue(scale, v)])));
+  // swatches from end to end of the domain (vega's own ticks can leave out the best cells' colour)
+  const legendValues = scale.logarithmic ? logLegendValues(domain) : [0, 0.25, 0.5, 0.75, 1].map((t) => domain[0] + t * (domain[1] - domain[0]));
+  const labels = relabel('value', new Map(legendValues.map((v) => [v, formatValue(scale, v)])));
   return {
     transform: only('coloured'),
     mark: { type: 'rect', stroke: '#fff', strokeWidth: 1 },
@@ -160,8 +161,13 @@ function colouredLayer({ x, y }: CellPositions, domain: [number, number], scale:
         scale: { type: scale.logarithmic ? 'log' : 'linear', scheme: 'viridis', domain, nice: false },
         legend: {
           title: scale.metric,
-          gradientLength: 160,
-          ...(legendValues === undefined ? { format: scale.percent ? '.1~%' : '~g' } : { values: legendValues, labelExpr: labels! }),
+          // swatches, not a gradient: a gradient is a url(#…) fill, which ImageMagick draws as an empty frame
+          type: 'symbol',
+          symbolType: 'square',
+          symbolSize: 120,
+          symbolStrokeWidth: 0,
+          values: legendValues,
+          labelExpr: labels,
         },
       },
     },

@@ -65,7 +65,7 @@ export function parallelSpec(data: ReportData): TopLevelSpec | null {
           x,
           y,
           detail: { field: 'trial', type: 'nominal' },
-          color: { field: 'score', type: 'quantitative', title: metric, scale: { scheme: 'viridis', reverse: !data.rankBy.higherIsBetter }, legend: { format: percent ? '.1~%' : '~g', gradientLength: 200 } },
+          color: { field: 'score', type: 'quantitative', title: metric, scale: { scheme: 'viridis', reverse: !data.rankBy.higherIsBetter }, legend: { format: percent ? '.1~%' : '~g', type: 'symbol', symbolType: 'stroke', symbolStrokeWidth: 3 } }, // no gradient: see heatmap.ts
         },
       },
       {
