@@ -96,7 +96,7 @@ function yScaleAndAxis(points: readonly CurvePoint[], y: CurveAxis) {
 function splitEncoding(splits: readonly string[]) {
   if (splits.length < 2) return {};
   const range = splits.map((_, i) => [...DASHES[i % DASHES.length]]);
-  return { strokeDash: { field: 'split', type: 'nominal', title: 'data', scale: { domain: [...splits], range }, legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2, labelFontSize: LABEL_FONT } } } as const;
+  return { strokeDash: { field: 'split', type: 'nominal', title: 'data', scale: { domain: [...splits], range }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, labelFontSize: LABEL_FONT, encode: { symbols: { update: { stroke: { value: '#444' } } } } } } } as const;
 }
 
 /**
