@@ -8,18 +8,20 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EvaluationPoint, TrialData } from '../../runs/run-reader.js';
 import { DEFAULT_PLOT_OPTIONS, type PlotOptions, type XAxis } from '../options.js';
+import { pointLabel } from '../axis-names.js';
 import type { ReportData } from '../report-data.js';
 import { colorEncoding, curvesSpec } from './curve-chart.js';
 import { curve, curvesByGroup, evaluationX, groupNames, xTitle, type CurvePoint } from './curves.js';
 import { groupStyle } from './group-style.js';
-import { AXIS_FONTS, figureTitle, LABEL_FONT } from './theme.js';
+import { AXIS_FONTS, figureTitle, LABEL_FONT, type Layer } from './theme.js';
 
 type Field = 'testAccuracy' | 'valAccuracy' | 'testLoss' | 'valLoss' | 'trainLoss';
 
 /** What the figure can show, in order of preference: each a quantity measured on one or more splits. */
-const FAMILIES: readonly { title: string; logarithmic: boolean; percent: boolean; splits: readonly { split: string; field: Field }[] }[] = [
-  { title: 'accuracy', logarithmic: false, percent: true, splits: [{ split: 'test', field: 'testAccuracy' }, { split: 'validation', field: 'valAccuracy' }] },
-  { title: 'loss', logarithmic: true, percent: false, splits: [{ split: 'test', field: 'testLoss' }, { split: 'validation', field: 'valLoss' }] },
+/** `target`: the targets: key drawn as a line across the figure (targets are on test data). */
+const FAMILIES: readonly { title: string; logarithmic: boolean; percent: boolean; splits: readonly { split: string; field: Field }[]; target?: string }[] = [
+  { title: 'accuracy', logarithmic: false, percent: true, splits: [{ split: 'test', field: 'testAccuracy' }, { split: 'validation', field: 'valAccuracy' }], target: 'test_accuracy' },
+  { title: 'loss', logarithmic: true, percent: false, splits: [{ split: 'test', field: 'testLoss' }, { split: 'validation', field: 'valLoss' }], target: 'test_loss' },
   { title: 'loss', logarithmic: true, percent: false, splits: [{ split: 'train (evaluation)', field: 'trainLoss' }] },
 ];
 
@@ -64,11 +66,12 @@ export function evaluationSpec(data: ReportData, options: PlotOptions = DEFAULT_
     curvesByGroup(data, (trial) => evaluationCurve(trial, field, axis, family.logarithmic), style.tag).map((p) => (family.splits.length > 1 ? { ...p, split } : p)),
   );
   const title = familyTitle(family);
+  const target = family.target === undefined ? undefined : data.targets?.[family.target];
   const noAccuracy = family.title === 'accuracy' ? '' : '; no trial recorded accuracy';
   return curvesSpec({
     title: {
       text: `${data.name}: ${title} per ${axis === 'seconds' ? 'second of wall clock' : axis}`,
-      subtitle: points.length === 0 ? 'no evaluations recorded' : `line = mean over seeds, band = min–max over seeds${family.splits.length > 1 ? ', dashes = validation' : ''}${noAccuracy}`,
+      subtitle: points.length === 0 ? 'no evaluations recorded' : `line = mean over seeds, band = min–max over seeds${family.splits.length > 1 ? ', dashes = validation' : ''}${target === undefined ? '' : ', dotted = the target'}${noAccuracy}`,
     },
     style,
     labels: style.names,
@@ -77,7 +80,22 @@ export function evaluationSpec(data: ReportData, options: PlotOptions = DEFAULT_
     x: { title: xTitle(axis), integer: axis === 'step' },
     y: { title: family.logarithmic ? `${title} (log scale)` : title, logarithmic: family.logarithmic, ...(family.percent ? { format: '.1~%' } : {}) },
     withPoints: true,
+    extra: target === undefined ? [] : [targetLayer(target, family.percent, family.logarithmic ? `${title} (log scale)` : title)],
   });
+}
+
+/** The target as a dotted line across the figure, labelled at its right end: which curves cross it, and where. */
+function targetLayer(value: number, percent: boolean, yTitle: string): Layer {
+  const text = `target ${percent ? `${Number((100 * value).toPrecision(4))}%` : value}`;
+  // the curves' axis title: vega-lite joins differing titles of a shared axis
+  const y = { field: 'target', type: 'quantitative', title: yTitle } as const;
+  return {
+    data: { values: [{ target: value, text }] },
+    layer: [
+      { mark: { type: 'rule', stroke: '#333', strokeDash: [2, 3], strokeWidth: 1.2 }, encoding: { y } },
+      { mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, x: 'width', fontSize: LABEL_FONT, fill: '#333' }, encoding: { y, text: { field: 'text' } } },
+    ],
+  } as Layer;
 }
 
 /**
@@ -90,7 +108,7 @@ function finalValuesSpec(data: ReportData, family: ReturnType<typeof chooseFamil
   const style = groupStyle(data, groups);
   const { split, field } = family.splits[0];
   // a row per group, named by its values under short names where it is a grid point
-  const rowOf = new Map(data.trials.map((t) => [t.group, style.names.get(t.group) ?? t.group]));
+  const rowOf = new Map(data.trials.map((t) => [t.group, data.kind === 'sweep' && data.axes.length > 0 ? pointLabel(data.axes, t.values) : t.group]));
   const values = data.trials.flatMap((t) => {
     const e = t.evaluations[0];
     return e === undefined || !measured(e, field) ? [] : [{ group: t.group, row: rowOf.get(t.group)!, seed: t.seed, value: e[field] as number, ...style.tag(t.group) }];

@@ -65,3 +65,13 @@ describe('evaluations beyond one test curve', () => {
     expect(spec.title.text).toBe('cmp: test accuracy per second of wall clock');
   });
 });
+
+describe('the target', () => {
+  it('is a dotted line across the test accuracy, labelled with its value', async () => {
+    const svg = await renderSvg(evaluationSpec({ ...compareReport(), targets: { test_accuracy: 0.95 } }), 'accuracy');
+    expectWellFormedXml(svg);
+    expect(items(svg, 'rule mark')).toBe(1);
+    expect(svg).toContain('>target 95%</text>');
+    expect(items(await renderSvg(evaluationSpec({ ...compareReport(), targets: { train_loss: 0.1 } }), 'accuracy'), 'rule mark')).toBe(0);
+  });
+});
