@@ -39,6 +39,7 @@ const STYLE = `
   h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #dde1e6; }
   .meta { color: #555; margin: 0; }
   code { font: 12.5px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+  pre { overflow-x: auto; max-width: 100%; }
   .scroll { overflow-x: auto; max-width: 100%; background: #fff; box-shadow: 0 0 0 1px #dde1e6; }
   .scroll.tall { max-height: 75vh; overflow-y: auto; }
   table { border-collapse: collapse; background: #fff; min-width: 100%; }

@@ -89,6 +89,7 @@ function pages(): Record<string, () => Promise<string>> {
         name: 'fair',
         folder: 'tuned-1',
         description: 'Each variant was tuned on held-out data.',
+        space: 'optimizer.lr:\n  log_uniform: [0.0001, 1]\n',
         table: [
           ['rank', 'variant', 'tuned', 'tuning diverged', 'final_test_accuracy (95% CI)', 'steps to test_accuracy 0.97', 'p vs best'],
           ['1', 'adam', 'optimizer.lr=0.00316 optimizer.betas.0=0.9 (edge)', '3/36', '97.71% ± 0.08', 'not reached (0/10)', 'best'],
