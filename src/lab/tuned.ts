@@ -15,6 +15,7 @@ import { shortId } from '../core/short-id.js';
 import { workloadTimes } from '../report/profile.js';
 import { tunedChoices, writeTunedReport, type TunedReport } from '../report/tuned.js';
 import { writeReport } from '../report/write.js';
+import { DEFAULT_PLOT_OPTIONS, type PlotOptions } from '../report/options.js';
 import { isFinished, openTunedDirectory, readTrialManifest, readTunedManifest, SWEEP_FILE, TUNED_FILE, type TunedManifest } from '../runs/sweep-dir.js';
 import { phaseStopped, runPhase, type PhaseEvent, type PhaseOptions } from './phase.js';
 import type { SweepOutcome } from './trial-pool.js';
@@ -98,10 +99,10 @@ export async function runTuned(tuned: TunedPlan, options: Omit<PhaseOptions, 'on
 }
 
 /** `report` on a tuned folder: each phase's report again, then the comparison (null until the reruns have started). */
-export async function rebuildTunedReport(dir: string): Promise<TunedReport | null> {
+export async function rebuildTunedReport(dir: string, options: PlotOptions = DEFAULT_PLOT_OPTIONS): Promise<TunedReport | null> {
   const manifest = readTunedManifest(dir);
-  const tuning = (await writeReport(join(dir, 'tuning'))).data;
+  const tuning = (await writeReport(join(dir, 'tuning'), options)).data;
   if (!existsSync(join(dir, 'rerun', SWEEP_FILE))) return null;
-  const rerun = await writeReport(join(dir, 'rerun'));
-  return writeTunedReport(dir, manifest, tuning, tunedChoices(manifest, tuning), rerun);
+  const rerun = await writeReport(join(dir, 'rerun'), options);
+  return writeTunedReport(dir, manifest, tuning, tunedChoices(manifest, tuning), rerun, options);
 }

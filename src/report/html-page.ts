@@ -13,6 +13,19 @@ export function cell(html: string, className?: string): string {
   return className ? `<td class="${className}">${html}</td>` : `<td>${html}</td>`;
 }
 
+/**
+ * A table in a box that scrolls sideways when the table is wider than the page (and, `tall`, down
+ * under a header that stays in view), so the page itself never runs past the window's edge.
+ */
+export function scrolling(table: string, kind?: 'tall'): string {
+  return `<div class="scroll${kind ? ` ${kind}` : ''}">${table}</div>`;
+}
+
+/** A snake_case name that may break after its underscores, and nowhere else. */
+export function wrappableName(name: string): string {
+  return escapeHtml(name).replaceAll('_', '_<wbr>');
+}
+
 /** A plot inlined in the page, captioned with a link to its own file. */
 export function figure(svg: string, file: string): string {
   return `<figure>${svg}<figcaption><a href="${file}">${file}</a></figcaption></figure>`;
@@ -26,12 +39,16 @@ const STYLE = `
   h2 { font-size: 18px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #dde1e6; }
   .meta { color: #555; margin: 0; }
   code { font: 12.5px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
-  table { border-collapse: collapse; background: #fff; box-shadow: 0 0 0 1px #dde1e6; width: 100%; }
+  pre { overflow-x: auto; max-width: 100%; }
+  .scroll { overflow-x: auto; max-width: 100%; background: #fff; box-shadow: 0 0 0 1px #dde1e6; }
+  .scroll.tall { max-height: 75vh; overflow-y: auto; }
+  table { border-collapse: collapse; background: #fff; min-width: 100%; }
   th, td { padding: 6px 10px; border-bottom: 1px solid #eceef1; text-align: left; vertical-align: top; }
-  th { background: #eef1f4; font-weight: 600; font-size: 13px; }
+  td { white-space: nowrap; }
+  th { background: #eef1f4; font-weight: 600; font-size: 13px; position: sticky; top: 0; }
+  abbr { text-decoration: underline dotted; cursor: help; }
   tbody tr:nth-child(even) { background: #fafbfc; }
   .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  .group { overflow-wrap: anywhere; }
   .ranked { background: #e3ecf7; }
   .hint, .n { color: #666; font-size: 12px; font-weight: normal; }
   .std { color: #555; }

@@ -5,36 +5,43 @@
  *
  * Asynchronous because vega's headless renderer (View.toSVG) is.
  */
-import { reportHtml, type ReportPlots } from './html.js';
+import { reportHtml, type RenderedPlot, type ReportPlots } from './html.js';
+import { DEFAULT_PLOT_OPTIONS, type PlotOptions } from './options.js';
 import { evaluationSpec } from './plots/evaluation.js';
 import { heatmapSpec } from './plots/heatmap.js';
 import { internalsSpec } from './plots/internals.js';
+import { importanceSpec } from './plots/importance.js';
+import { parallelSpec } from './plots/parallel.js';
 import { lossSpec } from './plots/loss.js';
 import { renderSvg } from './plots/render-svg.js';
 import type { ReportData } from './report-data.js';
+import type { TopLevelSpec } from 'vega-lite';
 
 export interface RenderedReport {
-  /** 'plots/loss.svg', 'plots/accuracy.svg', 'plots/heatmap.svg' (two-axis grids only), 'plots/internals.svg' (trials with train.internals only), 'report.html'. */
+  /** 'plots/loss.svg', 'plots/accuracy.svg', 'plots/heatmap.svg' (two-axis grids only), 'plots/internals.svg' (trials with train.internals only), …, 'report.html'. */
   readonly files: Record<string, string>;
   /** The plots among the files, for pages that show them too (a tuned comparison's shows its reruns'). */
   readonly plots: ReportPlots;
 }
 
-export async function renderReport(data: ReportData): Promise<RenderedReport> {
-  const heatmap = heatmapSpec(data);
-  const internals = internalsSpec(data);
-  const plots: ReportPlots = {
-    loss: await renderSvg(lossSpec(data), 'loss'),
-    evaluation: await renderSvg(evaluationSpec(data), 'accuracy'),
-    heatmap: heatmap === null ? null : await renderSvg(heatmap, 'heatmap'),
-    internals: internals === null ? null : await renderSvg(internals, 'internals'),
-  };
-  const files: Record<string, string> = {
-    'plots/loss.svg': plots.loss,
-    'plots/accuracy.svg': plots.evaluation,
-  };
-  if (plots.heatmap !== null) files['plots/heatmap.svg'] = plots.heatmap;
-  if (plots.internals != null) files['plots/internals.svg'] = plots.internals;
+/** The report's figures in page order: file name (plots/<name>.svg) and spec; null where a figure does not apply. */
+function figureSpecs(data: ReportData, options: PlotOptions): [string, TopLevelSpec | null][] {
+  return [
+    ['loss', lossSpec(data, options)],
+    ['accuracy', evaluationSpec(data, options)],
+    ['heatmap', heatmapSpec(data, options.heatmapMetric)],
+    ['internals', internalsSpec(data)],
+    ['parallel', parallelSpec(data)],
+    ['importance', importanceSpec(data)],
+  ];
+}
+
+export async function renderReport(data: ReportData, options: PlotOptions = DEFAULT_PLOT_OPTIONS): Promise<RenderedReport> {
+  const plots: RenderedPlot[] = [];
+  for (const [name, spec] of figureSpecs(data, options)) {
+    if (spec !== null) plots.push({ file: `plots/${name}.svg`, svg: await renderSvg(spec, name) });
+  }
+  const files: Record<string, string> = Object.fromEntries(plots.map((p) => [p.file, p.svg]));
   files['report.html'] = reportHtml(data, plots);
   return { files, plots };
 }

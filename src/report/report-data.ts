@@ -33,4 +33,6 @@ export interface ReportData {
   readonly groups: readonly GroupSummary[];
   /** The metric the ranking is by, and whether higher is better. */
   readonly rankBy: { readonly metric: string; readonly higherIsBetter: boolean };
+  /** The config's targets (epochs.csv metric → value), drawn as lines on the evaluation figure; none when absent. */
+  readonly targets?: Readonly<Record<string, number>>;
 }

@@ -21,7 +21,7 @@ export function collectReport(dir: string): ReportData {
   const trials = sweep.trials.map((t) => readTrialData(dir, t.id, t.group, t.seed, t.values as TrialData['values']));
   const rankBy = rankingMetric(trials);
   const groups = rank(groupSummaries(sweep, trials), rankBy);
-  return { kind: sweep.kind, name: sweep.name, id: sweep.id, axes: sweep.axes, trials, groups, rankBy };
+  return { kind: sweep.kind, name: sweep.name, id: sweep.id, axes: sweep.axes, trials, groups, rankBy, targets: sweep.targets };
 }
 
 function rankingMetric(trials: readonly TrialData[]): ReportData['rankBy'] {
@@ -129,7 +129,7 @@ export function comparisonCsv(data: ReportData): string {
  * "seeds" is finished (completed or diverged) of planned: a shard's table shows how far it got.
  */
 export function comparisonTable(data: ReportData, limit = Infinity): string[][] {
-  const metricNames = Object.keys(data.groups[0]?.metrics ?? {}).filter((m) => data.groups.some((g) => g.metrics[m] !== null));
+  const metricNames = Object.keys(data.groups[0]?.metrics ?? {}).filter((m) => isShown(data, m));
   const header = ['rank', data.kind === 'compare' ? 'variant' : 'group', 'seeds', 'diverged', 'failed', ...metricNames];
   const body = [...data.groups]
     .sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))
@@ -143,6 +143,14 @@ export function comparisonTable(data: ReportData, limit = Infinity): string[][] 
       ...metricNames.map((m) => metricCell(g, m)),
     ]);
   return [header, ...body];
+}
+
+/**
+ * Whether a metric gets a column: when some group measured it, and always for a time to a target,
+ * since a target nobody reached is itself the answer ("not reached (0/3)"), not a column to drop.
+ */
+export function isShown(data: ReportData, metric: string): boolean {
+  return targetOf(metric) !== null || data.groups.some((g) => g.metrics[metric] !== null);
 }
 
 /** mean ± std ("–" for the std of one value); a time to a target with how many completed seeds reached it. */

@@ -3,7 +3,7 @@
  * sensitivity and the reruns' plots, with links to the tuning and rerun phases' own reports.
  */
 import type { ReportPlots } from './html.js';
-import { cell, escapeHtml, figure, page } from './html-page.js';
+import { cell, escapeHtml, figure, page, scrolling } from './html-page.js';
 
 /** What a tuned comparison's report.html shows; the SVGs are inlined, null where there is none. */
 export interface TunedPage {
@@ -22,18 +22,20 @@ export interface TunedPage {
   readonly rerunPlots: ReportPlots;
 }
 
+/** The reruns' figures the page shows: their curves (a heatmap of the tuned values would have one cell per variant). */
+const RERUN_FIGURES = ['plots/loss.svg', 'plots/accuracy.svg'];
+
 function plainTable(rows: readonly (readonly string[])[]): string {
   const [header, ...body] = rows;
   const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const lines = body.map((r) => `<tr${r[0] === '1' ? ' class="best"' : ''}>${r.map((c) => cell(escapeHtml(c))).join('')}</tr>`);
-  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${lines.join('\n')}\n</tbody></table>`;
+  return scrolling(`<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${lines.join('\n')}\n</tbody></table>`);
 }
 
 export function tunedReportHtml(tuned: TunedPage): string {
   const figures = [
     tuned.sensitivity === null ? '' : figure(tuned.sensitivity, 'plots/lr-sensitivity.svg'),
-    figure(tuned.rerunPlots.loss, 'rerun/plots/loss.svg'),
-    figure(tuned.rerunPlots.evaluation, 'rerun/plots/accuracy.svg'),
+    ...tuned.rerunPlots.filter((p) => RERUN_FIGURES.includes(p.file)).map((p) => figure(p.svg, `rerun/${p.file}`)),
   ];
   return page(
     `${tuned.name} · ${tuned.folder}`,

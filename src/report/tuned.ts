@@ -15,7 +15,9 @@ import { renderSvg } from './plots/render-svg.js';
 import type { ReportData } from './report-data.js';
 import { sensitivitySpec } from './plots/lr-sensitivity.js';
 import { markdownTable } from './summary.js';
-import { writeFiles, type WrittenReport } from './write.js';
+import { pngsOf, writeFiles, type WrittenReport } from './write.js';
+import { DEFAULT_PLOT_OPTIONS, type PlotOptions } from './options.js';
+import { groupNames } from './plots/curves.js';
 
 export interface TunedReport {
   /** The fair-comparison table, header first. */
@@ -30,12 +32,20 @@ export function tunedChoices(manifest: TunedManifest, tuning: ReportData): Tunin
 }
 
 /** Writes the tuned folder's own files from the tuning data, the choices made on it, and the reruns' report. */
-export async function writeTunedReport(root: string, manifest: TunedManifest, tuning: ReportData, choices: readonly TuningChoice[], rerun: WrittenReport): Promise<TunedReport> {
+export async function writeTunedReport(
+  root: string,
+  manifest: TunedManifest,
+  tuning: ReportData,
+  choices: readonly TuningChoice[],
+  rerun: WrittenReport,
+  options: PlotOptions = DEFAULT_PLOT_OPTIONS,
+): Promise<TunedReport> {
   const { tune, confidence, significance } = manifest.protocol;
   const fair = fairComparison(rerun.data, choices, manifest.targets, confidence, significance);
   const table = fairTable(fair);
   const lines = verdicts(fair);
-  const spec = sensitivitySpec(tuning, tune.metric, tune.at);
+  // coloured as the reruns' curves on the same page: a variant keeps its colour
+  const spec = sensitivitySpec(tuning, tune.metric, tune.at, groupNames(rerun.data));
   const sensitivity = spec === null ? null : await renderSvg(spec, 'sensitivity');
   const description = protocolText(manifest.protocol, fair);
   const space = searchSpaceYaml(tune.space);
@@ -44,6 +54,7 @@ export async function writeTunedReport(root: string, manifest: TunedManifest, tu
     'comparison.csv': fairCsv(fair),
     'comparison.md': `# Tuned comparison ${manifest.name} (${folder})\n\n${description}\n\n\`\`\`yaml\n${space}\`\`\`\n\n${markdownTable(table)}\n\n${lines.map((v) => `- ${v}`).join('\n')}\n`,
     ...(sensitivity === null ? {} : { 'plots/lr-sensitivity.svg': sensitivity }),
+    ...(sensitivity !== null && options.png ? pngsOf(root, [{ file: 'plots/lr-sensitivity.svg', svg: sensitivity }]) : {}),
     'report.html': tunedReportHtml({
       name: manifest.name,
       folder,

@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../runs/atomic.js';
 import { makeDirectories } from '../runs/directories.js';
 import { readSweepManifest, readTrialManifest } from '../runs/sweep-dir.js';
 import type { ReportPlots } from './html.js';
+import { DEFAULT_PLOT_OPTIONS, type PlotOptions } from './options.js';
+import { svgToPng } from './png.js';
 import { renderReport } from './render.js';
 import type { ReportData } from './report-data.js';
 import { writeComparison, writeSummary } from './summary.js';
@@ -34,13 +36,14 @@ export interface WrittenReport {
 }
 
 /** The tables, and the plots and report.html: one rebuild, repeated as a whole when a trial changed during it. */
-export async function writeReport(dir: string): Promise<WrittenReport> {
+export async function writeReport(dir: string, options: PlotOptions = DEFAULT_PLOT_OPTIONS): Promise<WrittenReport> {
   const trials = watchTrials(dir);
   let written: WrittenReport;
   do {
     const data = rebuildTables(dir);
-    const { files, plots } = await renderReport(data);
+    const { files, plots } = await renderReport(data, options);
     writeFiles(dir, files);
+    if (options.png) writeFiles(dir, pngsOf(dir, plots));
     written = { data, plots };
   } while (trials.changed());
   return written;
@@ -78,7 +81,12 @@ function trialStates(dir: string): string {
     .join(',');
 }
 
-export function writeFiles(dir: string, files: Readonly<Record<string, string>>): void {
+/** plots/<name>.png for every plots/<name>.svg. */
+export function pngsOf(dir: string, plots: ReportPlots): Record<string, Uint8Array> {
+  return Object.fromEntries(plots.map((p) => [p.file.replace(/\.svg$/, '.png'), svgToPng(p.svg, join(dir, p.file))]));
+}
+
+export function writeFiles(dir: string, files: Readonly<Record<string, string | Uint8Array>>): void {
   for (const [name, contents] of Object.entries(files)) {
     const file = join(dir, name);
     makeDirectories(dirname(file));

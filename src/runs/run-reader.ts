@@ -36,8 +36,13 @@ export interface TrialData {
   readonly status: string;
   /** The value of each varied config path (sweep) for this trial. */
   readonly values: Readonly<Record<string, string | number | boolean | null>>;
-  /** The batch loss per step, thinned to at most ~500 points for plotting (step, loss). */
-  readonly losses: readonly (readonly [number, number])[];
+  /**
+   * The batch loss per step, thinned to at most ~500 points for plotting: (step, loss) and, read
+   * from a run's steps.csv, the seconds since the run started at that step.
+   */
+  readonly losses: readonly (readonly [step: number, loss: number, seconds?: number])[];
+  /** Optimizer steps in one epoch (the rows of epoch 1 in steps.csv); absent when unknown. Epoch e ends at step e × stepsPerEpoch. */
+  readonly stepsPerEpoch?: number;
   readonly evaluations: readonly EvaluationPoint[];
   readonly divergedAtStep: number | null;
   readonly seconds: number | null;
@@ -85,7 +90,8 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
   const base = join(trialDirectory(dir, id));
   const steps = manifest === null ? [] : readRows(join(base, 'steps.csv'), STEP_ROW);
   const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
-  const losses = steps.filter((_, i) => i % every === 0 || i === steps.length - 1).map((r) => [Number(r.step), Number(r.loss)] as const);
+  const losses = steps.filter((_, i) => i % every === 0 || i === steps.length - 1).map((r) => [Number(r.step), Number(r.loss), Number(r.seconds)] as const);
+  const firstEpoch = steps.filter((r) => r.epoch === steps[0].epoch).length;
   const evaluations = (manifest === null ? [] : readRows(join(base, 'epochs.csv'), EPOCH_ROW)).map(
     (r): EvaluationPoint => ({
       epoch: Number(r.epoch),
@@ -105,6 +111,7 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
     status: manifest?.status ?? 'missing',
     values,
     losses,
+    ...(firstEpoch > 0 ? { stepsPerEpoch: firstEpoch } : {}),
     evaluations,
     divergedAtStep: manifest?.diverged_at_step ?? null,
     seconds: wallSeconds(manifest),

@@ -114,7 +114,8 @@ describe('renderReport', () => {
       metrics: { ...g.metrics, steps_to_test_accuracy: { mean: 1234, std: 56, n: 3 }, seconds_to_test_accuracy: { mean: 0.5, std: 0.25, n: 3 }, final_test_loss: null },
     }));
     const html = (await renderReport({ ...data, groups })).files['report.html'];
-    expect(html).toContain('<th class="num">steps_to_test_accuracy</th>');
+    // the header may break after an underscore, never inside a word
+    expect(html).toContain('<th class="num">steps_<wbr>to_<wbr>test_<wbr>accuracy</th>');
     expect(html).not.toContain('final_test_loss');
     expect(tableRows(html, 'Comparison')[0]).toEqual(['1', 'adam', '0.021 ± 0.0012', '87.90% ± 0.42', '1234 ± 56 3/3 reached', '0.5 ± 0.25 3/3 reached', '3/3', '0']);
   });
@@ -127,7 +128,15 @@ describe('renderReport', () => {
     }));
     const rows = tableRows((await renderReport({ ...data, groups })).files['report.html'], 'Comparison');
     expect(rows[0].slice(0, 5)).toEqual(['1', 'adam', '0.02 n=1', '87.90% ± 0.42', '80 1/3 reached']);
-    expect(rows[2].slice(0, 5)).toEqual(['3', 'sgd', '0.02 n=1', '84.95% ± 0.42 n=2', '— 0/2 reached']);
+    expect(rows[2].slice(0, 5)).toEqual(['3', 'sgd', '0.02 n=1', '84.95% ± 0.42 n=2', 'not reached (0/2)']);
+  });
+
+  it('keeps the columns of a target no seed reached', async () => {
+    const data = compareReport();
+    const groups = data.groups.map((g) => ({ ...g, metrics: { ...g.metrics, steps_to_test_accuracy: null, seconds_to_test_accuracy: null } }));
+    const html = (await renderReport({ ...data, groups })).files['report.html'];
+    expect(html).toContain('steps_<wbr>to_<wbr>test_<wbr>accuracy</th>');
+    expect(tableRows(html, 'Comparison')[0].slice(4, 6)).toEqual(['not reached (0/3)', 'not reached (0/3)']);
   });
 
   it('lists every trial with its status and last evaluation', async () => {
@@ -144,7 +153,20 @@ describe('renderReport', () => {
     for (const g of data.groups) expect(html).toContain(g.group);
     const rows = tableRows(html, 'Comparison');
     expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5', '—']);
-    expect(rows[5]).toEqual(['—', 'optimizer.lr=0.01, optimizer.betas.0=0.95', '—', '—', '0/2', '2']);
+    // the varied values are columns of their own
+    expect(rows[5]).toEqual(['—', '0.01', '0.95', '—', '—', '0/2', '2']);
+  });
+
+  it('heads a value column with the path\'s last keys, the full path on hover, and puts the plots before the tables', async () => {
+    const html = (await renderReport(gridReport())).files['report.html'];
+    expect(html).toContain('<th title="optimizer.lr"><abbr title="optimizer.lr">lr</abbr></th>');
+    expect(html).toContain('<abbr title="optimizer.betas.0">betas.0</abbr>');
+    expect(tableRows(html, 'Trials')[0].slice(0, 4)).toEqual(['optimizer_lr_0_001_optimizer_betas_0_0_8-s0', '0.001', '0.8', '0']);
+    const at = (text: string): number => html.indexOf(text);
+    expect(at('<h2>Plots</h2>')).toBeLessThan(at('<h2>Comparison</h2>'));
+    expect(at('<h2>Comparison</h2>')).toBeLessThan(at('<h2>Trials</h2>'));
+    // every table sits in a box that scrolls, so the page never does
+    expect(html.match(/<div class="scroll[^"]*"><table/g)).toHaveLength(2);
   });
 
   it('inlines the SVGs as written to plots/, with ids that do not collide between them', async () => {

@@ -59,6 +59,14 @@ describe('time to a target', () => {
     expect(column('seconds_to_test_accuracy')).toEqual(['3 ± 1.414 (2/2)', '4 ± – (1/2)']);
   });
 
+  it('keeps its columns when no seed reached it, saying so', () => {
+    const table = comparisonTable(collectReport(folder()), Infinity);
+    const unreached = comparisonTable(collectReport(sweepFolder([['adam', 0, 'completed', [0.5]], ['adam', 1, 'completed', [0.6]]])));
+    expect(unreached[0]).toEqual(table[0]);
+    expect(unreached[1][unreached[0].indexOf('steps_to_test_accuracy')]).toBe('not reached (0/2)');
+    expect(unreached[1][unreached[0].indexOf('seconds_to_test_accuracy')]).toBe('not reached (0/2)');
+  });
+
   it('puts the count of seeds that reached it in comparison.csv, and leaves the std of one value blank', () => {
     const [sgd, adam] = rows(comparisonCsv(collectReport(folder())));
     expect([adam.reached_test_accuracy, adam.steps_to_test_accuracy_mean, adam.steps_to_test_accuracy_std]).toEqual(['1', '20', '']);

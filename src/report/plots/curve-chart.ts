@@ -4,6 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { CurvePoint } from './curves.js';
+import type { GroupStyle } from './group-style.js';
 import { AXIS_FONTS, figureTitle, LABEL_FONT, relabel, type Layer } from './theme.js';
 
 /** Total width a curve plot aims at (it fits report.html's page); the plot takes what its legend leaves. */
@@ -24,35 +25,35 @@ function curveWidth(groups: readonly string[]): number {
 }
 
 /** `labels` renames groups in the legend only (the data keeps the group's name). */
-function legend(groups: readonly string[], labels: ReadonlyMap<string, string> = new Map()) {
+function legend(style: GroupStyle, labels: ReadonlyMap<string, string> = new Map()) {
   return {
     ...(labels.size === 0 ? {} : { labelExpr: relabel('label', labels) }),
-    title: 'group',
+    title: style.title,
     symbolType: 'stroke',
     symbolStrokeWidth: 2.5,
     symbolOpacity: 1, // else the legend takes the band's faint opacity
     // vega estimates text widths (0.8 em per character) without a canvas, so the limit is
-    // generous: a grid point's name such as "optimizer.lr=0.001, optimizer.betas.0=0.9" must not be cut.
+    // generous: a grid point's name such as "lr=0.001 betas.0=0.9" must not be cut.
     labelLimit: 520,
     labelFontSize: LABEL_FONT,
-    symbolLimit: Math.max(30, groups.length),
+    symbolLimit: Math.max(30, style.domain.length),
   };
 }
 
 /**
- * Colour by group, the domain fixed to the report's order so that a group has the same colour in
- * every plot. Every layer carries the same legend: vega-lite merges them into one, and a layer
- * without a legend would switch the merged one off.
+ * Colour by group (or by a panelled grid's colour key), the domain fixed to the report's order so
+ * that a group has the same colour in every plot. Every layer carries the same legend: vega-lite
+ * merges them into one, and a layer without a legend would switch the merged one off.
  */
-export function colorEncoding(groups: readonly string[], labels?: ReadonlyMap<string, string>) {
-  return { field: 'group', type: 'nominal', scale: { domain: [...groups], scheme: 'tableau10' }, legend: legend(groups, labels) } as const;
+export function colorEncoding(style: GroupStyle, labels?: ReadonlyMap<string, string>) {
+  return { field: style.field, type: 'nominal', scale: { domain: [...style.domain], scheme: 'tableau10' }, legend: legend(style, labels) } as const;
 }
 
 /** Line dashes that change every PALETTE_SIZE groups, when colours alone would repeat; merged into the colour legend. */
-function dashEncoding(groups: readonly string[], labels?: ReadonlyMap<string, string>) {
-  if (groups.length <= PALETTE_SIZE) return {};
-  const range = groups.map((_, i) => [...DASHES[Math.floor(i / PALETTE_SIZE) % DASHES.length]]);
-  return { strokeDash: { field: 'group', type: 'nominal', scale: { domain: [...groups], range }, legend: legend(groups, labels) } } as const;
+function dashEncoding(style: GroupStyle, labels?: ReadonlyMap<string, string>) {
+  if (style.domain.length <= PALETTE_SIZE) return {};
+  const range = style.domain.map((_, i) => [...DASHES[Math.floor(i / PALETTE_SIZE) % DASHES.length]]);
+  return { strokeDash: { field: style.field, type: 'nominal', scale: { domain: [...style.domain], range }, legend: legend(style, labels) } } as const;
 }
 
 /**
@@ -91,53 +92,115 @@ function yScaleAndAxis(points: readonly CurvePoint[], y: CurveAxis) {
   return { scale, axis };
 }
 
+/** Line dashes per split (test solid, validation dashed), with their own legend; merged into the colour legend would hide them. */
+function splitEncoding(splits: readonly string[]) {
+  if (splits.length < 2) return {};
+  const range = splits.map((_, i) => [...DASHES[i % DASHES.length]]);
+  return { strokeDash: { field: 'split', type: 'nominal', title: 'data', scale: { domain: [...splits], range }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, labelFontSize: LABEL_FONT, encode: { symbols: { update: { stroke: { value: '#444' } } } } } } } as const;
+}
+
 /**
  * Line (mean) over band (min–max) per group, plus optional extra layers. The band is drawn only
  * where at least two seeds have a value: a band around a single seed would be zero-width noise.
+ * `faint` points (the raw curves behind smoothed ones) are drawn as thin pale lines under the lines;
+ * points carrying a `split` (test, validation) get a line dash per split.
  */
 export function curvesSpec(options: {
   readonly title: { readonly text: string; readonly subtitle: string };
-  readonly groups: readonly string[];
+  readonly style: GroupStyle;
   readonly labels?: ReadonlyMap<string, string>;
   readonly points: readonly CurvePoint[];
-  readonly x: { readonly title: string };
+  readonly faint?: readonly CurvePoint[];
+  readonly splits?: readonly string[];
+  /** `integer`: the x values are whole numbers (steps), so no tick between them. */
+  readonly x: { readonly title: string; readonly integer: boolean };
   readonly y: CurveAxis;
   readonly withPoints: boolean;
   readonly extra?: readonly Layer[];
 }): TopLevelSpec {
-  const { groups, labels, points, x } = options;
-  const { scale: yScale, axis: yAxis } = yScaleAndAxis(points, options.y);
+  const { style, labels, points, x } = options;
+  const splits = options.splits ?? [];
+  const { scale: yScale, axis: yAxis } = yScaleAndAxis([...points, ...(options.faint ?? [])], options.y);
   const clip = options.y.ceiling === undefined ? {} : { clip: true };
-  // steps and epochs are whole numbers: no tick at epoch 1.5
-  const xEncoding = { field: 'x', type: 'quantitative', title: x.title, scale: { nice: false }, axis: { tickMinStep: 1 } } as const;
-  return {
-    title: figureTitle(options.title.text, options.title.subtitle),
-    width: curveWidth(groups),
-    height: curveHeight(groups.length),
-    data: { values: points.map((p) => ({ ...p })) },
-    layer: [
+  const xEncoding = { field: 'x', type: 'quantitative', title: x.title, scale: { nice: false }, ...(x.integer ? { axis: { tickMinStep: 1 } } : {}) } as const;
+  const bySplit = splits.length < 2 ? {} : { detail: { field: 'split', type: 'nominal' } as const };
+  const faint: Layer[] =
+    options.faint === undefined
+      ? []
+      : [
+          {
+            data: { values: options.faint.map((p) => ({ ...p })) },
+            mark: { type: 'line', strokeWidth: 1, opacity: 0.28, ...clip },
+            encoding: {
+              x: xEncoding,
+              y: { field: 'mean', type: 'quantitative', scale: yScale, axis: yAxis },
+              color: colorEncoding(style, labels),
+              ...dashEncoding(style, labels),
+            },
+          },
+        ];
+  const layers: Layer[] = [
       {
         transform: [{ filter: 'datum.seeds >= 2' }],
         // fainter with many groups, where the bands overlap and would turn the plot to mud
-        mark: { type: 'area', opacity: groups.length <= PALETTE_SIZE ? 0.16 : 0.08, ...clip },
+        mark: { type: 'area', opacity: style.domain.length <= PALETTE_SIZE ? 0.16 : 0.08, ...clip },
         encoding: {
           x: xEncoding,
           y: { field: 'min', type: 'quantitative', scale: yScale, axis: yAxis },
           y2: { field: 'max' },
-          color: colorEncoding(groups, labels),
+          color: colorEncoding(style, labels),
+          ...bySplit,
         },
       },
+      ...faint,
       {
         mark: { type: 'line', strokeWidth: 1.6, ...(options.withPoints ? { point: { size: 24 } } : {}), ...clip },
         encoding: {
           x: xEncoding,
           y: { field: 'mean', type: 'quantitative', scale: yScale, axis: yAxis },
-          color: colorEncoding(groups, labels),
-          ...dashEncoding(groups, labels),
+          color: colorEncoding(style, labels),
+          ...(splits.length < 2 ? dashEncoding(style, labels) : splitEncoding(splits)),
         },
       },
       ...(options.extra ?? []),
-    ],
-    config: { view: { stroke: '#ccc' }, axis: { ...AXIS_FONTS } },
-  };
+  ];
+  const title = figureTitle(options.title.text, options.title.subtitle);
+  const config = { view: { stroke: '#ccc' }, axis: { ...AXIS_FONTS } };
+  if (style.facet !== undefined) return panelled(title, config, style.facet, points, layers);
+  return { title, width: curveWidth(style.domain.map((g) => labels?.get(g) ?? g)), height: curveHeight(style.domain.length), data: { values: points.map((p) => ({ ...p })) }, layer: layers, config };
+}
+
+/** Up to this many panels sit in one row; more wrap into rows of three or four, whichever leaves fewer empty slots (vega draws an empty slot's axis). */
+const ONE_ROW = 5;
+
+function panelColumns(panels: number): number {
+  if (panels <= ONE_ROW) return panels;
+  return (4 - (panels % 4)) % 4 < (3 - (panels % 3)) % 3 ? 4 : 3;
+}
+
+/** Panels share the width a single plot has (legend aside), down to a width where a step axis still reads. */
+function panelWidth(columns: number): number {
+  return Math.max(150, Math.min(280, Math.floor((FIGURE_WIDTH - 180) / columns) - 24));
+}
+
+/**
+ * The layers drawn once per panel (small multiples, sharing their scales). A facet takes one data
+ * set, so each layer's own data joins the points, tagged with the layer it belongs to.
+ */
+function panelled(title: ReturnType<typeof figureTitle>, config: object, facet: NonNullable<GroupStyle['facet']>, points: readonly CurvePoint[], layers: readonly Layer[]): TopLevelSpec {
+  const values: Record<string, unknown>[] = points.map((p) => ({ ...p, layer: 'curves' }));
+  const tagged = layers.map((layer, i) => {
+    const { data, transform = [], ...rest } = layer as Layer & { data?: { values: Record<string, unknown>[] }; transform?: unknown[] };
+    const name = data === undefined ? 'curves' : `layer${i}`;
+    if (data !== undefined) values.push(...data.values.map((v) => ({ ...v, layer: name })));
+    return { ...rest, transform: [{ filter: `datum.layer === '${name}'` }, ...transform] };
+  });
+  return {
+    title,
+    data: { values },
+    facet: { field: 'panel', type: 'ordinal', sort: [...facet.panels], title: facet.title, header: { labelFontSize: LABEL_FONT + 1, titleFontSize: 12 } },
+    columns: panelColumns(facet.panels.length),
+    spec: { width: panelWidth(panelColumns(facet.panels.length)), height: 190, layer: tagged },
+    config,
+  } as TopLevelSpec;
 }

@@ -1,9 +1,11 @@
 /**
- * The data of the curve plots (loss per step, evaluation per epoch): per group, the mean and the
- * min–max over its seeds at every x where a seed has a value.
+ * The data of the curve plots (loss, evaluations): per group, the mean and the min–max over its
+ * seeds at every x where a seed has a value, x being steps, epochs or seconds.
  */
-import type { TrialData } from '../../runs/run-reader.js';
+import type { EvaluationPoint, TrialData } from '../../runs/run-reader.js';
+import type { XAxis } from '../options.js';
 import type { ReportData } from '../report-data.js';
+import { smoothed } from './smoothing.js';
 
 /** One trial's curve: finite (x, y) points in x order. */
 export type Curve = readonly (readonly [number, number])[];
@@ -16,6 +18,11 @@ export interface CurvePoint {
   readonly min: number;
   readonly max: number;
   readonly seeds: number;
+  /** The data it was measured on (test, validation), where a figure shows more than one. */
+  readonly split?: string;
+  /** Its panel and colour key in a panelled grid (group-style.ts). */
+  readonly panel?: string;
+  readonly colour?: string;
 }
 
 /**
@@ -60,11 +67,45 @@ export function groupNames(data: ReportData): string[] {
   return [...new Set([...data.groups.map((g) => g.group), ...data.trials.map((t) => t.group)])];
 }
 
-export function curvesByGroup(data: ReportData, read: (trial: TrialData) => Curve): CurvePoint[] {
-  return groupNames(data).flatMap((group) =>
-    aggregate(
+/** `tag` adds each group's panel and colour key, where the figure is panelled. */
+export function curvesByGroup(data: ReportData, read: (trial: TrialData) => Curve, tag: (group: string) => object = () => ({})): CurvePoint[] {
+  return groupNames(data).flatMap((group) => {
+    const points = aggregate(
       group,
       data.trials.filter((t) => t.group === group).map(read).filter((c) => c.length > 0),
-    ),
-  );
+    );
+    const fields = tag(group);
+    return Object.keys(fields).length === 0 ? points : points.map((p) => ({ ...p, ...fields }));
+  });
+}
+
+/** Where a step lies on the x axis: the step, its epoch (fractional: step / steps per epoch), or null when the trial does not say. */
+function epochAt(trial: TrialData, step: number): number | null {
+  return trial.stepsPerEpoch === undefined ? null : step / trial.stepsPerEpoch;
+}
+
+/** A trial's batch losses along the x axis; points without an x there (no seconds recorded) are left out. */
+export function lossPoints(trial: TrialData, axis: XAxis): [number, number | null][] {
+  return trial.losses.flatMap(([step, loss, seconds]): [number, number][] => {
+    const x = axis === 'step' ? step : axis === 'epoch' ? epochAt(trial, step) : seconds;
+    return x === null || x === undefined ? [] : [[x, loss]];
+  });
+}
+
+/** Where an evaluation lies on the x axis; an epoch from its step where the trial knows its epoch's length (eval_every evaluates inside epochs). */
+export function evaluationX(trial: TrialData, evaluation: EvaluationPoint, axis: XAxis): number | null {
+  if (axis === 'step') return evaluation.step;
+  if (axis === 'epoch') return epochAt(trial, evaluation.step) ?? evaluation.epoch;
+  return evaluation.seconds ?? null;
+}
+
+/** A curve smoothed by TensorBoard's debiased EMA (smoothing.ts), in x order. */
+export function smoothCurve(points: Curve, weight: number): Curve {
+  const ys = smoothed(points.map(([, y]) => y), weight);
+  return points.map(([x], i) => [x, ys[i]] as const);
+}
+
+/** The x axis' title. */
+export function xTitle(axis: XAxis): string {
+  return axis === 'seconds' ? 'seconds (wall clock)' : axis;
 }

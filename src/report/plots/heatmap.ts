@@ -1,14 +1,13 @@
 /**
- * plots/heatmap.svg, for a sweep over exactly two config paths: the mean final train loss of every
- * grid point on a log colour scale, with the cells where every seed diverged struck out.
+ * plots/heatmap.svg, for a sweep over exactly two config paths: the mean of one comparison metric
+ * (by default the one the groups are ranked by) at every grid point, on a log colour scale for a
+ * loss and a linear one otherwise, with the cells where every seed diverged struck out.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { displayNumber } from '../display-number.js';
 import type { GroupSummary, ReportData } from '../report-data.js';
 import { AXIS_FONTS, figureTitle, LABEL_FONT, relabel, type Layer } from './theme.js';
 
-/** The summary metric the heatmap colours by (GroupSummary.metrics key). */
-const HEATMAP_METRIC = 'final_train_loss';
 
 type Value = string | number | boolean | null;
 
@@ -54,20 +53,41 @@ interface HeatmapCell {
   readonly x: string;
   readonly y: string;
   readonly group: string;
-  /** loss: coloured by the metric; diverged: every seed diverged; empty: no value to colour by. */
-  readonly state: 'loss' | 'diverged' | 'empty';
-  readonly loss: number | null;
+  /** coloured: by the metric; diverged: every seed diverged; empty: no value to colour by. */
+  readonly state: 'coloured' | 'diverged' | 'empty';
+  readonly value: number | null;
   readonly text: string;
   readonly ink: string;
   /** What a screen reader says for the cell (its aria-label): the group and the annotation. */
   readonly description: string;
 }
 
-function heatmapCells(data: ReportData, axes: readonly [HeatmapAxis, HeatmapAxis]): HeatmapCell[] {
-  const losses = data.groups
-    .map((g) => g.metrics[HEATMAP_METRIC]?.mean ?? null)
-    .filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
-  const [lo, hi] = colourDomain(losses);
+/** How the cells are coloured: the metric, and whether its scale is logarithmic (a loss whose means are all positive). */
+interface ColourScale {
+  readonly metric: string;
+  readonly logarithmic: boolean;
+  readonly percent: boolean;
+}
+
+function colourScale(data: ReportData, metric: string): ColourScale {
+  const means = data.groups.map((g) => g.metrics[metric]?.mean ?? null).filter((v): v is number => v !== null && Number.isFinite(v));
+  return { metric, logarithmic: metric.includes('loss') && means.every((v) => v > 0), percent: metric.endsWith('accuracy') && !metric.includes('_to_') };
+}
+
+function formatValue(scale: ColourScale, value: number): string {
+  return scale.percent ? `${(100 * value).toFixed(1)}%` : displayNumber(value);
+}
+
+/** Where a value lies on the colour scale, 0 at its low end and 1 at its high end. */
+function position(scale: ColourScale, [lo, hi]: readonly [number, number], value: number): number {
+  return scale.logarithmic ? (Math.log(value) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : (value - lo) / (hi - lo);
+}
+
+function heatmapCells(data: ReportData, axes: readonly [HeatmapAxis, HeatmapAxis], scale: ColourScale): HeatmapCell[] {
+  const means = data.groups
+    .map((g) => g.metrics[scale.metric]?.mean ?? null)
+    .filter((v): v is number => v !== null && Number.isFinite(v) && (!scale.logarithmic || v > 0));
+  const domain = colourDomain(means, scale);
   return data.groups.map((g): HeatmapCell => {
     const x = label(g.values[axes[0].path] ?? null);
     const y = label(g.values[axes[1].path] ?? null);
@@ -75,27 +95,27 @@ function heatmapCells(data: ReportData, axes: readonly [HeatmapAxis, HeatmapAxis
     if (g.trials > 0 && g.diverged === g.trials) {
       return heatmapCell(g, x, y, 'diverged', null, `NaN${someDiverged}`, DIVERGED_INK);
     }
-    const mean = g.metrics[HEATMAP_METRIC]?.mean ?? null;
-    if (mean === null || !Number.isFinite(mean) || mean <= 0) {
-      const text = mean === null ? 'no data' : displayNumber(mean);
+    const mean = g.metrics[scale.metric]?.mean ?? null;
+    if (mean === null || !Number.isFinite(mean) || (scale.logarithmic && mean <= 0)) {
+      const text = mean === null ? 'no data' : formatValue(scale, mean);
       return heatmapCell(g, x, y, 'empty', null, text + someDiverged, '#333');
     }
-    const t = (Math.log(mean) - Math.log(lo)) / (Math.log(hi) - Math.log(lo));
-    const ink = t < VIRIDIS_DARK_BELOW ? '#fff' : '#111';
-    return heatmapCell(g, x, y, 'loss', mean, displayNumber(mean) + someDiverged, ink);
+    const ink = position(scale, domain, mean) < VIRIDIS_DARK_BELOW ? '#fff' : '#111';
+    return heatmapCell(g, x, y, 'coloured', mean, formatValue(scale, mean) + someDiverged, ink);
   });
 }
 
-function heatmapCell(g: GroupSummary, x: string, y: string, state: HeatmapCell['state'], loss: number | null, text: string, ink: string): HeatmapCell {
-  return { x, y, group: g.group, state, loss, text, ink, description: `${g.group}: ${text.replace('\n', ', ')}` };
+function heatmapCell(g: GroupSummary, x: string, y: string, state: HeatmapCell['state'], value: number | null, text: string, ink: string): HeatmapCell {
+  return { x, y, group: g.group, state, value, text, ink, description: `${g.group}: ${text.replace('\n', ', ')}` };
 }
 
-/** The colour scale's domain; widened around a single value, which a log scale cannot span on its own. */
-function colourDomain(losses: readonly number[]): [number, number] {
-  if (losses.length === 0) return [0.1, 10];
-  const lo = Math.min(...losses);
-  const hi = Math.max(...losses);
-  return lo === hi ? [lo / 2, hi * 2] : [lo, hi];
+/** The colour scale's domain; widened around a single value, which a scale cannot span on its own. */
+function colourDomain(values: readonly number[], scale: ColourScale): [number, number] {
+  if (values.length === 0) return scale.logarithmic ? [0.1, 10] : [0, 1];
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (lo !== hi) return [lo, hi];
+  return scale.logarithmic ? [lo / 2, hi * 2] : [lo - 0.5 * Math.abs(lo || 1), hi + 0.5 * Math.abs(hi || 1)];
 }
 
 /** 1, 2 and 5 times the powers of ten inside the domain (vega labels a short log gradient with one or two ticks only); the ends when fewer than two fall inside. */
@@ -122,22 +142,33 @@ type CellPositions = ReturnType<typeof cellPositions>;
 
 const only = (state: HeatmapCell['state']) => [{ filter: { field: 'state', equal: state } }];
 
-/** The cells that have a loss, on a log viridis scale with its legend. */
-function lossLayer({ x, y }: CellPositions, domain: [number, number]): Layer {
+/** The cells that have a value, on a viridis scale with its legend. */
+function colouredLayer({ x, y }: CellPositions, domain: [number, number], scale: ColourScale): Layer {
   // labelled like the cells (displayNumber): the domain's ends are raw means such as 0.644467585
-  const legendValues = logLegendValues(domain);
+  // swatches from end to end of the domain (vega's own ticks can leave out the best cells' colour)
+  const legendValues = scale.logarithmic ? logLegendValues(domain) : [0, 0.25, 0.5, 0.75, 1].map((t) => domain[0] + t * (domain[1] - domain[0]));
+  const labels = relabel('value', new Map(legendValues.map((v) => [v, formatValue(scale, v)])));
   return {
-    transform: only('loss'),
+    transform: only('coloured'),
     mark: { type: 'rect', stroke: '#fff', strokeWidth: 1 },
     encoding: {
       x,
       y,
       description: { field: 'description' },
       color: {
-        field: 'loss',
+        field: 'value',
         type: 'quantitative',
-        scale: { type: 'log', scheme: 'viridis', domain, nice: false },
-        legend: { title: 'final train loss', gradientLength: 160, values: legendValues, labelExpr: relabel('value', new Map(legendValues.map((v) => [v, displayNumber(v)]))) },
+        scale: { type: scale.logarithmic ? 'log' : 'linear', scheme: 'viridis', domain, nice: false },
+        legend: {
+          title: scale.metric,
+          // swatches, not a gradient: a gradient is a url(#…) fill, which ImageMagick draws as an empty frame
+          type: 'symbol',
+          symbolType: 'square',
+          symbolSize: 120,
+          symbolStrokeWidth: 0,
+          values: legendValues,
+          labelExpr: labels,
+        },
       },
     },
   };
@@ -181,18 +212,24 @@ function textLayer({ x, y }: CellPositions): Layer {
   };
 }
 
-export function heatmapSpec(data: ReportData): TopLevelSpec | null {
+/** `metric`: a comparison.csv metric (final_test_accuracy, final_train_loss, …); null: the one the groups are ranked by. */
+export function heatmapSpec(data: ReportData, metric: string | null = null): TopLevelSpec | null {
   const axes = heatmapAxes(data);
   if (axes === null) return null;
-  const cells = heatmapCells(data, axes);
-  const domain = colourDomain(cells.flatMap((c) => (c.loss === null ? [] : [c.loss])));
+  const scale = colourScale(data, metric ?? data.rankBy.metric);
+  const cells = heatmapCells(data, axes, scale);
+  const domain = colourDomain(cells.flatMap((c) => (c.value === null ? [] : [c.value])), scale);
   const positions = cellPositions(axes);
+  const ranked = scale.metric === data.rankBy.metric ? ` (ranked by, ${data.rankBy.higherIsBetter ? 'higher' : 'lower'} is better)` : '';
   return {
-    title: figureTitle(`${data.name}: mean final train loss`, 'mean over seeds, log colour scale; struck out in red: every seed diverged'),
+    title: figureTitle(
+      `${data.name}: mean ${scale.metric.replaceAll('_', ' ')}`,
+      `mean over seeds${ranked}, ${scale.logarithmic ? 'log' : 'linear'} colour scale; struck out in red: every seed diverged`,
+    ),
     width: { step: 104 },
     height: { step: 56 },
     data: { values: cells.map((c) => ({ ...c })) },
-    layer: [lossLayer(positions, domain), ...fixedFillLayers(positions), ...strikeLayers(positions), textLayer(positions)],
+    layer: [colouredLayer(positions, domain, scale), ...fixedFillLayers(positions), ...strikeLayers(positions), textLayer(positions)],
     config: { view: { stroke: null }, axis: { ...AXIS_FONTS, domain: false, ticks: false } },
   };
 }

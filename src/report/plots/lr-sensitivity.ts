@@ -9,7 +9,8 @@ import { displayNumber } from '../display-number.js';
 import type { ReportData } from '../report-data.js';
 import { tuningScore } from '../tuning-choice.js';
 
-export function sensitivitySpec(tuning: ReportData, metric: Protocol['tune']['metric'], at: Protocol['tune']['at']): TopLevelSpec | null {
+/** `variants`: the variants in the order (and so the colours) the page's other figures give them. */
+export function sensitivitySpec(tuning: ReportData, metric: Protocol['tune']['metric'], at: Protocol['tune']['at'], variants?: readonly string[]): TopLevelSpec | null {
   const axis = tuning.axes.includes('optimizer.lr') ? 'optimizer.lr' : tuning.axes.find((a) => a !== 'variant' && tuning.trials.some((t) => typeof t.values[a] === 'number'));
   if (axis === undefined) return null;
   const points = tuning.trials
@@ -23,7 +24,8 @@ export function sensitivitySpec(tuning: ReportData, metric: Protocol['tune']['me
   const values = points.map((p) => ({ ...p, y: p.score ?? worst, shown: displayNumber(p.score ?? NaN) }));
   const x = { field: 'x', type: 'quantitative', title: axis, scale: logX ? { type: 'log' } : { zero: false }, axis: { format: '~g' } } as const;
   const y = { field: 'y', type: 'quantitative', title: `${metric} (${at})`, scale: { zero: false } } as const;
-  const color = { field: 'variant', type: 'nominal', title: 'variant' } as const;
+  const domain = [...new Set([...(variants ?? []), ...points.map((p) => p.variant)])];
+  const color = { field: 'variant', type: 'nominal', title: 'variant', scale: { domain, scheme: 'tableau10' } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `${tuning.name}: learning-rate sensitivity`, subtitle: `tuning trials on validation data; ✕ = diverged (drawn at the worst score)`, anchor: 'start' },

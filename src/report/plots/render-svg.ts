@@ -1,8 +1,9 @@
 /**
- * vega-lite spec → SVG string, by vega's headless renderer (no browser, no canvas). Every figure of
- * the report goes through here.
+ * vega-lite spec → SVG string, by vega's headless renderer (no browser, no canvas), made portable
+ * (portable-svg.ts). Every figure of the report goes through here.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { portableSvg } from './portable-svg.js';
 
 /**
  * vega numbers its clip paths and gradients (clip1, gradient_0, …) from counters shared by the
@@ -28,7 +29,7 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string, warnings?:
   const log = logger(Warn, 'warn', (_method, _level, args) => warnings?.push(args.map(String).join(' ')));
   const view = new View(parse(compile(spec, { logger: log }).spec), { renderer: 'none', logger: log });
   try {
-    return namespaceIds(await view.toSVG(), idPrefix);
+    return portableSvg(namespaceIds(await view.toSVG(), idPrefix));
   } finally {
     view.finalize();
   }

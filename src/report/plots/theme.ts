@@ -9,9 +9,16 @@ export const LABEL_FONT = 11;
 /** Font sizes of axis labels and titles, for a spec's config.axis. */
 export const AXIS_FONTS = { labelFontSize: LABEL_FONT, titleFontSize: 12 } as const;
 
-/** A figure's title: what it shows, and a grey subtitle that says how to read it. */
+/** Past this many characters a subtitle is broken into lines at its semicolons. */
+const SUBTITLE_LINE = 100;
+
+/**
+ * A figure's title: what it shows, and a grey subtitle that says how to read it. A long subtitle
+ * goes on several lines: vega sizes the figure by the longest line's estimated width, so one long
+ * line would leave a wide empty band beside the plot.
+ */
 export function figureTitle(text: string, subtitle: string) {
-  return { text, subtitle, anchor: 'start', subtitleColor: '#555' } as const;
+  return { text, subtitle: subtitle.length > SUBTITLE_LINE ? subtitle.split('; ') : subtitle, anchor: 'start', subtitleColor: '#555' } as const;
 }
 
 /**

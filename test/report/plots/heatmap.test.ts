@@ -25,9 +25,9 @@ describe('the heatmap', () => {
     expect(svg.split('class="mark-rule').length - 1).toBe(2);
     expect(svg).toMatch(/>NaN</);
     // every other cell is annotated with its value
-    const cells = dataOf(spec) as { state: string; loss: number | null; text: string }[];
-    expect(cells.filter((c) => c.state === 'loss')).toHaveLength(5);
-    for (const c of cells.filter((c) => c.state === 'loss')) expect(svg).toContain(`>${displayNumber(c.loss!)}<`);
+    const cells = dataOf(spec) as { state: string; value: number | null; text: string }[];
+    expect(cells.filter((c) => c.state === 'coloured')).toHaveLength(5);
+    for (const c of cells.filter((c) => c.state === 'coloured')) expect(svg).toContain(`>${displayNumber(c.value!)}<`);
   });
 
   it('labels its colour legend with the same rounding as the cells', async () => {
@@ -44,7 +44,20 @@ describe('the heatmap', () => {
 
   it('colours by the mean final train loss on a log scale', () => {
     const spec = heatmapSpec(gridReport()) as unknown as { layer: { encoding: { color?: { field: string; scale: { type: string } } } }[] };
-    expect(spec.layer[0].encoding.color).toMatchObject({ field: 'loss', scale: { type: 'log' } });
+    expect(spec.layer[0].encoding.color).toMatchObject({ field: 'value', scale: { type: 'log' } });
+  });
+
+  it('colours by the ranking metric, or the one asked for, an accuracy on a linear scale in percent', async () => {
+    const data = gridReport();
+    const groups = data.groups.map((g, i) => ({ ...g, metrics: { ...g.metrics, final_test_accuracy: g.completed === 0 ? null : { mean: 0.9 + i / 100, std: null, n: 2 } } }));
+    const ranked = { ...data, groups, rankBy: { metric: 'final_test_accuracy', higherIsBetter: true } };
+    type Spec = { title: { text: string }; layer: { encoding: { color?: { legend: { title: string }; scale: { type: string } } } }[] };
+    const byRank = heatmapSpec(ranked) as unknown as Spec;
+    expect(byRank.title.text).toBe('grid: mean final test accuracy');
+    expect(byRank.layer[0].encoding.color).toMatchObject({ legend: { title: 'final_test_accuracy' }, scale: { type: 'linear' } });
+    expect(await renderSvg(heatmapSpec(ranked)!, 'heatmap')).toContain('>90.0%<');
+    const asked = heatmapSpec(ranked, 'final_train_loss') as unknown as Spec;
+    expect(asked.layer[0].encoding.color).toMatchObject({ legend: { title: 'final_train_loss' }, scale: { type: 'log' } });
   });
 
   it('is drawn only for a sweep over exactly two paths with two values or more each', () => {
