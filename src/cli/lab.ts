@@ -12,15 +12,17 @@ import type { PhaseEvent } from '../lab/phase.js';
 import { runPhase } from '../lab/phase.js';
 import { planLab, type Expand } from '../lab/sweep.js';
 import { HELD_WAIT_MS, shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
-import { comparisonTable } from '../report/summary.js';
+import type { ReportData } from '../report/report-data.js';
+import { comparisonTable, targetOf } from '../report/summary.js';
 import { EXIT } from './exit-codes.js';
 import { heldWaitFlag, jobsFlag, quietFlag, setFlag } from './flags.js';
 import { debugOption, outOption, setOption } from './options.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';
 import { abortOnSignals, announceStop } from './signals.js';
-import { createSweepProgress } from './sweep-progress.js';
-import { alignedTable } from './table.js';
+import { createSweepProgress, lastKeyNames } from './sweep-progress.js';
+import { screenOf, type Screen } from './screen.js';
+import { alignedTable, tableForScreen } from './table.js';
 
 /** The options `sweep` and `compare` share, and their schema. */
 export function withLabOptions(command: Command): Command {
@@ -59,12 +61,33 @@ export async function runLab(file: string | undefined, flags: LabFlags, expand: 
   const view = phaseView(shard, flags.quiet, signals.signal, terminal);
   try {
     const phase = await runPhase(expansion, dir, configFile, { jobs, shard, signal: signals.signal, heldWaitMs: heldWaitMs(flags), onEvent: view.onEvent });
-    terminal.stdout.write(`\n${alignedTable(comparisonTable(phase.data, 25))}\n\nresults in ${dir}\n`);
+    terminal.stdout.write(`
+${finalTable(phase.data, screenOf(terminal.stdout, process.env))}
+
+results in ${dir}
+`);
     return phaseExitCode(phase.outcome, terminal);
   } finally {
     view.dispose();
     signals.dispose();
   }
+}
+
+/**
+ * The comparison on the terminal, fitted to its width: grid points named by their keys' last
+ * names when that names them all apart, the ranking metric and the targets kept longest, the
+ * best row bold. comparison.md keeps every column.
+ */
+function finalTable(data: ReportData, screen: Screen): string {
+  const table = comparisonTable(data, 25);
+  const names = table.slice(1).map((row) => lastKeyNames(row[1]));
+  const compact = screen.width !== null && new Set(names).size === names.length ? [table[0], ...table.slice(1).map((row, i) => [row[0], names[i], ...row.slice(2)])] : table;
+  const targets = table[0].filter((name) => targetOf(name) !== null);
+  return tableForScreen(compact, screen, {
+    titleColumns: 2,
+    givenUpLast: [data.rankBy.metric, 'seeds', ...targets, 'final_test_accuracy', 'final_train_loss', 'final_test_loss', 'failed', 'diverged'],
+    highlight: table[1]?.[0] === '1' ? 0 : null,
+  });
 }
 
 /** What --dry-run prints: the trials (this shard's) and where they would run. */

@@ -7,12 +7,13 @@ import cliProgress from 'cli-progress';
 import { kernelChoice } from '../kernels/choice.js';
 import type { InitRecord } from '../runs/manifest.js';
 import type { EpochEvent, GroupReport, ProgressEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
+import { fitLine, paint, screenOf, usableWidth } from './screen.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 
 export interface Terminal {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 /**
@@ -25,8 +26,10 @@ export function progressMode(quiet: boolean, terminal: Terminal, env: NodeJS.Pro
 }
 
 export function createProgress(mode: ProgressMode, terminal: Terminal): { onEvent(event: TrainEvent): void; stop(): void } {
+  const screen = screenOf(terminal.stdout, process.env);
+  const errors = screenOf(terminal.stderr, process.env);
   const print = (line: string): void => {
-    terminal.stdout.write(`${line}\n`);
+    for (const row of fitLine(line, screen.width)) terminal.stdout.write(`${row}\n`);
   };
   let start: StartEvent | null = null;
   let bar: cliProgress.SingleBar | null = null;
@@ -39,7 +42,8 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
   return {
     stop,
     onEvent(event) {
-      if (event.type === 'start') for (const warning of event.warnings) terminal.stderr.write(`warning: ${warningText(warning)}\n`);
+      if (event.type === 'start')
+        for (const warning of event.warnings) for (const row of fitLine(`warning: ${warningText(warning)}`, errors.width)) terminal.stderr.write(`${paint(errors, 'yellow', row)}\n`);
       if (mode === 'quiet') return;
       switch (event.type) {
         case 'start':
@@ -81,18 +85,46 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
 /** The bar of one epoch, on stderr. */
 function epochBar(event: ProgressEvent, start: StartEvent, terminal: Terminal): cliProgress.SingleBar {
   const epochs = start.epochs === null ? '' : `/${start.epochs}`;
+  const { format, barsize } = barLayout(`epoch ${event.epoch}${epochs}`, event.stepsPerEpoch, terminal.stderr.columns ?? 80);
   const bar = new cliProgress.SingleBar(
     {
-      format: `epoch ${event.epoch}${epochs} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} samples/s | ETA {eta_formatted}`,
+      format,
       stream: terminal.stderr,
       hideCursor: true,
-      barsize: 24,
+      barsize,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
   bar.start(event.stepsPerEpoch, 0, { loss: '-', lr: '-', rate: '-' });
   return bar;
+}
+
+/**
+ * The fields after the bar, in display order, each with the most columns it takes and its place
+ * in the order they are given up when the terminal is narrow (the learning rate first: the epoch
+ * lines and steps.csv have it; samples/s and the ETA last: only the bar shows them).
+ */
+const BAR_FIELDS = [
+  { text: ' | loss {loss}', most: ' | loss 12.3456'.length, givenUp: 2 },
+  { text: ' | lr {lr}', most: ' | lr 1.00e-4'.length, givenUp: 1 },
+  { text: ' | {rate} samples/s', most: ' | 999,999 samples/s'.length, givenUp: 4 },
+  { text: ' | ETA {eta_formatted}', most: ' | ETA 59m59s'.length, givenUp: 3 },
+] as const;
+const BAR_SIZE = { least: 10, most: 30 } as const;
+
+/**
+ * A format for the bar that fits `columns` (cli-progress cuts a longer line at the edge, which
+ * took samples/s and the ETA at 80 columns): the bar shrinks first, then fields go.
+ */
+export function barLayout(title: string, steps: number, columns: number): { format: string; barsize: number } {
+  const room = usableWidth(columns);
+  const fixed = title.length + ' []'.length + ` ${steps}/${steps}`.length;
+  const kept = new Set(BAR_FIELDS);
+  const width = (): number => fixed + [...kept].reduce((n, f) => n + f.most, 0);
+  for (const field of [...BAR_FIELDS].sort((a, b) => a.givenUp - b.givenUp)) if (width() + BAR_SIZE.least > room) kept.delete(field);
+  const barsize = Math.max(BAR_SIZE.least, Math.min(BAR_SIZE.most, room - width()));
+  return { format: `${title} [{bar}] {value}/{total}${BAR_FIELDS.filter((f) => kept.has(f)).map((f) => f.text).join('')}`, barsize };
 }
 
 function epochLine(e: EpochEvent, start: StartEvent | null): string {

@@ -18,6 +18,7 @@ import { debugOption, outOption, setOption } from '../options.js';
 import type { Terminal } from '../progress.js';
 import { runSeedsShown } from '../seeds.js';
 import { abortOnSignals, announceStop } from '../signals.js';
+import { paint, screenOf } from '../screen.js';
 import { alignedTable } from '../table.js';
 
 const checkFlags = z.object({
@@ -75,6 +76,7 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
   if (flags.junit !== undefined) prepareOutputFile(flags.junit, { inputs: [...files, ...(flags.baseline === undefined ? [] : [flags.baseline])] });
   const signals = abortOnSignals(announceStop(terminal.stderr, 'the current steps'));
   const suites: SuiteResult[] = [];
+  const screen = screenOf(terminal.stdout, process.env);
   const print = (text: string): void => {
     if (!flags.json) terminal.stdout.write(text);
   };
@@ -85,7 +87,9 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
       const verdicts = judgeRun(run, baseline, commandLineTolerance(flags), flags.exact);
       suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
       print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
-      print(`${alignedTable([['expectation', 'bound', 'measured', 'verdict'], ...verdicts.map((v) => [v.expectation, v.bound, v.measured, v.pass ? 'PASS' : 'FAIL'])])}\n`);
+      const table = alignedTable([['expectation', 'bound', 'measured', 'verdict'], ...verdicts.map((v) => [v.expectation, v.bound, v.measured, v.pass ? 'PASS' : 'FAIL'])]);
+      // The verdict is the last column, so colouring it after alignment leaves the columns in place.
+      print(`${table.replace(/(PASS|FAIL)$/gm, (verdict) => paint(screen, verdict === 'PASS' ? 'green' : 'red', verdict))}\n`);
       if (baseline !== null) {
         print(curves(baseline, run));
         await writeBaselinePlot(baseline, run);
