@@ -111,7 +111,7 @@ const BAR_FIELDS = [
   { text: ' | {rate} samples/s', most: ' | 999,999 samples/s'.length, givenUp: 4 },
   { text: ' | ETA {eta_formatted}', most: ' | ETA 59m59s'.length, givenUp: 3 },
 ] as const;
-const BAR_SIZE = { least: 10, most: 30 } as const;
+const BAR_SIZE = { least: 8, most: 30 } as const;
 
 /**
  * A format for the bar that fits `columns` (cli-progress cuts a longer line at the edge, which

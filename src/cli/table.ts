@@ -56,7 +56,7 @@ export function tableForScreen(rows: readonly (readonly string[])[], screen: Scr
   const lines = render(shown);
   if (fits(lines)) {
     const left = all.filter((c) => !shown.includes(c)).map((c) => header[c]);
-    const note = left.length === 0 ? [] : ['', ...fitLine(`not shown at ${screen.width} columns: ${left.join(', ')}`, screen.width)];
+    const note = left.length === 0 ? [] : ['', ...fitLine(`not shown at ${screen.width} columns (comparison.md has every column): ${left.join(', ')}`, screen.width)];
     return [...lines.map((line, i) => (i === 0 ? line : mark(line, i - 1))), ...note].join('\n');
   }
   return blocks(rows, screen, titleColumns, mark);

@@ -18,6 +18,7 @@ import { EXIT } from '../exit-codes.js';
 import { parseFlags, quietFlag, setFlag } from '../flags.js';
 import { createProgress, percent, progressMode, type Terminal } from '../progress.js';
 import { debugOption, outOption, setOption } from '../options.js';
+import { fitLine, screenOf } from '../screen.js';
 import { abortOnSignals, announceStop } from '../signals.js';
 
 const trainFlags = z.object({ set: setFlag, out: z.string(), quiet: quietFlag, resume: z.string().optional(), restart: z.boolean() });
@@ -92,8 +93,9 @@ function configOf(given: string | undefined, flags: TrainFlags): string {
 }
 
 function summarize(result: RunResult, terminal: Terminal): number {
+  const width = screenOf(terminal.stdout, process.env).width;
   const out = (line: string): void => {
-    terminal.stdout.write(`${line}\n`);
+    for (const row of fitLine(line, width)) terminal.stdout.write(`${row}\n`);
   };
   const last = result.last;
   const metrics: string[] = [];
