@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { isPlainObject } from '../core/plain-object.js';
+import { ABSENT_LAYERS, INFERRED_KEYS } from './absent.js';
 import { didYouMean } from './suggest.js';
 import { keyedUnionInfo } from './keyed-union.js';
 
@@ -41,7 +42,11 @@ export class IssueContext {
       const member = name === null ? undefined : keyed.memberOf.get(name);
       let problem: string | null = null;
       if (name === null) problem = `expected a ${keyed.noun} name or a one-key mapping such as {${keyed.names[0]}: ...}`;
-      else if (!keyed.names.includes(name)) problem = `unknown ${keyed.noun} ${quoted(name)}${didYouMean(name, keyed.names)}; valid: ${keyed.names.join(', ')}`;
+      else if (!keyed.names.includes(name))
+        problem =
+          keyed.noun === 'layer' && ABSENT_LAYERS[name] !== undefined
+            ? `no ${keyed.noun} ${quoted(name)}: ${ABSENT_LAYERS[name]}`
+            : `unknown ${keyed.noun} ${quoted(name)}${didYouMean(name, keyed.names)}; valid: ${keyed.names.join(', ')}`;
       else if (member === undefined) problem = `${keyed.noun} '${name}' takes no options: write it as a bare name`;
       else if (typeof input === 'string') problem = `${keyed.noun} '${name}' needs options, e.g. {${name}: {...}}; see adam-lab schema`;
       if (isPlainObject(input) && member !== undefined) this.chosenMember.set(input, member);
@@ -68,7 +73,10 @@ export class IssueContext {
         const known = isPlainObject(input) ? (this.knownKeys.get(input) ?? []) : [];
         return issue.keys.map((key) => ({
           path: [...path, key],
-          problem: `unknown key ${quoted(key)}${didYouMean(key, known) || (known.length > 0 ? `; valid keys: ${known.join(', ')}` : '')}`,
+          problem:
+            INFERRED_KEYS[key] !== undefined
+              ? `unknown key ${quoted(key)}: ${INFERRED_KEYS[key]}`
+              : `unknown key ${quoted(key)}${didYouMean(key, known) || (known.length > 0 ? `; valid keys: ${known.join(', ')}` : '')}`,
           atKey: true,
         }));
       }

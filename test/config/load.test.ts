@@ -34,6 +34,18 @@ train: {epochs: 0}
     expect(issue.problem).toBe("unknown key 'weight_decy' (did you mean 'weight_decay'?)");
   });
 
+  it('says input sizes are inferred instead of guessing a key for in_features', () => {
+    const [issue] = issuesOf('data: {dataset: mnist}\nmodel:\n  layers: [{linear: {in_features: 784, out_features: 10}}]\nloss: cross_entropy\noptimizer: {name: adam}\n');
+    expect(issue.path).toEqual(['model', 'layers', 0, 'linear', 'in_features']);
+    expect(issue.problem).toBe("unknown key 'in_features': input sizes are inferred from the layer before (or the dataset); give only out_features");
+  });
+
+  it('refuses softmax saying that cross_entropy takes logits', () => {
+    const [issue] = issuesOf('data: {dataset: mnist}\nmodel:\n  layers: [{linear: 10}, softmax]\nloss: cross_entropy\noptimizer: {name: adam}\n');
+    expect(issue.path).toEqual(['model', 'layers', 1]);
+    expect(issue.problem).toContain("no layer 'softmax': cross_entropy takes logits");
+  });
+
   it('lists the valid keys when nothing is close', () => {
     const [issue] = issuesOf(`${MNIST_MLP}train: {epochs: 1, zzzzzz: 3}\n`);
     expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps, early_stopping, eval_every, evaluate_test, clip_grad_norm, clip_grad_value, internals, checkpoint_every, checkpoint_every_seconds");
