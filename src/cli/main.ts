@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { adamLabVersion } from '../runs/provenance.js';
 import { EXIT } from './exit-codes.js';
 import type { Terminal } from './progress.js';
-import { reportError } from './report-error.js';
+import { reportError, strayOverrideHint } from './report-error.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerCheck } from './commands/check.js';
 import { registerCompare } from './commands/compare.js';
@@ -52,6 +52,9 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     await program.parseAsync(argv as string[], { from: 'user' });
     return code;
   } catch (error) {
-    return reportError(error, argv.includes('--debug'), (text) => terminal.stderr.write(text));
+    const code = reportError(error, argv.includes('--debug'), (text) => terminal.stderr.write(text));
+    const hint = strayOverrideHint(error, argv);
+    if (hint !== null) terminal.stderr.write(hint);
+    return code;
   }
 }

@@ -44,6 +44,16 @@ function describe(error: unknown, say: (line: string) => void): number {
   return EXIT.failed;
 }
 
+/**
+ * A hint after commander's "too many arguments" when an extra argument looks like an override:
+ * Hydra users write `key=value` bare; here it is `--set key=value`.
+ */
+export function strayOverrideHint(error: unknown, argv: readonly string[]): string | null {
+  if (!(error instanceof CommanderError) || error.code !== 'commander.excessArguments') return null;
+  const stray = argv.filter((arg, i) => /^[A-Za-z_][\w.-]*=/.test(arg) && argv[i - 1] !== '--set' && argv[i - 1] !== '-s');
+  return stray.length === 0 ? null : `hint: a config value is overridden with --set: ${stray.map((arg) => `--set ${arg}`).join(' ')}\n`;
+}
+
 export function formatIssue(file: string, issue: ConfigIssue): string {
   const positioned = issue.line !== undefined;
   const where = positioned ? `${file}:${issue.line}:${issue.column}` : (issue.origin ?? file);

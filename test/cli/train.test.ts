@@ -157,6 +157,13 @@ describe('adam-lab train: bad input', () => {
     expect(missing).toMatchObject({ code: 2, stderr: 'no/such.yaml: file not found\n' });
   });
 
+  it('hints at --set for a bare key=value argument', async () => {
+    const stray = await runCli('train', 'configs/seed-simple-nn.yaml', 'optimizer.lr=0.1', '--set', 'train.epochs=1');
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('hint: a config value is overridden with --set: --set optimizer.lr=0.1\n');
+    expect(stray.stderr).not.toContain('--set train.epochs');
+  });
+
   it('shows the stack only with --debug', async () => {
     const result = await runCli('train', 'no/such.yaml', '--debug');
     expect(result.stderr).toMatch(/file not found\n.*ConfigError/s);
