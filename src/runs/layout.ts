@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { RUN_NAME_PATTERN } from '../config/run-name.js';
 import { outputError } from './atomic.js';
 import { makeDirectories } from './directories.js';
+import { pointLatestAt } from './latest.js';
 
 export const RUN_FILES = {
   config: 'config.yaml',
@@ -23,8 +24,9 @@ export const RUN_FILES = {
 } as const;
 
 /**
- * Creates runs/<name>/<run-id>/ and returns its path. The id is the start time to the second;
- * mkdir without `recursive` fails if the folder exists, so concurrent runs get distinct ids.
+ * Creates runs/<name>/<run-id>/, points runs/<name>/latest at it (latest.ts) and returns its
+ * path. The id is the start time to the second; mkdir without `recursive` fails if the folder
+ * exists, so concurrent runs get distinct ids.
  */
 export function createRunDirectory(root: string, name: string, now: Date, prefix = ''): string {
   if (!RUN_NAME_PATTERN.test(name)) throw new RangeError(`unsafe run name ${JSON.stringify(name)}`);
@@ -35,10 +37,12 @@ export function createRunDirectory(root: string, name: string, now: Date, prefix
     const dir = join(parent, `${prefix}${attempt === 1 ? stamp : `${stamp}-${attempt}`}`);
     try {
       mkdirSync(dir);
-      return dir;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(dir, error);
+      continue;
     }
+    pointLatestAt(dir);
+    return dir;
   }
 }
 

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli, tempDir, writeConfig } from './run-cli.js';
@@ -13,7 +13,7 @@ train: {epochs: 2}
 `;
 
 function onlyRun(out: string, name: string): string {
-  const ids = readdirSync(join(out, name));
+  const ids = readdirSync(join(out, name)).filter((id) => id !== 'latest');
   expect(ids).toHaveLength(1);
   return join(out, name, ids[0]);
 }
@@ -155,6 +155,16 @@ describe('adam-lab train: bad input', () => {
     expect((await runCli('train', 'configs/seed-simple-nn.yaml', '--frobnicate')).code).toBe(2);
     const missing = await runCli('train', 'no/such.yaml');
     expect(missing).toMatchObject({ code: 2, stderr: 'no/such.yaml: file not found\n' });
+  });
+
+  it('points runs/<name>/latest at the newest run, by a relative link', async () => {
+    const out = tempDir();
+    for (let run = 0; run < 2; run++) expect((await runCli('train', 'configs/seed-simple-nn.yaml', '--out', out, '--quiet', '--set', 'train.epochs=1')).code).toBe(0);
+    const name = 'seed-simple-nn';
+    const runs = readdirSync(join(out, name)).filter((id) => id !== 'latest').sort();
+    expect(runs).toHaveLength(2);
+    expect(readlinkSync(join(out, name, 'latest'))).toBe(runs[1]);
+    expect(readdirSync(join(out, name)).filter((entry) => entry.includes('.tmp-'))).toEqual([]);
   });
 
   it('hints at --set for a bare key=value argument', async () => {

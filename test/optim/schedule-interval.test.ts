@@ -64,7 +64,7 @@ train: {epochs: 3}
 
 function lrColumn(out: string): { epoch: number; lr: number }[] {
   const dir = join(out, 'toy');
-  const run = join(dir, readdirSync(dir)[0]);
+  const run = join(dir, 'latest');
   const [header, ...rows] = readFileSync(join(run, 'steps.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
   return rows.map((r) => ({ epoch: Number(r[header.indexOf('epoch')]), lr: Number(r[header.indexOf('lr')]) }));
 }

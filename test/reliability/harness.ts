@@ -277,7 +277,7 @@ export function manifestOf(dir: string): { status: string; steps: number; diverg
 
 /** The one folder inside `dir` (a runs root's <name>/ holds one run or sweep folder in these tests). */
 export function onlyFolder(dir: string): string {
-  const entries = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
+  const entries = readdirSync(dir).filter((name) => name !== 'latest' && statSync(join(dir, name)).isDirectory());
   expect(entries, dir).toHaveLength(1);
   return join(dir, entries[0]);
 }

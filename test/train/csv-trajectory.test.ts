@@ -61,7 +61,7 @@ train: ${JSON.stringify(c.train)}
       const result = await runCli('train', config, '--out', out, '--quiet');
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      const [runId] = readdirSync(join(out, 'csv-trajectory'));
+      const [runId] = readdirSync(join(out, 'csv-trajectory')).filter((id) => id !== 'latest');
       const lines = readFileSync(join(out, 'csv-trajectory', runId, 'steps.csv'), 'utf8').trim().split('\n');
       const header = lines[0].split(',');
       const column = (name: string): number => {

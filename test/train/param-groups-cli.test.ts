@@ -57,7 +57,7 @@ train: ${JSON.stringify(expected.train)}
     const result = await runCli('train', config, '--out', out, '--quiet');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const [runId] = readdirSync(join(out, 'param-groups'));
+    const [runId] = readdirSync(join(out, 'param-groups')).filter((id) => id !== 'latest');
     const dir = join(out, 'param-groups', runId);
 
     const lines = readFileSync(join(dir, 'steps.csv'), 'utf8').trim().split('\n');
