@@ -35,6 +35,8 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = 0;
   let epochStarted = { seconds: 0, samples: 0 };
+  const shown = evaluationsShown();
+  let unshown: EpochEvent | null = null;
   const stop = (): void => {
     bar?.stop();
     bar = null;
@@ -72,10 +74,16 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
         }
         case 'epoch':
           stop();
-          print(epochLine(event, start));
+          if (shown(event.step, start?.totalSteps ?? null)) {
+            print(epochLine(event, start));
+            unshown = null;
+          } else unshown = event;
           break;
         case 'end':
           stop();
+          // A run stopped early (early stopping, max_steps, Ctrl-C) still shows where it ended.
+          if (unshown !== null) print(epochLine(unshown, start));
+          unshown = null;
           break;
       }
     },
@@ -125,6 +133,23 @@ export function barLayout(title: string, steps: number, columns: number): { form
   for (const field of [...BAR_FIELDS].sort((a, b) => a.givenUp - b.givenUp)) if (width() + BAR_SIZE.least > room) kept.delete(field);
   const barsize = Math.max(BAR_SIZE.least, Math.min(BAR_SIZE.most, room - width()));
   return { format: `${title} [{bar}] {value}/{total}${BAR_FIELDS.filter((f) => kept.has(f)).map((f) => f.text).join('')}`, barsize };
+}
+
+/** At most about this many evaluation lines per run: a 100-epoch run is read, not scrolled. */
+const EVALUATION_LINES = 20;
+
+/**
+ * Whether an evaluation at `step` gets its line: the first at or past each twentieth of the run,
+ * and the last; every one when the run's length is unknown.
+ */
+export function evaluationsShown(): (step: number, totalSteps: number | null) => boolean {
+  let next = 0;
+  return (step, totalSteps) => {
+    if (totalSteps === null || step >= totalSteps) return true;
+    if (step < next) return false;
+    next = (Math.floor((step * EVALUATION_LINES) / totalSteps) + 1) * (totalSteps / EVALUATION_LINES);
+    return true;
+  };
 }
 
 function epochLine(e: EpochEvent, start: StartEvent | null): string {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { progressMode, type Terminal } from '../../src/cli/progress.js';
+import { createProgress, progressMode, type Terminal } from '../../src/cli/progress.js';
+import type { StartEvent } from '../../src/train/events.js';
 
 const stream = (isTTY: boolean): Writable & { isTTY: boolean } => Object.assign(new Writable({ write: (_c, _e, done) => done() }), { isTTY });
 const terminal = (stdout: boolean, stderr: boolean): Terminal => ({ stdout: stream(stdout), stderr: stream(stderr) });
@@ -12,5 +13,24 @@ describe('progress display', () => {
     expect(progressMode(false, terminal(true, false), {})).toBe('lines');
     expect(progressMode(false, terminal(true, true), { CI: 'true' })).toBe('lines');
     expect(progressMode(true, terminal(true, true), {})).toBe('quiet');
+  });
+
+  it('prints at most about 20 evenly spaced evaluation lines, and the last', () => {
+    const lines: string[] = [];
+    const stdout = Object.assign(new Writable({ write: (chunk, _e, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }), { isTTY: false });
+    const progress = createProgress('lines', { stdout, stderr: stream(false) });
+    const start = { type: 'start', runDir: 'r', name: 'n', seed: 0, parameterCount: 1, kernel: 'scalar', trainSize: 1, testSize: null, stepsPerEpoch: 1, totalSteps: 100, epochs: 100, warnings: [], groups: [], init: null } satisfies StartEvent;
+    progress.onEvent(start);
+    const evaluation = (epoch: number) => ({ type: 'epoch', epoch, step: epoch, trainLoss: 1, trainAccuracy: null, valLoss: null, valAccuracy: null, testLoss: null, testAccuracy: null, seconds: epoch }) as const;
+    for (let epoch = 1; epoch <= 100; epoch++) progress.onEvent(evaluation(epoch));
+    const shown = lines.filter((line) => line.startsWith('epoch ')).map((line) => Number(/^epoch (\d+)/.exec(line)![1]));
+    expect(shown).toEqual([1, ...Array.from({ length: 20 }, (_, i) => 5 * (i + 1))]);
+
+    lines.length = 0;
+    const stopped = createProgress('lines', { stdout, stderr: stream(false) });
+    stopped.onEvent(start);
+    for (let epoch = 1; epoch <= 7; epoch++) stopped.onEvent(evaluation(epoch)); // early stopping at epoch 7
+    stopped.onEvent({ type: 'end', result: { status: 'completed', runDir: 'r', steps: 7, divergedAtStep: null, last: null, seconds: 7 } });
+    expect(lines.filter((line) => line.startsWith('epoch ')).map((line) => /^epoch (\d+)/.exec(line)![1])).toEqual(['1', '5', '7']);
   });
 });

@@ -4,7 +4,7 @@
  * rates are torch's closed forms with t = epochs finished (a loop that calls scheduler.step()
  * once per epoch), written out here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scheduleSchema } from '../../src/config/schema.js';
