@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import { kernelChoice } from '../kernels/choice.js';
 import type { InitRecord } from '../runs/manifest.js';
 import type { EpochEvent, GroupReport, ProgressEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
+import { modelSummary } from './model-summary.js';
 import { fitLine, paint, screenOf, usableWidth } from './screen.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
@@ -54,6 +55,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           print(`seed    ${event.seed}`);
           print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels, ${threadsNote()}`);
           if (kernelChoice().note !== null) print(`kernel  ${kernelChoice().note}`);
+          for (const row of modelSummary(event.layers, event.inputShape).split('\n')) print(`        ${row}`);
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
           event.groups.forEach((g, i) => print(`${i === 0 ? 'groups ' : '       '} ${groupLine(g)}`));
           if (event.init !== null) print(`init    ${initLine(event.init.from, event.init)}`);

@@ -78,8 +78,8 @@ function blocks(rows: readonly (readonly string[])[], screen: Screen, titleColum
     .join('\n\n');
 }
 
-/** Numbers (with an optional "± spread" or %), where '–' and empty cells stand for "none". */
+/** Numbers (with an optional "± spread" or %, or thousands separated by commas), where '–' and empty cells stand for "none". */
 function numericColumn(cells: readonly string[]): boolean {
   const present = cells.filter((cell) => cell !== '–' && cell !== '');
-  return present.length > 0 && present.every((cell) => /^[-+]?[\d.]+(e[-+]?\d+)?( ± .*)?%?$/.test(cell));
+  return present.length > 0 && present.every((cell) => /^[-+]?[\d.]+(e[-+]?\d+)?( ± .*)?%?$/.test(cell) || /^\d{1,3}(,\d{3})+$/.test(cell));
 }

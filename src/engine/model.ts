@@ -7,7 +7,7 @@
  * largest batch at construction: acts[0] is the input batch, acts[i+1] is layer i's output,
  * and grads[i] = ∂loss/∂acts[i]. A step (forward + backward) allocates nothing.
  */
-import { planLayer, type LayerConfig } from './layers/registry.js';
+import { layerName, planLayer, type LayerConfig } from './layers/registry.js';
 import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter } from './layer.js';
 import { Rng } from '../core/rng.js';
 import { sizeOf, type Shape } from '../core/shape.js';
@@ -180,4 +180,21 @@ export class Model {
   private checkBatch(batch: number): void {
     if (!(batch >= 1 && batch <= this.maxBatch)) throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
   }
+}
+
+/** One row of a model summary (Keras's model.summary()): what a layer is, gives and holds. */
+export interface LayerSummary {
+  /** "<index> <layer name>", as the config lists it. */
+  readonly layer: string;
+  /** One sample's output shape (the batch dimension left out). */
+  readonly outShape: Shape;
+  readonly parameters: number;
+}
+
+export function summarizeModel(plan: ModelPlan): LayerSummary[] {
+  return plan.layers.map(({ config, plan: layerPlan }, index) => ({
+    layer: `${index} ${layerName(config)}`,
+    outShape: layerPlan.outShape,
+    parameters: layerPlan.parameters.reduce((n, p) => n + sizeOf(p.shape), 0),
+  }));
 }

@@ -1,4 +1,6 @@
 /** What the training loop reports while it runs. The CLI draws progress from these; nothing below src/cli prints. */
+import type { Shape } from '../core/shape.js';
+import type { LayerSummary } from '../engine/model.js';
 import type { InitRecord, RunStatus } from '../runs/manifest.js';
 
 export interface StartEvent {
@@ -7,6 +9,9 @@ export interface StartEvent {
   readonly name: string;
   readonly seed: number;
   readonly parameterCount: number;
+  /** The model layer by layer (a Keras-style summary) and one sample's input shape. */
+  readonly layers: readonly LayerSummary[];
+  readonly inputShape: Shape;
   readonly kernel: string;
   readonly trainSize: number;
   readonly testSize: number | null;

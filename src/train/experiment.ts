@@ -6,6 +6,7 @@
  * second step is instead: put the run folder's checkpoint back (checkpoint.ts) and cut its files
  * back to it; with train.checkpoint_every(_seconds), the loop writes checkpoint/ as it goes.
  */
+import { summarizeModel } from '../engine/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { encodeModelWeights } from '../engine/weights.js';
 import { kernelChoice } from '../kernels/choice.js';
@@ -45,6 +46,8 @@ export async function runExperiment(config: Training['config'], options: Experim
     name: config.name,
     seed: config.seed,
     parameterCount: training.plan.parameterCount,
+    layers: summarizeModel(training.plan),
+    inputShape: training.plan.inputShape,
     kernel: kernelChoice().path,
     trainSize: training.dataset.train.size,
     testSize: training.dataset.test?.size ?? null,

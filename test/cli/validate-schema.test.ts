@@ -12,6 +12,14 @@ describe('adam-lab validate', () => {
     expect(parse(again.stdout)).toEqual(resolved);
   });
 
+  it('shows the model layer by layer (output shape, parameters) in the leading comment', async () => {
+    const result = await runCli('validate', 'configs/mnist-mlp-adam.yaml');
+    const summary = result.stdout.split('\n').filter((line) => line.startsWith('# '));
+    expect(summary).toContain('# 0 linear  (batch, 128)           100,480');
+    expect(summary).toContain('# 2 linear  (batch, 10)              1,290');
+    expect(summary).toContain('# total                            101,770');
+  });
+
   it('exits 2 with every problem listed', async () => {
     const result = await runCli('validate', writeConfig('data: {dataset: mnst}\nmodel: {layers: [relux]}\n'));
     expect(result.code).toBe(2);

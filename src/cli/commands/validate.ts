@@ -6,8 +6,10 @@ import { readConfigSource, resolveConfig, type DroppedOptions } from '../../conf
 import { droppedNotes } from '../notes.js';
 import { parseOverride } from '../../config/overrides.js';
 import { initMatch, readFacts } from '../../config/validate.js';
+import { planModel, summarizeModel } from '../../engine/model.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, setFlag } from '../flags.js';
+import { modelSummary } from '../model-summary.js';
 import { debugOption, setOption } from '../options.js';
 import { initLine, type Terminal } from '../progress.js';
 
@@ -24,10 +26,18 @@ export function registerValidate(program: Command, terminal: Terminal, done: (co
       const source = readConfigSource(file);
       const dropped: DroppedOptions[] = [];
       const config = resolveConfig(source, set.map((s) => parseOverride(s)), dropped);
-      for (const line of droppedNotes(dropped)) terminal.stderr.write(`${line}\n`);
-      const init = initMatch(config, readFacts(config, file, source));
+      for (const line of droppedNotes(dropped)) terminal.stderr.write(`${line}
+`);
+      const facts = readFacts(config, file, source);
+      const init = initMatch(config, facts);
       const initNote = init === null ? '' : `\n model.init.from ${initLine(init.file, init)}`;
-      terminal.stdout.write(formatConfig(config, ` ${file}: valid; resolved with every default filled in${initNote}`));
+      // The summary goes into the leading comment, so that the output stays a config train accepts.
+      const plan = planModel(config.model.layers, facts.data.inputShape);
+      const summary = modelSummary(summarizeModel(plan), plan.inputShape)
+        .split('\n')
+        .map((row) => `\n ${row}`)
+        .join('');
+      terminal.stdout.write(formatConfig(config, ` ${file}: valid; resolved with every default filled in${initNote}\n${summary}`));
       done(EXIT.ok);
     });
 }
