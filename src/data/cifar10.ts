@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
 import { samplesArray, Split, type FeatureScaling } from './dataset.js';
-import { readDataFile } from './files.js';
+import { readDataFile, requireDataFile } from './files.js';
 
 export const CIFAR10_SHAPE = [3, 32, 32] as const;
 export const CIFAR10_CLASSES = 10;
@@ -14,8 +14,17 @@ const RECORD = 1 + 3 * 32 * 32;
 const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 const TEST_FILE = 'test_batch.bin';
 
+function cifar10Hint(folder: string): string {
+  return `cifar10 needs ${[...TRAIN_FILES, TEST_FILE].join(', ')} in ${folder}: the binary version (cifar-10-binary.tar.gz) from https://www.cs.toronto.edu/~kriz/cifar.html; set data.path to the folder that holds them`;
+}
+
+/** Fails, naming the first missing file, unless every batch file is in `folder`. */
+export function requireCifar10Files(folder: string): void {
+  for (const name of [...TRAIN_FILES, TEST_FILE]) requireDataFile(join(folder, name), cifar10Hint(folder));
+}
+
 export function loadCifar10(folder: string, scaling: FeatureScaling | null): { train: Split; test: Split } {
-  const hint = `cifar10 needs ${[...TRAIN_FILES, TEST_FILE].join(', ')} in ${folder}: the binary version (cifar-10-binary.tar.gz) from https://www.cs.toronto.edu/~kriz/cifar.html; set data.path to the folder that holds them`;
+  const hint = cifar10Hint(folder);
   const load = (files: string[]): Split => {
     const parts = files.map((name) => {
       const file = join(folder, name);

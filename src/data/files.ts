@@ -1,4 +1,5 @@
 /** Reading data files with errors that name the file and say how to fix the problem. */
+import { existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError, UnreadableFileError } from '../core/errors.js';
 import { readFileBounded } from '../core/read-file.js';
@@ -19,6 +20,14 @@ export function readDataFile(file: string, hint: string): Uint8Array {
   } catch (error) {
     throw new DataError(`${file}.gz`, `not a valid gzip file (${(error as Error).message})`, hint);
   }
+}
+
+/**
+ * Fails as readDataFile would when neither `file` nor `file.gz` is there, without reading it:
+ * `validate` checks every dataset's files exist, as it reads a CSV's header.
+ */
+export function requireDataFile(file: string, hint: string): void {
+  if (!existsSync(file) && !existsSync(`${file}.gz`)) throw new DataError(file, 'file not found (nor a .gz of it)', hint);
 }
 
 function tryRead(file: string, shared: boolean): Uint8Array | null {

