@@ -10,7 +10,7 @@ import { summarizeModel } from '../engine/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { encodeModelWeights } from '../engine/weights.js';
 import { kernelChoice } from '../kernels/choice.js';
-import { formatFloat32 } from '../runs/numbers.js';
+import { formatFloat32, formatSeconds } from '../runs/numbers.js';
 import { writeCheckpoint } from '../runs/checkpoint-dir.js';
 import type { EpochRow } from '../runs/run-writer.js';
 import { buildTraining, type Training } from './build.js';
@@ -144,7 +144,7 @@ function epochRow(e: EpochEvent): EpochRow {
     val_accuracy: e.valAccuracy === null ? '' : String(e.valAccuracy),
     test_loss: f(e.testLoss),
     test_accuracy: e.testAccuracy === null ? '' : String(e.testAccuracy),
-    seconds: e.seconds.toFixed(6),
+    seconds: formatSeconds(e.seconds),
   };
 }
 

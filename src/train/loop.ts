@@ -9,7 +9,7 @@
  */
 import { Rng } from '../core/rng.js';
 import type { Metrics } from '../optim/schedules.js';
-import { formatFloat32, formatNumber } from '../runs/numbers.js';
+import { formatFloat32, formatNumber, formatSeconds } from '../runs/numbers.js';
 import type { InternalsRow, StepRow } from '../runs/run-writer.js';
 import { largestEvaluated, type Training } from './build.js';
 import type { LoopPosition } from './checkpoint.js';
@@ -252,6 +252,6 @@ function stepRow(step: number, epoch: number, loss: number, lr: number, gradNorm
     loss: formatFloat32(loss),
     lr: formatNumber(lr),
     grad_norm: formatFloat32(gradNorm),
-    seconds: seconds.toFixed(6),
+    seconds: formatSeconds(seconds),
   };
 }

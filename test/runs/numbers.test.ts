@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { formatFloat32, formatNumber } from '../../src/runs/numbers.js';
+import { formatFloat32, formatNumber, formatSeconds } from '../../src/runs/numbers.js';
 
 describe('numbers in CSV files', () => {
   it('write float32 values with the fewest digits that read back to the same float32', () => {
@@ -26,5 +26,12 @@ describe('numbers in CSV files', () => {
   it('write doubles in their shortest round-trip form', () => {
     for (const x of [0.001, 1 / 3, 3e-4, 1e21, 123456789.123]) expect(Number(formatNumber(x))).toBe(x);
     expect(formatNumber(null)).toBe('');
+  });
+
+  it('write elapsed seconds to the microsecond without trailing zeros', () => {
+    expect(formatSeconds(3.14168)).toBe('3.14168');
+    expect(formatSeconds(0.24824512345)).toBe('0.248245');
+    expect(formatSeconds(2)).toBe('2');
+    expect(formatSeconds(0.0000004)).toBe('0');
   });
 });
