@@ -86,16 +86,22 @@ export function resolveFromConfig(configFile: string, path: string): string {
 }
 
 /** Shapes and target kind without loading: static for built-in datasets, the header for CSV. */
+/**
+ * Fails, as loading would, when a dataset's files are missing, without reading them: `validate`
+ * checks a dataset of any kind is there, as describeDataset does for a CSV by reading its header.
+ * (Loading a config does not: a shipped config stays valid before its data are downloaded.)
+ */
+export function requireDatasetFiles(data: DataConfig, configFile: string): void {
+  if (data.dataset === 'mnist' || data.dataset === 'fashion-mnist') requireMnistFiles(data.dataset, data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path));
+  if (data.dataset === 'cifar10') requireCifar10Files(resolveFromConfig(configFile, data.path));
+}
+
 export function describeDataset(data: DataConfig, configFile: string): DatasetDescription {
   switch (data.dataset) {
-    // The files are checked here, as a CSV's header is read: validate then fails on a missing
-    // dataset of any kind, not only on a missing CSV.
     case 'mnist':
     case 'fashion-mnist':
-      requireMnistFiles(data.dataset, data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path));
       return { inputShape: MNIST_SHAPE, targets: { kind: 'class', classes: MNIST_CLASSES } };
     case 'cifar10':
-      requireCifar10Files(resolveFromConfig(configFile, data.path));
       return { inputShape: CIFAR10_SHAPE, targets: { kind: 'class', classes: CIFAR10_CLASSES } };
     case 'csv': {
       const train = readCsv(resolveFromConfig(configFile, data.csv.train), true);

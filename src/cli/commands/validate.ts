@@ -6,6 +6,7 @@ import { readConfigSource, resolveConfig, type DroppedOptions } from '../../conf
 import { droppedNotes } from '../notes.js';
 import { parseOverride } from '../../config/overrides.js';
 import { initMatch, readFacts } from '../../config/validate.js';
+import { requireDatasetFiles } from '../../data/registry.js';
 import { planModel, summarizeModel } from '../../engine/model.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, setFlag } from '../flags.js';
@@ -29,6 +30,7 @@ export function registerValidate(program: Command, terminal: Terminal, done: (co
       for (const line of droppedNotes(dropped)) terminal.stderr.write(`${line}
 `);
       const facts = readFacts(config, file, source);
+      requireDatasetFiles(config.data, file);
       const init = initMatch(config, facts);
       const initNote = init === null ? '' : `\n model.init.from ${initLine(init.file, init)}`;
       // The summary goes into the leading comment, so that the output stays a config train accepts.
