@@ -26,6 +26,8 @@ export function progressMode(quiet: boolean, terminal: Terminal, env: NodeJS.Pro
   return terminal.stdout.isTTY === true && terminal.stderr.isTTY === true && !env.CI ? 'bar' : 'lines';
 }
 
+// One closure over the display's state (the start event, the bar, the epoch's first sample): a
+// switch of short cases reads better here than the same state threaded through separate functions.
 export function createProgress(mode: ProgressMode, terminal: Terminal): { onEvent(event: TrainEvent): void; stop(): void } {
   const screen = screenOf(terminal.stdout, process.env);
   const errors = screenOf(terminal.stderr, process.env);

@@ -18,6 +18,7 @@ export function lastKeyNames(label: string): string {
   return label.replace(/(?:[\w-]+\.)+([A-Za-z_][\w-]*(?:\.\d+)*)=/g, '$1=');
 }
 
+// One closure over the display's state (the bars, the lines waiting for a redraw), as createProgress.
 export function createSweepProgress(mode: ProgressMode, terminal: Terminal): { onEvent(event: SweepEvent): void; stop(): void } {
   let multibar: cliProgress.MultiBar | null = null;
   let overall: cliProgress.SingleBar | null = null;
