@@ -22,7 +22,8 @@ import { formatShape } from '../core/shape.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import { encodeModelWeights, loadModelWeights } from '../engine/weights.js';
 import { kernelChoice } from '../kernels/choice.js';
-import { resolveGroups, type ParamGroupConfig } from '../optim/groups.js';
+import type { ResolvedGroup } from '../optim/groups.js';
+import { optimizerGroups } from '../optim/registry.js';
 import { checkpointFolder, readCheckpointFile, RESTART_HINT, type CheckpointFiles } from '../runs/checkpoint-dir.js';
 import { adamLabVersion } from '../runs/provenance.js';
 import { tensorViews, type Training } from './build.js';
@@ -126,9 +127,8 @@ function optimizerState(training: Training): { tensors: NamedTensor[]; json: z.i
   return { tensors, json: { step: optimizer.step, state, param_groups: paramGroups, segment_scalars: segmentScalars } };
 }
 
-function resolvedGroups(training: Training): ReturnType<typeof resolveGroups> {
-  const { name: _name, param_groups: groups = [], ...topLevel } = training.config.optimizer as ExperimentConfig['optimizer'] & { param_groups?: ParamGroupConfig[] };
-  return resolveGroups(tensorViews(training.model), topLevel, groups);
+function resolvedGroups(training: Training): ResolvedGroup[] {
+  return optimizerGroups(training.config.optimizer, tensorViews(training.model));
 }
 
 /** A group's options as torch names them, with the values a schedule has moved (lr, momentum, β1). */
