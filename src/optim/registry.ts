@@ -82,7 +82,8 @@ export function createOptimizer(config: OptimizerConfig, params: Float32Array, c
   const clip = [clipping.clip_grad_norm !== undefined && clipByGlobalNorm(clipping.clip_grad_norm), clipping.clip_grad_value !== undefined && clipByValue(clipping.clip_grad_value)];
   const setups = optimizerGroups(config, tensors).map((group): GroupSetup => {
     const { transform, hyper } = kind.create(group.options);
-    return { transform: clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, segments: group.frozen ? [] : segmentsOf(group.tensors) };
+    const segments = group.frozen ? [] : transform.perTensor === true ? group.tensors : segmentsOf(group.tensors);
+    return { transform: clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, segments };
   });
   return new Optimizer(setups, params, clipping.clip_grad_norm !== undefined);
 }

@@ -38,6 +38,12 @@ export interface StepContext {
    * it again; undefined otherwise.
    */
   gradNorm: number | undefined;
+  /**
+   * The tensor's shape (torch's layout, e.g. linear [out, in]) when the transformation steps one
+   * tensor at a time (Transform.perTensor); undefined on a merged segment, whose tensors a
+   * transformation that does not ask for them never needs to tell apart.
+   */
+  shape: readonly number[] | undefined;
 }
 
 /**
@@ -46,7 +52,11 @@ export interface StepContext {
  * scalars of length 1 that hold for the whole vector (a flag, NAdam's μ-product).
  */
 export interface NamedState {
-  readonly elements: readonly (readonly [torchName: string, values: Float32Array])[];
+  /**
+   * With a shape, an array that is not the tensor's shape (Adafactor's factored row_var [..., R, 1]
+   * and col_var [..., 1, C]): only a per-tensor transformation has one, and it is the tensor's whole.
+   */
+  readonly elements: readonly (readonly [torchName: string, values: Float32Array, shape?: readonly number[]])[];
   readonly scalars: readonly (readonly [name: string, value: Float32Array])[];
 }
 
@@ -55,7 +65,15 @@ export interface NamedState {
  * length 1 for scalars), so that state can be saved and restored as plain arrays.
  */
 export interface Transform<S = unknown> {
-  init(size: number): S;
+  /**
+   * True when the transformation must see each tensor on its own, with its shape (a trust ratio
+   * per tensor as LAMB's, Adafactor's factored moments, Muon's orthogonalisation of a matrix):
+   * the optimizer then gives it one segment per tensor, and `init` and the step context the
+   * tensor's shape. Otherwise adjacent tensors of a group are stepped as one segment (groups.ts).
+   */
+  readonly perTensor?: boolean;
+  /** The state for a segment of `size` elements; `shape` is the tensor's when `perTensor`. */
+  init(size: number, shape?: readonly number[]): S;
   /** The state's arrays by name, for checkpoints and optimizer internals; absent on a stateless transformation. */
   named?(state: S): NamedState;
   /**
@@ -93,7 +111,9 @@ export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   const active = parts.filter((p): p is Transform => p !== false);
   const last = active.length - 1;
   const chained: Transform<unknown[]> = {
-    init: (size) => active.map((t) => t.init(size)),
+    // One link that needs tensors one at a time makes the whole chain step them so.
+    perTensor: active.some((t) => t.perTensor === true),
+    init: (size, shape) => active.map((t) => t.init(size, shape)),
     named: (state) => {
       const parts = active.map((t, i) => t.named?.(state[i]) ?? NO_STATE);
       return { elements: parts.flatMap((p) => p.elements), scalars: parts.flatMap((p) => p.scalars) };
@@ -120,10 +140,18 @@ export interface Range {
   readonly length: number;
 }
 
+/** A segment as the optimizer steps it: a range, and the tensor's shape when it is one tensor of a per-tensor transformation. */
+export interface Segment extends Range {
+  readonly shape?: readonly number[];
+}
+
 /** One group as the optimizer steps it: its transformation and hyperparameters over its segments. */
 export interface GroupSetup extends OptimizerSetup {
-  /** Empty for a frozen group, which keeps hyperparameters (schedules move them) but takes no step. */
-  readonly segments: readonly Range[];
+  /**
+   * Empty for a frozen group, which keeps hyperparameters (schedules move them) but takes no step;
+   * one per tensor, with its shape, when the transformation is perTensor.
+   */
+  readonly segments: readonly Segment[];
 }
 
 /** A segment's state and step context, with its views of the parameter and gradient vectors. */
@@ -156,7 +184,8 @@ export class Optimizer {
     this.segments = groups.flatMap((g) =>
       g.segments.map((range) => {
         const values = params.subarray(range.offset, range.offset + range.length);
-        return { range, transform: g.transform, state: g.transform.init(range.length), context: { step: 0, params: values, hyper: g.hyper, gradNorm: undefined }, grads: values };
+        const context: StepContext = { step: 0, params: values, hyper: g.hyper, gradNorm: undefined, shape: range.shape };
+        return { range, transform: g.transform, state: g.transform.init(range.length, range.shape), context, grads: values };
       }),
     );
   }
@@ -180,11 +209,22 @@ export class Optimizer {
    * its segment's arrays that is this tensor. Empty for a frozen tensor, or before a state exists.
    */
   tensorState(tensor: Range): Map<string, Float32Array> {
-    const state = new Map<string, Float32Array>();
+    return new Map([...this.namedTensorState(tensor)].map(([name, { values }]) => [name, values]));
+  }
+
+  /** The shape of each of tensorState(tensor)'s arrays: the tensor's, but for a factored state (NamedState). */
+  tensorStateShapes(tensor: Range & { readonly shape: readonly number[] }): Map<string, readonly number[]> {
+    return new Map([...this.namedTensorState(tensor)].map(([name, { shape }]) => [name, shape ?? tensor.shape]));
+  }
+
+  private namedTensorState(tensor: Range): Map<string, { values: Float32Array; shape: readonly number[] | undefined }> {
+    const state = new Map<string, { values: Float32Array; shape: readonly number[] | undefined }>();
     const segment = this.segments.find((s) => s.range.offset <= tensor.offset && tensor.offset + tensor.length <= s.range.offset + s.range.length);
     if (segment === undefined) return state;
     const from = tensor.offset - segment.range.offset;
-    for (const [name, values] of segment.transform.named?.(segment.state).elements ?? []) state.set(name, values.subarray(from, from + tensor.length));
+    for (const [name, values, shape] of segment.transform.named?.(segment.state).elements ?? []) {
+      state.set(name, { values: shape === undefined ? values.subarray(from, from + tensor.length) : values, shape });
+    }
     return state;
   }
 

@@ -114,8 +114,9 @@ function optimizerState(training: Training): { tensors: NamedTensor[]; json: z.i
     for (const tensor of group.tensors) {
       const view = views.find((v) => v.name === tensor.name)!;
       const entries: Record<string, string | number> = {};
+      const shapes = optimizer.tensorStateShapes(view);
       for (const [name, values] of optimizer.tensorState(view)) {
-        tensors.push({ name: `${view.name}.${name}`, shape: view.shape, data: values });
+        tensors.push({ name: `${view.name}.${name}`, shape: shapes.get(name)!, data: values });
         entries[name] = `${view.name}.${name}`;
       }
       if (Object.keys(entries).length > 0) state[String(index)] = { step: optimizer.step, ...entries };
@@ -239,11 +240,13 @@ function restoreOptimizer(training: Training, folder: string): void {
   });
   const expected = new Set<string>();
   for (const view of tensorViews(training.model)) {
+    const shapes = optimizer.tensorStateShapes(view);
     for (const [name, values] of optimizer.tensorState(view)) {
       const key = `${view.name}.${name}`;
       const saved = tensors.get(key);
       if (saved === undefined) throw mismatch(tensorsFile, `no "${key}"`);
-      if (formatShape(saved.shape) !== formatShape(view.shape) || saved.dtype === 'I64') throw mismatch(tensorsFile, `"${key}" has shape ${formatShape(saved.shape)}, the model's tensor ${formatShape(view.shape)}`);
+      const shape = shapes.get(name)!;
+      if (formatShape(saved.shape) !== formatShape(shape) || saved.dtype === 'I64') throw mismatch(tensorsFile, `"${key}" has shape ${formatShape(saved.shape)}, ${shape === view.shape ? "the model's tensor" : "the optimizer's state"} ${formatShape(shape)}`);
       values.set(saved.data);
       expected.add(key);
     }
