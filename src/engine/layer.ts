@@ -15,8 +15,11 @@
 import type { Rng } from '../core/rng.js';
 import type { Shape } from '../core/shape.js';
 
-/** torch's default initializations are all of these two forms. */
-export type ParameterInit = { readonly kind: 'uniform'; readonly bound: number } | { readonly kind: 'constant'; readonly value: number };
+/** torch's default initializations are all of these forms (normal: nn.Embedding's N(0, 1)). */
+export type ParameterInit =
+  | { readonly kind: 'uniform'; readonly bound: number }
+  | { readonly kind: 'constant'; readonly value: number }
+  | { readonly kind: 'normal'; readonly std: number };
 
 export interface ParameterSpec {
   /** Suffix of the safetensors name: the model stores it as "<layer index>.<name>". */

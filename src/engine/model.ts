@@ -172,6 +172,7 @@ export class Model {
     for (const p of this.parameters) {
       const init = p.init;
       if (init.kind === 'constant') p.value.fill(init.value);
+      else if (init.kind === 'normal') for (let i = 0; i < p.value.length; i++) p.value[i] = init.std * rng.normal();
       else for (let i = 0; i < p.value.length; i++) p.value[i] = rng.uniformIn(-init.bound, init.bound);
     }
     for (const b of this.buffers) b.value.fill(b.fill);

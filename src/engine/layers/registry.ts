@@ -20,10 +20,13 @@ import { batchNormOptions, planBatchNorm } from './batchnorm.js';
 import { conv2dOptions, planConv2d } from './conv2d.js';
 import { dropoutOptions, planDropout, planDropout2d } from './dropout.js';
 import { planElementwise } from './elementwise.js';
+import { embeddingOptions, planEmbedding } from './embedding.js';
 import { planFlatten } from './flatten.js';
 import { planGlobalAvgPool } from './global-avg-pool.js';
+import { layerNormOptions, planLayerNorm } from './layernorm.js';
 import { linearOptions, planLinear } from './linear.js';
 import { avgPool2dOptions, maxPool2dOptions, planAvgPool2d, planMaxPool2d } from './pool2d.js';
+import { planPositionEmbedding, positionEmbeddingOptions } from './position-embedding.js';
 
 export interface LayerKind {
   /** Options object schema, or null for a layer that takes none. */
@@ -67,6 +70,9 @@ export const layerKinds: Readonly<Record<string, LayerKind>> = {
   batchnorm2d: withOptions(batchNormOptions, null, 'normalize each channel over batch and positions', (o, s) => planBatchNorm('batchnorm2d', o, s)),
   dropout2d: withOptions(dropoutOptions, 'p', 'zero whole channels with probability p in training', planDropout2d),
   global_avg_pool: withoutOptions('[C, H, W] → [C, 1, 1], the mean of each channel (AdaptiveAvgPool2d(1))', planGlobalAvgPool),
+  embedding: withOptions(embeddingOptions, null, 'token ids [T] → rows of a learned table [T, embedding_dim] (nn.Embedding)', planEmbedding),
+  position_embedding: withOptions(positionEmbeddingOptions, 'block_size', 'x[t] + a learned vector per position t (GPT-2 wpe)', planPositionEmbedding),
+  layernorm: withOptions(layerNormOptions, null, 'normalize each row of the last dimension, then scale and shift (nn.LayerNorm)', planLayerNorm),
 };
 
 export const layerNames = Object.keys(layerKinds);
