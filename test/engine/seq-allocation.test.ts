@@ -34,4 +34,15 @@ describe('sequence layers', () => {
     expect(countTypedArrays(() => model.forward(1, 'eval'))).toBe(0);
     expect(countTypedArrays(() => new Float32Array(3).subarray(1))).toBe(2); // the counter itself works
   });
+
+  it('allocate no typed arrays in a step after the first (embedding, two-layer lstm, gru)', () => {
+    const layers = [{ embedding: { num_embeddings: VOCABULARY, embedding_dim: 8 } }, { lstm: { hidden_size: 6, num_layers: 2 } }, { gru: 5 }].map(
+      (l) => layerSchema.parse(l) as LayerConfig,
+    );
+    const model = new Model(planModel(layers, [BLOCK]), MAX_BATCH, 0);
+    stepOf(model, MAX_BATCH);
+    stepOf(model, 3);
+    expect(countTypedArrays(() => [MAX_BATCH, 3, MAX_BATCH].forEach((batch) => stepOf(model, batch)))).toBe(0);
+    expect(countTypedArrays(() => model.forward(1, 'eval'))).toBe(0);
+  });
 });

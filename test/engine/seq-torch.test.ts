@@ -101,7 +101,7 @@ function runCase(c: LayerCase): { y: Float32Array; dx: Float32Array; grads: Reco
 describe('sequence layers match torch (seq_layers.json)', () => {
   it('covers every sequence layer', () => {
     const names = new Set(cases.map((c) => (typeof c.config === 'string' ? c.config : Object.keys(c.config as object)[0])));
-    expect([...names].sort()).toEqual(['embedding', 'layernorm', 'position_embedding']);
+    expect([...names].sort()).toEqual(['embedding', 'gru', 'layernorm', 'lstm', 'position_embedding']);
   });
 
   for (const c of cases) {

@@ -23,10 +23,13 @@ import { planElementwise } from './elementwise.js';
 import { embeddingOptions, planEmbedding } from './embedding.js';
 import { planFlatten } from './flatten.js';
 import { planGlobalAvgPool } from './global-avg-pool.js';
+import { gruCell } from './gru.js';
 import { layerNormOptions, planLayerNorm } from './layernorm.js';
 import { linearOptions, planLinear } from './linear.js';
+import { lstmCell } from './lstm.js';
 import { avgPool2dOptions, maxPool2dOptions, planAvgPool2d, planMaxPool2d } from './pool2d.js';
 import { planPositionEmbedding, positionEmbeddingOptions } from './position-embedding.js';
+import { planRecurrent, recurrentOptions } from './recurrent.js';
 
 export interface LayerKind {
   /** Options object schema, or null for a layer that takes none. */
@@ -73,6 +76,12 @@ export const layerKinds: Readonly<Record<string, LayerKind>> = {
   embedding: withOptions(embeddingOptions, null, 'token ids [T] → rows of a learned table [T, embedding_dim] (nn.Embedding)', planEmbedding),
   position_embedding: withOptions(positionEmbeddingOptions, 'block_size', 'x[t] + a learned vector per position t (GPT-2 wpe)', planPositionEmbedding),
   layernorm: withOptions(layerNormOptions, null, 'normalize each row of the last dimension, then scale and shift (nn.LayerNorm)', planLayerNorm),
+  lstm: withOptions(recurrentOptions, 'hidden_size', 'sequence [T, I] → h_t of the last layer at every step [T, hidden_size] (nn.LSTM, batch_first)', (o, s) =>
+    planRecurrent(lstmCell, o, s),
+  ),
+  gru: withOptions(recurrentOptions, 'hidden_size', 'sequence [T, I] → h_t of the last layer at every step [T, hidden_size] (nn.GRU, batch_first)', (o, s) =>
+    planRecurrent(gruCell, o, s),
+  ),
 };
 
 export const layerNames = Object.keys(layerKinds);
