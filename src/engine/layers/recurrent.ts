@@ -100,8 +100,7 @@ export function planRecurrent(cell: Cell, options: RecurrentOptions, inShape: Sh
   const [steps, inFeatures] = inShape;
   const hidden = options.hidden_size;
   const rows = cell.gates * hidden;
-  const bound = 1 / Math.sqrt(hidden);
-  const init = { kind: 'uniform', bound } as const;
+  const init = { kind: 'uniform', bound: 1 / Math.sqrt(hidden) } as const;
   const parameters: ParameterSpec[] = [];
   for (let l = 0; l < options.num_layers; l++) {
     parameters.push({ name: `weight_ih_l${l}`, shape: [rows, l === 0 ? inFeatures : hidden], init });
@@ -114,7 +113,7 @@ export function planRecurrent(cell: Cell, options: RecurrentOptions, inShape: Sh
   return {
     outShape: [steps, hidden],
     parameters,
-    build: (bound: readonly Parameter[], { maxBatch }) => buildStack(cell, options, steps, inFeatures, bound, maxBatch),
+    build: (bound, { maxBatch }) => buildStack(cell, options, steps, inFeatures, bound, maxBatch),
   };
 }
 
