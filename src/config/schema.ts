@@ -26,13 +26,19 @@ const bareLayer = z.enum(layerNames as [string, ...string[]]).transform((name, c
   return z.NEVER;
 });
 
+/** A residual block's own layers are layers again: `residual: [linear: 64, relu]` or `residual: {layers: [...]}`. */
+const innerLayers: z.ZodType<LayerConfig[]> = z.lazy(() => z.array(layerSchema).min(1) as z.ZodType<LayerConfig[]>);
+const residualValue = z.union([innerLayers.transform((layers) => ({ layers })), z.strictObject({ layers: innerLayers })]);
+
 /** `{linear: 128}` or `{linear: {out_features: 128, bias: false}}` → `{linear: {...all options}}`. */
 const layerWithOptions = Object.entries(layerKinds)
   .filter(([, kind]) => kind.options !== null)
   .map(([name, kind]) => {
     const options = kind.options!;
     const value =
-      kind.shorthand === null
+      name === 'residual'
+        ? residualValue
+        : kind.shorthand === null
         ? options
         : z.union([z.number().transform((v): unknown => ({ [kind.shorthand!]: v })).pipe(options as z.ZodType), options]);
     return { name, schema: z.strictObject({ [name]: value }) };

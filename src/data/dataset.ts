@@ -9,7 +9,12 @@ import { AllocationError } from '../core/errors.js';
 
 /** What the targets are: class indices, or real values (one or more per sample). */
 export type TargetInfo =
-  | { readonly kind: 'class'; readonly classes: number }
+  | {
+      readonly kind: 'class';
+      readonly classes: number;
+      /** A sequence's targets (text): one class per position, this many positions per sample; absent for one class per sample. */
+      readonly positions?: number;
+    }
   | { readonly kind: 'values'; readonly width: number; readonly binary: boolean };
 
 /**
@@ -195,7 +200,14 @@ export class Split {
   }
 }
 
+/** A text's characters in id order (text.ts); the run keeps it in vocab.json. */
+export interface Vocabulary {
+  readonly characters: readonly string[];
+}
+
 export interface Dataset {
+  /** A text dataset's vocabulary: which character each class id is. */
+  readonly vocabulary?: Vocabulary;
   readonly inputShape: Shape;
   readonly targets: TargetInfo;
   readonly train: Split;

@@ -9,7 +9,9 @@ import { checkSameColumns, csvFeatureColumns, csvSplit, readCsv } from './csv.js
 import { Rng } from '../core/rng.js';
 import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10, requireCifar10Files } from './cifar10.js';
 import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE, requireMnistFiles } from './mnist.js';
+import { requireDataFile } from './files.js';
 import { syntheticDataset, syntheticShape } from './synthetic.js';
+import { bundledMobyDick, loadText, textOptions } from './text.js';
 
 const batching = {
   batch_size: z.int().positive().default(64),
@@ -72,6 +74,7 @@ export const dataSchema = z.discriminatedUnion('dataset', [
     num_classes: z.int().min(2).optional(),
     ...batching,
   }),
+  z.strictObject({ dataset: z.literal('text'), ...batching, ...textOptions, eval_batch_size: z.int().positive().default(64) }),
   z.discriminatedUnion('task', [
     z.strictObject({ ...synthetic, task: z.literal('uniform'), features: z.int().positive().default(2), targets: z.int().positive().default(1) }).superRefine(fitsInMemory),
     z.strictObject({ ...synthetic, task: z.literal('moons'), noise: z.number().min(0).default(0.1) }),
@@ -94,6 +97,12 @@ export function resolveFromConfig(configFile: string, path: string): string {
 export function requireDatasetFiles(data: DataConfig, configFile: string): void {
   if (data.dataset === 'mnist' || data.dataset === 'fashion-mnist') requireMnistFiles(data.dataset, data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path));
   if (data.dataset === 'cifar10') requireCifar10Files(resolveFromConfig(configFile, data.path));
+  if (data.dataset === 'text') requireDataFile(textFile(data, configFile), 'point data.path at a UTF-8 text file');
+}
+
+/** The text a `dataset: text` config reads: its path, or the bundled Moby-Dick. */
+export function textFile(data: Extract<DataConfig, { dataset: 'text' }>, configFile: string): string {
+  return data.path === undefined ? bundledMobyDick() : resolveFromConfig(configFile, data.path);
 }
 
 export function describeDataset(data: DataConfig, configFile: string): DatasetDescription {
@@ -113,6 +122,11 @@ export function describeDataset(data: DataConfig, configFile: string): DatasetDe
     }
     case 'synthetic':
       return syntheticShape(data);
+    case 'text': {
+      // The vocabulary is the text's: reading it is the only way to know the class count.
+      const text = loadText(data, textFile(data, configFile), 0);
+      return { inputShape: text.inputShape, targets: text.targets };
+    }
   }
 }
 
@@ -127,10 +141,11 @@ export interface DataSource {
   readonly test: Split | null;
 }
 
-type FileData = Exclude<DataConfig, { dataset: 'synthetic' }>;
+type FileData = Exclude<DataConfig, { dataset: 'synthetic' | 'text' }>;
 
 export function loadDataset(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
   if (data.dataset === 'synthetic') return limited(syntheticDataset(data, seed), data);
+  if (data.dataset === 'text') return loadText(data, textFile(data, configFile), seed);
   return assembleDataset(loadSource(data, configFile, targetKind), data, seed);
 }
 
@@ -147,6 +162,8 @@ function splitValidation(train: Split, data: DataConfig): { train: Split; valida
 export function sourceKey(data: DataConfig, configFile: string, targetKind: 'class' | 'values'): string | null {
   switch (data.dataset) {
     case 'synthetic':
+    case 'text':
+      // Each worker reads a text itself: it is small, and its split is not a plain Split to share.
       return null;
     case 'csv':
       return JSON.stringify([data.dataset, resolveFromConfig(configFile, data.csv.train), data.csv.test && resolveFromConfig(configFile, data.csv.test), data.csv.label, data.num_classes, targetKind]);

@@ -15,7 +15,12 @@ export function matchTargets(targets: TargetInfo, lossTakes: 'class' | 'values',
     }
     return { encoding: 'value', width: outputWidth };
   }
-  const { classes } = targets;
+  const { classes, positions } = targets;
+  if (positions !== undefined) {
+    if (lossTakes !== 'class') return { problem: 'a text dataset has a class (the next character) at every position: use cross_entropy' };
+    if (outputWidth !== positions * classes) return { problem: `the model gives ${outputWidth} output(s) per sample but the text needs [${positions}, ${classes}]: a score for each of the ${classes} characters at each of the ${positions} positions` };
+    return { encoding: 'index', width: positions };
+  }
   if (lossTakes === 'class') {
     if (outputWidth !== classes) return { problem: `the model has ${outputWidth} output(s) but the dataset has ${classes} classes` };
     return { encoding: 'index', width: 1 };

@@ -243,7 +243,8 @@ function loadSharedSources(trials: readonly Trial[], configFile: string): Map<st
   const byTrial = new Map<string, DataSource>();
   for (const trial of trials) {
     const { data } = trial.config;
-    if (data.dataset === 'synthetic') continue;
+    // Synthetic data is drawn per seed, a text read by each worker (sourceKey).
+    if (data.dataset === 'synthetic' || data.dataset === 'text') continue;
     const targetKind = lossKinds[trial.config.loss].targets;
     const key = sourceKey(data, configFile, targetKind)!;
     let source = byKey.get(key);

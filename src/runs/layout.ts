@@ -6,6 +6,7 @@
  *   manifest.json      seed, versions, git commit, start/end, status
  *   model.safetensors  the final weights, nn.Sequential names
  *   internals.csv      per-tensor norms and step sizes every K steps (with train.internals)
+ *   vocab.json         a text run's characters in id order (vocabulary.ts)
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ export const RUN_FILES = {
   manifest: 'manifest.json',
   weights: 'model.safetensors',
   internals: 'internals.csv',
+  vocabulary: 'vocab.json',
 } as const;
 
 /**

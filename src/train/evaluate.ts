@@ -5,7 +5,7 @@
 import type { Split, TargetEncoding } from '../data/dataset.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
-import { countCorrect, type AccuracyRule } from './metrics.js';
+import { classPositions, countCorrect, type AccuracyRule } from './metrics.js';
 
 export interface Evaluation {
   readonly loss: number;
@@ -31,15 +31,17 @@ export class Evaluator {
 
   evaluate(split: Split): Evaluation {
     const { model } = this;
+    const positions = classPositions(this.encoding, this.targetWidth);
+    const width = model.outputWidth / positions;
     let lossSum = 0;
     let correct = 0;
     for (let start = 0; start < split.size; start += this.batchSize) {
       const count = Math.min(this.batchSize, split.size - start);
       split.gather(this.order, start, count, model.input, this.targets, this.encoding, this.targetWidth);
       const out = model.forward(count, 'eval');
-      lossSum += this.lossKind.loss.compute(out, this.targets, count, model.outputWidth, null) * count;
-      if (this.rule !== null) correct += countCorrect(this.rule, out, this.targets, count, model.outputWidth, this.encoding);
+      lossSum += this.lossKind.loss.compute(out, this.targets, count * positions, width, null) * count;
+      if (this.rule !== null) correct += countCorrect(this.rule, out, this.targets, count * positions, width, this.encoding);
     }
-    return { loss: lossSum / split.size, accuracy: this.rule === null ? null : correct / split.size };
+    return { loss: lossSum / split.size, accuracy: this.rule === null ? null : correct / (split.size * positions) };
   }
 }

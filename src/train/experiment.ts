@@ -13,6 +13,10 @@ import { kernelChoice } from '../kernels/choice.js';
 import { formatFloat32, formatSeconds } from '../runs/numbers.js';
 import { writeCheckpoint } from '../runs/checkpoint-dir.js';
 import type { EpochRow } from '../runs/run-writer.js';
+import { RUN_FILES } from '../runs/layout.js';
+import { readVocabulary, sameVocabulary, writeVocabulary } from '../runs/vocabulary.js';
+import { DataError } from '../core/errors.js';
+import { join } from 'node:path';
 import { buildTraining, type Training } from './build.js';
 import { checkpointFiles, readCheckpoint, restoreCheckpoint, type LoopPosition } from './checkpoint.js';
 import type { EpochEvent, RunResult, TrainEvent } from './events.js';
@@ -40,6 +44,7 @@ export async function runExperiment(config: Training['config'], options: Experim
   const training = buildTraining(config, options.configFile, options.dataset);
   const opened = options.resume === true ? resumeRun(training, options) : { run: openRun(config, options, training.plan.parameterCount, training.init), from: null, epochRows: [] };
   const { run } = opened;
+  keepVocabulary(training, run.writer.dir, options.resume === true);
   emit({
     type: 'start',
     runDir: run.writer.dir,
@@ -68,6 +73,19 @@ export async function runExperiment(config: Training['config'], options: Experim
       // the original error says more than a second failure to write
     }
     throw error;
+  }
+}
+
+/**
+ * A text run writes its vocabulary beside its weights; a resumed one must read its text into the
+ * same ids, or its weights would mean other characters.
+ */
+function keepVocabulary(training: Training, runDir: string, resumed: boolean): void {
+  const { vocabulary } = training.dataset;
+  if (vocabulary === undefined) return;
+  if (!resumed) return writeVocabulary(runDir, vocabulary);
+  if (!sameVocabulary(readVocabulary(runDir), vocabulary)) {
+    throw new DataError(join(runDir, RUN_FILES.vocabulary), 'differs from the vocabulary of the text the config reads now', 'resume with the text the run was started on');
   }
 }
 

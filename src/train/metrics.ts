@@ -42,3 +42,11 @@ function argmax(values: Float32Array, offset: number, width: number): number {
   for (let j = 1; j < width; j++) if (values[offset + j] > values[offset + best]) best = j;
   return best;
 }
+
+/**
+ * How many classified positions a sample has: with class-index targets, one per target value
+ * (T for a text block, whose loss and accuracy are over every position), otherwise 1.
+ */
+export function classPositions(encoding: TargetEncoding, targetWidth: number): number {
+  return encoding === 'index' ? targetWidth : 1;
+}

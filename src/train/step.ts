@@ -7,7 +7,7 @@ import type { LossKind } from '../engine/losses/loss.js';
 import type { Model } from '../engine/model.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import type { Optimizer } from '../optim/transform.js';
-import { countCorrect, type AccuracyRule } from './metrics.js';
+import { classPositions, countCorrect, type AccuracyRule } from './metrics.js';
 
 /** What watches the optimizer's update (the optimizer internals, internals.ts). */
 export interface StepObserver {
@@ -21,7 +21,7 @@ export class TrainStep {
   readonly targets: Float32Array;
   /** Gradient norm before the update of the last step (NaN when it diverged). */
   gradNorm = NaN;
-  /** Correctly predicted samples of the last batch. */
+  /** Correctly predicted samples of the last batch (for a sequence, correct positions ÷ positions per sample). */
   correct = 0;
   /** Called around the optimizer's update; null when nothing watches it. */
   observer: StepObserver | null = null;
@@ -35,7 +35,11 @@ export class TrainStep {
     readonly accuracy: AccuracyRule,
   ) {
     this.targets = allocFloat32(model.maxBatch * targetWidth);
+    this.positions = classPositions(encoding, targetWidth);
   }
+
+  /** Classes per sample: T for a sequence, whose loss is the mean over every position (torch's view(-1, vocab)). */
+  private readonly positions: number;
 
   /**
    * Trains on samples order[start .. start+count) of `split` and returns the batch loss
@@ -47,13 +51,15 @@ export class TrainStep {
     const out = model.forward(count, 'train');
     // Float32, as torch computes it and steps.csv records it: a mean that overflows float32 is
     // a divergence even where the float64 sum behind it is still finite.
-    const loss = Math.fround(this.lossKind.loss.compute(out, targets, count, model.outputWidth, model.outputGrad));
+    const rows = count * this.positions;
+    const width = model.outputWidth / this.positions;
+    const loss = Math.fround(this.lossKind.loss.compute(out, targets, rows, width, model.outputGrad));
     if (!Number.isFinite(loss)) {
       this.gradNorm = NaN;
       this.correct = 0;
       return loss;
     }
-    this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, count, model.outputWidth, this.encoding);
+    this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, rows, width, this.encoding) / this.positions;
     model.backward(count);
     this.gradNorm = this.optimizer.gradNorm(model.grads);
     // Handed on, so that clipping by the global norm does not compute it a second time.

@@ -17,6 +17,7 @@ import type { LayerPlan } from '../layer.js';
 import type { Shape } from '../../core/shape.js';
 import { gelu, leakyRelu, leakyReluOptions, relu, sigmoid, tanh } from './activations.js';
 import { batchNormOptions, planBatchNorm } from './batchnorm.js';
+import { causalSelfAttentionOptions, planCausalSelfAttention } from './causal-self-attention.js';
 import { conv2dOptions, planConv2d } from './conv2d.js';
 import { dropoutOptions, planDropout, planDropout2d } from './dropout.js';
 import { planElementwise } from './elementwise.js';
@@ -27,6 +28,7 @@ import { gruCell } from './gru.js';
 import { layerNormOptions, planLayerNorm } from './layernorm.js';
 import { linearOptions, planLinear } from './linear.js';
 import { lstmCell } from './lstm.js';
+import { planResidual, residualOptions } from './residual.js';
 import { avgPool2dOptions, maxPool2dOptions, planAvgPool2d, planMaxPool2d } from './pool2d.js';
 import { planPositionEmbedding, positionEmbeddingOptions } from './position-embedding.js';
 import { planRecurrent, recurrentOptions } from './recurrent.js';
@@ -54,7 +56,7 @@ function withoutOptions(summary: string, plan: (inShape: Shape) => LayerPlan): L
 }
 
 export const layerKinds: Readonly<Record<string, LayerKind>> = {
-  linear: withOptions(linearOptions, 'out_features', 'y = x·Wᵀ + b (flattens its input)', planLinear),
+  linear: withOptions(linearOptions, 'out_features', 'y = x·Wᵀ + b (over the last dimension of a sequence [T, C]; flattens any other input)', planLinear),
   relu: withoutOptions('max(0, x)', (s) => planElementwise(relu, s)),
   leaky_relu: withOptions(leakyReluOptions, 'negative_slope', 'x if x > 0 else negative_slope·x', (o, s) =>
     planElementwise(leakyRelu(o), s),
@@ -72,6 +74,18 @@ export const layerKinds: Readonly<Record<string, LayerKind>> = {
   ),
   batchnorm2d: withOptions(batchNormOptions, null, 'normalize each channel over batch and positions', (o, s) => planBatchNorm('batchnorm2d', o, s)),
   dropout2d: withOptions(dropoutOptions, 'p', 'zero whole channels with probability p in training', planDropout2d),
+  causal_self_attention: withOptions(
+    causalSelfAttentionOptions,
+    'num_heads',
+    'masked multi-head self-attention over a sequence [T, C] (num_heads, dropout, bias), stored as nn.MultiheadAttention',
+    planCausalSelfAttention,
+  ),
+  residual: withOptions(residualOptions, 'layers', 'x + f(x), f being its own list of layers (names <index>.<inner index>.weight)', (o, s) =>
+    planResidual(
+      (o.layers as LayerConfig[]).map((inner) => (shape: Shape) => planLayer(inner, shape)),
+      s,
+    ),
+  ),
   global_avg_pool: withoutOptions('[C, H, W] → [C, 1, 1], the mean of each channel (AdaptiveAvgPool2d(1))', planGlobalAvgPool),
   embedding: withOptions(embeddingOptions, null, 'token ids [T] → rows of a learned table [T, embedding_dim] (nn.Embedding)', planEmbedding),
   position_embedding: withOptions(positionEmbeddingOptions, 'block_size', 'x[t] + a learned vector per position t (GPT-2 wpe)', planPositionEmbedding),
