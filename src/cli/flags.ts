@@ -13,7 +13,7 @@ export function parseFlags<T extends z.ZodType>(schema: T, flags: unknown): z.ou
 }
 
 /** A flag's text turned into a number, or the message that says why it cannot be. */
-function numberFlag(flag: string, valid: (value: number) => boolean, expected: string) {
+export function numberFlag(flag: string, valid: (value: number) => boolean, expected: string) {
   return z.string().transform((text, context) => {
     const value = Number(text);
     if (valid(value)) return value;

@@ -14,6 +14,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerMerge } from './commands/merge.js';
 import { registerOptimizers } from './commands/optimizers.js';
 import { registerReport } from './commands/report.js';
+import { registerSample } from './commands/sample.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     registerReport,
     registerMerge,
     registerValidate,
+    registerSample,
     registerSchema,
     registerOptimizers,
   ])

@@ -7,7 +7,7 @@
  * the same seed reproduces the same run bit for bit.
  */
 
-export type RngStream = 'init' | 'shuffle' | 'dropout' | 'data' | 'augment' | 'sweep' | 'split';
+export type RngStream = 'init' | 'shuffle' | 'dropout' | 'data' | 'augment' | 'sweep' | 'split' | 'sample';
 
 export class Rng {
   private s0: number;
