@@ -16,7 +16,7 @@
  * backward, per head (G = ∂L/∂O_h):
  *   dv_h = dropout(P_h)ᵀ · G,   dP_h = (G · v_hᵀ) ⊙ mask,   dS_h = causal_softmax_backward(dP_h)
  *   dq_h = dS_h · k_h,          dk_h = dS_hᵀ · q_h
- * and the two projections backward as linear layers.
+ * and the two projections backward as linear layers; the key bias's gradient is exactly 0 (below).
  *
  * Every product goes through the GEMM kernels (kernels/matmul.ts): the projections as one product
  * over all B·T rows, attention as one [T, D]·[D, T] and one [T, T]·[T, D] product per sample and
@@ -165,7 +165,14 @@ function buildAttention({ t, c, heads, dropout }: Geometry, p: Projections, maxB
       merge(dk, dqkv, 3 * c, c, batch);
       merge(dv, dqkv, 3 * c, 2 * c, batch);
       matmulAtB(p.inWeight.grad, dqkv, x, 3 * c, rows, c);
-      if (p.inBias !== null) sumRows(p.inBias.grad, dqkv, rows, 3 * c);
+      if (p.inBias !== null) {
+        sumRows(p.inBias.grad, dqkv, rows, 3 * c);
+        // The key bias adds q_i·b_k to every score of row i alike, which the softmax cancels: its
+        // gradient is exactly 0. Summed in float32 it is rounding noise (~1e-9), which Adam would
+        // divide by its own size and turn into steps of ~lr; written as the 0 it is, the key bias
+        // moves by weight decay alone, as in a float64 run.
+        p.inBias.grad.fill(0, c, 2 * c);
+      }
       if (dx !== null) matmulAB(dx, dqkv, p.inWeight.value, rows, 3 * c, c);
     },
   };
