@@ -76,6 +76,7 @@ export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): 
     const match = matchTargets(facts.data.targets, lossKinds[config.loss].targets, sizeOf(plan.outShape));
     if ('problem' in match) issues.push({ path: ['model', 'layers', config.model.layers.length - 1], problem: match.problem });
   }
+  issues.push(...checkTokenTable(config, facts.data));
   issues.push(...checkGroupPatterns(config, plan));
   if (facts.init !== null) issues.push(...checkInitTensors(config, plan, facts.init));
   if (facts.sizes !== null) issues.push(...checkAgainstSizes(config, plan, facts.sizes));
@@ -111,6 +112,20 @@ function checkNormalization(config: ExperimentConfig, data: DatasetDescription):
   const channels = data.inputShape[0];
   if (d.normalize.mean.length === channels) return [];
   return [{ path: ['data', 'normalize', 'mean'], problem: `needs ${channels} value(s), one per channel of ${d.dataset}` }];
+}
+
+/**
+ * A text's samples are token ids of its vocabulary, the same characters its targets are classes
+ * of; an embedding reading them needs a row for each, or training would stop at the first id
+ * past its table (torch's IndexError).
+ */
+function checkTokenTable(config: ExperimentConfig, data: DatasetDescription): PathIssue[] {
+  const first = config.model.layers[0];
+  if (layerName(first) !== 'embedding' || data.targets?.kind !== 'class' || data.targets.positions === undefined) return [];
+  const rows = (first as Readonly<Record<string, { num_embeddings: number }>>).embedding.num_embeddings;
+  const vocabulary = data.targets.classes;
+  if (rows >= vocabulary) return [];
+  return [{ path: ['model', 'layers', 0, 'embedding', 'num_embeddings'], problem: `${rows} rows cannot look up the text's ${vocabulary} characters: needs at least ${vocabulary}` }];
 }
 
 /** Every pattern of optimizer.param_groups must select a tensor of the model (a typo would leave a group empty). */
