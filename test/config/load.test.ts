@@ -58,7 +58,7 @@ model:
 optimizer: {name: adamm}
 `;
     const problems = issuesOf(text).map((i) => `${i.path.join('.')}: ${i.problem}`);
-    expect(problems[0]).toBe("data.dataset: unknown dataset 'mnst' (did you mean 'mnist'?); valid: mnist, fashion-mnist, cifar10, csv, synthetic");
+    expect(problems[0]).toBe("data.dataset: unknown dataset 'mnst' (did you mean 'mnist'?); valid: mnist, fashion-mnist, cifar10, csv, text, synthetic");
     expect(problems[1]).toMatch(/^model\.layers\.0: unknown layer 'lienar' \(did you mean 'linear'\?\); valid: linear, relu, /);
     expect(problems[2]).toMatch(/^model\.layers\.1: unknown layer 'relux' \(did you mean 'relu'\?\)/);
     expect(problems[3]).toBe(
