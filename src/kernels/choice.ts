@@ -7,23 +7,41 @@
  *             comparing) or when WebAssembly is unavailable; 'wasm-relaxed-simd' only when
  *             ADAM_LAB_KERNEL=wasm-relaxed-simd and this Node.js validates relaxed SIMD —
  *             fused multiply-adds, faster but no longer bit-identical to the reference,
- *             hence never the default.
+ *             hence never the default; 'blas' when ADAM_LAB_KERNEL=blas and a CBLAS library
+ *             loads (blas.ts): products of at least BLAS_MIN_PRODUCT multiply-adds go to its
+ *             sgemm, smaller ones and every element-wise kernel stay on wasm-simd. Its bits
+ *             depend on the library, its version and the core type it picked, which is why it
+ *             is never the default either: the default run gives the same bits on any machine.
+ *             ADAM_LAB_BLAS=<library file> selects the blas path too, with that library.
+ *   blas      the library in use on the blas path (file, build, core type, threads), else null.
  *   note      why the path differs from the one asked, or null.
  *   threads   threads a large product is shared between (see threadsWanted), and `threadsWhy`
- *             where that number came from, for the start lines of a run.
+ *             where that number came from, for the start lines of a run. On the blas path they
+ *             are the library's threads (OpenBLAS takes the count), and the WebAssembly kernels
+ *             that take the small products run on this thread alone: a product too small for
+ *             the library is too small to share.
  *   module    the compiled GEMM module behind the path (null on the js path), for the
  *             matmul's thread team and for tests and benchmarks that build their own teams.
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { memory } from './arena.js';
+import { BLAS_VARIABLE, loadBlas, type Blas, type BlasInfo } from './blas.js';
 import { compileGemm, type GemmVariant } from './gemm.js';
 
-export type KernelPath = 'wasm-simd' | 'wasm-relaxed-simd' | 'js';
-export const KERNEL_PATHS: readonly KernelPath[] = ['wasm-simd', 'wasm-relaxed-simd', 'js'];
+export type KernelPath = 'wasm-simd' | 'wasm-relaxed-simd' | 'blas' | 'js';
+export const KERNEL_PATHS: readonly KernelPath[] = ['wasm-simd', 'wasm-relaxed-simd', 'blas', 'js'];
+
+/**
+ * On the blas path, the smallest product (m·k·n multiply-adds) that goes to the library: below
+ * it the call's fixed cost makes the WebAssembly kernel faster (measured: bench/NOTES.md,
+ * "BLAS crossover").
+ */
+export const BLAS_MIN_PRODUCT = 1 << 13;
 
 export interface KernelChoice {
   readonly path: KernelPath;
+  readonly blas: BlasInfo | null;
   readonly note: string | null;
   readonly threads: number;
   readonly threadsWhy: string;
@@ -49,12 +67,17 @@ function threadsWanted(): { threads: number; why: string } {
   return cores <= 2 ? { threads: 1, why: `default on ${cores} core${cores > 1 ? 's' : ''}` } : { threads: Math.min(cores, 8), why: `default: ${cores} cores` };
 }
 
-function pathWanted(): { path: KernelPath; module: object | null; note: string | null } {
+/** ADAM_LAB_KERNEL, where ADAM_LAB_BLAS alone asks for the blas path. */
+function pathAsked(): string {
   const asked = process.env.ADAM_LAB_KERNEL ?? '';
+  return asked === '' && (process.env[BLAS_VARIABLE] ?? '') !== '' ? 'blas' : asked;
+}
+
+function pathWanted(asked: string): { path: Exclude<KernelPath, 'blas'>; module: object | null; note: string | null } {
   if (asked === 'js') return { path: 'js', module: null, note: null };
   if (memory === null) return { path: 'js', module: null, note: 'no shared WebAssembly memory could be reserved' };
   let note: string | null = null;
-  if (asked !== '' && asked !== 'wasm-simd' && asked !== 'wasm-relaxed-simd') {
+  if (asked !== '' && !(KERNEL_PATHS as readonly string[]).includes(asked)) {
     note = `ADAM_LAB_KERNEL=${asked} ignored (valid: ${KERNEL_PATHS.join(', ')})`;
   }
   const tried: GemmVariant[] = asked === 'wasm-relaxed-simd' ? ['wasm-relaxed-simd', 'wasm-simd'] : ['wasm-simd'];
@@ -67,13 +90,32 @@ function pathWanted(): { path: KernelPath; module: object | null; note: string |
 }
 
 let chosen: KernelChoice | null = null;
+let library: Blas | null = null;
 
-/** The kernel choice, made on the first call (ADAM_LAB_KERNEL, ADAM_LAB_THREADS) and the same ever after. */
+/**
+ * The kernel choice, made on the first call (ADAM_LAB_KERNEL, ADAM_LAB_BLAS, ADAM_LAB_THREADS)
+ * and the same ever after. Throws a DataError when ADAM_LAB_BLAS names a library that does not
+ * work (blas.ts); when the default library or koffi is missing, the blas path falls back to
+ * wasm-simd and `note` says why.
+ */
 export function kernelChoice(): KernelChoice {
   if (chosen === null) {
-    const { path, module, note } = pathWanted();
+    const asked = pathAsked();
+    const { path, module, note } = pathWanted(asked);
     const { threads, why } = module === null ? { threads: 1, why: 'the js kernels run on one thread' } : threadsWanted();
-    chosen = { path, note, threads, threadsWhy: why, module };
+    const loaded = asked === 'blas' && module !== null && memory !== null ? loadBlas(memory, threads) : null;
+    if (loaded === null || typeof loaded === 'string') {
+      chosen = { path, blas: null, note: typeof loaded === 'string' ? `blas unavailable, ${path} instead: ${loaded}` : note, threads, threadsWhy: why, module };
+    } else {
+      library = loaded;
+      chosen = { path: 'blas', blas: loaded.info, note, threads: loaded.info.threads ?? threads, threadsWhy: loaded.info.threads === null ? 'the library’s own setting' : why, module };
+    }
   }
   return chosen;
+}
+
+/** The loaded library on the blas path (after kernelChoice()), else null. */
+export function blasLibrary(): Blas | null {
+  kernelChoice();
+  return library;
 }

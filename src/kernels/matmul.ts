@@ -6,7 +6,8 @@
  *   matmulAB:  C[m,n] = A[m,k] · B[k,n]                backward dx = dy·W
  *   matmulAtB: C[m,n] = A[k,m]ᵀ · B[k,n]               backward dW = dyᵀ·x
  *
- * C is overwritten, never accumulated into. Each call takes the WebAssembly SIMD kernel
+ * C is overwritten, never accumulated into, and must not overlap A, B or the bias (A and B may
+ * be the same array: both are only read). Each call takes the WebAssembly SIMD kernel
  * (gemm.ts) when every operand lives in the engine memory (allocFloat32's buffers) — even
  * the smallest products run faster there (bench/NOTES.md) — and the plain reference kernel
  * (reference.ts) otherwise, or when a dimension is 0. With the default kernel both give
@@ -17,9 +18,14 @@
  * (choice.ts); the team that shares large products between those threads by bands of output
  * (gemm-team.ts, which changes no bit of the result) is created by the first product that
  * can use it, never on import.
+ *
+ * On the blas path (choice.ts) a product of at least BLAS_MIN_PRODUCT multiply-adds goes to the
+ * CBLAS library's sgemm instead (blas.ts), on the same operands in place; its bits are the
+ * library's own, close to the reference within float32 rounding but not equal to it.
  */
 import { arenaOffset, arenaScratch, memory } from './arena.js';
-import { kernelChoice, type KernelPath } from './choice.js';
+import type { Blas } from './blas.js';
+import { BLAS_MIN_PRODUCT, blasLibrary, kernelChoice, type KernelPath } from './choice.js';
 import { Gemm, SCRATCH_BYTES, type GemmScratch } from './gemm.js';
 import { CONTROL_BYTES, GemmTeam, type WorkerSetup } from './gemm-team.js';
 import { matmulABReference, matmulABtReference, matmulAtBReference } from './reference.js';
@@ -44,10 +50,16 @@ let engineTeam: GemmTeam | null | undefined;
 
 function team(): GemmTeam | null {
   if (engineTeam === undefined) {
-    const { module, threads } = kernelChoice();
-    engineTeam = module === null ? null : createTeam(module, threads);
+    const { module, threads, path } = kernelChoice();
+    // On the blas path the threads are the library's; the products left to WebAssembly are small.
+    engineTeam = module === null ? null : createTeam(module, path === 'blas' ? 1 : threads);
   }
   return engineTeam;
+}
+
+/** The library for a product of m·k·n multiply-adds, or null when it stays in WebAssembly. */
+function blasFor(m: number, k: number, n: number): Blas | null {
+  return m * k * n >= BLAS_MIN_PRODUCT ? blasLibrary() : null;
 }
 
 function checkSizes(c: Float32Array, cLength: number, a: Float32Array, aLength: number, b: Float32Array, bLength: number, bias: Float32Array | null, n: number): void {
@@ -73,26 +85,41 @@ function fastOffsets(c: Float32Array, a: Float32Array, b: Float32Array, bias: Fl
 
 /** Which kernel a product of these operands and sizes runs on (tests and diagnostics). */
 export function kernelFor(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, m: number, k: number, n: number): KernelPath {
-  return fastOffsets(c, a, b, bias, m, k, n) === null ? 'js' : kernelChoice().path;
+  if (fastOffsets(c, a, b, bias, m, k, n) === null) return 'js';
+  const { path } = kernelChoice();
+  return blasFor(m, k, n) !== null ? 'blas' : path === 'blas' ? 'wasm-simd' : path;
+}
+
+/** C's m rows set to bias[0..n), for the library to add the product to (beta = 1). */
+function fillRows(c: Float32Array, bias: Float32Array, m: number, n: number): void {
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = bias[j];
 }
 
 export function matmulABt(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, bias: Float32Array | null): void {
   checkSizes(c, m * n, a, m * k, b, n * k, bias, n);
   const at = fastOffsets(c, a, b, bias, m, k, n);
+  const blas = at === null ? null : blasFor(m, k, n);
   if (at === null) matmulABtReference(c, a, b, m, k, n, bias);
-  else (engineTeam as GemmTeam).run(at.c, n, at.a, k, false, at.b, k, true, m, k, n, at.bias);
+  else if (blas !== null) {
+    if (bias !== null) fillRows(c, bias, m, n);
+    blas.sgemm(at.c, n, at.a, k, false, at.b, k, true, m, k, n, bias === null ? 0 : 1);
+  } else (engineTeam as GemmTeam).run(at.c, n, at.a, k, false, at.b, k, true, m, k, n, at.bias);
 }
 
 export function matmulAB(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number): void {
   checkSizes(c, m * n, a, m * k, b, k * n, null, n);
   const at = fastOffsets(c, a, b, null, m, k, n);
+  const blas = at === null ? null : blasFor(m, k, n);
   if (at === null) matmulABReference(c, a, b, m, k, n);
+  else if (blas !== null) blas.sgemm(at.c, n, at.a, k, false, at.b, n, false, m, k, n, 0);
   else (engineTeam as GemmTeam).run(at.c, n, at.a, k, false, at.b, n, false, m, k, n, -1);
 }
 
 export function matmulAtB(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number): void {
   checkSizes(c, m * n, a, k * m, b, k * n, null, n);
   const at = fastOffsets(c, a, b, null, m, k, n);
+  const blas = at === null ? null : blasFor(m, k, n);
   if (at === null) matmulAtBReference(c, a, b, m, k, n);
+  else if (blas !== null) blas.sgemm(at.c, n, at.a, m, true, at.b, n, false, m, k, n, 0);
   else (engineTeam as GemmTeam).run(at.c, n, at.a, m, true, at.b, n, false, m, k, n, -1);
 }

@@ -41,6 +41,8 @@ interface Opened {
 
 export async function runExperiment(config: Training['config'], options: ExperimentOptions): Promise<RunResult> {
   const emit = options.onEvent ?? (() => {});
+  // Before anything is made: a library ADAM_LAB_BLAS names that does not work stops here (kernels/blas.ts).
+  kernelChoice();
   const training = buildTraining(config, options.configFile, options.dataset);
   const opened = options.resume === true ? resumeRun(training, options) : { run: openRun(config, options, training.plan.parameterCount, training.init), from: null, epochRows: [] };
   const { run } = opened;
