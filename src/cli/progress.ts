@@ -4,7 +4,8 @@
  * CI set, only the lines; with --quiet, nothing until the result.
  */
 import cliProgress from 'cli-progress';
-import { kernelChoice } from '../kernels/choice.js';
+import type { BlasInfo } from '../kernels/blas.js';
+import { BLAS_MIN_PRODUCT, kernelChoice } from '../kernels/choice.js';
 import type { InitRecord } from '../runs/manifest.js';
 import type { EpochEvent, GroupReport, ProgressEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
 import { modelSummary } from './model-summary.js';
@@ -57,6 +58,7 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           print(`seed    ${event.seed}`);
           print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels, ${threadsNote()}`);
           if (kernelChoice().note !== null) print(`kernel  ${kernelChoice().note}`);
+          if (kernelChoice().blas !== null) print(`blas    ${blasLine(kernelChoice().blas as BlasInfo)}`);
           for (const row of modelSummary(event.layers, event.inputShape).split('\n')) print(`        ${row}`);
           print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
           event.groups.forEach((g, i) => print(`${i === 0 ? 'groups ' : '       '} ${groupLine(g)}`));
@@ -181,6 +183,13 @@ export function initLine(from: string, init: Pick<InitRecord, 'loaded' | 'fresh'
 
 function warningText(w: TrainWarning): string {
   return `the schedule drives the learning rate to ${w.share.toExponential(1)} of its start within the first epoch (${w.stepsPerEpoch} steps); its counts are in steps — for counts in epochs, as a PyTorch loop that calls scheduler.step() once per epoch, set scheduler.interval: epoch`;
+}
+
+/** "libopenblas.so.0 (OpenBLAS 0.3.21 …), core Haswell, products of ≥ 8192 multiply-adds; smaller ones on wasm-simd". */
+export function blasLine(info: BlasInfo): string {
+  const build = info.config === null ? '' : ` (${info.config})`;
+  const core = info.core === null ? '' : `, core ${info.core}`;
+  return `${info.library}${build}${core}, products of ≥ ${BLAS_MIN_PRODUCT} multiply-adds; smaller ones on wasm-simd`;
 }
 
 /** How many threads share a large matrix product, and where that number came from. */

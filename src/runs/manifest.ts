@@ -24,6 +24,16 @@ export interface InitRecord {
   readonly ignored: readonly string[];
 }
 
+/** The CBLAS library of a run on the blas kernel path (kernels/blas.ts). */
+export interface BlasRecord {
+  readonly library: string;
+  readonly config: string | null;
+  readonly core: string | null;
+  readonly threads: number | null;
+  /** Products of fewer multiply-adds ran on the WebAssembly kernel. */
+  readonly min_product: number;
+}
+
 export const RUN_STATUSES = ['running', 'completed', 'diverged', 'interrupted', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -37,6 +47,8 @@ export interface Manifest {
   readonly parameter_count: number | null;
   /** Which matmul path trained the model. */
   readonly kernel: string;
+  /** On the blas path: the library, its build and core type, its threads, and the smallest product sent to it. */
+  readonly blas?: BlasRecord;
   readonly started_at: string;
   readonly ended_at: string | null;
   readonly steps: number;

@@ -6,9 +6,9 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { formatConfig, withAbsolutePaths } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { kernelChoice } from '../kernels/choice.js';
+import { BLAS_MIN_PRODUCT, kernelChoice } from '../kernels/choice.js';
 import { createRunDirectory } from '../runs/layout.js';
-import type { InitRecord, Manifest } from '../runs/manifest.js';
+import type { BlasRecord, InitRecord, Manifest } from '../runs/manifest.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
 import { DataError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
@@ -99,6 +99,7 @@ function runningManifest(config: ExperimentConfig, placement: RunPlacement, runD
     config_file: placement.configFile,
     parameter_count: parameterCount,
     kernel: kernelChoice().path,
+    ...blasRecord(),
     started_at: new Date().toISOString(),
     ended_at: null,
     steps: 0,
@@ -109,6 +110,12 @@ function runningManifest(config: ExperimentConfig, placement: RunPlacement, runD
     host: hostname(),
     pid: process.pid,
   };
+}
+
+/** The manifest's `blas` field, on the blas kernel path only. */
+function blasRecord(): { blas: BlasRecord } | Record<string, never> {
+  const { blas } = kernelChoice();
+  return blas === null ? {} : { blas: { ...blas, min_product: BLAS_MIN_PRODUCT } };
 }
 
 /** The run's config.yaml: the config as it ran, so that `adam-lab train <run>/config.yaml` reruns it from anywhere. */
