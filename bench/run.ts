@@ -2,7 +2,9 @@
  * `npm run bench`: training speed of adam-lab's engine on fixed workloads (bench/workloads.ts),
  * its matrix product alone, and the whole job, next to peers measured in the same run, each
  * engine in a process of its own (bench/peers/): adam-lab at its default thread count and at one
- * other (1, or 2 when 1 is the default); PyTorch via /usr/bin/python3 when `import torch` works
+ * other (1, or 2 when 1 is the default), and on its blas kernel path (ADAM_LAB_KERNEL=blas) where
+ * a CBLAS library loads: with the environment's OPENBLAS_CORETYPE on 1 thread and with the core
+ * OpenBLAS detects on 1 and 2 threads, as PyTorch's rows; PyTorch via /usr/bin/python3 when `import torch` works
  * there, in its best configurations (bench/torch.ts); TensorFlow.js with its cpu and wasm
  * backends (installed into bench/peers/ on first use). Not a test: it prints tables and writes
  * bench/results.md, then runs bench/sweep.ts (parallel trials: speed-up and memory).
@@ -40,12 +42,34 @@ const MAIN_NAMES = [...MAIN.map((w) => w.name), 'gemm'];
 const notes: string[] = [];
 const progress = (what: string): void => void process.stderr.write(`bench: ${what} (load ${loadavg()[0].toFixed(1)})\n`);
 
-function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number): Row {
-  const env = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }) };
+/** How adam-lab's process runs: the default kernels, or the blas path with the environment's or the detected OpenBLAS core. */
+type OurKernel = 'default' | 'blas (environment)' | 'blas (detected)';
+
+function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number, kernel: OurKernel = 'default'): Row {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }), ...(kernel === 'default' ? {} : { ADAM_LAB_KERNEL: 'blas' }) };
+  if (kernel === 'blas (detected)') delete env.OPENBLAS_CORETYPE;
   const j = runPeer(process.execPath, ['dist/bench/peers/adam-lab.js', folder, String(count), String(epochs), ...names, ...(quick ? ['--quick'] : [])], env);
   if (typeof j.note === 'string' && !notes.some((n) => n.endsWith(j.note as string))) notes.push(`adam-lab kernel: ${j.note}`);
   const t = j.threads as number;
-  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string}, ${plural(t)}${threads === null ? ' (default)' : ''}`, results: j.results, gemm: j.gemm_gflops, rss: j.peak_rss_mb, threads: t };
+  const core = typeof j.blas_core === 'string' ? ` ${j.blas_core} ${kernel.replace('blas ', '')}` : '';
+  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string}${core}, ${plural(t)}${threads === null ? ' (default)' : ''}`, results: j.results, gemm: j.gemm_gflops, rss: j.peak_rss_mb, threads: t };
+}
+
+/** adam-lab's blas rows, or none (with a note) where no CBLAS library loads. */
+function blasRows(folder: string, names: readonly string[], count: number, epochs: number): Row[] {
+  const configs: [OurKernel, number][] = [
+    ...(process.env.OPENBLAS_CORETYPE === undefined ? [] : [['blas (environment)', 1] as [OurKernel, number]]),
+    ['blas (detected)', 1],
+    ...(availableParallelism() >= 2 ? [['blas (detected)', 2] as [OurKernel, number]] : []),
+  ];
+  const rows: Row[] = [];
+  for (const [kernel, threads] of configs) {
+    progress(`adam-lab ${kernel}, ${plural(threads)}`);
+    const row = ours(folder, threads, names, count, epochs, kernel);
+    if (!row.label.startsWith('adam-lab blas')) return rows; // no library: the note says why
+    rows.push(row);
+  }
+  return rows;
 }
 
 function tfjsPeer(folder: string, backend: 'cpu' | 'wasm'): Row | null {
@@ -87,7 +111,7 @@ function versusTable(workloads: readonly Workload[], ourRows: readonly Row[], to
   const ratios = new Map<string, number>();
   const body = workloads.map((w) => {
     const mine = bestRow(ourRows, w)!;
-    const cells = [w.label, `${figureCell(w, mine.results[w.name])} (${plural(mine.threads)})`];
+    const cells = [w.label, `${figureCell(w, mine.results[w.name])} (${mine.label.replace(/^adam-lab /, '').replace(/ \(default\)$/, '')})`];
     for (const [rows, overall] of [[envRows, false], [torchRows, true]] as const) {
       const theirs = bestRow(rows, w);
       if (theirs === undefined) {
@@ -113,7 +137,7 @@ const defaultRow = ours(folder, null, MAIN_NAMES, samples, repeats);
 // The other thread count beside the default: 1 when the default shares products, else 2
 // where there is a second core (the evidence for matmul.ts's default).
 const other = defaultRow.threads !== 1 ? 1 : availableParallelism() >= 2 ? 2 : null;
-const ourRows = [defaultRow, ...(other === null ? [] : [ours(folder, other, MAIN_NAMES, samples, repeats)])];
+const ourRows = [defaultRow, ...(other === null ? [] : [ours(folder, other, MAIN_NAMES, samples, repeats)]), ...blasRows(folder, MAIN_NAMES, samples, repeats)];
 
 const setup: TorchSetup | null = torchSetup(folder);
 const torchRows: Row[] = [];
@@ -133,6 +157,10 @@ const rows = [...ourRows, ...torchRows, ...tfjsRows];
 
 progress('whole jobs');
 const jobs: JobFigure[] = (other === null ? [defaultRow.threads] : [defaultRow.threads, other]).map((t) => adamLabJob(`adam-lab train, ${plural(t)}`, t, jobRepeats));
+if (ourRows.some((r) => r.label.startsWith('adam-lab blas'))) {
+  const { OPENBLAS_CORETYPE: _environmentCore, ...detected } = process.env;
+  jobs.push(adamLabJob('adam-lab train, blas (detected core), 1 thread', 1, jobRepeats, { ...detected, ADAM_LAB_KERNEL: 'blas' }));
+}
 const ourJobCount = jobs.length;
 if (setup !== null) {
   for (const threads of [1, 2]) {

@@ -36,14 +36,15 @@ function best(repeats: number, run: () => number): { seconds: number; rssMb: num
   return fastest;
 }
 
-export function adamLabJob(label: string, threads: number, repeats: number): JobFigure {
+/** adam-lab's CLI on `threads` threads, in `env` (the blas path's rows set ADAM_LAB_KERNEL there). */
+export function adamLabJob(label: string, threads: number, repeats: number, env: NodeJS.ProcessEnv = process.env): JobFigure {
   return {
     label,
     ...best(repeats, () => {
       const out = mkdtempSync(join(tmpdir(), 'adam-lab-job-'));
       const rssFile = join(out, 'peak-rss');
       execFileSync(process.execPath, ['--import', peakRss, cli, 'train', config, '--set', 'train.epochs=1', '--quiet', '--out', out], {
-        env: { ...process.env, ADAM_LAB_THREADS: String(threads), ADAM_LAB_PEAK_RSS_FILE: rssFile },
+        env: { ...env, ADAM_LAB_THREADS: String(threads), ADAM_LAB_PEAK_RSS_FILE: rssFile },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const rssMb = Number(readFileSync(rssFile, 'utf8'));

@@ -4,7 +4,7 @@
  *
  * Usage: node dist/bench/peers/adam-lab.js <mnist folder> <samples> <repeats> <workload>... [--quick]
  * Workloads are named as in bench/workloads.ts, plus `gemm`. Prints one JSON object: {"kernel",
- * "note", "threads", "results": {workload: figure}, "gemm_gflops": {"512", "1024"} or null,
+ * "note", "blas_core" (the library's core type on the blas path, else null), "threads", "results": {workload: figure}, "gemm_gflops": {"512", "1024"} or null,
  * "peak_rss_mb"}.
  *
  * The timed loop is the training loop's own step (src/train/step.ts): gather batch + forward +
@@ -19,7 +19,7 @@ import { optimizerSchema } from '../../src/config/schema.js';
 import { Split } from '../../src/data/dataset.js';
 import { loadMnistLike } from '../../src/data/mnist.js';
 import { arenaOffset } from '../../src/kernels/arena.js';
-import { kernelChoice } from '../../src/kernels/choice.js';
+import { blasLibrary, kernelChoice } from '../../src/kernels/choice.js';
 import { createTeam, matmulABReference } from '../../src/kernels/matmul.js';
 import type { LayerConfig } from '../../src/engine/layers/registry.js';
 import { lossKinds, type LossName } from '../../src/engine/losses/registry.js';
@@ -99,7 +99,7 @@ function figure(train: Split, name: string): number {
   return mnist(train, workload.kind === 'mlp' ? mlp(workload.sizes) : cnn(workload.sizes), workload.batch);
 }
 
-/** C = A·B on n×n engine buffers on this process's thread count, best of several, GFLOP/s. */
+/** C = A·B on n×n engine buffers on this process's kernel and thread count, best of several, GFLOP/s. */
 function gemm(size: number): number {
   const a = allocFloat32(size * size);
   const b = allocFloat32(size * size);
@@ -110,14 +110,16 @@ function gemm(size: number): number {
     b[i] = rng.uniform();
   }
   const { module, threads } = kernelChoice();
-  const team = module === null ? null : createTeam(module, threads);
+  const blas = blasLibrary();
+  const team = module === null || blas !== null ? null : createTeam(module, threads);
   const product = (): void => {
-    if (team === null) matmulABReference(c, a, b, size, size, size);
+    if (blas !== null) blas.sgemm(arenaOffset(c), size, arenaOffset(a), size, false, arenaOffset(b), size, false, size, size, size, 0);
+    else if (team === null) matmulABReference(c, a, b, size, size, size);
     else team.run(arenaOffset(c), size, arenaOffset(a), size, false, arenaOffset(b), size, false, size, size, size, -1);
   };
   product(); // starts the workers and lets the engine optimize the kernel
   let best = Infinity;
-  for (let r = 0; r < (team === null ? 1 : 10); r++) {
+  for (let r = 0; r < (team === null && blas === null ? 1 : 10); r++) {
     const start = performance.now();
     product();
     best = Math.min(best, performance.now() - start);
@@ -130,6 +132,7 @@ const train = loadMnistLike('mnist', folder, { channels: 1, scale, shift: Float6
 const result = {
   kernel: kernelChoice().path,
   note: kernelChoice().note,
+  blas_core: kernelChoice().blas?.core ?? null,
   threads: kernelChoice().threads,
   results: Object.fromEntries(workloads.filter((w) => w !== 'gemm').map((w) => [w, figure(train, w)])),
   gemm_gflops: workloads.includes('gemm') ? { 512: gemm(512), 1024: gemm(1024) } : null,
