@@ -14,6 +14,7 @@ import { planLab, type Expand } from '../lab/sweep.js';
 import { HELD_WAIT_MS, shardTrials, type SweepOutcome } from '../lab/trial-pool.js';
 import type { ReportData } from '../report/report-data.js';
 import { comparisonTable, targetOf } from '../report/summary.js';
+import { kernelChoice } from '../kernels/choice.js';
 import { EXIT } from './exit-codes.js';
 import { heldWaitFlag, jobsFlag, quietFlag, setFlag } from './flags.js';
 import { debugOption, outOption, setOption } from './options.js';
@@ -50,6 +51,9 @@ export const labFlags = z.object({
 export type LabFlags = z.output<typeof labFlags>;
 
 export async function runLab(file: string | undefined, flags: LabFlags, expand: Expand, terminal: Terminal): Promise<number> {
+  // A library ADAM_LAB_BLAS names that does not work is bad input for the whole lab (exit 2),
+  // found here once rather than as every trial's failure in its worker (kernels/blas.ts).
+  kernelChoice();
   const jobs = trialsAtOnce(flags.jobs);
   const shard = resolveShard(flags.shard, flags.shards, process.env);
   const { expansion, dir, configFile } = planLab(file, flags, expand);

@@ -199,6 +199,13 @@ describe('a library ADAM_LAB_BLAS names that does not work', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('stops a sweep with exit 2 before any trial runs', () => {
+    const result = spawnSync(process.execPath, [cli, 'sweep', config, '--grid', 'optimizer.lr=0.1,0.01', '--out', out, '-q'], { encoding: 'utf8', env: { ...process.env, ADAM_LAB_KERNEL: '', ADAM_LAB_BLAS: '/nonexistent/libblis.so' } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('ADAM_LAB_BLAS');
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('refuses a library without cblas_sgemm', () => {
     const result = train('libc.so.6');
     expect(result.status).toBe(2);
