@@ -47,7 +47,8 @@ const count = z.int().min(0);
 const stateSchema = z.object({
   format: z.literal(1),
   run_id: z.string(),
-  engine: z.object({ adam_lab: z.string(), kernel: z.string() }),
+  /** `blas`: the library and core type on the blas kernel path, whose bits are theirs (absent before it existed). */
+  engine: z.object({ adam_lab: z.string(), kernel: z.string(), blas: z.string().nullable().optional() }),
   config: z.record(z.string(), z.unknown()),
   rows: z.object({ steps: count, epochs: count }),
   position: z.object({
@@ -140,10 +141,14 @@ function torchOptions(options: Readonly<Record<string, unknown>>, hyper: Trainin
   return torch;
 }
 
-/** What decides the bits of a run besides its config: adam-lab's version and the kernel path (read once: package.json is a file). */
+/**
+ * What decides the bits of a run besides its config: adam-lab's version, the kernel path and, on
+ * the blas path, the library's build and core type (read once: package.json is a file).
+ */
 let thisBuild: CheckpointState['engine'] | null = null;
 function engineBuild(): CheckpointState['engine'] {
-  thisBuild ??= { adam_lab: adamLabVersion(), kernel: kernelChoice().path };
+  const { path, blas } = kernelChoice();
+  thisBuild ??= { adam_lab: adamLabVersion(), kernel: path, ...(blas === null ? {} : { blas: `${blas.config ?? blas.library}, core ${blas.core ?? 'unknown'}` }) };
   return thisBuild;
 }
 
@@ -166,9 +171,10 @@ export function readCheckpoint(runDir: string, config: ExperimentConfig, configF
   const state = parsedJson(file, readCheckpointFile(folder, 'state.json'), stateSchema);
   if (state.run_id !== basename(runDir)) throw new CheckpointError(file, `belongs to run ${state.run_id}, not to ${basename(runDir)}`, RESTART_HINT);
   const engine = engineBuild();
-  const engineDiffers = (['adam_lab', 'kernel'] as const).filter((key) => state.engine[key] !== engine[key]).map((key) => `${key} ${state.engine[key]} there, ${engine[key]} here`);
+  const engineDiffers = (['adam_lab', 'kernel', 'blas'] as const).filter((key) => (state.engine[key] ?? null) !== (engine[key] ?? null)).map((key) => `${key} ${state.engine[key] ?? 'none'} there, ${engine[key] ?? 'none'} here`);
   if (engineDiffers.length > 0) {
-    throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}), or ${RESTART_HINT}`);
+    const library = state.engine.blas === undefined || state.engine.blas === null ? '' : ' with that library and core type (ADAM_LAB_BLAS, OPENBLAS_CORETYPE)';
+    throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}), or ${RESTART_HINT}`);
   }
   const differences = differingPaths(state.config, comparableConfig(config, configFile)).filter((d) => !FREE_TO_CHANGE.has(d.path));
   if (differences.length > 0) {

@@ -6,7 +6,7 @@
  * in the test's name, where no CBLAS library or no koffi is installed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,24 @@ describe.skipIf(blas === null)(`ADAM_LAB_KERNEL=blas${missing}`, () => {
     expect(simd.kernel).toBe('wasm-simd');
     expect(second.losses).toEqual(first.losses);
     for (let i = 0; i < 4; i++) expect(first.losses[i]).toBeCloseTo(simd.losses[i], 5);
+  });
+
+  it("a checkpoint records the library and core type, and a resume on another one is refused (exit 2)", () => {
+    const runs = mkdtempSync(join(tmpdir(), 'adam-lab-blas-resume-'));
+    const cli = fileURLToPath(new URL('../../bin/adam-lab.js', import.meta.url));
+    const config = fileURLToPath(new URL('../../configs/seed-simple-nn.yaml', import.meta.url));
+    const env = { ...process.env, ADAM_LAB_KERNEL: 'blas', ADAM_LAB_BLAS: '' };
+    const trained = spawnSync(process.execPath, [cli, 'train', config, '--set', 'train.epochs=10', '--set', 'train.checkpoint_every=5', '--out', runs, '-q'], { encoding: 'utf8', env });
+    expect(trained.status, trained.stderr).toBe(0);
+    const run = join(runs, 'seed-simple-nn', readdirSync(join(runs, 'seed-simple-nn')).find((d) => d !== 'latest') as string);
+    const stateFile = join(run, 'checkpoint', 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    expect(state.engine.kernel).toBe('blas');
+    expect(state.engine.blas).toContain(`core ${(blas as Blas).info.core}`);
+    writeFileSync(stateFile, JSON.stringify({ ...state, engine: { ...state.engine, blas: 'another BLAS, core Other' } }));
+    const refused = spawnSync(process.execPath, [cli, 'train', '--resume', run, '-q'], { encoding: 'utf8', env });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('another engine build (blas another BLAS, core Other there,');
   });
 
   it('ADAM_LAB_BLAS alone selects the blas path with that library', () => {
