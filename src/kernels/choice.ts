@@ -10,8 +10,10 @@
  *             hence never the default; 'blas' when ADAM_LAB_KERNEL=blas and a CBLAS library
  *             loads (blas.ts): products of at least BLAS_MIN_PRODUCT multiply-adds go to its
  *             sgemm, smaller ones and every element-wise kernel stay on wasm-simd. Its bits
- *             depend on the library, its version and the core type it picked, which is why it
- *             is never the default either: the default run gives the same bits on any machine.
+ *             are the same run after run, but depend on the library, its version, the core
+ *             type it picked and its thread count (OpenBLAS gives other bits on 2 threads than
+ *             on 1: bench/NOTES.md), which is why it is never the default either: the default
+ *             run gives the same bits on any machine and for any thread count.
  *             ADAM_LAB_BLAS=<library file> selects the blas path too, with that library.
  *   blas      the library in use on the blas path (file, build, core type, threads), else null.
  *   note      why the path differs from the one asked, or null.

@@ -143,12 +143,13 @@ function torchOptions(options: Readonly<Record<string, unknown>>, hyper: Trainin
 
 /**
  * What decides the bits of a run besides its config: adam-lab's version, the kernel path and, on
- * the blas path, the library's build and core type (read once: package.json is a file).
+ * the blas path, the library's build, core type and threads (OpenBLAS cuts a product differently
+ * for another thread count: bench/NOTES.md) (read once: package.json is a file).
  */
 let thisBuild: CheckpointState['engine'] | null = null;
 function engineBuild(): CheckpointState['engine'] {
   const { path, blas } = kernelChoice();
-  thisBuild ??= { adam_lab: adamLabVersion(), kernel: path, ...(blas === null ? {} : { blas: `${blas.config ?? blas.library}, core ${blas.core ?? 'unknown'}` }) };
+  thisBuild ??= { adam_lab: adamLabVersion(), kernel: path, ...(blas === null ? {} : { blas: `${blas.config ?? blas.library}, core ${blas.core ?? 'unknown'}, ${blas.threads ?? 'its own'} threads` }) };
   return thisBuild;
 }
 
@@ -173,7 +174,7 @@ export function readCheckpoint(runDir: string, config: ExperimentConfig, configF
   const engine = engineBuild();
   const engineDiffers = (['adam_lab', 'kernel', 'blas'] as const).filter((key) => (state.engine[key] ?? null) !== (engine[key] ?? null)).map((key) => `${key} ${state.engine[key] ?? 'none'} there, ${engine[key] ?? 'none'} here`);
   if (engineDiffers.length > 0) {
-    const library = state.engine.blas === undefined || state.engine.blas === null ? '' : ' with that library and core type (ADAM_LAB_BLAS, OPENBLAS_CORETYPE)';
+    const library = state.engine.blas === undefined || state.engine.blas === null ? '' : ' with that library, core type and threads (ADAM_LAB_BLAS, OPENBLAS_CORETYPE, ADAM_LAB_THREADS)';
     throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}), or ${RESTART_HINT}`);
   }
   const differences = differingPaths(state.config, comparableConfig(config, configFile)).filter((d) => !FREE_TO_CHANGE.has(d.path));

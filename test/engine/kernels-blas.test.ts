@@ -169,12 +169,15 @@ describe.skipIf(blas === null)(`ADAM_LAB_KERNEL=blas${missing}`, () => {
     expect(run.biasRow).toEqual([14.5, 14.5, 14.5]);
   });
 
-  it('trains to the same bits run after run, within float32 rounding of the WebAssembly path', () => {
+  it('trains to the same bits run after run (on 1 and on 2 threads), within float32 rounding of the WebAssembly path', () => {
     const first = JSON.parse(runBuilt(ROUTING, { ADAM_LAB_KERNEL: 'blas' }));
     const second = JSON.parse(runBuilt(ROUTING, { ADAM_LAB_KERNEL: 'blas' }));
     const simd = JSON.parse(runBuilt(ROUTING));
     expect(simd.kernel).toBe('wasm-simd');
     expect(second.losses).toEqual(first.losses);
+    const shared = [1, 2].map(() => JSON.parse(runBuilt(ROUTING, { ADAM_LAB_KERNEL: 'blas', ADAM_LAB_THREADS: '2' })));
+    expect(shared[0].blas.threads).toBe(2);
+    expect(shared[1].losses).toEqual(shared[0].losses);
     for (let i = 0; i < 4; i++) expect(first.losses[i]).toBeCloseTo(simd.losses[i], 5);
   });
 
