@@ -185,11 +185,12 @@ function warningText(w: TrainWarning): string {
   return `the schedule drives the learning rate to ${w.share.toExponential(1)} of its start within the first epoch (${w.stepsPerEpoch} steps); its counts are in steps — for counts in epochs, as a PyTorch loop that calls scheduler.step() once per epoch, set scheduler.interval: epoch`;
 }
 
-/** "libopenblas.so.0 (OpenBLAS 0.3.21 …), core Haswell, products of ≥ 8192 multiply-adds; smaller ones on wasm-simd". */
+/** "libopenblas.so.0 (OpenBLAS 0.3.21 …), core Haswell, 1 thread, products of ≥ 8192 multiply-adds; smaller ones on wasm-simd". */
 export function blasLine(info: BlasInfo): string {
   const build = info.config === null ? '' : ` (${info.config})`;
   const core = info.core === null ? '' : `, core ${info.core}`;
-  return `${info.library}${build}${core}, products of ≥ ${BLAS_MIN_PRODUCT} multiply-adds; smaller ones on wasm-simd`;
+  const threads = info.threads === null ? ', its own threads' : `, ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
+  return `${info.library}${build}${core}${threads}, products of ≥ ${BLAS_MIN_PRODUCT} multiply-adds; smaller ones on wasm-simd`;
 }
 
 /** How many threads share a large matrix product, and where that number came from. */

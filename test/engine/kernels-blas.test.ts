@@ -181,6 +181,20 @@ describe.skipIf(blas === null)(`ADAM_LAB_KERNEL=blas${missing}`, () => {
     for (let i = 0; i < 4; i++) expect(first.losses[i]).toBeCloseTo(simd.losses[i], 5);
   });
 
+  it('train prints the library, core type and threads at start and records them in manifest.json', () => {
+    const runs = mkdtempSync(join(tmpdir(), 'adam-lab-blas-train-'));
+    const cli = fileURLToPath(new URL('../../bin/adam-lab.js', import.meta.url));
+    const config = fileURLToPath(new URL('../../configs/seed-simple-nn.yaml', import.meta.url));
+    const trained = spawnSync(process.execPath, [cli, 'train', config, '--set', 'train.epochs=2', '--out', runs], { encoding: 'utf8', env: { ...process.env, ADAM_LAB_KERNEL: 'blas', ADAM_LAB_BLAS: '', ADAM_LAB_THREADS: '1' } });
+    expect(trained.status, trained.stderr).toBe(0);
+    const { info } = blas as Blas;
+    expect(trained.stdout).toContain('blas kernels');
+    expect(trained.stdout).toContain(`blas    libopenblas.so.0 (${info.config}), core ${info.core}, 1 thread, products of ≥ ${BLAS_MIN_PRODUCT} multiply-adds`);
+    const manifest = JSON.parse(readFileSync(join(runs, 'seed-simple-nn', 'latest', 'manifest.json'), 'utf8'));
+    expect(manifest.kernel).toBe('blas');
+    expect(manifest.blas).toEqual({ library: 'libopenblas.so.0', config: info.config, core: info.core, threads: 1, min_product: BLAS_MIN_PRODUCT });
+  });
+
   it("a checkpoint records the library and core type, and a resume on another one is refused (exit 2)", () => {
     const runs = mkdtempSync(join(tmpdir(), 'adam-lab-blas-resume-'));
     const cli = fileURLToPath(new URL('../../bin/adam-lab.js', import.meta.url));
