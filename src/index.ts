@@ -14,7 +14,7 @@ export { encodeModelWeights, loadModelWeights } from './engine/weights.js';
 export { optimizerKinds, createOptimizer } from './optim/registry.js';
 export { chain, namedBy, Optimizer, type Hyperparams, type NamedState, type OptimizerSetup, type Segment, type StepContext, type Transform } from './optim/transform.js';
 export type { TensorView } from './optim/groups.js';
-export * as pieces from './optim/pieces.js';
+export * as pieces from './optim/library.js';
 export { runExperiment, type ExperimentOptions } from './train/experiment.js';
 export type { RunResult, TrainEvent } from './train/events.js';
 export { AdamLabError, ConfigError, DataError, OutputError, UsageError } from './core/errors.js';

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { isPlainObject } from '../core/plain-object.js';
 import { ABSENT_LAYERS, INFERRED_KEYS } from './absent.js';
 import { didYouMean } from './suggest.js';
-import { keyedUnionInfo } from './keyed-union.js';
+import { keyedUnionInfo, switchKeyOf } from './keyed-union.js';
 
 type Path = (string | number)[];
 
@@ -36,6 +36,8 @@ export class IssueContext {
       const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
       if (shape !== undefined) this.knownKeys.set(input, Object.keys(shape));
     }
+    const switchKey = issue.code === 'invalid_union' ? switchKeyOf(issue.inst) : undefined;
+    if (switchKey !== undefined && isPlainObject(input)) this.chosenMember.set(input, switchKey in input ? 1 : 0);
     const keyed = issue.code === 'invalid_union' ? keyedUnionInfo(issue.inst) : undefined;
     if (keyed !== undefined) {
       const name = typeof input === 'string' ? input : isPlainObject(input) && Object.keys(input).length === 1 ? Object.keys(input)[0] : null;

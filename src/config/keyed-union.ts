@@ -30,3 +30,20 @@ export function keyedUnion<B extends z.ZodType>(noun: string, names: readonly st
   registry.set(union, { noun, names, memberOf: new Map(members.map((m, i) => [m.name, i + 1])) });
   return union;
 }
+
+const switchKeys = new WeakMap<object, string>();
+
+export function switchKeyOf(schema: unknown): string | undefined {
+  return typeof schema === 'object' && schema !== null ? switchKeys.get(schema) : undefined;
+}
+
+/**
+ * A union of a mapping without `key` and one with it (a param group of the config's optimizer,
+ * or one that names another with `optimizer:`): registered so that the error mapper reports only
+ * the problems of the member the presence of `key` chooses.
+ */
+export function unionBySwitchKey<A extends z.ZodType, B extends z.ZodType>(key: string, without: A, withKey: B) {
+  const union = z.union([without, withKey]);
+  switchKeys.set(union, key);
+  return union;
+}

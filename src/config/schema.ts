@@ -12,7 +12,7 @@ import { groupOptions, type ParamGroupConfig } from '../optim/groups.js';
 import { optimizerKinds, type OptimizerKind, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from './run-name.js';
-import { keyedUnion } from './keyed-union.js';
+import { keyedUnion, unionBySwitchKey } from './keyed-union.js';
 import { earlyStoppingSchema } from './early-stopping-schema.js';
 import { labBlocks } from './lab-schema.js';
 
@@ -55,12 +55,29 @@ function paramGroupSchema(kind: OptimizerKind) {
   const options = Object.entries(kind.schema.shape)
     .filter(([key]) => key !== 'name')
     .map(([key, field]) => [key, kind.constructorOnly.includes(key) ? notPerGroup(kind) : (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]);
-  return z.strictObject({
+  // `optimizer` is never valid here: it makes the union's other member the one whose problems are reported.
+  const ownGroup = z.strictObject({ ...groupSelection(), optimizer: z.never().optional(), ...Object.fromEntries(options) });
+  return unionBySwitchKey('optimizer', ownGroup, otherOptimizerGroup);
+}
+
+function groupSelection() {
+  return {
     params: z.array(z.string().min(1)).min(1).describe('glob patterns (* and ?) over tensor names such as 0.weight, 3.bias; the first group that matches a tensor takes it'),
     frozen: z.boolean().optional().describe('not updated, no state, no gradient norm (requires_grad=False)'),
-    ...Object.fromEntries(options),
-  });
+  };
 }
+
+/**
+ * A group stepped by another optimizer (`optimizer: adamw`), with that optimizer's options and
+ * defaults, not the top level's: as a second torch optimizer over those tensors (Muon's AdamW
+ * group for biases, norms and the first and last layers).
+ */
+const otherOptimizerGroup = z.discriminatedUnion(
+  'optimizer',
+  Object.entries(optimizerKinds).map(([name, kind]) =>
+    kind.options.safeExtend({ ...groupSelection(), optimizer: z.literal(name).describe('step these tensors with this optimizer, its own options and defaults (not the top level\'s)') }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
 
 /** An option torch takes for all groups at once, refused inside a group. */
 function notPerGroup(kind: OptimizerKind) {
@@ -78,6 +95,8 @@ function checkGroupOptions(kind: OptimizerKind) {
   return (o: Record<string, unknown> & { param_groups?: ParamGroupConfig[] }, context: z.RefinementCtx): void => {
     const { param_groups: groups = [], ...topLevel } = o;
     groups.forEach((group, index) => {
+      // A group naming another optimizer was validated whole by that optimizer's schema.
+      if (group.optimizer !== undefined) return;
       const merged = kind.schema.safeParse(groupOptions(topLevel, group));
       // Each option alone was checked by the group's schema; what is left is options together.
       for (const issue of merged.success ? [] : merged.error.issues.filter((i) => i.code === 'custom')) {

@@ -21,9 +21,9 @@ import { LayerShapeError, parameterNames, planModel, type ModelPlan } from '../e
 import { decodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import { matchState, readWeightsFile, type StateMatch } from '../engine/weights.js';
 import { globToRegExp } from '../core/glob.js';
-import { sizeOf } from '../core/shape.js';
+import { formatShape, sizeOf } from '../core/shape.js';
 import { unmatchedPatterns, type ParamGroupConfig } from '../optim/groups.js';
-import { optimizerKinds } from '../optim/registry.js';
+import { groupOptimizer, optimizerGroups, optimizerKinds } from '../optim/registry.js';
 import type { PathIssue } from './issues.js';
 import type { ExperimentConfig } from './schema.js';
 
@@ -78,6 +78,7 @@ export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): 
   }
   issues.push(...checkTokenTable(config, facts.data));
   issues.push(...checkGroupPatterns(config, plan));
+  issues.push(...checkTensorShapes(config, plan));
   if (facts.init !== null) issues.push(...checkInitTensors(config, plan, facts.init));
   if (facts.sizes !== null) issues.push(...checkAgainstSizes(config, plan, facts.sizes));
   return issues;
@@ -136,6 +137,23 @@ function checkGroupPatterns(config: ExperimentConfig, plan: ModelPlan): PathIssu
     path: ['optimizer', 'param_groups', group, 'params', pattern],
     problem: `'${groups[group].params[pattern]}' matches no tensor; the model's tensors are ${names.join(', ')}`,
   }));
+}
+
+/**
+ * Every tensor left to an optimizer must be one it can step (Muon: 2-D matrices only): a tensor
+ * it cannot is named, at the group that gives it (optimizer.name for the default group).
+ */
+function checkTensorShapes(config: ExperimentConfig, plan: ModelPlan): PathIssue[] {
+  const tensors = plan.layers.flatMap(({ plan: layerPlan }, layer) => layerPlan.parameters.map((p) => ({ name: `${layer}.${p.name}`, shape: p.shape, offset: 0, length: 0 })));
+  return optimizerGroups(config.optimizer, tensors).flatMap((group) => {
+    if (group.frozen) return [];
+    const name = groupOptimizer(config.optimizer, group);
+    const path = group.index === null ? ['optimizer', 'name'] : ['optimizer', 'param_groups', group.index, 'optimizer'];
+    return group.tensors.flatMap((t): PathIssue[] => {
+      const problem = optimizerKinds[name].tensorProblem(t.shape);
+      return problem === null ? [] : [{ path, problem: `${name} cannot step ${t.name} ${formatShape(t.shape)}: ${problem}` }];
+    });
+  });
 }
 
 /**

@@ -39,17 +39,18 @@ export const adamwOptions = z.strictObject({
 /**
  * Adam's scaling, u ← (m/(1−β1ᵗ)) / (√v/√(1−β2ᵗ) + ε); with AMSGrad the running maximum of
  * the raw v replaces v (torch ≥ 1.13: the maximum is taken before bias correction).
+ * Without biasCorrection (LAMB's variant without debiasing), u ← m/(√v + ε).
  * Computed in float32, on a WebAssembly SIMD twin when the arrays allow (adamReference).
  */
-export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: boolean }): Transform<Moments & { maxExpAvgSq: Float32Array }> {
-  const { beta2, eps, amsgrad: useMax } = options;
+export function scaleByAdam(options: { beta2: number; eps: number; amsgrad: boolean; biasCorrection?: boolean }): Transform<Moments & { maxExpAvgSq: Float32Array }> {
+  const { beta2, eps, amsgrad: useMax, biasCorrection = true } = options;
   return {
     init: (size) => ({ ...initMoments(size), maxExpAvgSq: allocFloat32(useMax ? size : 0) }),
     named: namedBy({ ...MOMENT_NAMES, maxExpAvgSq: 'max_exp_avg_sq' }),
     update(u, { expAvg, expAvgSq, maxExpAvgSq }, { step, hyper }) {
       const beta1 = beta1Of(hyper);
-      const s1 = 1 - beta1 ** step;
-      const s2 = Math.sqrt(1 - beta2 ** step);
+      const s1 = biasCorrection ? 1 - beta1 ** step : 1;
+      const s2 = biasCorrection ? Math.sqrt(1 - beta2 ** step) : 1;
       const vmax = useMax ? maxExpAvgSq : null;
       if (!adamWasm(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps)) {
         adamReference(u, expAvg, expAvgSq, vmax, beta1, 1 - beta1, beta2, 1 - beta2, s1, s2, eps);

@@ -20,10 +20,14 @@ export interface TensorView extends Range {
   readonly shape: readonly number[];
 }
 
-/** One entry of optimizer.param_groups in a config: patterns, and options over the top-level ones. */
+/**
+ * One entry of optimizer.param_groups in a config: patterns, and options over the top-level ones;
+ * or, with `optimizer`, another optimizer and its own options for these tensors (Muon's AdamW group).
+ */
 export interface ParamGroupConfig {
   readonly params: readonly string[];
   readonly frozen?: boolean;
+  readonly optimizer?: string;
   readonly [option: string]: unknown;
 }
 
@@ -32,12 +36,14 @@ export interface ResolvedGroup {
   /** The group's index in param_groups, or null for the default group. */
   readonly index: number | null;
   readonly frozen: boolean;
+  /** The optimizer the group names (param_groups[i].optimizer), or null for the config's own. */
+  readonly optimizer: string | null;
   readonly options: Readonly<Record<string, unknown>>;
   readonly tensors: readonly TensorView[];
 }
 
 /** The keys of a param_groups entry that are not optimizer options. */
-const GROUP_KEYS = ['params', 'frozen'];
+const GROUP_KEYS = ['params', 'frozen', 'optimizer'];
 
 /** Which group (index into `groups`, or null for the default group) takes a tensor of this name. */
 export function groupOf(name: string, groups: readonly ParamGroupConfig[]): number | null {
@@ -50,9 +56,13 @@ export function unmatchedPatterns(names: readonly string[], groups: readonly Par
   return groups.flatMap((g, gi) => g.params.flatMap((pattern, pi): [number, number][] => (names.some((n) => globToRegExp(pattern).test(n)) ? [] : [[gi, pi]])));
 }
 
-/** A group's own options (everything but params and frozen), over the top-level options. */
+/**
+ * A group's own options (everything but params, frozen and optimizer), over the top-level options —
+ * or alone when the group names another optimizer, whose options the top level's are not: as a
+ * second torch optimizer over those tensors, it takes its own defaults.
+ */
 export function groupOptions(topLevel: Readonly<Record<string, unknown>>, group: ParamGroupConfig): Record<string, unknown> {
-  const options: Record<string, unknown> = { ...topLevel };
+  const options: Record<string, unknown> = group.optimizer === undefined ? { ...topLevel } : {};
   for (const [key, value] of Object.entries(group)) if (!GROUP_KEYS.includes(key)) options[key] = value;
   return options;
 }
@@ -61,8 +71,8 @@ export function groupOptions(topLevel: Readonly<Record<string, unknown>>, group:
 export function resolveGroups(tensors: readonly TensorView[], topLevel: Readonly<Record<string, unknown>>, groups: readonly ParamGroupConfig[]): ResolvedGroup[] {
   const taken = tensors.map((t) => groupOf(t.name, groups));
   return [
-    ...groups.map((g, index) => ({ index, frozen: g.frozen === true, options: groupOptions(topLevel, g), tensors: tensors.filter((_, i) => taken[i] === index) })),
-    { index: null, frozen: false, options: topLevel, tensors: tensors.filter((_, i) => taken[i] === null) },
+    ...groups.map((g, index) => ({ index, frozen: g.frozen === true, optimizer: g.optimizer ?? null, options: groupOptions(topLevel, g), tensors: tensors.filter((_, i) => taken[i] === index) })),
+    { index: null, frozen: false, optimizer: null, options: topLevel, tensors: tensors.filter((_, i) => taken[i] === null) },
   ];
 }
 

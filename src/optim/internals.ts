@@ -15,6 +15,7 @@
  *   adadelta     γ·√(acc_delta + ε)/√(square_avg + ε)  × g, with acc_delta after the step (it
  *                                                   already holds this step's Δ²)
  *   sgd          nothing: every element's step size is γ (steps.csv's lr), so no columns.
+ *   lion, lamb, lars, adafactor, muon   nothing either: a sign, or a step scaled per tensor.
  *
  * The quantiles are torch.quantile's default (linear interpolation between order statistics), of
  * every element up to SAMPLE_SIZE elements and of a spread sample of that many beyond. The step
@@ -81,6 +82,12 @@ const adamRule: StepSizeRule = (input) => {
 
 const STEP_SIZES: Record<OptimizerName, StepSizeRule | null> = {
   sgd: null,
+  // Their step is scaled per tensor (trust ratio, RMS, orthogonalisation) or is a sign: no per-element step size.
+  lion: null,
+  lamb: null,
+  lars: null,
+  adafactor: null,
+  muon: null,
   adam: adamRule,
   adamw: adamRule,
   adamax: (input) => {

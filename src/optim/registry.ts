@@ -5,9 +5,14 @@
  */
 import { z } from 'zod';
 import * as adadeltaModule from './adadelta.js';
+import * as adafactorModule from './adafactor.js';
 import * as adagradModule from './adagrad.js';
 import * as adamModule from './adam.js';
 import * as adamaxModule from './adamax.js';
+import * as lambModule from './lamb.js';
+import * as larsModule from './lars.js';
+import * as lionModule from './lion.js';
+import * as muonModule from './muon.js';
 import * as nadamModule from './nadam.js';
 import { clipByGlobalNorm, clipByValue } from './pieces.js';
 import * as radamModule from './radam.js';
@@ -19,6 +24,8 @@ import { chain, Optimizer, type GroupSetup, type OptimizerSetup } from './transf
 export interface OptimizerKind {
   /** The option schema, torch's defaults filled in, with the `name` discriminator. */
   readonly schema: z.ZodObject;
+  /** The same options without `name`. */
+  readonly options: z.ZodObject;
   /** Which torch class it reproduces. */
   readonly torch: string;
   /** The update rule in one line. */
@@ -27,6 +34,8 @@ export interface OptimizerKind {
   readonly algorithm: string;
   /** Options torch reads once, from the constructor, for every group: a param group may not set them. */
   readonly constructorOnly: readonly string[];
+  /** Why it cannot step a tensor of this shape (Muon: only 2-D matrices), or null when it can. */
+  readonly tensorProblem: (shape: readonly number[]) => string | null;
   create(options: Record<string, unknown>): OptimizerSetup;
 }
 
@@ -34,15 +43,18 @@ interface Family {
   readonly rule: string;
   readonly algorithm: string;
   readonly constructorOnly?: readonly string[];
+  readonly tensorProblem?: (shape: readonly number[]) => string | null;
 }
 
 function kind<S extends z.ZodObject>(name: string, torch: string, options: S, family: Family, create: (o: z.output<S>) => OptimizerSetup): OptimizerKind {
   return {
     schema: options.extend({ name: z.literal(name) }),
+    options,
     torch,
     rule: family.rule,
     algorithm: family.algorithm.trim(),
     constructorOnly: family.constructorOnly ?? [],
+    tensorProblem: family.tensorProblem ?? (() => null),
     create: (o) => create(o as z.output<S>),
   };
 }
@@ -57,6 +69,11 @@ export const optimizerKinds = {
   radam: kind('radam', 'torch.optim.RAdam', radamModule.radamOptions, radamModule, radamModule.radam),
   adagrad: kind('adagrad', 'torch.optim.Adagrad', adagradModule.adagradOptions, adagradModule, adagradModule.adagrad),
   adadelta: kind('adadelta', 'torch.optim.Adadelta', adadeltaModule.adadeltaOptions, adadeltaModule, adadeltaModule.adadelta),
+  lion: kind('lion', 'Lion (Chen et al. 2023; lion-pytorch)', lionModule.lionOptions, lionModule, lionModule.lion),
+  lamb: kind('lamb', 'LAMB (You et al. 2020, Algorithm 2)', lambModule.lambOptions, lambModule, lambModule.lamb),
+  lars: kind('lars', 'LARS (You et al. 2017; timm.optim.Lars)', larsModule.larsOptions, larsModule, larsModule.lars),
+  adafactor: kind('adafactor', 'torch.optim.Adafactor', adafactorModule.adafactorOptions, adafactorModule, adafactorModule.adafactor),
+  muon: kind('muon', 'torch.optim.Muon', muonModule.muonOptions, muonModule, muonModule.muon),
 } as const satisfies Record<string, OptimizerKind>;
 
 export type OptimizerName = keyof typeof optimizerKinds;
@@ -77,11 +94,10 @@ export interface Clipping {
  * (groups.ts), each group's options validated as a whole, as torch does when it adds a group.
  */
 export function createOptimizer(config: OptimizerConfig, params: Float32Array, clipping: Clipping = {}, tensors: readonly TensorView[] = [wholeVector(params)]): Optimizer {
-  const kind = optimizerKinds[config.name];
   // Clipping by norm comes first, while the update is still the gradient whose norm the step context carries.
   const clip = [clipping.clip_grad_norm !== undefined && clipByGlobalNorm(clipping.clip_grad_norm), clipping.clip_grad_value !== undefined && clipByValue(clipping.clip_grad_value)];
   const setups = optimizerGroups(config, tensors).map((group): GroupSetup => {
-    const { transform, hyper } = kind.create(group.options);
+    const { transform, hyper } = optimizerKinds[groupOptimizer(config, group)].create(group.options);
     const segments = group.frozen ? [] : transform.perTensor === true ? group.tensors : segmentsOf(group.tensors);
     return { transform: clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, segments };
   });
@@ -95,8 +111,16 @@ export function createOptimizer(config: OptimizerConfig, params: Float32Array, c
  */
 export function optimizerGroups(config: OptimizerConfig, tensors: readonly TensorView[]): ResolvedGroup[] {
   const { name, param_groups: groups = [], ...topLevel } = config as OptimizerConfig & { param_groups?: ParamGroupConfig[] };
-  const kind = optimizerKinds[name];
-  return resolveGroups(tensors, topLevel, groups).map((group) => (group.index === null ? group : { ...group, options: withoutName(kind.schema.parse({ ...group.options, name })) }));
+  return resolveGroups(tensors, topLevel, groups).map((group) => {
+    if (group.index === null) return group;
+    const kindName = groupOptimizer(config, group);
+    return { ...group, options: withoutName(optimizerKinds[kindName].schema.parse({ ...group.options, name: kindName })) };
+  });
+}
+
+/** The optimizer that steps a group: the one the group names, else the config's. */
+export function groupOptimizer(config: OptimizerConfig, group: ResolvedGroup): OptimizerName {
+  return (group.optimizer ?? config.name) as OptimizerName;
 }
 
 function wholeVector(params: Float32Array): TensorView {

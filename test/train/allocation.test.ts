@@ -10,6 +10,7 @@ import { createSchedule, type ScheduleConfig } from '../../src/optim/schedules.j
 import type { LayerConfig } from '../../src/engine/layers/registry.js';
 import { accuracyRule } from '../../src/train/metrics.js';
 import { TrainStep } from '../../src/train/step.js';
+import { tensorViews } from '../../src/train/build.js';
 import { countTypedArrays } from '../count-allocations.js';
 
 afterEach(() => expect(globalThis.Float32Array.name).toBe('Float32Array'));
@@ -19,8 +20,10 @@ describe('a training step', () => {
     it(`allocates no typed arrays after the first (${name}, with dropout, clipping and a schedule)`, () => {
       const layers: LayerConfig[] = [{ linear: { out_features: 16, bias: true } }, 'tanh', { dropout: { p: 0.2 } }, { linear: { out_features: 3, bias: true } }];
       const model = new Model(planModel(layers, [2]), 32, 0);
-      const options = optimizerSchema.parse({ name, ...(name === 'sgd' || name === 'rmsprop' ? { momentum: 0.9 } : {}) }) as OptimizerConfig;
-      const optimizer = createOptimizer(options, model.values, { clip_grad_norm: 0.5, clip_grad_value: 1 });
+      // Muon steps the weight matrices; its AdamW group the biases.
+      const extra = name === 'sgd' || name === 'rmsprop' ? { momentum: 0.9 } : name === 'muon' ? { param_groups: [{ params: ['*.bias'], optimizer: 'adamw' }] } : {};
+      const options = optimizerSchema.parse({ name, ...extra }) as OptimizerConfig;
+      const optimizer = createOptimizer(options, model.values, { clip_grad_norm: 0.5, clip_grad_value: 1 }, tensorViews(model));
       const schedule = createSchedule(scheduleSchema.parse({ name: 'cosine_annealing_lr', t_max: 10 }) as ScheduleConfig, optimizer.hypers, 3);
       const data = syntheticDataset({ task: 'spirals', classes: 3, noise: 0.1, n_train: 96, n_test: 10, resample: false }, 0);
       const step = new TrainStep(model, optimizer, lossKinds.cross_entropy, 'index', 1, accuracyRule(data.targets, 'index', 0));
