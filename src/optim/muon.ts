@@ -2,8 +2,8 @@
  * Muon (Jordan et al. 2024, "Muon: An optimizer for hidden layers in neural networks") as
  * torch.optim.Muon (torch ≥ 2.9) states it, for 2-D weight matrices only (a param group with
  * another optimizer, usually AdamW, takes biases, norms and the first and last layers):
- *   b ← μ·b + (1−μ)·g                                  (torch: b.lerp_(g, 1−μ); b starts at 0)
- *   u ← (1−μ)·g + μ·b  if nesterov, else u ← b          (torch: g.lerp(b, μ))
+ *   B ← μ·B + (1−μ)·g                                  (torch: B.lerp_(g, 1−μ); B starts at 0)
+ *   u ← (1−μ)·g + μ·B  if nesterov, else u ← B          (torch: g.lerp(B, μ))
  *   X ← u/max(‖u‖_F, ε), transposed when it has more rows than columns
  *   repeat ns_steps:  A ← XXᵀ,  B ← b·A + c·A²,  X ← a·X + B·X    (a, b, c) = ns_coefficients
  *   θ ← θ − γ·(s·X + λθ)                                 s = max(1, rows/cols)^½ ("original", None)
@@ -19,11 +19,11 @@ import { learningRate, weightDecay } from './options.js';
 import { addDecayedWeights, scaleByLearningRate } from './pieces.js';
 import { chain, namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
-export const rule = 'θ ← θ − γ·(s·NewtonSchulz(nesterov ? lerp(g, b, μ) : b) + λθ),  b ← lerp(b, g, 1−μ)  (2-D only)';
+export const rule = 'θ ← θ − γ·(s·NewtonSchulz(nesterov ? lerp(g, B, μ) : B) + λθ),  B ← lerp(B, g, 1−μ)  (2-D only)';
 
 export const algorithm = `
-b ← μ·b + (1−μ)·g
-u ← (1−μ)·g + μ·b                            if nesterov, else u ← b
+B ← μ·B + (1−μ)·g                            momentum buffer B
+u ← (1−μ)·g + μ·B                            if nesterov, else u ← B
 X ← u/max(‖u‖_F, ε)                          transposed if rows > cols
 A ← XXᵀ,  X ← a·X + (b·A + c·A²)·X            ns_steps times, (a, b, c) = ns_coefficients
 θ ← θ − γ·(s·X + λθ)                         s = √max(1, rows/cols)  (adjust_lr_fn: null | original)
