@@ -15,7 +15,7 @@
  *   adadelta     γ·√(acc_delta + ε)/√(square_avg + ε)  × g, with acc_delta after the step (it
  *                                                   already holds this step's Δ²)
  *   sgd          nothing: every element's step size is γ (steps.csv's lr), so no columns.
- *   lion, lamb, lars, adafactor, muon   nothing either: a sign, or a step scaled per tensor.
+ *   lion, lamb, lars, adafactor, muon, prodigy   nothing either: a sign, a step scaled per tensor, or by d.
  *
  * The quantiles are torch.quantile's default (linear interpolation between order statistics), of
  * every element up to SAMPLE_SIZE elements and of a spread sample of that many beyond. The step
@@ -88,6 +88,7 @@ const STEP_SIZES: Record<OptimizerName, StepSizeRule | null> = {
   lars: null,
   adafactor: null,
   muon: null,
+  prodigy: null,
   adam: adamRule,
   adamw: adamRule,
   adamax: (input) => {

@@ -8,4 +8,5 @@ export * from './tensor-pieces.js';
 export { scaleByAdam } from './adam.js';
 export { scaleByFactoredRms } from './adafactor.js';
 export { scaleBySignMomentum } from './lion.js';
+export { scaleByProdigy } from './prodigy.js';
 export { lerpMomentum, orthogonalizeByNewtonSchulz, scaleByShape } from './muon.js';

@@ -14,6 +14,7 @@ import * as larsModule from './lars.js';
 import * as lionModule from './lion.js';
 import * as muonModule from './muon.js';
 import * as nadamModule from './nadam.js';
+import * as prodigyModule from './prodigy.js';
 import { clipByGlobalNorm, clipByValue } from './pieces.js';
 import * as radamModule from './radam.js';
 import * as rmspropModule from './rmsprop.js';
@@ -74,6 +75,7 @@ export const optimizerKinds = {
   lars: kind('lars', 'LARS (You et al. 2017; timm.optim.Lars)', larsModule.larsOptions, larsModule, larsModule.lars),
   adafactor: kind('adafactor', 'torch.optim.Adafactor', adafactorModule.adafactorOptions, adafactorModule, adafactorModule.adafactor),
   muon: kind('muon', 'torch.optim.Muon', muonModule.muonOptions, muonModule, muonModule.muon),
+  prodigy: kind('prodigy', 'Prodigy (Mishchenko & Defazio 2024; prodigyopt)', prodigyModule.prodigyOptions, prodigyModule, prodigyModule.prodigy),
 } as const satisfies Record<string, OptimizerKind>;
 
 export type OptimizerName = keyof typeof optimizerKinds;

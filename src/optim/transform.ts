@@ -57,7 +57,8 @@ export interface NamedState {
    * and col_var [..., 1, C]): only a per-tensor transformation has one, and it is the tensor's whole.
    */
   readonly elements: readonly (readonly [torchName: string, values: Float32Array, shape?: readonly number[]])[];
-  readonly scalars: readonly (readonly [name: string, value: Float32Array])[];
+  /** Float64 where a value must keep its double precision across a checkpoint (Prodigy's d). */
+  readonly scalars: readonly (readonly [name: string, value: Float32Array | Float64Array])[];
 }
 
 /**
@@ -88,6 +89,13 @@ export interface Transform<S = unknown> {
    * then added), and saves a pass over the vector.
    */
   finalScale?(context: StepContext): number;
+  /**
+   * A second pass, for a transformation whose update needs a reduction over every tensor it steps
+   * (Prodigy's step size d, from sums over all of them): when a chain's last link has one,
+   * Optimizer.apply runs `update` on every segment first, then `finish` on every segment, and only
+   * then moves each segment's parameters. Without it, each segment is updated and moved in turn.
+   */
+  finish?(updates: Float32Array, state: S, context: StepContext): void;
 }
 
 const NO_STATE: NamedState = { elements: [], scalars: [] };
@@ -125,6 +133,8 @@ export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   // A chain ends in a scaling when its last link does (finalScale never relies on `this`).
   const finalScale = active[last]?.finalScale;
   if (finalScale !== undefined) chained.finalScale = finalScale;
+  const finish = active[last]?.finish;
+  if (finish !== undefined) chained.finish = (updates, state, context) => finish(updates, state[last], context);
   return chained;
 }
 
@@ -173,6 +183,8 @@ export class Optimizer {
   private readonly segments: readonly SegmentStep[];
   private grads: Float32Array | null = null;
   private count = 0;
+  /** Whether a transformation has a second pass (Transform.finish). */
+  private readonly twoPass: boolean;
 
   constructor(
     groups: readonly GroupSetup[],
@@ -181,6 +193,7 @@ export class Optimizer {
     private readonly needsGradNorm = false,
   ) {
     this.hypers = groups.map((g) => g.hyper);
+    this.twoPass = groups.some((g) => g.transform.finish !== undefined);
     this.segments = groups.flatMap((g) =>
       g.segments.map((range) => {
         const values = params.subarray(range.offset, range.offset + range.length);
@@ -229,7 +242,7 @@ export class Optimizer {
   }
 
   /** Each segment's scalar state (flags, NAdam's μ-product), in group order: what a checkpoint saves besides tensors. */
-  segmentScalars(): Map<string, Float32Array>[] {
+  segmentScalars(): Map<string, Float32Array | Float64Array>[] {
     return this.segments.map((s) => new Map(s.transform.named?.(s.state).scalars ?? []));
   }
 
@@ -258,10 +271,20 @@ export class Optimizer {
       const { transform, context } = segment;
       context.step = this.count;
       context.gradNorm = norm;
-      const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
       transform.update(segment.grads, segment.state, context, transform.finalScale !== undefined);
-      if (!addScaledWasm(context.params, segment.grads, scale)) addScaledReference(context.params, segment.grads, scale);
+      if (!this.twoPass) this.move(segment);
     }
+    if (!this.twoPass) return;
+    for (const segment of this.segments) {
+      segment.transform.finish?.(segment.grads, segment.state, segment.context);
+      this.move(segment);
+    }
+  }
+
+  /** params += update, with the transformation's final scaling folded in. */
+  private move({ transform, context, grads }: SegmentStep): void {
+    const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
+    if (!addScaledWasm(context.params, grads, scale)) addScaledReference(context.params, grads, scale);
   }
 
   /** Views of a gradient vector per segment, made once per vector (a step allocates nothing). */

@@ -62,7 +62,7 @@ optimizer: {name: adamm}
     expect(problems[1]).toMatch(/^model\.layers\.0: unknown layer 'lienar' \(did you mean 'linear'\?\); valid: linear, relu, /);
     expect(problems[2]).toMatch(/^model\.layers\.1: unknown layer 'relux' \(did you mean 'relu'\?\)/);
     expect(problems[3]).toBe(
-      "optimizer.name: unknown optimizer 'adamm' (did you mean 'adam'?); valid: sgd, rmsprop, adam, adamw, adamax, nadam, radam, adagrad, adadelta, lion, lamb, lars, adafactor, muon",
+      "optimizer.name: unknown optimizer 'adamm' (did you mean 'adam'?); valid: sgd, rmsprop, adam, adamw, adamax, nadam, radam, adagrad, adadelta, lion, lamb, lars, adafactor, muon, prodigy",
     );
   });
 

@@ -47,6 +47,7 @@ const settings: Record<OptimizerName, { quadratic: number; rosenbrock: number }>
   lars: { quadratic: 3, rosenbrock: 10 },
   adafactor: { quadratic: 0.01, rosenbrock: 0.01 },
   muon: { quadratic: 0.0017, rosenbrock: 0.001 },
+  prodigy: { quadratic: 1, rosenbrock: 1 },
 };
 
 /**

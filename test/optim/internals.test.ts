@@ -52,7 +52,7 @@ describe('effective step sizes', () => {
   });
 
   it('SGD writes no step-size columns; every other optimizer the three quantiles', () => {
-    const withoutStepSizes = ['sgd', 'lion', 'lamb', 'lars', 'adafactor', 'muon'];
+    const withoutStepSizes = ['sgd', 'lion', 'lamb', 'lars', 'adafactor', 'muon', 'prodigy'];
     for (const name of optimizerNames) expect(stepSizeColumns(name)).toEqual(withoutStepSizes.includes(name) ? [] : ['eff_lr_p10', 'eff_lr_p50', 'eff_lr_p90']);
   });
 

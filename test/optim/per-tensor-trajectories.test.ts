@@ -13,9 +13,12 @@
  * Muon/AdamW split are all exercised. We run our own float32 trajectory (never resynchronised)
  * through createOptimizer with the model's tensor views and compare:
  *  - the groups each tensor falls in, and which optimizer steps it;
- *  - the loss before every step: |ours − reference| ≤ 1e-5·max(|reference|, 1e-2);
- *  - every weight after the last step, to 1e-4·max(|reference|, 1e-2) (60 steps of float32
- *    rounding against float64);
+ *  - the loss before every step: |ours − reference| ≤ 1e-5·max(|reference|, 1e-2) + drift, drift
+ *    being how far the same algorithm run in float32 by torch strays from the float64 reference
+ *    (float32_drift; below 1e-6 for all but Prodigy, whose d is estimated from θ₀ − θ, a difference
+ *    float32 weights hold to few digits while the steps are d₀-small: with d₀ = 1e-6 torch's
+ *    float32 run strays by up to 4e-3 in the loss, so the cases with d₀ = 1e-3 are the tight ones);
+ *  - every weight after the last step, to 1e-4·max(|reference|, 1e-2) + the tensor's drift;
  *  - the names of each tensor's state, as the reference (torch's names) keeps them.
  */
 import { readFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ interface ReferenceCase {
   loss: number[];
   final: Record<string, number[]>;
   state: Record<string, string[]>;
+  float32_drift: { loss: number[]; final: Record<string, number> };
 }
 
 interface ReferenceFixture {
@@ -51,7 +55,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/torch/per_tensor_op
 const LOSS_RELATIVE = 1e-5;
 const WEIGHT_RELATIVE = 1e-4;
 const FLOOR = 1e-2;
-const within = (ours: number, reference: number, relative: number): boolean => Math.abs(ours - reference) <= relative * Math.max(Math.abs(reference), FLOOR);
+const within = (ours: number, reference: number, relative: number, drift: number): boolean => Math.abs(ours - reference) <= relative * Math.max(Math.abs(reference), FLOOR) + drift;
 
 function newModel(): Model {
   const { layers, input_shape } = fixture.model;
@@ -64,7 +68,7 @@ describe('per-tensor optimizers match their float64 references (per_tensor_optim
   it('covers every new optimizer over 60 steps, Muon with its AdamW group', () => {
     expect(fixture.steps).toBe(60);
     const names = new Set(fixture.cases.flatMap((c) => c.groups.map((g) => g.optimizer)));
-    expect([...names].sort()).toEqual(['adafactor', 'adamw', 'lamb', 'lars', 'lion', 'muon']);
+    expect([...names].sort()).toEqual(['adafactor', 'adamw', 'lamb', 'lars', 'lion', 'muon', 'prodigy']);
   });
 
   for (const c of fixture.cases) {
@@ -81,12 +85,12 @@ describe('per-tensor optimizers match their float64 references (per_tensor_optim
       model.input.set(fixture.x);
       for (let step = 0; step < fixture.steps; step++) {
         const value = loss.compute(model.forward(fixture.batch, 'train'), target, fixture.batch, model.outputWidth, model.outputGrad);
-        expect(within(value, c.loss[step], LOSS_RELATIVE), `step ${step + 1} loss: ours ${value}, reference ${c.loss[step]}`).toBe(true);
+        expect(within(value, c.loss[step], LOSS_RELATIVE, c.float32_drift.loss[step]), `step ${step + 1} loss: ours ${value}, reference ${c.loss[step]}`).toBe(true);
         model.backward(fixture.batch);
         optimizer.apply(model.grads);
       }
       for (const p of model.parameters) {
-        p.value.forEach((ours, i) => expect(within(ours, c.final[p.fullName][i], WEIGHT_RELATIVE), `${p.fullName}[${i}]: ours ${ours}, reference ${c.final[p.fullName][i]}`).toBe(true));
+        p.value.forEach((ours, i) => expect(within(ours, c.final[p.fullName][i], WEIGHT_RELATIVE, c.float32_drift.final[p.fullName]), `${p.fullName}[${i}]: ours ${ours}, reference ${c.final[p.fullName][i]}`).toBe(true));
       }
       for (const view of views) expect([...optimizer.tensorState(view).keys()].sort(), `${view.name}'s state`).toEqual(c.state[view.name]);
     });

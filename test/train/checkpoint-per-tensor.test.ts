@@ -56,7 +56,7 @@ describe('per-tensor optimizers resume from a checkpoint exactly', () => {
     expect(interrupted.status).toBe('interrupted');
     const saved = decodeSafetensors(readFileSync(join(interrupted.runDir, 'checkpoint', 'optimizer.safetensors')), 'optimizer.safetensors');
     expect([...new Set(saved.map((t) => t.name.split('.').at(-1)!))].sort()).toEqual(state);
-    if (state.includes('row_var')) expect(saved.find((t) => t.name === '0.weight.row_var')?.shape).toEqual([8, 1]);
+    if ((state as readonly string[]).includes('row_var')) expect(saved.find((t) => t.name === '0.weight.row_var')?.shape).toEqual([8, 1]);
     const resumed = await runExperiment(config, { configFile: file, runDir: interrupted.runDir, resume: true });
     expect(resumed.status).toBe('completed');
 
