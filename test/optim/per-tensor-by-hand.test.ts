@@ -92,4 +92,25 @@ describe('per-tensor optimizers checked by hand', () => {
       [0.8699012, 0.9391964],
     ]);
   });
+
+  it('prodigy (lr 1, d0 0.1, eps 0), θ₀ = 1, g = 0.5 then 0.4', () => {
+    // β3 = √0.999 = 0.9994999
+    // step 1: d = 0.1, dγ = d·γ = 0.1, r = (d/d₀)·dγ·g·(θ₀ − θ) = 0 (θ has not moved)
+    //         m = 0.1·(0.1·0.5) = 0.005,  v = 0.001·(0.01·0.25) = 2.5e-6,  s = 1·0.1·0.5 = 0.05
+    //         d̂ = 0/0.05 = 0, so d stays 0.1;  θ₁ = 1 − 0.1·0.005/√2.5e-6 = 1 − 0.3162278 = 0.6837722
+    // step 2: dγ = 0.1,  r = 0.9994999·0 + 1·0.1·0.4·(1 − 0.6837722) = 0.0126491
+    //         m = 0.9·0.005 + 0.1·0.1·0.4 = 0.0085,  v = 0.999·2.5e-6 + 0.001·0.01·0.16 = 4.0975e-6
+    //         s = 0.9994999·0.05 + 0.1·0.4 = 0.0899750
+    //         d̂ = 0.0126491/0.0899750 = 0.1405847; d = d₀, so d ← max(d, d̂) = 0.1405847 (= d_max)
+    //         θ₂ = 0.6837722 − 0.1·0.0085/√4.0975e-6 = 0.6837722 − 0.4199131 = 0.2638591 (dγ used d before the step)
+    const config = optimizerSchema.parse({ name: 'prodigy', lr: 1, d0: 0.1, eps: 0 }) as OptimizerConfig;
+    const theta = Float32Array.of(1);
+    const optimizer = createOptimizer(config, theta);
+    optimizer.apply(Float32Array.of(0.5));
+    expect(theta[0]).toBeCloseTo(0.6837722, 6);
+    expect(optimizer.segmentScalars()[0].get('d')?.[0]).toBeCloseTo(0.1, 12);
+    optimizer.apply(Float32Array.of(0.4));
+    expect(theta[0]).toBeCloseTo(0.2638591, 6);
+    expect(optimizer.segmentScalars()[0].get('d')?.[0]).toBeCloseTo(0.1405847, 6);
+  });
 });

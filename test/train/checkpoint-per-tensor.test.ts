@@ -1,6 +1,7 @@
 /**
  * Checkpoints carry the per-tensor optimizers' state (LAMB's moments, Adafactor's factored
- * row_var/col_var with their own shapes, Muon's momentum buffer beside its AdamW group's moments):
+ * row_var/col_var with their own shapes, Prodigy's θ₀ and its d in double precision, Muon's
+ * momentum buffer beside its AdamW group's moments):
  * a run interrupted mid-way and resumed from its checkpoint ends with the uninterrupted run's
  * steps.csv (apart from `seconds`) and model.safetensors, byte for byte.
  */
@@ -15,6 +16,7 @@ import { tempDir, writeConfig } from '../cli/run-cli.js';
 const OPTIMIZERS = [
   { name: 'lamb', options: '{name: lamb, lr: 0.01, weight_decay: 0.01}', state: ['exp_avg', 'exp_avg_sq'] },
   { name: 'adafactor', options: '{name: adafactor, weight_decay: 0.01}', state: ['col_var', 'row_var', 'variance'] },
+  { name: 'prodigy', options: '{name: prodigy, weight_decay: 0.01}', state: ['exp_avg', 'exp_avg_sq', 'p0', 's'] },
   { name: 'muon', options: "{name: muon, lr: 0.02, param_groups: [{params: ['*.bias'], optimizer: adamw, lr: 0.003}]}", state: ['exp_avg', 'exp_avg_sq', 'momentum_buffer'] },
 ] as const;
 
