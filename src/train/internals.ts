@@ -13,8 +13,8 @@ import type { Model } from '../engine/model.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import { addScaledWasm, sumOfSquares } from '../kernels/optimizer-kernels.js';
 import type { TensorView } from '../optim/groups.js';
-import { stepSizeQuantiles, stepSizeScratch, STEP_SIZE_COLUMNS, type StepSizeScratch } from '../optim/internals.js';
-import { optimizerGroups, type OptimizerConfig } from '../optim/registry.js';
+import { stepSizeColumns, stepSizeQuantiles, stepSizeScratch, STEP_SIZE_COLUMNS, type StepSizeScratch } from '../optim/internals.js';
+import { groupOptimizer, optimizerGroups, type OptimizerConfig, type OptimizerName } from '../optim/registry.js';
 import { addScaledReference, type Optimizer } from '../optim/transform.js';
 import { formatFloat32 } from '../runs/numbers.js';
 import type { InternalsRow } from '../runs/run-writer.js';
@@ -28,6 +28,11 @@ interface RecordedTensor {
   /** Its group's place in Optimizer.hypers. */
   readonly groupIndex: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * The optimizer whose step sizes it has (a group may name another: Muon's AdamW group), or null
+   * when the file has no step-size columns or that optimizer has none: its columns stay empty.
+   */
+  readonly stepSizes: OptimizerName | null;
   readonly values: Float32Array;
   readonly before: Float32Array;
   readonly grads: Float32Array;
@@ -45,7 +50,7 @@ export class InternalsRecorder implements StepObserver {
 
   constructor(
     private readonly every: number,
-    private readonly config: OptimizerConfig,
+    config: OptimizerConfig,
     private readonly optimizer: Optimizer,
     model: Model,
   ) {
@@ -55,7 +60,16 @@ export class InternalsRecorder implements StepObserver {
     const tensors = optimizerGroups(config, tensorViews(model)).flatMap((group, groupIndex) =>
       group.frozen
         ? []
-        : group.tensors.map((view) => ({ view, group: groupName(group.index), groupIndex, options: group.options, values: slice(model.values, view), before: slice(before, view), grads: slice(model.grads, view) })),
+        : group.tensors.map((view) => ({
+            view,
+            group: groupName(group.index),
+            groupIndex,
+            options: group.options,
+            stepSizes: stepSizesOf(config, groupOptimizer(config, group)),
+            values: slice(model.values, view),
+            before: slice(before, view),
+            grads: slice(model.grads, view),
+          })),
     );
     // Rows in the model's order (model.safetensors'), whatever the groups' order.
     this.tensors = tensors.sort((a, b) => a.view.offset - b.view.offset);
@@ -93,7 +107,8 @@ export class InternalsRecorder implements StepObserver {
         update_ratio: formatFloat32(updateNorm / paramNorm),
       };
       const input = { options: t.options, hyper: this.optimizer.hypers[t.groupIndex], step, state: this.optimizer.tensorState(t.view) };
-      stepSizeQuantiles(this.config.name, input, this.scratch, this.quantiles);
+      this.quantiles.length = 0;
+      if (t.stepSizes !== null) stepSizeQuantiles(t.stepSizes, input, this.scratch, this.quantiles);
       this.quantiles.forEach((q, k) => (row[STEP_SIZE_COLUMNS[k]] = formatFloat32(q)));
       this.pending.push(row);
     });
@@ -105,4 +120,9 @@ export class InternalsRecorder implements StepObserver {
     this.pending = [];
     return rows;
   }
+}
+
+/** The optimizer whose step sizes a group's rows carry, when both the file (the config's optimizer) and it have them. */
+function stepSizesOf(config: OptimizerConfig, kind: OptimizerName): OptimizerName | null {
+  return stepSizeColumns(config.name).length > 0 && stepSizeColumns(kind).length > 0 ? kind : null;
 }

@@ -126,4 +126,20 @@ describe('the internals recorder', () => {
     expect(countTypedArrays(() => [3, 4].forEach((s) => step.run(data.train, order, 32 * s, 32)))).toBe(0);
     expect(recorder.take()).toEqual([]);
   });
+
+  it("gives a group that names another optimizer that optimizer's step sizes, or none", () => {
+    const model = new Model(planModel([{ linear: { out_features: 4, bias: true } }, 'tanh', { linear: { out_features: 3, bias: true } }], [2]), 8, 0);
+    const config = optimizerSchema.parse({ name: 'adam', lr: 0.01, param_groups: [{ params: ['*.bias'], optimizer: 'sgd', lr: 0.1 }] }) as OptimizerConfig;
+    const optimizer = createOptimizer(config, model.values, {}, tensorViews(model));
+    const data = syntheticDataset({ task: 'spirals', classes: 3, noise: 0.1, n_train: 8, n_test: 4, resample: false }, 0);
+    const step = new TrainStep(model, optimizer, lossKinds.cross_entropy, 'index', 1, accuracyRule(data.targets, 'index', 0));
+    const recorder = new InternalsRecorder(1, config, optimizer, model);
+    step.observer = recorder;
+    step.run(data.train, Uint32Array.from({ length: 8 }, (_, i) => i), 0, 8);
+    const rows = new Map(recorder.take().map((r) => [r.tensor, r]));
+    // Adam's tensors have Adam's step sizes; SGD's biases have none (every element steps by its lr).
+    expect(Number(rows.get('0.weight')?.eff_lr_p50)).toBeGreaterThan(0);
+    expect(rows.get('0.bias')?.eff_lr_p50).toBeUndefined();
+    expect(rows.get('2.bias')?.group).toBe('param_groups.0');
+  });
 });
