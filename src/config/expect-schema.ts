@@ -10,6 +10,15 @@
  *
  * Bounds apply to the mean over `seeds:` unless `worst: true`, which applies them to every seed;
  * max_update_ratio is a ceiling on every recorded ratio of every seed.
+ *
+ * A tuned comparison (a config with compare: and protocol:) states claims between its variants,
+ * judged on the reruns of each variant's tuned setting (`check` runs the whole protocol):
+ *
+ *     better:
+ *       - {variant: adam, than: sgd, metric: test_loss_bucket_3, p: 0.01}
+ *
+ * holds when adam's final value is better (lower for a loss, higher for an accuracy) than sgd's
+ * by a one-sided Welch's t-test with p below `p`.
  */
 import { z } from 'zod';
 
@@ -34,6 +43,20 @@ function checkBound(b: { min?: number; max?: number }, context: z.RefinementCtx)
 }
 
 const lossBound = z.strictObject(boundShape(loss)).superRefine(checkBound);
+
+/** The final values a `better:` claim may compare: a result metric, or a class bucket's test loss (zipf_classes). */
+export const CLAIM_METRIC = /^(final_train_loss|final_test_loss|final_test_accuracy|best_test_accuracy|test_loss_bucket_\d+)$/;
+
+const betterClaim = z.strictObject({
+  variant: z.string().min(1).describe('the compare: variant claimed to be better'),
+  than: z.string().min(1).describe('the variant it beats'),
+  metric: z
+    .string()
+    .regex(CLAIM_METRIC, 'is final_train_loss, final_test_loss, final_test_accuracy, best_test_accuracy or test_loss_bucket_<b>')
+    .describe('the value compared per rerun seed, at the last evaluation'),
+  p: z.number().gt(0).lt(1).default(0.05).describe("one-sided Welch's t-test: the claim holds below this p-value"),
+});
+export type BetterClaim = z.output<typeof betterClaim>;
 
 export const expectSchema = z
   .strictObject({
@@ -65,6 +88,7 @@ export const expectSchema = z
       .describe('no update ratio ‖Δθ‖/‖θ‖ in internals.csv (any tensor, any recorded step, any seed) may exceed this; needs train.internals'),
     no_divergence: z.literal(true).optional().describe('no seed may diverge (NaN or infinite loss)'),
     diverges: z.literal(true).optional().describe('every seed must diverge (for a learning rate known to be too large)'),
+    better: z.array(betterClaim).min(1).optional().describe('claims between the variants of a tuned comparison (compare: and protocol:), judged on the reruns'),
   })
   .refine((e) => Object.keys(e).length > 0, { message: 'needs at least one expectation' })
   .refine((e) => !(e.no_divergence && e.diverges), { message: 'cannot expect both no_divergence and diverges' });

@@ -59,7 +59,32 @@ export function checkStatic(config: ExperimentConfig): PathIssue[] {
   if (config.expect?.max_update_ratio !== undefined && config.train.internals === undefined) {
     issues.push({ path: ['expect', 'max_update_ratio'], problem: 'bounds the update ratios internals.csv records: add train.internals: {every: K}' });
   }
+  issues.push(...checkClaims(config));
   return issues;
+}
+
+/** expect.better compares variants of a tuned comparison, by a value the runs record. */
+function checkClaims(config: ExperimentConfig): PathIssue[] {
+  const claims = config.expect?.better ?? [];
+  if (claims.length === 0) return [];
+  if (config.compare === undefined || config.protocol === undefined) {
+    return [{ path: ['expect', 'better'], problem: 'compares the variants of a tuned comparison: add compare: (the variants) and protocol: (how they are tuned)' }];
+  }
+  const variants = Object.keys(config.compare);
+  const buckets = config.data.dataset === 'synthetic' && config.data.task === 'zipf_classes' ? config.data.buckets : 0;
+  return claims.flatMap((claim, i) => {
+    const issues: PathIssue[] = [];
+    for (const key of ['variant', 'than'] as const) {
+      if (!variants.includes(claim[key])) issues.push({ path: ['expect', 'better', i, key], problem: `is not a compare: variant (${variants.join(', ')})` });
+    }
+    if (claim.variant === claim.than) issues.push({ path: ['expect', 'better', i, 'than'], problem: 'names the same variant as variant:' });
+    const bucket = /^test_loss_bucket_(\d+)$/.exec(claim.metric);
+    if (bucket !== null && Number(bucket[1]) >= buckets) {
+      const has = buckets === 0 ? 'the dataset has no class buckets (synthetic zipf_classes has)' : `the buckets are 0…${buckets - 1}`;
+      issues.push({ path: ['expect', 'better', i, 'metric'], problem: `names a class bucket, but ${has}` });
+    }
+    return issues;
+  });
 }
 
 /** Phase 2: the config against what its data and init file are. */

@@ -205,11 +205,20 @@ export interface Vocabulary {
   readonly characters: readonly string[];
 }
 
+/** Classes grouped by frequency (zipf_classes): a loss per bucket is written to epochs.csv. */
+export interface ClassBuckets {
+  readonly count: number;
+  /** The bucket of each class, 0 … count − 1. */
+  readonly ofClass: Int32Array;
+}
+
 export interface Dataset {
   /** A text dataset's vocabulary: which character each class id is. */
   readonly vocabulary?: Vocabulary;
   readonly inputShape: Shape;
   readonly targets: TargetInfo;
+  /** Null (or absent) for datasets whose classes are not grouped. */
+  readonly classBuckets?: ClassBuckets | null;
   readonly train: Split;
   /** The held-out part of the training data (`data.validation`), or null. */
   readonly validation: Split | null;

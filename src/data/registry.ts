@@ -79,6 +79,19 @@ export const dataSchema = z.discriminatedUnion('dataset', [
     z.strictObject({ ...synthetic, task: z.literal('uniform'), features: z.int().positive().default(2), targets: z.int().positive().default(1) }).superRefine(fitsInMemory),
     z.strictObject({ ...synthetic, task: z.literal('moons'), noise: z.number().min(0).default(0.1) }),
     z.strictObject({ ...synthetic, task: z.literal('spirals'), classes: z.int().min(2).default(3), noise: z.number().min(0).default(0.2) }),
+    z
+      .strictObject({
+        ...synthetic,
+        task: z.literal('zipf_classes'),
+        classes: z.int().min(2).max(100_000).default(512).describe('class k (0 the most frequent) is drawn with probability ∝ (k+1)^-exponent'),
+        exponent: z.number().min(0).max(10).default(1).describe("Zipf's exponent: 1 is the law of words, 0 balanced classes"),
+        features: z.int().positive().default(32).describe('each class is a Gaussian cloud around a N(0, I) centroid in this many dimensions'),
+        noise: z.number().min(0).default(0.5).describe('standard deviation of a sample around its class centroid'),
+        mean: z.number().finite().default(2).describe('the centroids are N(mean, 1) in every feature: inputs not centred, as pixels are (0 centres them)'),
+        buckets: z.int().min(1).max(100).default(4).describe('classes grouped by frequency, each group about 1/buckets of the samples: test_loss_bucket_0 (frequent) … test_loss_bucket_<buckets−1> (rare) in epochs.csv'),
+      })
+      .refine((d) => d.buckets <= d.classes, { message: 'needs at most as many buckets as classes', path: ['buckets'] })
+      .superRefine((d, context) => fitsInMemory({ ...d, targets: 1 }, context)),
   ]),
 ]);
 export type DataConfig = z.output<typeof dataSchema>;
@@ -239,6 +252,7 @@ function limited(dataset: Dataset, data: DataConfig): Dataset {
   return {
     inputShape: dataset.inputShape,
     targets: dataset.targets,
+    classBuckets: dataset.classBuckets,
     test: dataset.test,
     validation: first.validation,
     get train(): Split {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DataError, UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
 import { RUN_FILES } from './layout.js';
+import { bucketColumn } from './run-writer.js';
 import type { RecordedManifest } from './manifest.js';
 import { readTrialManifest, trialDirectory } from './sweep-dir.js';
 
@@ -21,6 +22,8 @@ export interface EvaluationPoint {
   readonly testAccuracy: number | null;
   readonly valLoss?: number | null;
   readonly valAccuracy?: number | null;
+  /** test_loss_bucket_0, 1, … (zipf_classes), frequent first; absent where epochs.csv has none. */
+  readonly testBuckets?: readonly (number | null)[];
   /** Seconds since the run started (wall clock). */
   readonly seconds?: number | null;
 }
@@ -101,6 +104,7 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
       testAccuracy: numberOrNull(r.test_accuracy),
       valLoss: numberOrNull(r.val_loss),
       valAccuracy: numberOrNull(r.val_accuracy),
+      ...(r[bucketColumn(0)] === undefined ? {} : { testBuckets: bucketsOf(r) }),
       seconds: numberOrNull(r.seconds),
     }),
   );
@@ -186,6 +190,22 @@ type RowSchema = z.ZodType<Record<string, string>>;
 const STEP_ROW: RowSchema = z.object({ step: numberCell, loss: numberCell }).catchall(numberCell);
 const EPOCH_ROW: RowSchema = z.object({ epoch: numberCell, step: numberCell }).catchall(numberCell);
 const INTERNALS_ROW: RowSchema = z.object({ step: numberCell, tensor: z.string(), group: z.string(), update_ratio: numberCell }).catchall(numberCell);
+
+function bucketsOf(row: Record<string, string>): (number | null)[] {
+  const losses: (number | null)[] = [];
+  for (let b = 0; row[bucketColumn(b)] !== undefined; b++) losses.push(numberOrNull(row[bucketColumn(b)]));
+  return losses;
+}
+
+/**
+ * A trial's final value of a metric a claim may name: a result metric (final_test_loss, …) or
+ * a class bucket's test loss (test_loss_bucket_<b>) at the last evaluation; null where absent.
+ */
+export function finalMetric(trial: TrialData, metric: string): number | null {
+  const bucket = /^test_loss_bucket_(\d+)$/.exec(metric);
+  if (bucket !== null) return trial.evaluations.at(-1)?.testBuckets?.[Number(bucket[1])] ?? null;
+  return trialResults(trial)[metric as ResultMetric] ?? null;
+}
 
 function numberOrNull(text: string | undefined): number | null {
   return text === undefined || text === '' ? null : Number(text);

@@ -20,6 +20,14 @@ export const STEP_COLUMNS = ['step', 'epoch', 'loss', 'lr', 'grad_norm', 'second
 export const EPOCH_COLUMNS = ['epoch', 'step', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'test_loss', 'test_accuracy', 'seconds'] as const;
 
 /**
+ * epochs.csv's columns for a dataset whose classes are grouped by frequency (zipf_classes):
+ * test_loss_bucket_0 (the frequent classes) … test_loss_bucket_<n−1> (the rare ones), after
+ * EPOCH_COLUMNS so that every reader of those finds them where they were.
+ */
+export const bucketColumn = (bucket: number): string => `test_loss_bucket_${bucket}`;
+const BUCKET_COLUMN = /^test_loss_bucket_(\d+)$/;
+
+/**
  * internals.csv (DESIGN.md, optimizer internals): one row per trainable tensor at every
  * train.internals.every-th step; then the optimizer's own columns (optim/internals.ts).
  */
@@ -31,7 +39,8 @@ export function internalsColumns(optimizer: OptimizerName): string[] {
 }
 
 export type StepRow = Record<(typeof STEP_COLUMNS)[number], string>;
-export type EpochRow = Record<(typeof EPOCH_COLUMNS)[number], string>;
+/** The base columns, and test_loss_bucket_<b> where the dataset groups its classes. */
+export type EpochRow = Record<(typeof EPOCH_COLUMNS)[number], string> & Record<string, string>;
 /** The base columns, and eff_lr_p10... where the optimizer writes them. */
 export type InternalsRow = Record<(typeof INTERNALS_COLUMNS)[number], string> & Record<string, string>;
 
@@ -60,7 +69,8 @@ export class RunWriter {
   }
 
   writeEpochs(rows: readonly EpochRow[]): void {
-    writeFileAtomic(this.path('epochs'), stringify(rows as EpochRow[], { header: true, columns: [...EPOCH_COLUMNS] }));
+    const buckets = Object.keys(rows[0] ?? {}).filter((column) => BUCKET_COLUMN.test(column));
+    writeFileAtomic(this.path('epochs'), stringify(rows as EpochRow[], { header: true, columns: [...EPOCH_COLUMNS, ...buckets] }));
   }
 
   appendSteps(rows: readonly StepRow[]): void {

@@ -79,6 +79,8 @@ export interface EpochEvent {
   readonly valAccuracy: number | null;
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
+  /** Test loss per class-frequency bucket (zipf_classes), frequent first; null for a bucket without test samples. */
+  readonly testBuckets?: readonly (number | null)[];
   readonly seconds: number;
 }
 

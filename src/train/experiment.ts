@@ -12,7 +12,7 @@ import { encodeModelWeights } from '../engine/weights.js';
 import { kernelChoice } from '../kernels/choice.js';
 import { formatFloat32, formatSeconds } from '../runs/numbers.js';
 import { writeCheckpoint } from '../runs/checkpoint-dir.js';
-import type { EpochRow } from '../runs/run-writer.js';
+import { bucketColumn, type EpochRow } from '../runs/run-writer.js';
 import { RUN_FILES } from '../runs/layout.js';
 import { readVocabulary, sameVocabulary, writeVocabulary } from '../runs/vocabulary.js';
 import { DataError } from '../core/errors.js';
@@ -165,7 +165,15 @@ function epochRow(e: EpochEvent): EpochRow {
     test_loss: f(e.testLoss),
     test_accuracy: e.testAccuracy === null ? '' : String(e.testAccuracy),
     seconds: formatSeconds(e.seconds),
+    ...Object.fromEntries((e.testBuckets ?? []).map((loss, b) => [bucketColumn(b), f(loss)])),
   };
+}
+
+/** test_loss_bucket_0, 1, … of a row, in order, as far as they go. */
+function bucketLosses(row: EpochRow, n: (x: string) => number | null): (number | null)[] {
+  const losses: (number | null)[] = [];
+  for (let b = 0; row[bucketColumn(b)] !== undefined; b++) losses.push(n(row[bucketColumn(b)]));
+  return losses;
 }
 
 /** An epochs.csv row read back as the evaluation it records (a resumed run's last one so far). */
@@ -181,6 +189,7 @@ function epochEvent(row: EpochRow): EpochEvent {
     valAccuracy: n(row.val_accuracy),
     testLoss: n(row.test_loss),
     testAccuracy: n(row.test_accuracy),
+    ...(row[bucketColumn(0)] === undefined ? {} : { testBuckets: bucketLosses(row, n) }),
     seconds: Number(row.seconds),
   };
 }

@@ -85,7 +85,7 @@ class Loop {
   ) {
     const { model, optimizer, lossKind, targets, accuracy, dataset, config } = t;
     this.trainer = new TrainStep(model, optimizer, lossKind, targets.encoding, targets.width, accuracy);
-    this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, config.data.eval_batch_size, largestEvaluated(dataset));
+    this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, config.data.eval_batch_size, largestEvaluated(dataset), dataset.classBuckets ?? null);
     this.order = new Uint32Array(dataset.train.size);
     this.shuffleRng = new Rng(config.seed, 'shuffle');
     const every = config.train.internals?.every;
@@ -198,6 +198,7 @@ class Loop {
       valAccuracy: validation?.accuracy ?? null,
       testLoss: test?.loss ?? null,
       testAccuracy: test?.accuracy ?? null,
+      ...(test?.buckets === undefined ? {} : { testBuckets: test.buckets }),
       seconds: this.seconds(),
     };
     const metrics = metricsOf(evaluation);

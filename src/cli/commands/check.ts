@@ -9,7 +9,11 @@ import { DEFAULT_TOLERANCES, readBaseline, type Baseline, type Tolerance } from 
 import { junitXml, type SuiteResult } from '../../check/junit.js';
 import { sparkline } from '../../check/sparkline.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
+import type { Verdict } from '../../check/verdict.js';
 import { expandChecks, judgeRun, meanLossCurve, writeBaselinePlot, type CheckedRun } from '../../lab/check.js';
+import { checkTuned, type TunedCheck } from '../../lab/tuned-check.js';
+import type { TunedEvent } from '../../lab/tuned.js';
+import { phaseExitCode, phaseView, trialsAtOnce } from '../lab.js';
 import { writeFileAtomic } from '../../runs/atomic.js';
 import { prepareOutputFile } from '../../runs/output-path.js';
 import { EXIT } from '../exit-codes.js';
@@ -67,6 +71,7 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
   if (flags.exact && flags.baseline === undefined) throw new UsageError('--exact compares with a baseline: add --baseline <file>');
   const baseline = flags.baseline === undefined ? null : readBaseline(flags.baseline);
   const expansions = expandChecks(files, flags.set);
+  if (baseline !== null && expansions[0].base.expect?.better !== undefined) throw new UsageError("--baseline compares a config's seeds; this config's expect.better claims are judged on a tuned comparison, without a baseline");
   for (const [i, file] of files.entries()) {
     if (expansions[i].base.expect === undefined && baseline === null) {
       throw new ConfigError(file, [{ path: ['expect'], problem: 'is missing: add an expect: block (or compare with --baseline <file>)' }]);
@@ -82,18 +87,27 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
   };
   try {
     for (const [i, file] of files.entries()) {
-      const run = await runSeedsShown(file, expansions[i], { jobs: flags.jobs, out: flags.out, signal: signals.signal }, flags.quiet || flags.json, terminal);
-      if (run.interrupted) return EXIT.interrupted;
-      const verdicts = judgeRun(run, baseline, commandLineTolerance(flags), flags.exact);
-      suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
-      print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
+      let verdicts: Verdict[];
+      if (expansions[i].base.expect?.better !== undefined) {
+        const tuned = await checkTunedShown(file, flags, signals.signal, terminal);
+        if (typeof tuned === 'number') return tuned;
+        verdicts = tuned.verdicts;
+        suites.push({ name: expansions[i].base.name, file, seconds: tuned.seconds, verdicts });
+        print(`\n${file} (tuned comparison, ${tuned.trials.length} reruns, ${tuned.seconds.toFixed(1)}s, ${tuned.dir})\n`);
+      } else {
+        const run = await runSeedsShown(file, expansions[i], { jobs: flags.jobs, out: flags.out, signal: signals.signal }, flags.quiet || flags.json, terminal);
+        if (run.interrupted) return EXIT.interrupted;
+        verdicts = judgeRun(run, baseline, commandLineTolerance(flags), flags.exact);
+        suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
+        print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
+        if (baseline !== null) {
+          print(curves(baseline, run));
+          await writeBaselinePlot(baseline, run);
+        }
+      }
       const table = alignedTable([['expectation', 'bound', 'measured', 'verdict'], ...verdicts.map((v) => [v.expectation, v.bound, v.measured, v.pass ? 'PASS' : 'FAIL'])]);
       // The verdict is the last column, so colouring it after alignment leaves the columns in place.
       print(`${table.replace(/(PASS|FAIL)$/gm, (verdict) => paint(screen, verdict === 'PASS' ? 'green' : 'red', verdict))}\n`);
-      if (baseline !== null) {
-        print(curves(baseline, run));
-        await writeBaselinePlot(baseline, run);
-      }
     }
   } finally {
     signals.dispose();
@@ -103,6 +117,29 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
   if (flags.json) terminal.stdout.write(`${JSON.stringify({ pass: failed === 0, suites }, null, 2)}\n`);
   print(failed === 0 ? '\nall expectations hold\n' : `\n${failed} expectation(s) failed\n`);
   return failed === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * A config with expect.better: its tuned comparison, shown as compare --protocol tuned shows it;
+ * the judged result, or the exit code of a comparison that stopped or could not finish here.
+ */
+async function checkTunedShown(file: string, flags: CheckFlags, signal: AbortSignal, terminal: Terminal): Promise<Extract<TunedCheck, { type: 'judged' }> | number> {
+  const view = phaseView(null, flags.quiet || flags.json, signal, terminal);
+  try {
+    const onEvent = (event: TunedEvent): void => (event.type === 'not-rerun' ? undefined : view.onEvent(event));
+    const result = await checkTuned(file, { set: flags.set, out: flags.out }, { jobs: trialsAtOnce(flags.jobs), signal, onEvent });
+    switch (result.type) {
+      case 'judged':
+        return result;
+      case 'stopped':
+        return phaseExitCode(result.outcome, terminal);
+      case 'waiting':
+        terminal.stderr.write(`${result.phase}: ${result.unfinished} of ${result.total} trials are held by another process; check again once it has finished\n`);
+        return EXIT.failed;
+    }
+  } finally {
+    view.dispose();
+  }
 }
 
 /** Either flag replaces every metric's default tolerance, the other one counting as 0 (as written, nothing hidden is added). */
