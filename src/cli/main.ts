@@ -11,6 +11,7 @@ import { reportError, strayOverrideHint } from './report-error.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerCheck } from './commands/check.js';
 import { registerCompare } from './commands/compare.js';
+import { registerLrFind } from './commands/lr-find.js';
 import { registerMerge } from './commands/merge.js';
 import { registerOptimizers } from './commands/optimizers.js';
 import { registerReport } from './commands/report.js';
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], terminal: Terminal = process
     registerCompare,
     registerCheck,
     registerBaseline,
+    registerLrFind,
     registerReport,
     registerMerge,
     registerValidate,

@@ -1,0 +1,71 @@
+/**
+ * The learning-rate range test (Smith 2017, "Cyclical learning rates for training neural
+ * networks", §3.3; fastai's `Learner.lr_find`): train from the config's initialization while the
+ * rate grows exponentially, step i (0-based) at
+ *
+ *   lr_i = start · (end / start)^(i / iterations)                  (fastai's SchedExp, pos = i/num_it)
+ *
+ * recording the batch loss and its debiased exponential moving average (fastai's AvgSmoothLoss):
+ *
+ *   avg_i = β·avg_{i−1} + (1 − β)·loss_i,   smoothed_i = avg_i / (1 − β^(i+1))
+ *
+ * and stopping after `iterations` steps or once smoothed_i > divergence × min_{j≤i} smoothed_j
+ * (fastai: 4×), or at a non-finite loss. Every parameter group follows the ramp, scaled by its
+ * own rate's ratio to the default group's (as a torch scheduler scales each group); the config's
+ * scheduler is not used. The batches are the training loop's: shuffled per epoch by the seed.
+ */
+import { Rng } from '../core/rng.js';
+import type { Training } from './build.js';
+import { TrainStep } from './step.js';
+
+export interface RangeOptions {
+  readonly startLr: number;
+  readonly endLr: number;
+  readonly iterations: number;
+  /** Stop once the smoothed loss exceeds this multiple of its minimum. */
+  readonly divergence: number;
+  /** The smoothing's β (fastai: 0.98). */
+  readonly beta: number;
+}
+
+export interface RangePoint {
+  readonly lr: number;
+  readonly loss: number;
+  readonly smoothed: number;
+}
+
+export interface RangeResult {
+  readonly points: readonly RangePoint[];
+  /** Why the ramp ended: all iterations run, the smoothed loss diverged, or a loss was not finite. */
+  readonly stop: 'iterations' | 'diverged' | 'non-finite';
+}
+
+export function rangeTest(training: Training, options: RangeOptions): RangeResult {
+  const { model, optimizer, lossKind, targets, accuracy, dataset, config, stepsPerEpoch } = training;
+  const trainer = new TrainStep(model, optimizer, lossKind, targets.encoding, targets.width, accuracy);
+  const ratios = optimizer.hypers.map((h) => h.lr / optimizer.hyper.lr);
+  const order = new Uint32Array(dataset.train.size);
+  const shuffle = new Rng(config.seed, 'shuffle');
+  const batchSize = config.data.batch_size;
+  const points: RangePoint[] = [];
+  let average = 0;
+  let best = Infinity;
+  for (let i = 0, epoch = 1; ; epoch++) {
+    dataset.beginEpoch(epoch);
+    for (let j = 0; j < order.length; j++) order[j] = j;
+    if (config.data.shuffle) shuffle.shuffle(order);
+    for (let batch = 0; batch < stepsPerEpoch; batch++, i++) {
+      if (i >= options.iterations) return { points, stop: 'iterations' };
+      const lr = options.startLr * (options.endLr / options.startLr) ** (i / options.iterations);
+      optimizer.hypers.forEach((h, g) => (h.lr = lr * ratios[g]));
+      const start = batch * batchSize;
+      const loss = trainer.run(dataset.train, order, start, Math.min(batchSize, dataset.train.size - start));
+      if (!Number.isFinite(loss)) return { points, stop: 'non-finite' };
+      average = options.beta * average + (1 - options.beta) * loss;
+      const smoothed = average / (1 - options.beta ** (i + 1));
+      points.push({ lr, loss, smoothed });
+      best = Math.min(best, smoothed);
+      if (smoothed > options.divergence * best) return { points, stop: 'diverged' };
+    }
+  }
+}
