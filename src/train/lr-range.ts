@@ -40,6 +40,35 @@ export interface RangeResult {
   readonly stop: 'iterations' | 'diverged' | 'non-finite';
 }
 
+/** The rate of step i (0-based) of the ramp. */
+export function rampLr(i: number, options: Pick<RangeOptions, 'startLr' | 'endLr' | 'iterations'>): number {
+  return options.startLr * (options.endLr / options.startLr) ** (i / options.iterations);
+}
+
+/** fastai's AvgSmoothLoss and LRFinder's stop rule, fed one batch loss at a time. */
+export class SmoothedLoss {
+  private average = 0;
+  private count = 0;
+  /** The lowest smoothed loss so far. */
+  best = Infinity;
+
+  constructor(private readonly options: Pick<RangeOptions, 'beta' | 'divergence'>) {}
+
+  /** The debiased average after `loss`. */
+  add(loss: number): number {
+    const { beta } = this.options;
+    this.average = beta * this.average + (1 - beta) * loss;
+    this.count++;
+    const smoothed = this.average / (1 - beta ** this.count);
+    this.best = Math.min(this.best, smoothed);
+    return smoothed;
+  }
+
+  diverged(smoothed: number): boolean {
+    return smoothed > this.options.divergence * this.best;
+  }
+}
+
 export function rangeTest(training: Training, options: RangeOptions): RangeResult {
   const { model, optimizer, lossKind, targets, accuracy, dataset, config, stepsPerEpoch } = training;
   const trainer = new TrainStep(model, optimizer, lossKind, targets.encoding, targets.width, accuracy);
@@ -48,24 +77,21 @@ export function rangeTest(training: Training, options: RangeOptions): RangeResul
   const shuffle = new Rng(config.seed, 'shuffle');
   const batchSize = config.data.batch_size;
   const points: RangePoint[] = [];
-  let average = 0;
-  let best = Infinity;
+  const smoothing = new SmoothedLoss(options);
   for (let i = 0, epoch = 1; ; epoch++) {
     dataset.beginEpoch(epoch);
     for (let j = 0; j < order.length; j++) order[j] = j;
     if (config.data.shuffle) shuffle.shuffle(order);
     for (let batch = 0; batch < stepsPerEpoch; batch++, i++) {
       if (i >= options.iterations) return { points, stop: 'iterations' };
-      const lr = options.startLr * (options.endLr / options.startLr) ** (i / options.iterations);
+      const lr = rampLr(i, options);
       optimizer.hypers.forEach((h, g) => (h.lr = lr * ratios[g]));
       const start = batch * batchSize;
       const loss = trainer.run(dataset.train, order, start, Math.min(batchSize, dataset.train.size - start));
       if (!Number.isFinite(loss)) return { points, stop: 'non-finite' };
-      average = options.beta * average + (1 - options.beta) * loss;
-      const smoothed = average / (1 - options.beta ** (i + 1));
+      const smoothed = smoothing.add(loss);
       points.push({ lr, loss, smoothed });
-      best = Math.min(best, smoothed);
-      if (smoothed > options.divergence * best) return { points, stop: 'diverged' };
+      if (smoothing.diverged(smoothed)) return { points, stop: 'diverged' };
     }
   }
 }
