@@ -110,4 +110,5 @@ function startLine({ plan, root }: TunedPlan): string {
 /** The fair table and the verdicts, for the terminal. */
 export function printTunedReport(report: TunedReport, terminal: Terminal): void {
   terminal.stdout.write(`\n${alignedTable(report.table)}\n\n${report.verdicts.map((line) => `${line}\n`).join('')}`);
+  if (report.lint.length > 0) terminal.stdout.write(`\nsearch spaces:\n${report.lint.map((line) => `  ${line}\n`).join('')}`);
 }

@@ -90,6 +90,7 @@ export const protocolSchema = z.strictObject({
         .default({ 'optimizer.lr': { log_uniform: [1e-5, 100] } })
         .describe('path → distribution; one_minus_beta1 / one_minus_beta2 set betas to 1 − value'),
       seed: z.int().min(0).optional().describe('the seed of the tuning runs (default: the config seed)'),
+      defaults: z.boolean().default(false).describe("also run each variant once at its config's own settings, as a tuning trial (defaults/), and report what tuning gained over them"),
     })
     .prefault({}),
   rerun: z.strictObject({ seeds: z.int().min(2).max(MAX_TRIALS).default(10).describe('seeds the best setting of each variant is rerun with') }).prefault({}),

@@ -86,6 +86,16 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
 }
 
 /**
+ * The defaults: every variant as its config gives it (no search-space value applied), on the
+ * tuning seed and validation data like a tuning trial, so that the report can say what tuning
+ * gained over the defaults (the score a user gets without tuning).
+ */
+export function expandDefaults(source: ConfigSource, sets: readonly Override[], plan: TuningPlan): Expansion {
+  const points = plan.variants.map((v): Point => ({ group: v.group, values: { variant: v.group }, overrides: v.overrides }));
+  return { kind: 'compare', base: plan.base, axes: ['variant'], trials: trialsOf(source, [...sets, NO_TEST_EVALUATION], plan.base, points, [plan.protocol.tune.seed ?? plan.base.seed]) };
+}
+
+/**
  * The rerun: every variant at its chosen tuning trial's point, over `rerun.seeds` seeds (0, 1,
  * ...). `chosen` maps a variant to the index of its best tuning trial.
  */

@@ -1,7 +1,8 @@
 /**
  * The tuned comparison (`compare --protocol tuned`): tune every variant on held-out data
- * (tuning/), rerun each variant's best setting over seeds (rerun/), then write the fair
- * comparison, in runs/<name>/tuned-<id>/ (tuned.json records how it was started, so that
+ * (tuning/), with tune.defaults run each variant once at its config's own settings on the same
+ * data (defaults/, for the gain of tuning), rerun each variant's best setting over seeds
+ * (rerun/), then write the fair comparison, in runs/<name>/tuned-<id>/ (tuned.json records how it was started, so that
  * `report` and `--resume` reopen the folder). Both phases are sweeps: resumable and shardable;
  * the rerun starts once every tuning trial (of every shard) has finished.
  */
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
-import { expandRerun, expandTuning, type TuningPlan } from '../config/tuning.js';
+import { expandDefaults, expandRerun, expandTuning, type TuningPlan } from '../config/tuning.js';
 import { DataError } from '../core/errors.js';
 import { shortId } from '../core/short-id.js';
 import { workloadTimes } from '../report/profile.js';
@@ -19,6 +20,7 @@ import { DEFAULT_PLOT_OPTIONS, type PlotOptions } from '../report/options.js';
 import { isFinished, openTunedDirectory, readTrialManifest, readTunedManifest, SWEEP_FILE, TUNED_FILE, type TunedManifest } from '../runs/sweep-dir.js';
 import { phaseStopped, runPhase, type PhaseEvent, type PhaseOptions } from './phase.js';
 import type { SweepOutcome } from './trial-pool.js';
+import type { ReportData } from '../report/report-data.js';
 
 export type Variants = Readonly<Record<string, Record<string, unknown>>>;
 
@@ -63,6 +65,7 @@ export function planTuned(file: string, request: { readonly set: readonly string
 
 export const tuningDirectory = (tuned: TunedPlan): string => join(tuned.root, 'tuning');
 export const rerunDirectory = (tuned: TunedPlan): string => join(tuned.root, 'rerun');
+export const defaultsDirectory = (tuned: TunedPlan): string => join(tuned.root, 'defaults');
 
 /** Besides its phases' events, a tuned comparison tells which variants are not rerun. */
 export type TunedEvent = PhaseEvent | { readonly type: 'not-rerun'; readonly variant: string };
@@ -72,7 +75,7 @@ export type TunedResult =
   /** A phase was interrupted or had a trial fail. */
   | { readonly type: 'stopped'; readonly outcome: SweepOutcome }
   /** Some trials of a phase are not finished (other shards run them): run again later. */
-  | { readonly type: 'waiting'; readonly phase: 'tuning' | 'rerun'; readonly unfinished: number; readonly total: number }
+  | { readonly type: 'waiting'; readonly phase: 'tuning' | 'defaults' | 'rerun'; readonly unfinished: number; readonly total: number }
   /** The comparison is written; `times` are the steps to the first target, for a performance profile (null without targets). */
   | { readonly type: 'done'; readonly report: TunedReport; readonly times: Map<string, number | null> | null };
 
@@ -84,6 +87,16 @@ export async function runTuned(tuned: TunedPlan, options: Omit<PhaseOptions, 'on
   if (phaseStopped(tuning.outcome)) return { type: 'stopped', outcome: tuning.outcome };
   const unfinished = plan.tuning.trials.filter((t) => !isFinished(readTrialManifest(tuningDir, t.id))).length;
   if (unfinished > 0) return { type: 'waiting', phase: 'tuning', unfinished, total: plan.tuning.trials.length };
+  let defaults: ReportData | null = null;
+  if (plan.protocol.tune.defaults) {
+    const defaultsExpansion = expandDefaults(tuned.source, tuned.sets, plan);
+    const defaultsDir = defaultsDirectory(tuned);
+    const ran = await runPhase(defaultsExpansion, defaultsDir, file, options);
+    if (phaseStopped(ran.outcome)) return { type: 'stopped', outcome: ran.outcome };
+    const undone = defaultsExpansion.trials.filter((t) => !isFinished(readTrialManifest(defaultsDir, t.id))).length;
+    if (undone > 0) return { type: 'waiting', phase: 'defaults', unfinished: undone, total: defaultsExpansion.trials.length };
+    defaults = ran.data;
+  }
   const choices = tunedChoices(manifest, tuning.data);
   const chosen = new Map(choices.filter((c) => c.index !== null).map((c) => [c.variant, c.index!]));
   for (const c of choices.filter((c) => c.index === null)) options.onEvent({ type: 'not-rerun', variant: c.variant });
@@ -93,16 +106,20 @@ export async function runTuned(tuned: TunedPlan, options: Omit<PhaseOptions, 'on
   if (phaseStopped(reruns.outcome)) return { type: 'stopped', outcome: reruns.outcome };
   const missing = rerunExpansion.trials.filter((t) => !isFinished(readTrialManifest(rerunDir, t.id))).length;
   if (missing > 0) return { type: 'waiting', phase: 'rerun', unfinished: missing, total: rerunExpansion.trials.length };
-  const report = await writeTunedReport(tuned.root, manifest, tuning.data, choices, reruns);
+  const report = await writeTunedReport(tuned.root, manifest, tuning.data, choices, reruns, defaults);
   const first = Object.entries(manifest.targets)[0];
   return { type: 'done', report, times: first === undefined ? null : workloadTimes(reruns.data, plan.variants.map((v) => v.group), ...first) };
 }
 
-/** `report` on a tuned folder: each phase's report again, then the comparison (null until the reruns have started). */
+/**
+ * `report` on a tuned folder: each phase's report again, then the comparison (null until the
+ * reruns have started). A folder from before defaults/ existed has no gains of tuning to show.
+ */
 export async function rebuildTunedReport(dir: string, options: PlotOptions = DEFAULT_PLOT_OPTIONS): Promise<TunedReport | null> {
   const manifest = readTunedManifest(dir);
   const tuning = (await writeReport(join(dir, 'tuning'), options)).data;
   if (!existsSync(join(dir, 'rerun', SWEEP_FILE))) return null;
+  const defaults = existsSync(join(dir, 'defaults', SWEEP_FILE)) ? (await writeReport(join(dir, 'defaults'), options)).data : null;
   const rerun = await writeReport(join(dir, 'rerun'), options);
-  return writeTunedReport(dir, manifest, tuning, tunedChoices(manifest, tuning), rerun, options);
+  return writeTunedReport(dir, manifest, tuning, tunedChoices(manifest, tuning), rerun, defaults, options);
 }

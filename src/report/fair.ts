@@ -17,6 +17,8 @@ export interface FairRow {
   readonly tuning: TuningChoice;
   readonly seeds: number;
   readonly completed: number;
+  /** The final metric of each completed rerun. */
+  readonly values: readonly number[];
   readonly final: Summary | null;
   readonly best: Summary | null;
   /** Per target: steps and seconds to reach it, over the seeds that did, and how many did. */
@@ -24,6 +26,14 @@ export interface FairRow {
   /** Welch's test of the final metric against the best variant's (null for the best itself). */
   readonly pVsBest: number | null;
   readonly significant: boolean | null;
+}
+
+/** A variant's tuning metric at its config's own settings (the defaults phase) and at its tuned ones (fairness.ts). */
+export interface TuningGain {
+  /** Null when the defaults trial has no score (diverged, failed, not run). */
+  readonly defaults: number | null;
+  readonly defaultsStatus: string;
+  readonly tuned: number | null;
 }
 
 export interface FairComparison {
@@ -57,6 +67,7 @@ export function fairComparison(
       tuning: choice,
       seeds: trials.length,
       completed: completed.length,
+      values,
       final: values.length === 0 ? null : summarize(values, confidence),
       best: bests.length === 0 ? null : summarize(bests, confidence),
       targets: Object.entries(targets).map(([metric, target]) => {
@@ -110,7 +121,7 @@ function interval(s: Summary | null): Record<string, string> {
   return { mean: formatNumber(s.mean), std: formatNumber(s.std), ci_low: formatNumber(s.mean - s.halfWidth), ci_high: formatNumber(s.mean + s.halfWidth) };
 }
 
-export function fairCsv(fair: FairComparison): string {
+export function fairCsv(fair: FairComparison, gains: ReadonlyMap<string, TuningGain> | null = null): string {
   const rows = fair.rows.map((r) => {
     const row: Record<string, string> = { rank: r.rank === null ? '' : String(r.rank), variant: r.variant };
     for (const [k, v] of Object.entries(r.tuning.values)) row[`tuned_${k}`] = String(v);
@@ -118,6 +129,7 @@ export function fairCsv(fair: FairComparison): string {
       tuning_trials: String(r.tuning.trials),
       tuning_diverged_share: formatNumber(r.tuning.trials === 0 ? null : r.tuning.diverged / r.tuning.trials),
       tuning_score: formatNumber(r.tuning.score),
+      ...(gains === null ? {} : { defaults_score: formatNumber(gains.get(r.variant)?.defaults ?? null), defaults_status: gains.get(r.variant)?.defaultsStatus ?? 'missing' }),
       seeds: String(r.seeds),
       completed: String(r.completed),
     });
@@ -136,12 +148,16 @@ export function fairCsv(fair: FairComparison): string {
   return stringify(rows, { header: true, columns });
 }
 
-/** The table for comparison.md and the terminal. */
-export function fairTable(fair: FairComparison): string[][] {
+/**
+ * The table for comparison.md, report.html and the terminal. With `gains` (the defaults phase
+ * ran), a column shows each variant's tuning score at its config's own settings → tuned.
+ */
+export function fairTable(fair: FairComparison, gains: ReadonlyMap<string, TuningGain> | null = null, tuningMetric = 'tuning score'): string[][] {
   const pct = (x: number): string => (fair.metric.endsWith('accuracy') ? `${(100 * x).toFixed(2)}%` : x.toPrecision(4));
   const ci = (s: Summary | null, f: (x: number) => string): string => (s === null ? '–' : `${f(s.mean)} ± ${s.n < 2 ? '–' : f(s.halfWidth)}`);
   const targetHeaders = fair.rows[0]?.targets.map((t) => `steps to ${t.metric} ${t.target}`) ?? [];
-  const header = ['rank', 'variant', 'tuned', 'tuning diverged', `${fair.metric} (${Math.round(fair.confidence * 100)}% CI)`, ...targetHeaders, 'p vs best'];
+  const gainHeader = gains === null ? [] : [`${tuningMetric}: defaults → tuned`];
+  const header = ['rank', 'variant', 'tuned', 'tuning diverged', ...gainHeader, `${fair.metric} (${Math.round(fair.confidence * 100)}% CI)`, ...targetHeaders, 'p vs best'];
   return [
     header,
     ...fair.rows.map((r) => [
@@ -149,9 +165,17 @@ export function fairTable(fair: FairComparison): string[][] {
       r.variant,
       Object.entries(r.tuning.values).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : String(v)}${r.tuning.atEdge.includes(k) ? ' (edge)' : ''}`).join(' ') || '–',
       `${r.tuning.diverged}/${r.tuning.trials}`,
+      ...(gains === null ? [] : [gainCell(gains.get(r.variant))]),
       ci(r.final, pct),
       ...r.targets.map((t) => (t.steps === null ? `not reached (0/${r.completed})` : `${ci(t.steps, (x) => x.toFixed(0))} (${t.reached}/${r.completed})`)),
       r.pVsBest === null ? (r.rank === 1 ? 'best' : '–') : r.pVsBest.toPrecision(2),
     ]),
   ];
+}
+
+/** "0.512 → 0.0931": the defaults' score, or why there is none, then the tuned one. */
+function gainCell(gain: TuningGain | undefined): string {
+  if (gain === undefined) return '–';
+  const score = (x: number | null): string => (x === null ? '–' : String(Number(x.toPrecision(3))));
+  return `${gain.defaults === null ? (gain.defaultsStatus === 'completed' ? '–' : gain.defaultsStatus) : score(gain.defaults)} → ${score(gain.tuned)}`;
 }

@@ -17,6 +17,8 @@ export interface TunedPage {
   /** The fair-comparison table, header first (as comparison.md has it). */
   readonly table: readonly (readonly string[])[];
   readonly verdicts: readonly string[];
+  /** Search spaces too narrow for an optimizer to reach what it includes (Choi et al. 2019). */
+  readonly lint?: readonly string[];
   readonly sensitivity: string | null;
   /** The reruns' plots (their report wrote them to rerun/plots/). */
   readonly rerunPlots: ReportPlots;
@@ -30,6 +32,10 @@ function plainTable(rows: readonly (readonly string[])[]): string {
   const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const lines = body.map((r) => `<tr${r[0] === '1' ? ' class="best"' : ''}>${r.map((c) => cell(escapeHtml(c))).join('')}</tr>`);
   return scrolling(`<table class="comparison"><thead><tr>${head}</tr></thead><tbody>\n${lines.join('\n')}\n</tbody></table>`);
+}
+
+function lintList(lint: readonly string[]): string {
+  return lint.length === 0 ? '' : `<h3>Search spaces</h3>\n<ul class="lint">\n${lint.map((v) => `<li>${escapeHtml(v)}</li>`).join('\n')}\n</ul>`;
 }
 
 export function tunedReportHtml(tuned: TunedPage): string {
@@ -50,6 +56,7 @@ ${plainTable(tuned.table)}
 <ul>
 ${tuned.verdicts.map((v) => `<li>${escapeHtml(v)}</li>`).join('\n')}
 </ul>
+${lintList(tuned.lint ?? [])}
 </section>
 <section>
 <h2>Plots</h2>
