@@ -16,8 +16,8 @@ export const MAX_TRIALS = 10_000;
 
 const bounds = (min: number) => z.tuple([z.number().finite().min(min), z.number().finite().min(min)]).refine(([a, b]) => a <= b, { message: 'needs low ≤ high' });
 
-/** How a random sweep draws a value. */
-export const distributionSchema = keyedUnion('distribution', ['uniform', 'log_uniform', 'int_uniform', 'choice'], z.never(), [
+/** The distributions a sweep and a tuning run both draw from. */
+const DISTRIBUTIONS = [
   { name: 'uniform', schema: z.strictObject({ uniform: bounds(-Infinity).describe('[low, high)') }) },
   { name: 'log_uniform', schema: z.strictObject({ log_uniform: bounds(Number.MIN_VALUE).describe('[low, high), uniform in log space; low > 0') }) },
   {
@@ -30,7 +30,27 @@ export const distributionSchema = keyedUnion('distribution', ['uniform', 'log_un
     }),
   },
   { name: 'choice', schema: z.strictObject({ choice: z.array(z.unknown()).min(1).describe('one of these values, equally likely') }) },
-]);
+];
+
+/** How a random sweep draws a value. */
+export const distributionSchema = keyedUnion('distribution', DISTRIBUTIONS.map((d) => d.name), z.never(), DISTRIBUTIONS);
+
+/**
+ * A tuning axis may also centre on each variant's learning-rate range test (lab/lr-find.ts):
+ * log-uniform over [s/factor, s·factor] around its suggestion s (fastai's valley, or steep).
+ */
+const lrFindDistribution = z.strictObject({
+  lr_find: z
+    .strictObject({
+      factor: z.number().gt(1).finite().default(10).describe('the range reaches this far on either side of the suggestion'),
+      suggestion: z.enum(['valley', 'steep']).default('valley').describe("fastai's suggestion to centre on"),
+    })
+    .prefault({}),
+});
+export const tuneDistributionSchema = keyedUnion('distribution', [...DISTRIBUTIONS.map((d) => d.name), 'lr_find'], z.never(), [...DISTRIBUTIONS, { name: 'lr_find', schema: lrFindDistribution }]);
+export type LrFindDistribution = z.output<typeof lrFindDistribution>;
+export type TuneDistribution = Distribution | LrFindDistribution;
+
 export type Distribution = { uniform: [number, number] } | { log_uniform: [number, number] } | { int_uniform: [number, number] } | { choice: unknown[] };
 
 /** Keys of sweep.grid and of sweep's and protocol.tune's spaces are dotted config paths: optimizer.lr, optimizer.betas.0. */
@@ -86,9 +106,16 @@ export const protocolSchema = z.strictObject({
       search: z.enum(['grid', 'random']).default('grid').describe('grid: evenly spaced (log-spaced for log_uniform) points; random: quasi-random (Halton) points'),
       budget: z.int().min(1).max(MAX_TRIALS).default(36).describe('tuning trials per variant (a grid over several axes takes ⌈budget^(1/axes)⌉ points per axis)'),
       space: z
-        .record(configPath, distributionSchema)
+        .record(configPath, tuneDistributionSchema)
         .default({ 'optimizer.lr': { log_uniform: [1e-5, 100] } })
-        .describe('path → distribution; one_minus_beta1 / one_minus_beta2 set betas to 1 − value'),
+        .superRefine((space, context) => {
+          for (const [path, distribution] of Object.entries(space)) {
+            if (typeof distribution === 'object' && distribution !== null && 'lr_find' in distribution && path !== 'optimizer.lr') {
+              context.addIssue({ code: 'custom', path: [path], message: 'lr_find centres a learning rate: use it on optimizer.lr' });
+            }
+          }
+        })
+        .describe('path → distribution; one_minus_beta1 / one_minus_beta2 set betas to 1 − value; optimizer.lr: {lr_find: {factor: 10}} centres on each variant\'s lr-find suggestion'),
       seed: z.int().min(0).optional().describe('the seed of the tuning runs (default: the config seed)'),
       defaults: z.boolean().default(false).describe("also run each variant once at its config's own settings, as a tuning trial (defaults/), and report what tuning gained over them"),
     })

@@ -11,7 +11,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { ownEntry } from '../core/keys.js';
-import { protocolSchema, type Distribution, type Protocol } from './lab-schema.js';
+import { protocolSchema, type Distribution, type Protocol, type TuneDistribution } from './lab-schema.js';
 import { placedError, resolveConfig, type ConfigSource } from './load.js';
 import { parsePath, type ConfigPath, type Override } from './overrides.js';
 import type { ExperimentConfig } from './schema.js';
@@ -26,10 +26,13 @@ export interface TuningPlan {
   readonly tuning: Expansion;
 }
 
+/** Each variant's learning-rate range test suggestions (lab/lr-find.ts), for axes drawn with lr_find. */
+export type LrFindCentres = ReadonlyMap<string, { readonly valley: number | null; readonly steep: number | null }>;
+
 interface Axis {
   readonly name: string;
   readonly target: ConfigPath;
-  readonly distribution: Distribution;
+  readonly distribution: TuneDistribution;
   /** The config value for a point of the axis. */
   readonly toConfig: (value: Scalar) => Scalar;
 }
@@ -45,7 +48,12 @@ const DERIVED: Record<string, { target: ConfigPath; toConfig: (v: Scalar) => Sca
   one_minus_beta2: { target: ['optimizer', 'betas', 1], toConfig: (v) => 1 - Number(v) },
 };
 
-export function expandTuning(source: ConfigSource, sets: readonly Override[], cliVariants: Record<string, Record<string, unknown>> | null): TuningPlan {
+/** Whether the protocol's search space centres an axis on lr-find: then expandTuning needs the centres. */
+export function usesLrFind(protocol: Protocol | undefined): boolean {
+  return Object.values(protocol?.tune.space ?? {}).some((d) => typeof d === 'object' && d !== null && 'lr_find' in d);
+}
+
+export function expandTuning(source: ConfigSource, sets: readonly Override[], cliVariants: Record<string, Record<string, unknown>> | null, centres: LrFindCentres = new Map()): TuningPlan {
   const { base, variants } = compareVariants(source, sets, cliVariants);
   const protocol = base.protocol ?? protocolSchema.parse({});
   if (base.data.validation === undefined) {
@@ -53,7 +61,7 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
   }
   const axes: Axis[] = Object.entries(protocol.tune.space).map(([name, distribution]) => ({
     name,
-    distribution: distribution as Distribution,
+    distribution: distribution as TuneDistribution,
     target: ownEntry(DERIVED, name)?.target ?? parsePath(name, 'protocol.tune.space'),
     toConfig: ownEntry(DERIVED, name)?.toConfig ?? ((v) => v),
   }));
@@ -61,7 +69,7 @@ export function expandTuning(source: ConfigSource, sets: readonly Override[], cl
   const used = new Set<string>();
   const points = variants.flatMap((variant) => {
     const config = resolveConfig(source, [...sets, ...variant.overrides]) as unknown as Record<string, unknown>;
-    const mine = axes.filter((axis) => valueAt(config, axis.target) !== undefined);
+    const mine = axes.filter((axis) => valueAt(config, axis.target) !== undefined).map((axis) => centred(axis, centres.get(variant.group), (problem) => placedError(source, [{ path: ['protocol', 'tune', 'space', axis.name], problem }], sets)));
     mine.forEach((axis) => used.add(axis.name));
     const found = searchPoints(mine, protocol.tune.search, protocol.tune.budget);
     const label = labelsOf(found);
@@ -110,6 +118,15 @@ export function expandRerun(source: ConfigSource, sets: readonly Override[], pla
   return { kind: 'compare', base: plan.base, axes: plan.tuning.axes.filter((a) => a !== 'variant'), trials: trialsOf(source, sets, plan.base, best, seeds, ['protocol', 'rerun', 'seeds']) };
 }
 
+/** An axis drawn with lr_find as the log-uniform range around the variant's suggestion; other axes as they are. */
+function centred(axis: Axis, centre: { valley: number | null; steep: number | null } | undefined, refuse: (problem: string) => Error): Axis & { readonly distribution: Distribution } {
+  if (!('lr_find' in axis.distribution)) return { ...axis, distribution: axis.distribution };
+  const { factor, suggestion } = axis.distribution.lr_find;
+  const s = centre?.[suggestion] ?? null;
+  if (s === null) throw refuse(`lr_find found no ${suggestion} suggestion for a variant (its range test diverged at once); give this axis a log_uniform range`);
+  return { ...axis, distribution: { log_uniform: [s / factor, s * factor] } };
+}
+
 /**
  * How each axis's values read in group labels: fractions to LABEL_DIGITS significant digits, or
  * to as many more as tell this set of points apart (a group label names one point); integers
@@ -138,7 +155,7 @@ function valueAt(config: Record<string, unknown>, path: ConfigPath): unknown {
 }
 
 /** The search points as axis name → value (before any derived-axis transform). */
-export function searchPoints(axes: readonly Axis[], search: 'grid' | 'random', budget: number): Record<string, Scalar>[] {
+export function searchPoints(axes: readonly { readonly name: string; readonly distribution: Distribution }[], search: 'grid' | 'random', budget: number): Record<string, Scalar>[] {
   if (axes.length === 0) return [{}];
   if (search === 'random') {
     return Array.from({ length: budget }, (_, i) => Object.fromEntries(axes.map((axis, d) => [axis.name, fromUnit(axis.distribution, halton(i + 1, PRIMES[d]))])));

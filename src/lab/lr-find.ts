@@ -5,8 +5,8 @@
  * suggestions.csv (per seed and combined) and lr-find.svg.
  */
 import { stringify } from 'csv-stringify/sync';
-import { readConfigSource, resolveConfig } from '../config/load.js';
-import { parseOverride } from '../config/overrides.js';
+import { readConfigSource, resolveConfig, type ConfigSource } from '../config/load.js';
+import { parseOverride, type Override } from '../config/overrides.js';
 import { lrFindSpec } from '../report/plots/lr-find.js';
 import { renderSvg } from '../report/plots/render-svg.js';
 import { writeFiles } from '../report/write.js';
@@ -42,18 +42,32 @@ export async function lrFind(request: LrFindRequest, onSeed: (seed: SeedRange) =
   const source = readConfigSource(request.file);
   const sets = request.set.map((s) => parseOverride(s));
   const base = resolveConfig(source, sets);
-  const seeds = request.seeds.map((seed): SeedRange => {
-    const config = resolveConfig(source, [...sets, { path: ['seed'], value: seed, origin: 'lr-find --seeds' }]);
-    const range = rangeTest(buildTraining(config, request.file), request);
-    const result = { seed, range, suggestions: suggest(range.points, request.iterations) };
-    onSeed(result);
-    return result;
-  });
-  const combined = { steep: geometricMean(seeds, 'steep'), valley: geometricMean(seeds, 'valley') };
+  const { seeds, combined } = rangeTests(source, sets, request.seeds, request, onSeed);
   const dir = createRunDirectory(request.out, base.name, new Date(), 'lr-find-');
   const svg = await renderSvg(lrFindSpec(base.name, seeds.map((s) => ({ seed: s.seed, points: s.range.points })), combined, request.beta), 'lr-find');
   writeFiles(dir, { 'lr-find.csv': stepsCsv(seeds), 'suggestions.csv': suggestionsCsv(seeds, combined), 'lr-find.svg': svg });
   return { name: base.name, dir, seeds, combined };
+}
+
+/** fastai's lr_find defaults, with this project's three seeds: what protocol.tune.space's lr_find runs. */
+export const LR_FIND_DEFAULTS: RangeOptions & { readonly seeds: readonly number[] } = { startLr: 1e-7, endLr: 10, iterations: 100, divergence: 4, beta: 0.98, seeds: [0, 1, 2] };
+
+/** The range test of a config (with `overrides`) once per seed, and the suggestions' geometric means. */
+export function rangeTests(
+  source: ConfigSource,
+  overrides: readonly Override[],
+  seeds: readonly number[],
+  options: RangeOptions,
+  onSeed: (seed: SeedRange) => void = () => {},
+): { seeds: SeedRange[]; combined: LrFindResult['combined'] } {
+  const ranges = seeds.map((seed): SeedRange => {
+    const config = resolveConfig(source, [...overrides, { path: ['seed'], value: seed, origin: 'lr-find seeds' }]);
+    const range = rangeTest(buildTraining(config, source.file), options);
+    const result = { seed, range, suggestions: suggest(range.points, options.iterations) };
+    onSeed(result);
+    return result;
+  });
+  return { seeds: ranges, combined: { steep: geometricMean(ranges, 'steep'), valley: geometricMean(ranges, 'valley') } };
 }
 
 function geometricMean(seeds: readonly SeedRange[], kind: keyof Suggestions): number | null {

@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readConfigSource, type ConfigSource } from '../config/load.js';
 import { parseOverride, type Override } from '../config/overrides.js';
-import { expandDefaults, expandRerun, expandTuning, type TuningPlan } from '../config/tuning.js';
+import { compareVariants } from '../config/trials.js';
+import { expandDefaults, expandRerun, expandTuning, usesLrFind, type LrFindCentres, type TuningPlan } from '../config/tuning.js';
+import { LR_FIND_DEFAULTS, rangeTests } from './lr-find.js';
 import { DataError } from '../core/errors.js';
 import { shortId } from '../core/short-id.js';
 import { workloadTimes } from '../report/profile.js';
@@ -43,7 +45,7 @@ export interface TunedPlan {
 export function planTuned(file: string, request: { readonly set: readonly string[]; readonly out: string }, cliVariants: Variants | null, resumed?: ResumedTuned): TunedPlan {
   const source = readConfigSource(file);
   const sets = request.set.map((s) => parseOverride(s));
-  const plan = expandTuning(source, sets, cliVariants);
+  const plan = expandTuning(source, sets, cliVariants, lrFindCentres(source, sets, cliVariants));
   const id = shortId(`${plan.tuning.trials.map((t) => t.id).join(',')}:${plan.protocol.rerun.seeds}`, 8);
   const root = resumed?.dir ?? join(request.out, plan.base.name, `tuned-${id}`);
   // Checked here rather than when the folder is opened, so that --dry-run refuses a changed config too.
@@ -61,6 +63,17 @@ export function planTuned(file: string, request: { readonly set: readonly string
     targets: (plan.base.targets ?? {}) as Record<string, number>,
   };
   return { file, source, sets, plan, root, manifest };
+}
+
+/**
+ * For a search space with an lr_find axis, each variant's range test (fastai's defaults, seeds 0,
+ * 1, 2): the suggestions its range is centred on. Deterministic, so a resumed comparison expands
+ * to the same trials.
+ */
+function lrFindCentres(source: ConfigSource, sets: readonly Override[], cliVariants: Variants | null): LrFindCentres {
+  const { base, variants } = compareVariants(source, sets, cliVariants);
+  if (!usesLrFind(base.protocol)) return new Map();
+  return new Map(variants.map((v) => [v.group, rangeTests(source, [...sets, ...v.overrides], LR_FIND_DEFAULTS.seeds, LR_FIND_DEFAULTS).combined]));
 }
 
 export const tuningDirectory = (tuned: TunedPlan): string => join(tuned.root, 'tuning');
