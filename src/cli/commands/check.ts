@@ -1,7 +1,8 @@
 /**
  * `adam-lab check <config...>`: run each config's seeds (in parallel, as a sweep does) into a
  * fresh check folder, judge the `expect:` block (and a baseline, if given), print one table and
- * exit 0 when everything holds, 1 when anything failed.
+ * exit 0 when everything holds, 1 when anything failed. A config whose expect: states claims
+ * between variants (better:) runs its whole tuned comparison instead, and is judged on the reruns.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -44,7 +45,7 @@ type CheckFlags = z.output<typeof checkFlags>;
 export function registerCheck(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('check');
   outOption(debugOption(setOption(command)), 'runs root; each check runs into <out>/<name>/check-<time>', 'runs')
-    .description("run each config's seeds and judge its expect: block (and a baseline); exit 1 if anything fails")
+    .description("run each config's seeds (or, for expect.better claims, its tuned comparison) and judge its expect: block (and a baseline); exit 1 if anything fails")
     .argument('<configs...>', 'experiment files with an expect: block')
     .option('-j, --jobs <n>', 'seeds at once (default: all of them)')
     .option('--junit <file>', 'also write the verdicts as JUnit XML (one test case per expectation)')
