@@ -5,7 +5,7 @@
  *
  *   π_k = (k + 1)^(−exponent) / Σ_j (j + 1)^(−exponent)          (Zipf's law; exponent 1 as in words)
  *
- * The paper's linear-model experiment (§3, "a linear model on synthetic data whose only property
+ * The paper's linear-model experiment (arXiv:2402.19449; its abstract: "a linear model on synthetic data whose only property
  * is a heavy-tailed class distribution") fits its training set; so that the test split measures the
  * same thing, a class here is a Gaussian cloud: a centroid c_k ~ N(mean·1, I_features) drawn once
  * per seed, and a sample of class k is x = c_k + noise · N(0, I). Rare classes then have few
