@@ -38,9 +38,12 @@ export function internalsColumns(optimizer: OptimizerName): string[] {
   return [...INTERNALS_COLUMNS, ...stepSizeColumns(optimizer)];
 }
 
+/** A text run's epochs.csv goes on with the losses in bits per character (loss / ln 2). */
+export const BITS_PER_CHARACTER_COLUMNS = ['train_bpc', 'val_bpc', 'test_bpc'] as const;
+
 export type StepRow = Record<(typeof STEP_COLUMNS)[number], string>;
-/** The base columns, and test_loss_bucket_<b> where the dataset groups its classes. */
-export type EpochRow = Record<(typeof EPOCH_COLUMNS)[number], string> & Record<string, string>;
+/** The base columns, then train_bpc... for a text run and test_loss_bucket_<b> where the dataset groups its classes. */
+export type EpochRow = Record<(typeof EPOCH_COLUMNS)[number], string> & Partial<Record<(typeof BITS_PER_CHARACTER_COLUMNS)[number], string>> & Record<string, string>;
 /** The base columns, and eff_lr_p10... where the optimizer writes them. */
 export type InternalsRow = Record<(typeof INTERNALS_COLUMNS)[number], string> & Record<string, string>;
 
@@ -69,8 +72,9 @@ export class RunWriter {
   }
 
   writeEpochs(rows: readonly EpochRow[]): void {
+    const bits = rows.length > 0 && rows[0].train_bpc !== undefined;
     const buckets = Object.keys(rows[0] ?? {}).filter((column) => BUCKET_COLUMN.test(column));
-    writeFileAtomic(this.path('epochs'), stringify(rows as EpochRow[], { header: true, columns: [...EPOCH_COLUMNS, ...buckets] }));
+    writeFileAtomic(this.path('epochs'), stringify(rows as EpochRow[], { header: true, columns: [...EPOCH_COLUMNS, ...(bits ? BITS_PER_CHARACTER_COLUMNS : []), ...buckets] }));
   }
 
   appendSteps(rows: readonly StepRow[]): void {

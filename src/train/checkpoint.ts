@@ -57,7 +57,8 @@ const stateSchema = z.object({
     epoch_step: count,
     samples: count,
     last_evaluated: count,
-    tally: z.object({ loss_sum: z.number(), seen: count, correct: count }),
+    // correct is fractional for text: correct positions ÷ positions per sample (TrainStep.correct).
+    tally: z.object({ loss_sum: z.number(), seen: count, correct: z.number().min(0) }),
     shuffle_at_epoch_start: words,
     seconds: z.number().min(0),
   }),

@@ -129,7 +129,7 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
     onProgress: emit,
     onEpoch: (event) => {
       last = event;
-      epochRows.push(epochRow(event));
+      epochRows.push(epochRow(event, training.dataset.vocabulary !== undefined));
       writer.writeEpochs(epochRows);
       emit(event);
     },
@@ -153,9 +153,12 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
   return result;
 }
 
-function epochRow(e: EpochEvent): EpochRow {
+/** An evaluation as its epochs.csv row; a text run's (`bits`) adds its losses in bits per character. */
+function epochRow(e: EpochEvent, bits: boolean): EpochRow {
   const f = (x: number | null): string => (x === null ? '' : formatFloat32(x));
+  const b = (nats: number | null): string => f(nats === null ? null : Math.fround(nats / Math.LN2));
   return {
+    ...(bits ? { train_bpc: b(e.trainLoss), val_bpc: b(e.valLoss), test_bpc: b(e.testLoss) } : {}),
     epoch: String(e.epoch),
     step: String(e.step),
     train_loss: f(e.trainLoss),

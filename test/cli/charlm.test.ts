@@ -41,7 +41,10 @@ describe('a character language model from the command line', () => {
     const run = onlyRun(out, 'tiny-charlm');
     expect(JSON.parse(readFileSync(join(run, 'vocab.json'), 'utf8'))).toEqual({ characters: [' ', '.', 'a', 'c', 'e', 'h', 'n', 'o', 's', 't'].filter((c) => TEXT.includes(c)) });
     const epochs = readFileSync(join(run, 'epochs.csv'), 'utf8').trim().split('\n');
+    expect(epochs[0]).toBe('epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,seconds,train_bpc,val_bpc,test_bpc');
     const last = epochs[epochs.length - 1].split(',');
+    // Bits per character are the losses in nats over ln 2.
+    for (const [nats, bits] of [[2, 9], [4, 10], [6, 11]]) expect(Number(last[bits])).toBeCloseTo(Number(last[nats]) / Math.LN2, 6);
     // The repeated sentence is learnt: next-character accuracy over every position well above chance.
     expect(Number(last[5])).toBeGreaterThan(0.5);
     const sample = (seed: string) => runCli('sample', run, '--prompt', 'the ', '--tokens', '40', '--temperature', '0.8', '--seed', seed);

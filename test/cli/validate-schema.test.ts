@@ -74,7 +74,9 @@ describe('adam-lab schema', () => {
     expect(schema.required).toEqual(['data', 'model']);
     const optimizers = JSON.stringify(schema.properties.optimizer);
     for (const name of ['"sgd"', '"rmsprop"', '"adam"', '"weight_decay"', '"amsgrad"']) expect(optimizers).toContain(name);
-    expect(JSON.stringify(schema.properties.model)).toContain('"leaky_relu"');
+    // The layer list is recursive (a residual block holds layers), so it sits in $defs, referenced from model.layers.
+    expect(JSON.stringify(schema.properties.model.properties.layers.items)).toMatch(/^\{"\$ref":"#\/\$defs\/\w+"\}$/);
+    expect(JSON.stringify(schema.$defs)).toContain('"leaky_relu"');
     expect(JSON.stringify(schema.properties.scheduler)).toContain('"one_cycle_lr"');
     expect(optimizers).toContain('"description":"learning rate γ"');
   });

@@ -163,9 +163,9 @@ describe('layer gradients (finite differences on L = Σ y·r)', () => {
     expect(parameters.map((p) => p.name)).toEqual(['weight']);
   });
 
-  it('linear flattens a multi-dimensional input', () => {
-    const { parameters } = checkLayer({ config: { linear: { out_features: 2, bias: true } }, inShape: [2, 3], input: smooth });
-    expect(parameters[0].shape).toEqual([2, 6]);
+  it('linear flattens a multi-dimensional input (but for a sequence [T, C], whose last dimension it maps)', () => {
+    const { parameters } = checkLayer({ config: { linear: { out_features: 2, bias: true } }, inShape: [2, 3, 2], input: smooth });
+    expect(parameters[0].shape).toEqual([2, 12]);
   });
 
   it('linear as a first layer (dx = null) still writes its parameter grads', () => {
