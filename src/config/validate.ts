@@ -24,6 +24,7 @@ import { globToRegExp } from '../core/glob.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import { unmatchedPatterns, type ParamGroupConfig } from '../optim/groups.js';
 import { groupOptimizer, optimizerGroups, optimizerKinds } from '../optim/registry.js';
+import { oneCyclePhaseEnds } from '../optim/schedules.js';
 import type { PathIssue } from './issues.js';
 import type { ExperimentConfig } from './schema.js';
 
@@ -264,12 +265,21 @@ function checkBatchNormBatches(config: ExperimentConfig, plan: ModelPlan, size: 
   ];
 }
 
-/** one_cycle_lr must last as long as the run. */
+/** one_cycle_lr must last as long as the run, and each of its phases at least a step. */
 function checkScheduleLength(config: ExperimentConfig, length: number): PathIssue[] {
   const scheduler = config.scheduler;
-  if (scheduler?.name !== 'one_cycle_lr' || typeof scheduler.total_steps !== 'number' || scheduler.total_steps >= length) return [];
+  if (scheduler?.name !== 'one_cycle_lr') return [];
   const unit = scheduler.interval === 'epoch' ? 'epochs' : 'steps';
-  return [{ path: ['scheduler', 'total_steps'], problem: `is ${scheduler.total_steps}, but the run takes ${length} ${unit} (torch's OneCycleLR stops there); leave it out to use the run's length` }];
+  if (typeof scheduler.total_steps === 'number' && scheduler.total_steps < length) {
+    return [{ path: ['scheduler', 'total_steps'], problem: `is ${scheduler.total_steps}, but the run takes ${length} ${unit} (torch's OneCycleLR stops there); leave it out to use the run's length` }];
+  }
+  // The scheduler block was parsed by one_cycle_lr's schema before this check: its defaults are filled in.
+  const cycle = scheduler as unknown as Parameters<typeof oneCyclePhaseEnds>[0];
+  const ends = oneCyclePhaseEnds(cycle, length);
+  const empty = ends.findIndex((end, i) => end - (i === 0 ? 0 : ends[i - 1]) <= 0);
+  if (empty < 0) return [];
+  const total = cycle.total_steps ?? length;
+  return [{ path: ['scheduler', 'pct_start'], problem: `is ${cycle.pct_start}, which leaves phase ${empty + 1} of a ${total}-${unit === 'epochs' ? 'epoch' : 'step'} cycle with no ${unit} (torch's OneCycleLR divides by its length); make the run longer or choose another pct_start` }];
 }
 
 /** A plateau schedule or early stopping may only watch what the run measures. */

@@ -59,24 +59,34 @@ const oneCycleOptions = z.strictObject({
 });
 
 /**
+ * The step at which each of OneCycleLR's phases ends, as torch computes them (phases start where
+ * the previous one ends, the first at step 0). torch divides by each phase's length, so a phase
+ * of length 0 or less (a cycle too short for its pct_start) has no schedule: config validation refuses it.
+ */
+export function oneCyclePhaseEnds(o: Pick<z.output<typeof oneCycleOptions>, 'total_steps' | 'pct_start' | 'three_phase'>, length: number): number[] {
+  const total = o.total_steps ?? length;
+  const up = o.pct_start * total - 1;
+  return o.three_phase ? [up, 2 * o.pct_start * total - 2, total - 1] : [up, total - 1];
+}
+
+/**
  * torch.optim.lr_scheduler.OneCycleLR (Smith & Topin 2018): lr rises from max_lr/div_factor to
  * max_lr over pct_start of the cycle and anneals to max_lr/(div_factor·final_div_factor);
  * momentum (β1) moves the opposite way between max_momentum and base_momentum.
  */
 function oneCycle(o: z.output<typeof oneCycleOptions>, length: number): Omit<Schedule, 'interval'> {
-  const total = o.total_steps ?? length;
   const initialLr = o.max_lr / o.div_factor;
   const minLr = initialLr / o.final_div_factor;
-  const up = o.pct_start * total - 1;
+  const ends = oneCyclePhaseEnds(o, length);
   const phases = o.three_phase
     ? [
-        { end: up, lr: [initialLr, o.max_lr], momentum: [o.max_momentum, o.base_momentum] },
-        { end: 2 * o.pct_start * total - 2, lr: [o.max_lr, initialLr], momentum: [o.base_momentum, o.max_momentum] },
-        { end: total - 1, lr: [initialLr, minLr], momentum: [o.max_momentum, o.max_momentum] },
+        { end: ends[0], lr: [initialLr, o.max_lr], momentum: [o.max_momentum, o.base_momentum] },
+        { end: ends[1], lr: [o.max_lr, initialLr], momentum: [o.base_momentum, o.max_momentum] },
+        { end: ends[2], lr: [initialLr, minLr], momentum: [o.max_momentum, o.max_momentum] },
       ]
     : [
-        { end: up, lr: [initialLr, o.max_lr], momentum: [o.max_momentum, o.base_momentum] },
-        { end: total - 1, lr: [o.max_lr, minLr], momentum: [o.base_momentum, o.max_momentum] },
+        { end: ends[0], lr: [initialLr, o.max_lr], momentum: [o.max_momentum, o.base_momentum] },
+        { end: ends[1], lr: [o.max_lr, minLr], momentum: [o.base_momentum, o.max_momentum] },
       ];
   const anneal = o.anneal_strategy === 'cos' ? cosineBetween : (from: number, to: number, f: number) => (to - from) * f + from;
   const set = (hyper: Hyperparams, lr: number, momentum: number): void => {

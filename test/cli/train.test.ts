@@ -230,6 +230,19 @@ train: {epochs: 10, early_stopping: {metric: val_loss, patience: 1, min_delta: 1
     expect(manifest.status).toBe('completed');
   });
 
+  it('exits 2 when one_cycle_lr would have a phase with no steps (torch divides by its length)', async () => {
+    const config = writeConfig(`data: {dataset: synthetic, task: moons, n_train: 640, batch_size: 64}
+model: {layers: [{linear: 2}]}
+optimizer: {name: sgd, lr: 0.1, momentum: 0.9}
+scheduler: {name: one_cycle_lr, max_lr: 0.1, pct_start: 0.1}
+train: {epochs: 1}
+`);
+    const tooShort = await runCli('train', config, '--out', tempDir());
+    expect(tooShort.code).toBe(2);
+    expect(tooShort.stderr).toMatch(/:4:57 scheduler\.pct_start: is 0\.1, which leaves phase 1 of a 10-step cycle with no steps/);
+    expect((await runCli('train', config, '--out', tempDir(), '--set', 'train.epochs=2')).code).toBe(0);
+  });
+
   it('exits 2 when early stopping watches a validation metric without validation data', async () => {
     const config = writeConfig(`data: {dataset: synthetic, task: moons}
 model: {layers: [{linear: 2}]}
