@@ -8,6 +8,7 @@ import { dataSchema } from '../data/registry.js';
 import type { InitOptions } from '../engine/weights.js';
 import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/registry.js';
 import { lossNames } from '../engine/losses/registry.js';
+import { averageOptions } from '../optim/averaging.js';
 import { groupOptions, type ParamGroupConfig } from '../optim/groups.js';
 import { optimizerKinds, type OptimizerKind, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
@@ -131,6 +132,9 @@ const trainSchema = z
       .strictObject({ every: z.int().positive().describe('record every this many steps (steps K, 2K, ...)') })
       .optional()
       .describe("write internals.csv: per trainable tensor, the norms of its weights, gradient and update, and the optimizer's effective step sizes"),
+    average: averageOptions
+      .optional()
+      .describe('weight averaging as torch.optim.swa_utils.AveragedModel, {kind: ema | swa, decay, start, every}: evaluation and the saved weights use the average'),
     checkpoint_every: z.int().positive().optional().describe('write checkpoint/ every this many steps (and when interrupted), so that --resume continues the run exactly'),
     checkpoint_every_seconds: z.number().gt(0).optional().describe('write checkpoint/ when this many seconds have passed since the last one (and when interrupted)'),
   })

@@ -132,7 +132,28 @@ const STEP_SIZES: Record<OptimizerName, StepSizeRule | null> = {
     for (let i = 0; i < sizes.length; i++) sizes[i] = (lr * Math.sqrt(accDelta[i] + eps)) / Math.sqrt(squareAvg[i] + eps);
     return { values: sizes, size: (x) => x, increasing: true };
   },
+  // Rprop's per-element step size Δ is its effective rate (the update is ±Δ).
+  rprop: (input) => ({ values: stateOf(input, 'step_size'), size: (x) => x, increasing: true }),
+  // ASGD's η, the same for every element: γ/(1 + λγ(t−1))^α with a constant γ (asgd.ts).
+  asgd: (input) => {
+    const { lr } = input.hyper;
+    const eta = input.step === 1 ? lr : lr / (1 + num(input.options, 'lambd') * lr * (input.step - 1)) ** num(input.options, 'alpha');
+    return { values: stateOf(input, 'ax'), size: () => eta };
+  },
+  // Schedule-free: the rate of the base iterate z, γ_t (warmup included).
+  schedule_free_sgd: (input) => ({ values: stateOf(input, 'z'), size: () => scheduleFreeRate(input, 1) }),
+  schedule_free_adamw: (input) => {
+    const rate = scheduleFreeRate(input, Math.sqrt(1 - betas(input.options)[1] ** input.step));
+    const eps = num(input.options, 'eps');
+    return { values: stateOf(input, 'exp_avg_sq'), size: (v) => rate / (Math.sqrt(v) + eps) };
+  },
 };
+
+/** Schedule-free's γ_t = γ · min(1, t/warmup_steps) · factor (schedule-free.ts). */
+function scheduleFreeRate({ hyper, options, step }: StepSizeInput, factor: number): number {
+  const warmup = num(options, 'warmup_steps');
+  return hyper.lr * (step <= warmup ? step / warmup : 1) * factor;
+}
 
 /** The optimizer-specific columns of internals.csv for this optimizer (none for SGD). */
 export function stepSizeColumns(kind: OptimizerName): readonly string[] {

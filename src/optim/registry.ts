@@ -9,15 +9,20 @@ import * as adafactorModule from './adafactor.js';
 import * as adagradModule from './adagrad.js';
 import * as adamModule from './adam.js';
 import * as adamaxModule from './adamax.js';
+import * as asgdModule from './asgd.js';
+import { averaged, type AverageOptions } from './averaging.js';
 import * as lambModule from './lamb.js';
 import * as larsModule from './lars.js';
 import * as lionModule from './lion.js';
+import { lookahead, lookaheadAlgorithm, lookaheadOptions, type LookaheadOptions } from './lookahead.js';
 import * as muonModule from './muon.js';
 import * as nadamModule from './nadam.js';
 import * as prodigyModule from './prodigy.js';
 import { clipByGlobalNorm, clipByValue } from './pieces.js';
 import * as radamModule from './radam.js';
 import * as rmspropModule from './rmsprop.js';
+import * as rpropModule from './rprop.js';
+import * as scheduleFreeModule from './schedule-free.js';
 import * as sgdModule from './sgd.js';
 import { resolveGroups, segmentsOf, type ParamGroupConfig, type ResolvedGroup, type TensorView } from './groups.js';
 import { chain, Optimizer, type GroupSetup, type OptimizerSetup } from './transform.js';
@@ -47,14 +52,18 @@ interface Family {
   readonly tensorProblem?: (shape: readonly number[]) => string | null;
 }
 
+/**
+ * Every optimizer takes `lookahead` (lookahead.ts), read once for all groups: the wrapper is the
+ * optimizer's, not a group's.
+ */
 function kind<S extends z.ZodObject>(name: string, torch: string, options: S, family: Family, create: (o: z.output<S>) => OptimizerSetup): OptimizerKind {
   return {
-    schema: options.extend({ name: z.literal(name) }),
+    schema: options.extend({ name: z.literal(name), lookahead: lookaheadOptions.optional().describe('Lookahead around this optimizer, {k: 5, alpha: 0.5} (Zhang et al. 2019)') }),
     options,
     torch,
     rule: family.rule,
-    algorithm: family.algorithm.trim(),
-    constructorOnly: family.constructorOnly ?? [],
+    algorithm: `${family.algorithm.trim()}\n${lookaheadAlgorithm.trim()}`,
+    constructorOnly: [...(family.constructorOnly ?? []), 'lookahead'],
     tensorProblem: family.tensorProblem ?? (() => null),
     create: (o) => create(o as z.output<S>),
   };
@@ -76,6 +85,22 @@ export const optimizerKinds = {
   adafactor: kind('adafactor', 'torch.optim.Adafactor', adafactorModule.adafactorOptions, adafactorModule, adafactorModule.adafactor),
   muon: kind('muon', 'torch.optim.Muon', muonModule.muonOptions, muonModule, muonModule.muon),
   prodigy: kind('prodigy', 'Prodigy (Mishchenko & Defazio 2024; prodigyopt)', prodigyModule.prodigyOptions, prodigyModule, prodigyModule.prodigy),
+  rprop: kind('rprop', 'torch.optim.Rprop', rpropModule.rpropOptions, rpropModule, rpropModule.rprop),
+  asgd: kind('asgd', 'torch.optim.ASGD', asgdModule.asgdOptions, asgdModule, asgdModule.asgd),
+  schedule_free_sgd: kind(
+    'schedule_free_sgd',
+    'schedulefree.SGDScheduleFree',
+    scheduleFreeModule.scheduleFreeSgdOptions,
+    { rule: scheduleFreeModule.sgdRule, algorithm: scheduleFreeModule.sgdAlgorithm },
+    scheduleFreeModule.scheduleFreeSgd,
+  ),
+  schedule_free_adamw: kind(
+    'schedule_free_adamw',
+    'schedulefree.AdamWScheduleFree',
+    scheduleFreeModule.scheduleFreeAdamwOptions,
+    { rule: scheduleFreeModule.adamwRule, algorithm: scheduleFreeModule.adamwAlgorithm },
+    scheduleFreeModule.scheduleFreeAdamw,
+  ),
 } as const satisfies Record<string, OptimizerKind>;
 
 export type OptimizerName = keyof typeof optimizerKinds;
@@ -84,10 +109,14 @@ export const optimizerNames = Object.keys(optimizerKinds) as OptimizerName[];
 /** An optimizer config as validated: its name and every option with defaults filled in. */
 export type OptimizerConfig = { readonly name: OptimizerName } & Record<string, unknown>;
 
-/** Gradient clipping before the optimizer (train.clip_grad_norm, train.clip_grad_value). */
+/**
+ * What the train block wraps around the optimizer: gradient clipping before it (train.clip_grad_norm,
+ * train.clip_grad_value) and weight averaging after it (train.average).
+ */
 export interface Clipping {
   readonly clip_grad_norm?: number;
   readonly clip_grad_value?: number;
+  readonly average?: AverageOptions;
 }
 
 /**
@@ -101,7 +130,10 @@ export function createOptimizer(config: OptimizerConfig, params: Float32Array, c
   const setups = optimizerGroups(config, tensors).map((group): GroupSetup => {
     const { transform, hyper } = optimizerKinds[groupOptimizer(config, group)].create(group.options);
     const segments = group.frozen ? [] : transform.perTensor === true ? group.tensors : segmentsOf(group.tensors);
-    return { transform: clip.some(Boolean) ? chain(...clip, transform) : transform, hyper, segments };
+    // Outermost first (chain): the average sees the weights after Lookahead's synchronisation.
+    const wrappers = [clipping.average !== undefined && averaged(clipping.average), lookaheadOf(group.options) !== undefined && lookahead(lookaheadOf(group.options)!)];
+    const wrapped = [...wrappers, ...clip].some(Boolean) ? chain(...wrappers, ...clip, transform) : transform;
+    return { transform: wrapped, hyper, segments };
   });
   return new Optimizer(setups, params, clipping.clip_grad_norm !== undefined);
 }
@@ -123,6 +155,10 @@ export function optimizerGroups(config: OptimizerConfig, tensors: readonly Tenso
 /** The optimizer that steps a group: the one the group names, else the config's. */
 export function groupOptimizer(config: OptimizerConfig, group: ResolvedGroup): OptimizerName {
   return (group.optimizer ?? config.name) as OptimizerName;
+}
+
+function lookaheadOf(options: Readonly<Record<string, unknown>>): LookaheadOptions | undefined {
+  return options.lookahead as LookaheadOptions | undefined;
 }
 
 function wholeVector(params: Float32Array): TensorView {

@@ -57,7 +57,7 @@ export interface NamedState {
    * and col_var [..., 1, C]): only a per-tensor transformation has one, and it is the tensor's whole.
    */
   readonly elements: readonly (readonly [torchName: string, values: Float32Array, shape?: readonly number[]])[];
-  /** Float64 where a value must keep its double precision across a checkpoint (Prodigy's d). */
+  /** Float64 where a value must keep its double precision across a checkpoint (Prodigy's d, schedule-free's weight_sum). */
   readonly scalars: readonly (readonly [name: string, value: Float32Array | Float64Array])[];
 }
 
@@ -96,6 +96,18 @@ export interface Transform<S = unknown> {
    * then moves each segment's parameters. Without it, each segment is updated and moved in turn.
    */
   finish?(updates: Float32Array, state: S, context: StepContext): void;
+  /**
+   * Present on a transformation that acts on the parameters after θ ← θ + u (context.params then
+   * holds them): ASGD's and the weight averages' running means, Lookahead's synchronisation.
+   */
+  afterStep?(state: S, context: StepContext): void;
+  /**
+   * Present on a transformation whose weights to evaluate and save are not the ones it trains
+   * (ASGD's ax, schedule-free's x, EMA/SWA's average): writes them into `out`, a view the length
+   * of `params`, which hold the trained weights. The one mechanism behind torch users' swapping
+   * in of ax, the schedulefree reference's optimizer.eval() and swa_utils' AveragedModel.
+   */
+  evaluationPoint?(state: S, params: Float32Array, out: Float32Array): void;
 }
 
 const NO_STATE: NamedState = { elements: [], scalars: [] };
@@ -104,17 +116,23 @@ const NO_STATE: NamedState = { elements: [], scalars: [] };
  * `named` for a state record: the keys given with their torch names are per-element arrays (one
  * left empty, as AMSGrad's maximum without amsgrad, is left out); every other key is a scalar.
  */
-export function namedBy<S extends { readonly [K in keyof S]: Float32Array }>(torchNames: Partial<Record<keyof S & string, string>>): (state: S) => NamedState {
+export function namedBy<S extends { readonly [K in keyof S]: Float32Array | Float64Array }>(torchNames: Partial<Record<keyof S & string, string>>): (state: S) => NamedState {
   return (state) => {
-    const arrays = state as Readonly<Record<string, Float32Array>>;
+    const arrays = state as Readonly<Record<string, Float32Array | Float64Array>>;
     return {
-      elements: Object.entries(torchNames).flatMap(([key, torchName]) => (arrays[key].length === 0 ? [] : [[torchName as string, arrays[key]] as const])),
+      // Per-element state is float32, as the parameters it steps.
+      elements: Object.entries(torchNames).flatMap(([key, torchName]) => (arrays[key].length === 0 ? [] : [[torchName as string, arrays[key] as Float32Array] as const])),
       scalars: Object.keys(arrays).filter((key) => !(key in torchNames)).map((key) => [key, arrays[key]] as const),
     };
   };
 }
 
-/** Applies transformations left to right; `false` entries (an option that is off) are skipped. */
+/**
+ * Applies transformations left to right; `false` entries (an option that is off) are skipped.
+ * A link listed first wraps those after it: after the step, the inner links' afterStep run first
+ * (the outer ones see the parameters as the inner ones left them), and the evaluation point is the
+ * outermost link's that has one.
+ */
 export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   const active = parts.filter((p): p is Transform => p !== false);
   const last = active.length - 1;
@@ -135,6 +153,10 @@ export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   if (finalScale !== undefined) chained.finalScale = finalScale;
   const finish = active[last]?.finish;
   if (finish !== undefined) chained.finish = (updates, state, context) => finish(updates, state[last], context);
+  const after = active.map((t, i) => [t, i] as const).filter(([t]) => t.afterStep !== undefined).reverse();
+  if (after.length > 0) chained.afterStep = (state, context) => after.forEach(([t, i]) => t.afterStep!(state[i], context));
+  const evaluated = active.findIndex((t) => t.evaluationPoint !== undefined);
+  if (evaluated >= 0) chained.evaluationPoint = (state, params, out) => active[evaluated].evaluationPoint!(state[evaluated], params, out);
   return chained;
 }
 
@@ -281,10 +303,28 @@ export class Optimizer {
     }
   }
 
-  /** params += update, with the transformation's final scaling folded in. */
-  private move({ transform, context, grads }: SegmentStep): void {
+  /** params += update, with the transformation's final scaling folded in; then its work after the step (Transform.afterStep). */
+  private move({ transform, context, grads, state }: SegmentStep): void {
     const scale = transform.finalScale === undefined ? 1 : transform.finalScale(context);
     if (!addScaledWasm(context.params, grads, scale)) addScaledReference(context.params, grads, scale);
+    transform.afterStep?.(state, context);
+  }
+
+  /** Whether the weights to evaluate and save differ from the trained ones (Transform.evaluationPoint). */
+  get hasEvaluationPoint(): boolean {
+    return this.segments.some((s) => s.transform.evaluationPoint !== undefined);
+  }
+
+  /**
+   * The weights to evaluate and save, written into `out` (the length of the parameter vector):
+   * each segment's evaluation point where its transformation has one, the trained weights elsewhere
+   * (frozen tensors among them).
+   */
+  evaluationWeights(params: Float32Array, out: Float32Array): void {
+    out.set(params);
+    for (const { range, transform, state, context } of this.segments) {
+      transform.evaluationPoint?.(state, context.params, out.subarray(range.offset, range.offset + range.length));
+    }
   }
 
   /** Views of a gradient vector per segment, made once per vector (a step allocates nothing). */

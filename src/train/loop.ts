@@ -14,6 +14,7 @@ import type { InternalsRow, StepRow } from '../runs/run-writer.js';
 import { largestEvaluated, type Training } from './build.js';
 import type { LoopPosition } from './checkpoint.js';
 import { Evaluator } from './evaluate.js';
+import { atEvaluationPoint } from './evaluation-point.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
 import { InternalsRecorder } from './internals.js';
 import { TrainStep } from './step.js';
@@ -186,8 +187,10 @@ class Loop {
   /** Evaluates on the held-out splits (the test split unless train.evaluate_test is false); true when early stopping says to stop. */
   private evaluate(): boolean {
     const { dataset, schedule, earlyStopping, accuracy, config } = this.t;
-    const validation = dataset.validation === null ? null : this.evaluator.evaluate(dataset.validation);
-    const test = dataset.test === null || config.train.evaluate_test === false ? null : this.evaluator.evaluate(dataset.test);
+    const { validation, test } = atEvaluationPoint(this.t.model, this.t.optimizer, () => ({
+      validation: dataset.validation === null ? null : this.evaluator.evaluate(dataset.validation),
+      test: dataset.test === null || config.train.evaluate_test === false ? null : this.evaluator.evaluate(dataset.test),
+    }));
     const evaluation: EpochEvent = {
       type: 'epoch',
       epoch: this.epoch,

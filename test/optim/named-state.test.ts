@@ -44,7 +44,8 @@ describe('optimizer state by tensor', () => {
   });
 
   it('gives every optimizer torch-named state of the tensor’s length', () => {
-    const torchNames = new Set(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'exp_inf', 'momentum_buffer', 'square_avg', 'grad_avg', 'acc_delta', 'sum', 'variance', 's', 'p0']);
+    // Besides torch.optim's: Adafactor's, Prodigy's, Rprop's, ASGD's and schedulefree's own names.
+    const torchNames = new Set(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'exp_inf', 'momentum_buffer', 'square_avg', 'grad_avg', 'acc_delta', 'sum', 'variance', 's', 'p0', 'prev', 'step_size', 'ax', 'z']);
     // Muon steps matrices only (its state: per-tensor.test.ts's optimizers).
     for (const name of optimizerNames.filter((n) => optimizerKinds[n].tensorProblem([2]) === null)) {
       const optimizer = createOptimizer(config({ name, ...(['sgd', 'rmsprop', 'lars'].includes(name) ? { momentum: 0.5 } : {}) }), new Float32Array(3), {}, tensors);
