@@ -1,0 +1,64 @@
+/**
+ * Resuming runs whose optimizer keeps state beyond torch.optim's classic moments (the evaluation
+ * point's z and averages, Lookahead's slow weights, ASGD's η and μ, Rprop's step sizes): a run
+ * interrupted at its first evaluation (step 10, mid-epoch) and resumed with --resume ends with the
+ * files of the uninterrupted run — steps.csv and epochs.csv equal apart from `seconds`, and
+ * model.safetensors (saved at the evaluation point) byte for byte. The checkpoint holds the new
+ * state under its names.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfigSource, resolveConfig } from '../../src/config/load.js';
+import { decodeSafetensors } from '../../src/engine/safetensors.js';
+import { runExperiment } from '../../src/train/experiment.js';
+import { tempDir, writeConfig } from '../cli/run-cli.js';
+
+const CASES = [
+  { label: 'schedule_free_adamw', optimizer: '{name: schedule_free_adamw, lr: 0.01, warmup_steps: 5}', train: '', state: ['0.weight.z', '0.weight.exp_avg_sq'] },
+  { label: 'lookahead around adam', optimizer: '{name: adam, lr: 0.01, lookahead: {k: 3, alpha: 0.5}}', train: '', state: ['0.weight.lookahead_slow_buff', '0.weight.exp_avg'] },
+  { label: 'ema around adam', optimizer: '{name: adam, lr: 0.01}', train: ', average: {kind: ema, decay: 0.9}', state: ['0.weight.average', '0.weight.exp_avg'] },
+  { label: 'swa around sgd', optimizer: '{name: sgd, lr: 0.1, momentum: 0.9}', train: ', average: {kind: swa, start: 5, every: 3}', state: ['0.weight.average', '0.weight.momentum_buffer'] },
+  { label: 'asgd', optimizer: '{name: asgd, lr: 0.05, t0: 4}', train: '', state: ['0.weight.ax'] },
+  { label: 'rprop', optimizer: '{name: rprop, step_sizes: [1.0e-6, 0.05]}', train: '', state: ['0.weight.prev', '0.weight.step_size'] },
+] as const;
+
+function withoutSeconds(file: string): string {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const at = lines[0].split(',').indexOf('seconds');
+  return lines.map((line) => line.split(',').filter((_, i) => i !== at).join(',')).join('\n');
+}
+
+describe('--resume continues the optimizers that change the loop exactly', () => {
+  for (const c of CASES) {
+    it(c.label, async () => {
+      const file = writeConfig(`name: resumed
+seed: 4
+data: {dataset: synthetic, task: moons, n_train: 96, n_test: 32, batch_size: 8, shuffle: true}
+model: {layers: [{linear: 8}, tanh, {linear: 2}]}
+optimizer: ${c.optimizer}
+train: {max_steps: 30, eval_every: 10, checkpoint_every: 1000${c.train}}
+`);
+      const config = resolveConfig(readConfigSource(file), []);
+      const reference = await runExperiment(config, { configFile: file, outRoot: join(tempDir(), 'runs') });
+      expect(reference.status).toBe('completed');
+
+      const abort = new AbortController();
+      const stopped = await runExperiment(config, {
+        configFile: file,
+        outRoot: join(tempDir(), 'runs'),
+        signal: abort.signal,
+        onEvent: (event) => event.type === 'epoch' && abort.abort(),
+      });
+      expect(stopped.status).toBe('interrupted');
+      expect(stopped.steps).toBe(10);
+      const saved = decodeSafetensors(readFileSync(join(stopped.runDir, 'checkpoint', 'optimizer.safetensors')), 'optimizer.safetensors').map((t) => t.name);
+      expect(saved).toEqual(expect.arrayContaining([...c.state]));
+
+      const resumed = await runExperiment(config, { configFile: file, runDir: stopped.runDir, resume: true });
+      expect(resumed.status).toBe('completed');
+      for (const name of ['steps.csv', 'epochs.csv']) expect(withoutSeconds(join(resumed.runDir, name)), name).toBe(withoutSeconds(join(reference.runDir, name)));
+      expect(Buffer.compare(readFileSync(join(resumed.runDir, 'model.safetensors')), readFileSync(join(reference.runDir, 'model.safetensors')))).toBe(0);
+    });
+  }
+});
