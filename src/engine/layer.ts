@@ -51,7 +51,12 @@ export interface ModelBuffer extends BufferSpec {
   readonly value: Float32Array | Float64Array;
 }
 
-export type Mode = 'train' | 'eval';
+/**
+ * How a forward pass runs: 'train' and 'eval' as torch's module.train()/eval(); 'update_bn' is the
+ * pass of torch.optim.swa_utils.update_bn — training mode (dropout on), with every batch norm's
+ * running statistics averaged cumulatively (momentum None) instead of by its momentum.
+ */
+export type Mode = 'train' | 'eval' | 'update_bn';
 
 export interface BuildContext {
   /** Largest batch the layer will be run on: scratch buffers are sized for it. */

@@ -19,7 +19,7 @@ import { DataError } from '../core/errors.js';
 import { join } from 'node:path';
 import { buildTraining, type Training } from './build.js';
 import { checkpointFiles, readCheckpoint, restoreCheckpoint, type LoopPosition } from './checkpoint.js';
-import { atEvaluationPoint } from './evaluation-point.js';
+import { evaluationPoint } from './evaluation-point.js';
 import type { EpochEvent, RunResult, TrainEvent } from './events.js';
 import { trainLoop, type Checkpointer } from './loop.js';
 import { openRun, reopenRun, type OpenRun, type RunPlacement } from './open-run.js';
@@ -138,7 +138,7 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
   writer.finishSteps();
   writer.finishInternals();
   writer.writeEpochs(epochRows);
-  writer.writeWeights(atEvaluationPoint(training.model, training.optimizer, () => encodeModelWeights(training.model)));
+  writer.writeWeights(evaluationPoint(training)(() => encodeModelWeights(training.model)));
   const ended = { ended_at: new Date().toISOString(), steps: outcome.steps, epochs: epochRows.length };
   writer.writeManifest({ ...started, ...ended, status: outcome.status, diverged_at_step: outcome.divergedAtStep, early_stopping: training.earlyStopping?.record() ?? null });
   const result: RunResult = {

@@ -14,7 +14,7 @@ import type { InternalsRow, StepRow } from '../runs/run-writer.js';
 import { largestEvaluated, type Training } from './build.js';
 import type { LoopPosition } from './checkpoint.js';
 import { Evaluator } from './evaluate.js';
-import { atEvaluationPoint } from './evaluation-point.js';
+import { evaluationPoint, type AtEvaluationPoint } from './evaluation-point.js';
 import type { EpochEvent, ProgressEvent } from './events.js';
 import { InternalsRecorder } from './internals.js';
 import { TrainStep } from './step.js';
@@ -69,6 +69,7 @@ class Loop {
   private readonly tally = new TrainTally();
   private readonly trainer: TrainStep;
   private readonly evaluator: Evaluator;
+  private readonly atEvaluationPoint: AtEvaluationPoint;
   private readonly internals: InternalsRecorder | null;
   private readonly order: Uint32Array;
   private readonly shuffleRng: Rng;
@@ -86,6 +87,7 @@ class Loop {
   ) {
     const { model, optimizer, lossKind, targets, accuracy, dataset, config } = t;
     this.trainer = new TrainStep(model, optimizer, lossKind, targets.encoding, targets.width, accuracy);
+    this.atEvaluationPoint = evaluationPoint(t);
     this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, config.data.eval_batch_size, largestEvaluated(dataset), dataset.classBuckets ?? null);
     this.order = new Uint32Array(dataset.train.size);
     this.shuffleRng = new Rng(config.seed, 'shuffle');
@@ -187,7 +189,7 @@ class Loop {
   /** Evaluates on the held-out splits (the test split unless train.evaluate_test is false); true when early stopping says to stop. */
   private evaluate(): boolean {
     const { dataset, schedule, earlyStopping, accuracy, config } = this.t;
-    const { validation, test } = atEvaluationPoint(this.t.model, this.t.optimizer, () => ({
+    const { validation, test } = this.atEvaluationPoint(() => ({
       validation: dataset.validation === null ? null : this.evaluator.evaluate(dataset.validation),
       test: dataset.test === null || config.train.evaluate_test === false ? null : this.evaluator.evaluate(dataset.test),
     }));

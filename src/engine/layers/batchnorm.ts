@@ -5,7 +5,8 @@
  *   training:  μ = mean(x), σ² = mean((x − μ)²)  (biased),  x̂ = (x − μ)/√(σ² + ε),  y = γ·x̂ + β
  *              running_mean ← (1 − m)·running_mean + m·μ
  *              running_var  ← (1 − m)·running_var  + m·σ²·N/(N − 1)  (unbiased), num_batches_tracked += 1
- *              (momentum: null gives the cumulative average, m = 1/num_batches_tracked)
+ *              (momentum: null gives the cumulative average, m = 1/num_batches_tracked, and so does
+ *              the 'update_bn' mode, whatever the momentum: swa_utils.update_bn sets it to None)
  *   evaluation: the same with running_mean and running_var (batch statistics when
  *              track_running_stats is false)
  *
@@ -66,23 +67,23 @@ function buildBatchNorm(o: BatchNormOptions, channels: number, spatial: number, 
   const offset = (b: number, c: number): number => (b * channels + c) * spatial;
 
   /** running_mean and running_var ← their moving averages with momentum m (see the header). */
-  const updateRunning = (c: number, mu: number, variance: number, n: number): void => {
-    const m = o.momentum ?? 1 / tracked.value[0];
+  const updateRunning = (c: number, mu: number, variance: number, n: number, cumulative: boolean): void => {
+    const m = cumulative || o.momentum === null ? 1 / tracked.value[0] : o.momentum;
     runningMean.value[c] = (1 - m) * runningMean.value[c] + m * mu;
     runningVar.value[c] = (1 - m) * runningVar.value[c] + (m * variance * n) / (n - 1);
   };
 
   return {
     forward(x, y, batch, mode: Mode) {
-      statsFromBatch = mode === 'train' || !o.track_running_stats;
-      const tracking = mode === 'train' && o.track_running_stats;
+      statsFromBatch = mode !== 'eval' || !o.track_running_stats;
+      const tracking = mode !== 'eval' && o.track_running_stats;
       const n = batch * spatial;
       if (statsFromBatch && n === 1) throw new RangeError('batch norm needs more than one value per channel to use batch statistics');
       if (tracking) tracked.value[0] += 1;
       for (let c = 0; c < channels; c++) {
         const mu = statsFromBatch ? channelSum(x, offset, c, batch, spatial) / n : runningMean.value[c];
         const variance = statsFromBatch ? squaredDeviations(x, mu, offset, c, batch, spatial) / n : runningVar.value[c];
-        if (tracking) updateRunning(c, mu, variance, n);
+        if (tracking) updateRunning(c, mu, variance, n, mode === 'update_bn');
         mean[c] = mu;
         invStd[c] = 1 / Math.sqrt(variance + o.eps);
         const scale = gamma(c) * invStd[c];
