@@ -95,6 +95,10 @@ function notPerGroup(kind: OptimizerKind) {
 function checkGroupOptions(kind: OptimizerKind) {
   return (o: Record<string, unknown> & { param_groups?: ParamGroupConfig[] }, context: z.RefinementCtx): void => {
     const { param_groups: groups = [], ...topLevel } = o;
+    if (kind.singleGroup && groups.length > 0) {
+      context.addIssue({ code: 'custom', path: ['param_groups'], message: `${kind.torch} takes one parameter group: remove param_groups` });
+      return;
+    }
     groups.forEach((group, index) => {
       // A group naming another optimizer was validated whole by that optimizer's schema.
       if (group.optimizer !== undefined) return;

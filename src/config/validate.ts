@@ -57,6 +57,7 @@ export function checkStatic(config: ExperimentConfig): PathIssue[] {
     issues.push({ path: ['loss'], problem: `${config.loss} reads probabilities: end the model with sigmoid, or use bce_with_logits` });
   }
   issues.push(...checkMomentumCycling(config));
+  issues.push(...checkClosureOptimizer(config));
   if (config.expect?.max_update_ratio !== undefined && config.train.internals === undefined) {
     issues.push({ path: ['expect', 'max_update_ratio'], problem: 'bounds the update ratios internals.csv records: add train.internals: {every: K}' });
   }
@@ -86,6 +87,17 @@ function checkClaims(config: ExperimentConfig): PathIssue[] {
     }
     return issues;
   });
+}
+
+/**
+ * L-BFGS evaluates the loss again within a step and moves the weights itself: clipping would touch
+ * only its first gradient, so it is refused rather than half applied (torch users do not clip LBFGS).
+ */
+function checkClosureOptimizer(config: ExperimentConfig): PathIssue[] {
+  if (config.optimizer.name !== 'lbfgs') return [];
+  return (['clip_grad_norm', 'clip_grad_value'] as const)
+    .filter((key) => config.train[key] !== undefined)
+    .map((key) => ({ path: ['train', key], problem: 'lbfgs evaluates the loss several times per step and is not clipped: remove it' }));
 }
 
 /** Phase 2: the config against what its data and init file are. */

@@ -134,6 +134,8 @@ const STEP_SIZES: Record<OptimizerName, StepSizeRule | null> = {
   },
   // Rprop's per-element step size Δ is its effective rate (the update is ±Δ).
   rprop: (input) => ({ values: stateOf(input, 'step_size'), size: (x) => x, increasing: true }),
+  // L-BFGS's step is t·d over a line search: no per-element rate.
+  lbfgs: null,
   // ASGD's η, the same for every element: γ/(1 + λγ(t−1))^α with a constant γ (asgd.ts).
   asgd: (input) => {
     const { lr } = input.hyper;

@@ -13,6 +13,7 @@ import * as asgdModule from './asgd.js';
 import { averaged, type AverageOptions } from './averaging.js';
 import * as lambModule from './lamb.js';
 import * as larsModule from './lars.js';
+import * as lbfgsModule from './lbfgs.js';
 import * as lionModule from './lion.js';
 import { lookahead, lookaheadAlgorithm, lookaheadOptions, type LookaheadOptions } from './lookahead.js';
 import * as muonModule from './muon.js';
@@ -42,6 +43,8 @@ export interface OptimizerKind {
   readonly constructorOnly: readonly string[];
   /** Why it cannot step a tensor of this shape (Muon: only 2-D matrices), or null when it can. */
   readonly tensorProblem: (shape: readonly number[]) => string | null;
+  /** Whether the torch class takes one parameter group only (LBFGS): param_groups is refused. */
+  readonly singleGroup: boolean;
   create(options: Record<string, unknown>): OptimizerSetup;
 }
 
@@ -50,6 +53,7 @@ interface Family {
   readonly algorithm: string;
   readonly constructorOnly?: readonly string[];
   readonly tensorProblem?: (shape: readonly number[]) => string | null;
+  readonly singleGroup?: boolean;
 }
 
 /**
@@ -65,6 +69,7 @@ function kind<S extends z.ZodObject>(name: string, torch: string, options: S, fa
     algorithm: `${family.algorithm.trim()}\n${lookaheadAlgorithm.trim()}`,
     constructorOnly: [...(family.constructorOnly ?? []), 'lookahead'],
     tensorProblem: family.tensorProblem ?? (() => null),
+    singleGroup: family.singleGroup ?? false,
     create: (o) => create(o as z.output<S>),
   };
 }
@@ -86,6 +91,7 @@ export const optimizerKinds = {
   muon: kind('muon', 'torch.optim.Muon', muonModule.muonOptions, muonModule, muonModule.muon),
   prodigy: kind('prodigy', 'Prodigy (Mishchenko & Defazio 2024; prodigyopt)', prodigyModule.prodigyOptions, prodigyModule, prodigyModule.prodigy),
   rprop: kind('rprop', 'torch.optim.Rprop', rpropModule.rpropOptions, rpropModule, rpropModule.rprop),
+  lbfgs: kind('lbfgs', 'torch.optim.LBFGS', lbfgsModule.lbfgsOptions, { ...lbfgsModule, singleGroup: true }, lbfgsModule.lbfgs),
   asgd: kind('asgd', 'torch.optim.ASGD', asgdModule.asgdOptions, asgdModule, asgdModule.asgd),
   schedule_free_sgd: kind(
     'schedule_free_sgd',

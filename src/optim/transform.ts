@@ -44,6 +44,18 @@ export interface StepContext {
    * transformation that does not ask for them never needs to tell apart.
    */
   shape: readonly number[] | undefined;
+  /**
+   * The step's closure, for an optimizer that evaluates the loss again within a step (L-BFGS, as
+   * torch's optimizer.step(closure)); undefined when the caller gave none.
+   */
+  closure: Closure | undefined;
+}
+
+/** torch's closure: the loss of the evaluation whose gradient the step was given, and a new evaluation at the current parameters. */
+export interface Closure {
+  readonly loss: number;
+  /** Evaluates the loss at the parameters as they are now and writes its gradient into the gradient vector the step was given. */
+  evaluate(): number;
 }
 
 /**
@@ -219,7 +231,7 @@ export class Optimizer {
     this.segments = groups.flatMap((g) =>
       g.segments.map((range) => {
         const values = params.subarray(range.offset, range.offset + range.length);
-        const context: StepContext = { step: 0, params: values, hyper: g.hyper, gradNorm: undefined, shape: range.shape };
+        const context: StepContext = { step: 0, params: values, hyper: g.hyper, gradNorm: undefined, shape: range.shape, closure: undefined };
         return { range, transform: g.transform, state: g.transform.init(range.length, range.shape), context, grads: values };
       }),
     );
@@ -283,9 +295,10 @@ export class Optimizer {
    * One step: each segment of `grads` is turned into its update in place, then params += update —
    * with the transformation's final scaling, when it has one (the learning rate), folded into that
    * last pass (see Transform.finalScale), so `grads` is left holding the update before it.
-   * `gradNorm` is the norm gradNorm() gives, when the caller has computed it.
+   * `gradNorm` is the norm gradNorm() gives, when the caller has computed it; `closure` evaluates
+   * the loss again, for L-BFGS (which refuses param_groups, so its one segment is the whole vector).
    */
-  apply(grads: Float32Array, gradNorm?: number): void {
+  apply(grads: Float32Array, gradNorm?: number, closure?: Closure): void {
     if (grads !== this.grads) this.viewGradients(grads);
     this.count++;
     const norm = gradNorm ?? (this.needsGradNorm ? this.gradNorm(grads) : undefined);
@@ -293,6 +306,7 @@ export class Optimizer {
       const { transform, context } = segment;
       context.step = this.count;
       context.gradNorm = norm;
+      context.closure = closure;
       transform.update(segment.grads, segment.state, context, transform.finalScale !== undefined);
       if (!this.twoPass) this.move(segment);
     }

@@ -45,6 +45,23 @@ export class TrainStep {
    * Trains on samples order[start .. start+count) of `split` and returns the batch loss
    * computed before the update. A non-finite loss returns at once, leaving the parameters as they were.
    */
+  /**
+   * torch's closure, for an optimizer that evaluates again within the step (L-BFGS): forward and
+   * backward on the same batch at the parameters as they are then, the gradient written into
+   * model.grads. Made once; `loss` and `count` are set per step.
+   */
+  private readonly closure = {
+    loss: NaN,
+    count: 0,
+    evaluate: (): number => {
+      const { model } = this;
+      const out = model.forward(this.closure.count, 'train');
+      const loss = Math.fround(this.lossKind.loss.compute(out, this.targets, this.closure.count, model.outputWidth, model.outputGrad));
+      model.backward(this.closure.count);
+      return loss;
+    },
+  };
+
   run(split: Split, order: Uint32Array, start: number, count: number): number {
     const { model, targets } = this;
     split.gather(order, start, count, model.input, targets, this.encoding, this.targetWidth);
@@ -64,7 +81,9 @@ export class TrainStep {
     this.gradNorm = this.optimizer.gradNorm(model.grads);
     // Handed on, so that clipping by the global norm does not compute it a second time.
     this.observer?.beforeUpdate();
-    this.optimizer.apply(model.grads, this.gradNorm);
+    this.closure.loss = loss;
+    this.closure.count = count;
+    this.optimizer.apply(model.grads, this.gradNorm, this.closure);
     this.observer?.afterUpdate();
     return loss;
   }

@@ -48,7 +48,7 @@ train: {epochs: 0}
 
   it('lists the valid keys when nothing is close', () => {
     const [issue] = issuesOf(`${MNIST_MLP}train: {epochs: 1, zzzzzz: 3}\n`);
-    expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps, early_stopping, eval_every, evaluate_test, clip_grad_norm, clip_grad_value, internals, checkpoint_every, checkpoint_every_seconds");
+    expect(issue.problem).toBe("unknown key 'zzzzzz'; valid keys: epochs, max_steps, early_stopping, eval_every, evaluate_test, clip_grad_norm, clip_grad_value, internals, average, checkpoint_every, checkpoint_every_seconds");
   });
 
   it('lists the valid names for an unknown optimizer, dataset or layer', () => {
@@ -62,7 +62,7 @@ optimizer: {name: adamm}
     expect(problems[1]).toMatch(/^model\.layers\.0: unknown layer 'lienar' \(did you mean 'linear'\?\); valid: linear, relu, /);
     expect(problems[2]).toMatch(/^model\.layers\.1: unknown layer 'relux' \(did you mean 'relu'\?\)/);
     expect(problems[3]).toBe(
-      "optimizer.name: unknown optimizer 'adamm' (did you mean 'adam'?); valid: sgd, rmsprop, adam, adamw, adamax, nadam, radam, adagrad, adadelta, lion, lamb, lars, adafactor, muon, prodigy",
+      "optimizer.name: unknown optimizer 'adamm' (did you mean 'adam'?); valid: sgd, rmsprop, adam, adamw, adamax, nadam, radam, adagrad, adadelta, lion, lamb, lars, adafactor, muon, prodigy, rprop, lbfgs, asgd, schedule_free_sgd, schedule_free_adamw",
     );
   });
 

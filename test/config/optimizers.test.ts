@@ -23,9 +23,9 @@ describe('optimizer options', () => {
     ['{name: radam, betas: [-0.1, 0.99]}', 'optimizer.betas.0', 'must be >= 0, got -0.1'],
     ['{name: adadelta, rho: 1.5}', 'optimizer.rho', 'must be <= 1, got 1.5'],
     ['{name: adagrad, eps: -1}', 'optimizer.eps', 'must be >= 0, got -1'],
-    ['{name: adam, momentum: 0.9}', 'optimizer.momentum', "unknown key 'momentum'; valid keys: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, name, param_groups"],
+    ['{name: adam, momentum: 0.9}', 'optimizer.momentum', "unknown key 'momentum'; valid keys: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, name, lookahead, param_groups"],
     ['{name: adagrad, lr_decy: 0.1}', 'optimizer.lr_decy', "unknown key 'lr_decy' (did you mean 'lr_decay'?)"],
-    ['{name: adamax, amsgrad: true}', 'optimizer.amsgrad', "unknown key 'amsgrad'; valid keys: lr, betas, eps, weight_decay, maximize, name, param_groups"],
+    ['{name: adamax, amsgrad: true}', 'optimizer.amsgrad', "unknown key 'amsgrad'; valid keys: lr, betas, eps, weight_decay, maximize, name, lookahead, param_groups"],
   ])('%s is rejected at its key and line', (optimizer, path, problem) => {
     const [issue] = issuesOf(withOptimizer(optimizer));
     expect(`${issue.path.join('.')}: ${issue.problem}`).toBe(`${path}: ${problem}`);

@@ -43,6 +43,7 @@ const settings: Record<OptimizerName, { quadratic: number; rosenbrock: number }>
   adagrad: { quadratic: 0.3, rosenbrock: 0.3 },
   adadelta: { quadratic: 0.2, rosenbrock: 0.05 },
   rprop: { quadratic: 0.01, rosenbrock: 0.01 },
+  lbfgs: { quadratic: 1, rosenbrock: 1 },
   asgd: { quadratic: 0.01, rosenbrock: 0.002 },
   schedule_free_sgd: { quadratic: 0.1, rosenbrock: 0.005 },
   schedule_free_adamw: { quadratic: 0.05, rosenbrock: 0.05 },
@@ -69,9 +70,14 @@ function minimize(name: OptimizerName, lr: number, problem: Problem): number {
   const params = Float32Array.from(problem.start);
   const optimizer = createOptimizer(config, params, {}, TENSORS[name]?.tensors);
   const grads = new Float32Array(2);
-  for (let step = 0; step < STEPS; step++) {
+  // The closure L-BFGS evaluates again within a step (the others ignore it).
+  const evaluate = (): number => {
     [grads[0], grads[1]] = problem.gradient(params[0], params[1]);
-    optimizer.apply(grads);
+    return problem.value(params[0], params[1]);
+  };
+  for (let step = 0; step < STEPS; step++) {
+    const loss = evaluate();
+    optimizer.apply(grads, undefined, { loss, evaluate });
   }
   // At the weights an optimizer evaluates (ASGD's average, schedule-free's x): what it converges.
   const evaluated = new Float32Array(2);

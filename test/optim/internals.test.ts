@@ -51,8 +51,8 @@ describe('effective step sizes', () => {
     expect(out).toEqual([1, 1, 1].map(() => 1e-3 / (1 - 0.9 ** 2)));
   });
 
-  it('SGD writes no step-size columns; every other optimizer the three quantiles', () => {
-    const withoutStepSizes = ['sgd', 'lion', 'lamb', 'lars', 'adafactor', 'muon', 'prodigy'];
+  it('SGD writes no step-size columns, nor those without a per-element rate (L-BFGS: a line-searched t·d); every other optimizer the three quantiles', () => {
+    const withoutStepSizes = ['sgd', 'lion', 'lamb', 'lars', 'adafactor', 'muon', 'prodigy', 'lbfgs'];
     for (const name of optimizerNames) expect(stepSizeColumns(name)).toEqual(withoutStepSizes.includes(name) ? [] : ['eff_lr_p10', 'eff_lr_p50', 'eff_lr_p90']);
   });
 

@@ -44,16 +44,18 @@ describe('optimizer state by tensor', () => {
   });
 
   it('gives every optimizer torch-named state of the tensor’s length', () => {
-    // Besides torch.optim's: Adafactor's, Prodigy's, Rprop's, ASGD's and schedulefree's own names.
-    const torchNames = new Set(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'exp_inf', 'momentum_buffer', 'square_avg', 'grad_avg', 'acc_delta', 'sum', 'variance', 's', 'p0', 'prev', 'step_size', 'ax', 'z']);
+    // Besides torch.optim's: Adafactor's, Prodigy's, Rprop's, ASGD's, schedulefree's and L-BFGS's own names.
+    const torchNames = new Set(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'exp_inf', 'momentum_buffer', 'square_avg', 'grad_avg', 'acc_delta', 'sum', 'variance', 's', 'p0', 'prev', 'step_size', 'ax', 'z', 'd', 'prev_flat_grad']);
+    // L-BFGS's history lists, one entry per kept pair.
+    const isTorchName = (key: string): boolean => torchNames.has(key) || /^old_(dirs|stps)\.\d+$/.test(key);
     // Muon steps matrices only (its state: per-tensor.test.ts's optimizers).
     for (const name of optimizerNames.filter((n) => optimizerKinds[n].tensorProblem([2]) === null)) {
       const optimizer = createOptimizer(config({ name, ...(['sgd', 'rmsprop', 'lars'].includes(name) ? { momentum: 0.5 } : {}) }), new Float32Array(3), {}, tensors);
-      optimizer.apply(Float32Array.of(1, 2, 3));
+      optimizer.apply(Float32Array.of(1, 2, 3), undefined, { loss: 1, evaluate: () => 1 });
       const state = optimizer.tensorState(tensors[0]);
       expect(state.size, name).toBeGreaterThan(0);
       for (const [key, values] of state) {
-        expect(torchNames.has(key), `${name}.${key}`).toBe(true);
+        expect(isTorchName(key), `${name}.${key}`).toBe(true);
         expect(values.length).toBe(2);
       }
     }

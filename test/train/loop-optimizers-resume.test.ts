@@ -21,6 +21,8 @@ const CASES = [
   { label: 'swa around sgd', optimizer: '{name: sgd, lr: 0.1, momentum: 0.9}', train: ', average: {kind: swa, start: 5, every: 3}', state: ['0.weight.average', '0.weight.momentum_buffer'] },
   { label: 'asgd', optimizer: '{name: asgd, lr: 0.05, t0: 4}', train: '', state: ['0.weight.ax'] },
   { label: 'rprop', optimizer: '{name: rprop, step_sizes: [1.0e-6, 0.05]}', train: '', state: ['0.weight.prev', '0.weight.step_size'] },
+  // Full batch, as L-BFGS is meant to run: its history (and func_evals, n_iter) carry over.
+  { label: 'lbfgs, strong_wolfe, full batch', optimizer: '{name: lbfgs, max_iter: 5, history_size: 4, line_search_fn: strong_wolfe}', train: '', batch: 96, state: ['0.weight.d', '0.weight.old_dirs.0', '0.weight.old_stps.3'] },
 ] as const;
 
 function withoutSeconds(file: string): string {
@@ -34,7 +36,7 @@ describe('--resume continues the optimizers that change the loop exactly', () =>
     it(c.label, async () => {
       const file = writeConfig(`name: resumed
 seed: 4
-data: {dataset: synthetic, task: moons, n_train: 96, n_test: 32, batch_size: 8, shuffle: true}
+data: {dataset: synthetic, task: moons, n_train: 96, n_test: 32, batch_size: ${'batch' in c ? c.batch : 8}, shuffle: true}
 model: {layers: [{linear: 8}, tanh, {linear: 2}]}
 optimizer: ${c.optimizer}
 train: {max_steps: 30, eval_every: 10, checkpoint_every: 1000${c.train}}
