@@ -15,7 +15,7 @@ import { decayRate, epsilon, learningRate, weightDecay } from './options.js';
 import { namedBy, type OptimizerSetup, type Transform } from './transform.js';
 
 export const sgdRule = 'y ← (1−c)y + c·z − γ(1 − β(1−c))·g,  z ← z − γg;  evaluated at x = y/β + (1−1/β)z';
-export const adamwRule = 'as schedule_free_sgd with g ← g/(√v̂ + ε) + λy and γ ← γ·√(1−β2ᵗ)';
+export const adamwRule = 'as schedule_free_sgd with g ← g/(√v + ε) + λy and γ ← γ·√(1−β2ᵗ)';
 
 const schedule = `
 γ_t ← γ · min(1, t / warmup_steps)                        (× √(1 − β2ᵗ) for AdamW)
