@@ -137,7 +137,7 @@ function buildAttention({ t, c, heads, dropout }: Geometry, p: Projections, maxB
       split(qkv, 3 * c, 0, q, batch);
       split(qkv, 3 * c, c, k, batch);
       split(qkv, 3 * c, 2 * c, v, batch);
-      dropping = mode === 'train' && maskBuffer !== null;
+      dropping = mode !== 'eval' && maskBuffer !== null;
       for (let s = 0; s < batch * heads; s++) {
         matmulABt(probs[s], q[s], k[s], t, d, t, null);
         causalSoftmax(probsBuffer, s * t * t, t, scale);
