@@ -4,7 +4,7 @@
  * interrupted at its first evaluation (step 10, mid-epoch) and resumed with --resume ends with the
  * files of the uninterrupted run — steps.csv and epochs.csv equal apart from `seconds`, and
  * model.safetensors (saved at the evaluation point) byte for byte. The checkpoint holds the new
- * state under its names.
+ * state under its names. Then: what is saved is the evaluation point, computed from the state.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,4 +63,26 @@ train: {max_steps: 30, eval_every: 10, checkpoint_every: 1000${c.train}}
       expect(Buffer.compare(readFileSync(join(resumed.runDir, 'model.safetensors')), readFileSync(join(reference.runDir, 'model.safetensors')))).toBe(0);
     });
   }
+});
+
+describe('the saved weights are the evaluation point', () => {
+  it('schedule_free_sgd saves x = y/β + (1 − 1/β)·z, from the trained y and z its last checkpoint holds', async () => {
+    const file = writeConfig(`name: saved-x
+data: {dataset: synthetic, task: moons, n_train: 64, n_test: 32, batch_size: 16}
+model: {layers: [{linear: 4}, tanh, {linear: 2}]}
+optimizer: {name: schedule_free_sgd, lr: 0.5, momentum: 0.8}
+train: {max_steps: 12, checkpoint_every: 12}
+`);
+    const result = await runExperiment(resolveConfig(readConfigSource(file), []), { configFile: file, outRoot: join(tempDir(), 'runs') });
+    const tensors = (path: string): Map<string, Float32Array> => new Map(decodeSafetensors(readFileSync(path), path).map((t) => [t.name, t.data as Float32Array]));
+    const trained = tensors(join(result.runDir, 'checkpoint', 'model.safetensors'));
+    const state = tensors(join(result.runDir, 'checkpoint', 'optimizer.safetensors'));
+    const saved = tensors(join(result.runDir, 'model.safetensors'));
+    for (const [name, y] of trained) {
+      const z = state.get(`${name}.z`)!;
+      const x = saved.get(name)!;
+      expect(x, name).toEqual(Float32Array.from(y, (yi, i) => yi / 0.8 + (1 - 1 / 0.8) * z[i]));
+      expect(x, `${name} differs from the trained weights`).not.toEqual(y);
+    }
+  });
 });
