@@ -6,9 +6,10 @@
  *   ema: a ← decay·a + (1 − decay)·θ    (the avg_fn of torch's EMA recipe)
  *   the first update copies θ (n = 0), then n ← n + 1.
  * An update is due at step t ≥ start with (t − start) divisible by every (steps counted from 1).
- * Before the first update the average is the trained weights, as an AveragedModel made from the
- * model holds them. Batch-norm statistics are the training loop's concern (evaluation-point.ts):
- * SWA recomputes them for the average as update_bn does.
+ * Before the first update, evaluation uses the trained weights (torch's AveragedModel would still
+ * hold the weights it was made from; an SWA user evaluates the trained model until averaging starts).
+ * Batch-norm statistics are the training loop's concern (evaluation-point.ts): SWA recomputes them
+ * for the weights evaluated as update_bn does, before the first update too.
  */
 import { z } from 'zod';
 import { allocFloat32 } from '../kernels/arena.js';
