@@ -31,7 +31,8 @@ each optimizer step, up to max_iter iterations (max_eval evaluations):
   line_search_fn strong_wolfe:  t from torch's strong Wolfe search (c1 = 1e-4, c2 = 0.9, 25 trials), θ ← θ + t·d
   stop if max|t·d| ≤ tolerance_change or |loss − loss_prev| < tolerance_change
 steps.csv: one row per optimizer step, with the loss and gradient norm of its first evaluation
-(what step(closure) returns); func_evals and n_iter count evaluations and iterations (optimizer.json)`;
+(what step(closure) returns); manifest.json's function_evaluations counts the closure calls of the
+run, and a checkpoint's optimizer.json keeps torch's func_evals and n_iter`;
 
 export const lbfgsOptions = z
   .strictObject({

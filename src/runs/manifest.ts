@@ -59,6 +59,8 @@ export interface Manifest {
   readonly init?: InitRecord | null;
   /** Where early stopping stopped the run and where the watched metric was best (when configured). */
   readonly early_stopping?: EarlyStopRecord | null;
+  /** L-BFGS: loss and gradient evaluations over the run, its steps' closure calls (torch's state['func_evals']). */
+  readonly function_evaluations?: number;
   /** Each time the run was resumed from its checkpoint: the step it continued after, and when. */
   readonly resumes?: readonly { readonly from_step: number; readonly at: string }[];
   /** The error message, when status is 'failed'. */

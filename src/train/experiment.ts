@@ -140,7 +140,15 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
   writer.writeEpochs(epochRows);
   writer.writeWeights(evaluationPoint(training)(() => encodeModelWeights(training.model)));
   const ended = { ended_at: new Date().toISOString(), steps: outcome.steps, epochs: epochRows.length };
-  writer.writeManifest({ ...started, ...ended, status: outcome.status, diverged_at_step: outcome.divergedAtStep, early_stopping: training.earlyStopping?.record() ?? null });
+  const evaluations = functionEvaluations(training);
+  writer.writeManifest({
+    ...started,
+    ...ended,
+    status: outcome.status,
+    diverged_at_step: outcome.divergedAtStep,
+    early_stopping: training.earlyStopping?.record() ?? null,
+    ...(evaluations === undefined ? {} : { function_evaluations: evaluations }),
+  });
   const result: RunResult = {
     status: outcome.status,
     runDir: writer.dir,
@@ -152,6 +160,11 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
   };
   emit({ type: 'end', result });
   return result;
+}
+
+/** The closure evaluations an optimizer that counts them (L-BFGS's func_evals, one segment) made over the run. */
+function functionEvaluations(training: Training): number | undefined {
+  return training.optimizer.segmentScalars()[0]?.get('func_evals')?.[0];
 }
 
 /** An evaluation as its epochs.csv row; a text run's (`bits`) adds its losses in bits per character. */

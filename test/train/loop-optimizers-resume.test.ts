@@ -61,6 +61,11 @@ train: {max_steps: 30, eval_every: 10, checkpoint_every: 1000${c.train}}
       expect(resumed.status).toBe('completed');
       for (const name of ['steps.csv', 'epochs.csv']) expect(withoutSeconds(join(resumed.runDir, name)), name).toBe(withoutSeconds(join(reference.runDir, name)));
       expect(Buffer.compare(readFileSync(join(resumed.runDir, 'model.safetensors')), readFileSync(join(reference.runDir, 'model.safetensors')))).toBe(0);
+      // L-BFGS counts its closure calls over the run in the manifest, resumed or not; the others have no count.
+      const evaluations = (dir: string): unknown => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { function_evaluations?: number }).function_evaluations;
+      expect(evaluations(resumed.runDir)).toBe(evaluations(reference.runDir));
+      if (c.label.startsWith('lbfgs')) expect(evaluations(reference.runDir)).toBeGreaterThan(30);
+      else expect(evaluations(reference.runDir)).toBeUndefined();
     });
   }
 });
