@@ -19,7 +19,7 @@ function adamLab(steps: number): number {
   const config = loadConfig(CONFIG);
   const t = buildTraining(config, CONFIG);
   const step = new TrainStep(t.model, t.optimizer, t.lossKind, t.targets.encoding, t.targets.width, t.accuracy);
-  const { batch_size: batch } = config.data;
+  const { batch_size: batch } = config.data!;
   const order = Uint32Array.from({ length: t.dataset.train.size }, (_, i) => i);
   t.dataset.beginEpoch(1);
   for (let s = 0; s < 3; s++) step.run(t.dataset.train, order, s * batch, batch);
@@ -39,7 +39,7 @@ function torch(threads: number, steps: number, text: string): number {
 
 const steps = Number(process.argv[2] ?? 10);
 const config = loadConfig(CONFIG);
-const text = config.data.dataset === 'text' ? textFile(config.data, CONFIG) : '';
+const text = config.data?.dataset === 'text' ? textFile(config.data, CONFIG) : '';
 const ours = adamLab(steps);
 const peers = [1, 2].map((threads) => ({ threads, tokens: torch(threads, steps, text) }));
 const best = Math.max(...peers.map((p) => p.tokens));

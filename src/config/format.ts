@@ -33,6 +33,7 @@ function nameFirst(config: ExperimentConfig): object {
  * runs/<name>/<id>/config.yaml` finds the same files from the run's own folder.
  */
 export function withAbsolutePaths(config: ExperimentConfig, configFile: string): ExperimentConfig {
+  if (config.objective !== undefined) return config;
   const absolute = (path: string): string => resolveFromConfig(configFile, path);
   const data: Record<string, unknown> = { ...config.data };
   if (typeof data.path === 'string') data.path = absolute(data.path);
@@ -41,5 +42,5 @@ export function withAbsolutePaths(config: ExperimentConfig, configFile: string):
     data.csv = { train: absolute(train), ...(test === undefined ? {} : { test: absolute(test) }), ...csv };
   }
   const init = config.model.init === undefined ? {} : { init: { ...config.model.init, from: absolute(config.model.init.from) } };
-  return { ...config, data: data as ExperimentConfig['data'], model: { ...config.model, ...init } };
+  return { ...config, data: data as typeof config.data, model: { ...config.model, ...init } };
 }

@@ -16,6 +16,9 @@ import { RUN_NAME_PATTERN } from './run-name.js';
 import { keyedUnion, unionBySwitchKey } from './keyed-union.js';
 import { earlyStoppingSchema } from './early-stopping-schema.js';
 import { labBlocks } from './lab-schema.js';
+import { objectiveSchema } from './objective-schema.js';
+import type { ObjectiveConfig } from '../engine/objectives/config.js';
+import type { LossName } from '../engine/losses/registry.js';
 
 /** A layer as a bare name (`relu`, or `dropout` with default options) → its canonical form. */
 const bareLayer = z.enum(layerNames as [string, ...string[]]).transform((name, context): LayerConfig => {
@@ -152,7 +155,7 @@ export const configSchema = z.strictObject({
     .optional(),
   /** Fixes initialization, shuffling, dropout and synthetic data. */
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-  data: dataSchema,
+  data: dataSchema.optional(),
   model: z.strictObject({
     layers: z.array(layerSchema).min(1),
     /** Start from these weights (safetensors, nn.Sequential names) instead of a fresh init. */
@@ -170,23 +173,47 @@ export const configSchema = z.strictObject({
           .describe("glob patterns (* and ?) over the file's tensor names such as 7.*: tensors not loaded, as filtering the state dict first; with strict: false the model's tensors of those names are initialised fresh (a new head)"),
       })
       .optional(),
-  }),
-  loss: z.enum(lossNames).default('cross_entropy'),
+  }).optional(),
+  /** An analytic objective instead of data, model and loss (DESIGN.md, Objectives). */
+  objective: objectiveSchema.optional(),
+  loss: z.enum(lossNames).optional().describe('default: cross_entropy'),
   optimizer: optimizerSchema.prefault({ name: 'adam' }),
   /** A learning-rate schedule (torch.optim.lr_scheduler names), advanced once per optimizer step. */
   scheduler: scheduleSchema.optional(),
   train: trainSchema.prefault({}),
   ...labBlocks,
-}).transform(withPlateauMetric);
+})
+  .superRefine(checkProblem)
+  .transform(withLoss)
+  .transform(withPlateauMetric);
+
+/** A config trains either on data (data, model, loss) or on an objective, never both. */
+function checkProblem(config: { data?: unknown; model?: unknown; loss?: unknown; objective?: unknown }, context: z.RefinementCtx): void {
+  if (config.objective === undefined) {
+    for (const key of ['data', 'model'] as const) {
+      // The words of a missing key as everywhere else (issues.ts); an objective config is the other way.
+      if (config[key] === undefined) context.addIssue({ code: 'custom', path: [key], message: 'is required' });
+    }
+    return;
+  }
+  for (const key of ['data', 'model', 'loss'] as const) {
+    if (config[key] !== undefined) context.addIssue({ code: 'custom', path: [key], message: `a config with objective: has no ${key}: the objective's coordinates are the parameters and its value the loss` });
+  }
+}
+
+/** The default loss, for a config on data. */
+function withLoss<C extends { objective?: unknown; loss?: LossName }>(config: C): C {
+  return config.objective === undefined && config.loss === undefined ? { ...config, loss: 'cross_entropy' } : config;
+}
 
 /**
  * reduce_lr_on_plateau watches held-out data when there is some: with data.validation its
  * metric defaults to val_loss (so that the test set never steers training), else to test_loss.
  */
-function withPlateauMetric<C extends { data: { validation?: number }; scheduler?: Record<string, unknown> }>(config: C): C {
+function withPlateauMetric<C extends { data?: { validation?: number }; scheduler?: Record<string, unknown> }>(config: C): C {
   const { scheduler } = config;
   if (scheduler?.name !== 'reduce_lr_on_plateau' || scheduler.metric !== undefined) return config;
-  return { ...config, scheduler: { ...scheduler, metric: config.data.validation === undefined ? 'test_loss' : 'val_loss' } };
+  return { ...config, scheduler: { ...scheduler, metric: config.data?.validation === undefined ? 'test_loss' : 'val_loss' } };
 }
 
 type Parsed = z.output<typeof configSchema>;
@@ -195,9 +222,26 @@ type Parsed = z.output<typeof configSchema>;
 export type InitConfig = { readonly from: string } & InitOptions;
 
 /** A validated config with every default filled in: what a run records in config.yaml. */
-export type ExperimentConfig = Omit<Parsed, 'name' | 'optimizer' | 'model' | 'scheduler'> & {
+type Common = Omit<Parsed, 'name' | 'optimizer' | 'model' | 'scheduler' | 'data' | 'loss' | 'objective'> & {
   readonly name: string;
   readonly optimizer: { readonly name: OptimizerName } & Record<string, unknown>;
   readonly scheduler?: ScheduleConfig;
-  readonly model: { readonly layers: readonly LayerConfig[]; readonly init?: InitConfig };
 };
+
+/** A config that trains a model on data. */
+export type DataConfig = Common & {
+  readonly data: NonNullable<Parsed['data']>;
+  readonly model: { readonly layers: readonly LayerConfig[]; readonly init?: InitConfig };
+  readonly loss: LossName;
+  readonly objective?: undefined;
+};
+
+/** A config that minimizes an analytic objective (DESIGN.md, Objectives). */
+export type ObjectiveRunConfig = Common & {
+  readonly objective: ObjectiveConfig;
+  readonly data?: undefined;
+  readonly model?: undefined;
+  readonly loss?: undefined;
+};
+
+export type ExperimentConfig = DataConfig | ObjectiveRunConfig;

@@ -56,7 +56,7 @@ export function usesLrFind(protocol: Protocol | undefined): boolean {
 export function expandTuning(source: ConfigSource, sets: readonly Override[], cliVariants: Record<string, Record<string, unknown>> | null, centres: LrFindCentres = new Map()): TuningPlan {
   const { base, variants } = compareVariants(source, sets, cliVariants);
   const protocol = base.protocol ?? protocolSchema.parse({});
-  if (base.data.validation === undefined) {
+  if (base.data !== undefined && base.data.validation === undefined) {
     throw new ConfigError(source.file, [{ path: ['data', 'validation'], problem: 'is needed by the tuned protocol: tuning must not look at the test set; hold out a share, e.g. 0.1' }]);
   }
   const axes: Axis[] = Object.entries(protocol.tune.space).map(([name, distribution]) => ({

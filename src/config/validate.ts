@@ -26,7 +26,8 @@ import { unmatchedPatterns, type ParamGroupConfig } from '../optim/groups.js';
 import { groupOptimizer, optimizerGroups, optimizerKinds } from '../optim/registry.js';
 import { oneCyclePhaseEnds } from '../optim/schedules.js';
 import type { PathIssue } from './issues.js';
-import type { ExperimentConfig } from './schema.js';
+import { planObjective } from '../engine/objectives/problem.js';
+import type { DataConfig, ExperimentConfig } from './schema.js';
 
 /** Sizes of the splits as training will see them (after limit and the validation hold-out). */
 export interface SplitSizes {
@@ -52,8 +53,8 @@ export function validateConfig(config: ExperimentConfig, facts: InputFacts): Pat
 /** Phase 1: the config's keys against each other. */
 export function checkStatic(config: ExperimentConfig): PathIssue[] {
   const issues: PathIssue[] = [];
-  const layers = config.model.layers;
-  if (lossKinds[config.loss].expectsProbabilities && layerName(layers[layers.length - 1]) !== 'sigmoid') {
+  const layers = config.model?.layers ?? [];
+  if (config.loss !== undefined && lossKinds[config.loss].expectsProbabilities && layerName(layers[layers.length - 1]) !== 'sigmoid') {
     issues.push({ path: ['loss'], problem: `${config.loss} reads probabilities: end the model with sigmoid, or use bce_with_logits` });
   }
   issues.push(...checkMomentumCycling(config));
@@ -73,7 +74,8 @@ function checkClaims(config: ExperimentConfig): PathIssue[] {
     return [{ path: ['expect', 'better'], problem: 'compares the variants of a tuned comparison: add compare: (the variants) and protocol: (how they are tuned)' }];
   }
   const variants = Object.keys(config.compare);
-  const buckets = config.data.dataset === 'synthetic' && config.data.task === 'zipf_classes' ? config.data.buckets : 0;
+  const data = config.data;
+  const buckets = data?.dataset === 'synthetic' && data.task === 'zipf_classes' ? data.buckets : 0;
   return claims.flatMap((claim, i) => {
     const issues: PathIssue[] = [];
     for (const key of ['variant', 'than'] as const) {
@@ -102,6 +104,10 @@ function checkClosureOptimizer(config: ExperimentConfig): PathIssue[] {
 
 /** Phase 2: the config against what its data and init file are. */
 export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): PathIssue[] {
+  if (config.objective !== undefined) {
+    const plan = planObjective(config.objective).plan;
+    return [...checkGroupPatterns(config, plan), ...(facts.sizes === null ? [] : checkAgainstSizes(config, plan, facts.sizes))];
+  }
   const issues = checkNormalization(config, facts.data);
   let plan: ModelPlan;
   try {
@@ -130,6 +136,7 @@ const factCache = new WeakMap<object, Map<string, InputFacts>>();
  * trials of one file share them.
  */
 export function readFacts(config: ExperimentConfig, configFile: string, owner: object): InputFacts {
+  if (config.objective !== undefined) return { data: OBJECTIVE_DATA, init: null, sizes: null };
   const key = JSON.stringify([config.data, config.model.init ?? null]);
   const cached = factCache.get(owner) ?? new Map<string, InputFacts>();
   factCache.set(owner, cached);
@@ -145,7 +152,10 @@ export function readFacts(config: ExperimentConfig, configFile: string, owner: o
   return facts;
 }
 
-function checkNormalization(config: ExperimentConfig, data: DatasetDescription): PathIssue[] {
+/** What an objective's data are (data/member-samples.ts): a member index per sample, no targets to match. */
+const OBJECTIVE_DATA: DatasetDescription = { inputShape: [1], targets: null };
+
+function checkNormalization(config: DataConfig, data: DatasetDescription): PathIssue[] {
   const d = config.data;
   if ((d.dataset !== 'mnist' && d.dataset !== 'fashion-mnist' && d.dataset !== 'cifar10') || d.normalize === undefined) return [];
   const channels = data.inputShape[0];
@@ -158,7 +168,7 @@ function checkNormalization(config: ExperimentConfig, data: DatasetDescription):
  * of; an embedding reading them needs a row for each, or training would stop at the first id
  * past its table (torch's IndexError).
  */
-function checkTokenTable(config: ExperimentConfig, data: DatasetDescription): PathIssue[] {
+function checkTokenTable(config: DataConfig, data: DatasetDescription): PathIssue[] {
   const first = config.model.layers[0];
   if (layerName(first) !== 'embedding' || data.targets?.kind !== 'class' || data.targets.positions === undefined) return [];
   const rows = (first as Readonly<Record<string, { num_embeddings: number }>>).embedding.num_embeddings;
@@ -200,7 +210,7 @@ function checkTensorShapes(config: ExperimentConfig, plan: ModelPlan): PathIssue
  * model's shapes. Every pattern of model.init.exclude must select a tensor of the file (a typo
  * would load what was meant to be left out).
  */
-function checkInitTensors(config: ExperimentConfig, plan: ModelPlan, init: NonNullable<InputFacts['init']>): PathIssue[] {
+function checkInitTensors(config: DataConfig, plan: ModelPlan, init: NonNullable<InputFacts['init']>): PathIssue[] {
   const names = init.tensors.map((t) => t.name);
   const unmatched = (config.model.init?.exclude ?? []).flatMap((pattern, i): PathIssue[] =>
     names.some((n) => globToRegExp(pattern).test(n)) ? [] : [{ path: ['model', 'init', 'exclude', i], problem: `'${pattern}' matches no tensor of ${init.file}, which holds ${names.join(', ')}` }],
@@ -219,7 +229,7 @@ function checkInitTensors(config: ExperimentConfig, plan: ModelPlan, init: NonNu
  * (null without an init file); `validate` prints it, the run's start reports it again.
  */
 export function initMatch(config: ExperimentConfig, facts: InputFacts): (StateMatch & { readonly file: string }) | null {
-  if (facts.init === null) return null;
+  if (facts.init === null || config.objective !== undefined) return null;
   return { file: facts.init.file, ...matchState(planModel(config.model.layers, facts.data.inputShape), facts.init.tensors, config.model.init) };
 }
 
@@ -233,6 +243,11 @@ function checkMomentumCycling(config: ExperimentConfig): PathIssue[] {
   return [{ path: ['scheduler', 'cycle_momentum'], problem: `${name} has no momentum or β1 to cycle; set cycle_momentum: false` }];
 }
 
+/** How a config batches its training samples: as its data block says, or for an objective one sample per step, in order. */
+export function batching(config: ExperimentConfig): { readonly batch_size: number; readonly drop_last: boolean; readonly shuffle: boolean; readonly eval_batch_size: number } {
+  return config.data ?? { batch_size: 1, drop_last: false, shuffle: false, eval_batch_size: 1 };
+}
+
 /** Steps in one epoch over `size` samples. */
 export function batchesPerEpoch(size: number, batchSize: number, dropLast: boolean): number {
   return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
@@ -240,7 +255,7 @@ export function batchesPerEpoch(size: number, batchSize: number, dropLast: boole
 
 /** Steps the run takes if nothing stops it early. */
 export function plannedSteps(config: ExperimentConfig, trainSize: number): number {
-  const stepsPerEpoch = batchesPerEpoch(trainSize, config.data.batch_size, config.data.drop_last);
+  const stepsPerEpoch = batchesPerEpoch(trainSize, batching(config).batch_size, batching(config).drop_last);
   return Math.min(config.train.epochs === undefined ? Infinity : config.train.epochs * stepsPerEpoch, config.train.max_steps ?? Infinity);
 }
 
@@ -251,7 +266,7 @@ export function plannedSteps(config: ExperimentConfig, trainSize: number): numbe
 export function scheduleLength(config: ExperimentConfig, trainSize: number): number {
   const steps = plannedSteps(config, trainSize);
   if (config.scheduler?.interval !== 'epoch') return steps;
-  return Math.ceil(steps / batchesPerEpoch(trainSize, config.data.batch_size, config.data.drop_last));
+  return Math.ceil(steps / batchesPerEpoch(trainSize, batching(config).batch_size, batching(config).drop_last));
 }
 
 /** What only the splits' sizes can tell: batches of one for batch norm, a schedule's length, watched splits. */
@@ -266,7 +281,7 @@ function checkAgainstSizes(config: ExperimentConfig, plan: ModelPlan, sizes: Spl
 function checkBatchNormBatches(config: ExperimentConfig, plan: ModelPlan, size: number): PathIssue[] {
   const single = plan.layers.findIndex((l) => layerName(l.config).startsWith('batchnorm') && l.inShape.length === 1);
   if (single < 0) return [];
-  const { batch_size: batchSize, drop_last: dropLast } = config.data;
+  const { batch_size: batchSize, drop_last: dropLast } = batching(config);
   const lastBatch = dropLast ? batchSize : size % batchSize || batchSize;
   if (Math.min(batchSize, lastBatch) !== 1) return [];
   return [

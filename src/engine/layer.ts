@@ -15,11 +15,12 @@
 import type { Rng } from '../core/rng.js';
 import type { Shape } from '../core/shape.js';
 
-/** torch's default initializations are all of these forms (normal: nn.Embedding's N(0, 1)). */
+/** torch's default initializations are all of the first three forms (normal: nn.Embedding's N(0, 1)); an objective's coordinates start at given values. */
 export type ParameterInit =
   | { readonly kind: 'uniform'; readonly bound: number }
   | { readonly kind: 'constant'; readonly value: number }
-  | { readonly kind: 'normal'; readonly std: number };
+  | { readonly kind: 'normal'; readonly std: number }
+  | { readonly kind: 'values'; readonly values: readonly number[] };
 
 export interface ParameterSpec {
   /** Suffix of the safetensors name: the model stores it as "<layer index>.<name>". */
@@ -69,6 +70,8 @@ export interface Layer {
   forward(x: Float32Array, y: Float32Array, batch: number, mode: Mode): void;
   /** `dx` is null for the first layer: nobody needs the gradient of the data. */
   backward(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array | null, batch: number): void;
+  /** Puts the parameters back onto their allowed set after an optimizer step (Keras's constraints), for a layer that has one. */
+  project?(): void;
 }
 
 export interface LayerPlan {

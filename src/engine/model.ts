@@ -24,6 +24,13 @@ export interface ModelPlan {
   readonly outShape: Shape;
   readonly layers: readonly PlannedLayer[];
   readonly parameterCount: number;
+  /** 'sequential' (the default): tensors named "<layer index>.<name>" as nn.Sequential; 'bare': by their own name (an objective's `x`). */
+  readonly naming?: 'sequential' | 'bare';
+}
+
+/** A parameter's or buffer's state_dict name in the plan's naming. */
+function stateName(plan: ModelPlan, layer: number, name: string): string {
+  return plan.naming === 'bare' ? name : `${layer}.${name}`;
 }
 
 /** A layer whose shapes do not fit, with its index in the config's layer list. */
@@ -68,14 +75,14 @@ export interface StateEntry {
 /** The state_dict a plan will have, in torch's order (per layer: parameters, then buffers). */
 export function plannedState(plan: ModelPlan): StateEntry[] {
   return plan.layers.flatMap(({ plan: layerPlan }, layer) => [
-    ...layerPlan.parameters.map((p) => ({ fullName: `${layer}.${p.name}`, shape: p.shape, dtype: 'F32' as const, layer })),
-    ...(layerPlan.buffers ?? []).map((b) => ({ fullName: `${layer}.${b.name}`, shape: b.shape, dtype: b.dtype, layer })),
+    ...layerPlan.parameters.map((p) => ({ fullName: stateName(plan, layer, p.name), shape: p.shape, dtype: 'F32' as const, layer })),
+    ...(layerPlan.buffers ?? []).map((b) => ({ fullName: stateName(plan, layer, b.name), shape: b.shape, dtype: b.dtype, layer })),
   ]);
 }
 
 /** The names of the plan's parameters (not its buffers), in the model's order. */
 export function parameterNames(plan: ModelPlan): string[] {
-  return plan.layers.flatMap(({ plan: layerPlan }, layer) => layerPlan.parameters.map((p) => `${layer}.${p.name}`));
+  return plan.layers.flatMap(({ plan: layerPlan }, layer) => layerPlan.parameters.map((p) => stateName(plan, layer, p.name)));
 }
 
 /** A parameter with its safetensors name, "<layer index>.<name>" as nn.Sequential names it. */
@@ -117,7 +124,7 @@ export class Model {
         const size = sizeOf(spec.shape);
         const parameter: NamedParameter = {
           ...spec,
-          fullName: `${index}.${spec.name}`,
+          fullName: stateName(plan, index, spec.name),
           value: this.values.subarray(offset, offset + size),
           grad: this.grads.subarray(offset, offset + size),
         };
@@ -127,7 +134,7 @@ export class Model {
       });
       const state = (layerPlan.buffers ?? []).map((spec) => {
         const size = sizeOf(spec.shape);
-        const buffer: NamedBuffer = { ...spec, fullName: `${index}.${spec.name}`, value: spec.dtype === 'I64' ? new Float64Array(size) : allocFloat32(size) };
+        const buffer: NamedBuffer = { ...spec, fullName: stateName(plan, index, spec.name), value: spec.dtype === 'I64' ? new Float64Array(size) : allocFloat32(size) };
         buffers.push(buffer);
         return buffer;
       });
@@ -166,6 +173,11 @@ export class Model {
     }
   }
 
+  /** Puts every parameter that has an allowed set back onto it; called after each optimizer step. */
+  project(): void {
+    for (const layer of this.layers) layer.project?.();
+  }
+
   /** Fresh parameters drawn as torch's defaults draw them, from the seed's init stream; buffers reset. */
   initialize(seed: number): void {
     const rng = new Rng(seed, 'init');
@@ -173,6 +185,7 @@ export class Model {
       const init = p.init;
       if (init.kind === 'constant') p.value.fill(init.value);
       else if (init.kind === 'normal') for (let i = 0; i < p.value.length; i++) p.value[i] = init.std * rng.normal();
+      else if (init.kind === 'values') p.value.set(init.values);
       else for (let i = 0; i < p.value.length; i++) p.value[i] = rng.uniformIn(-init.bound, init.bound);
     }
     for (const b of this.buffers) b.value.fill(b.fill);

@@ -242,10 +242,10 @@ function loadSharedSources(trials: readonly Trial[], configFile: string): Map<st
   const byKey = new Map<string, DataSource>();
   const byTrial = new Map<string, DataSource>();
   for (const trial of trials) {
-    const { data } = trial.config;
-    // Synthetic data is drawn per seed, a text read by each worker (sourceKey).
-    if (data.dataset === 'synthetic' || data.dataset === 'text') continue;
-    const targetKind = lossKinds[trial.config.loss].targets;
+    const { data, loss } = trial.config;
+    // Synthetic data is drawn per seed, a text read by each worker (sourceKey); an objective has none.
+    if (data === undefined || data.dataset === 'synthetic' || data.dataset === 'text') continue;
+    const targetKind = lossKinds[loss].targets;
     const key = sourceKey(data, configFile, targetKind)!;
     let source = byKey.get(key);
     if (source === undefined) {

@@ -47,7 +47,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
   const began = performance.now();
   try {
     const dataset =
-      task.source === null || config.data.dataset === 'synthetic' || config.data.dataset === 'text' ? undefined : assembleDataset(reviveSource(task.source), config.data, config.seed);
+      task.source === null || config.data === undefined || config.data.dataset === 'synthetic' || config.data.dataset === 'text' ? undefined : assembleDataset(reviveSource(task.source), config.data, config.seed);
     const run = (resume: boolean): Promise<RunResult> =>
       runExperiment(config, {
         configFile: task.configFile,

@@ -7,6 +7,7 @@
  *   model.safetensors  the final weights, nn.Sequential names
  *   internals.csv      per-tensor norms and step sizes every K steps (with train.internals)
  *   vocab.json         a text run's characters in id order (vocabulary.ts)
+ *   trajectory.csv     an objective run's coordinates after every step (DESIGN.md, Objectives)
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ export const RUN_FILES = {
   weights: 'model.safetensors',
   internals: 'internals.csv',
   vocabulary: 'vocab.json',
+  trajectory: 'trajectory.csv',
 } as const;
 
 /**

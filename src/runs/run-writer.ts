@@ -50,6 +50,7 @@ export type InternalsRow = Record<(typeof INTERNALS_COLUMNS)[number], string> & 
 export class RunWriter {
   private readonly steps: CsvAppender<StepRow>;
   private internals: CsvAppender<InternalsRow> | null = null;
+  private trajectory: CsvAppender<Record<string, string>> | null = null;
 
   constructor(readonly dir: string) {
     this.steps = new CsvAppender(this.path('steps'), STEP_COLUMNS);
@@ -124,5 +125,22 @@ export class RunWriter {
   /** Renames internals.csv.partial to internals.csv, when the run records internals. */
   finishInternals(): void {
     this.internals?.finish();
+  }
+
+  /** Appends rows to trajectory.csv(.partial) of an objective run, with `columns` (step, x0, …, loss[, regret]). */
+  appendTrajectory(columns: readonly string[], rows: readonly Record<string, string>[]): void {
+    this.trajectory ??= new CsvAppender(this.path('trajectory'), columns);
+    this.trajectory.append(rows);
+  }
+
+  /** trajectory.csv cut back to the points up to step `step`, appended to from there. */
+  resumeTrajectory(columns: readonly string[], step: number): void {
+    this.trajectory = new CsvAppender(this.path('trajectory'), columns);
+    this.trajectory.resume((lines) => lines.filter((line) => Number(line.slice(0, line.indexOf(','))) <= step));
+  }
+
+  /** Renames trajectory.csv.partial to trajectory.csv, for an objective run. */
+  finishTrajectory(): void {
+    this.trajectory?.finish();
   }
 }

@@ -3,9 +3,16 @@
  * (config/validate.ts, now with the splits' sizes), the model with its init weights, the
  * optimizer, the schedule and early stopping. Nothing is written here, so a config that fails
  * leaves no run folder behind.
+ *
+ * An objective (engine/objectives/) is built as a model of one layer over member-index samples
+ * (data/member-samples.ts) with the objective's value as the loss, so that everything after this
+ * file trains it as it trains a network.
  */
 import type { ExperimentConfig, InitConfig } from '../config/schema.js';
-import { batchesPerEpoch, plannedSteps, scheduleLength, validateConfig } from '../config/validate.js';
+import { batchesPerEpoch, batching, plannedSteps, scheduleLength, validateConfig } from '../config/validate.js';
+import { memberSamples } from '../data/member-samples.js';
+import { planObjective, samplesPerEpoch, type ObjectiveProblem } from '../engine/objectives/problem.js';
+import { objectiveValue } from '../engine/objectives/value-loss.js';
 import { AllocationError, ConfigError, DataError } from '../core/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, resolveFromConfig } from '../data/registry.js';
@@ -42,11 +49,18 @@ export interface Training {
   readonly groups: readonly GroupReport[];
   /** What model.init.from loaded, when the config names one. */
   readonly init: InitRecord | null;
+  /** The objective the model stands for, when the config trains on one. */
+  readonly objective: ObjectiveProblem | null;
 }
 
 export function buildTraining(config: ExperimentConfig, configFile: string, given?: Dataset): Training {
-  const lossKind = lossKinds[config.loss];
-  const dataset = given ?? withinMemory(configFile, ['data'], 'the dataset', () => loadDataset(config.data, configFile, lossKind.targets, config.seed));
+  const problem = config.objective === undefined ? null : planObjective(config.objective);
+  const lossKind = config.loss === undefined ? objectiveValue : lossKinds[config.loss];
+  const dataset =
+    given ??
+    (config.data === undefined
+      ? memberSamples(samplesPerEpoch(problem!.objective))
+      : withinMemory(configFile, ['data'], 'the dataset', () => loadDataset(config.data, configFile, lossKind.targets, config.seed)));
   const sizes = { train: dataset.train.size, validation: dataset.validation?.size ?? null, test: dataset.test?.size ?? null };
   // The loaders refuse empty files by name; a dataset handed over (a program's own) is checked here.
   const empty = (['train', 'validation', 'test'] as const).find((split) => sizes[split] === 0);
@@ -54,17 +68,18 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
   // The init file was checked when the config was resolved; the tensors are compared again when loaded below.
   const issues = validateConfig(config, { data: dataset, init: null, sizes });
   if (issues.length > 0) throw new ConfigError(configFile, issues);
-  const { batch_size: batchSize, eval_batch_size: evalBatchSize, drop_last: dropLast } = config.data;
+  const { batch_size: batchSize, eval_batch_size: evalBatchSize, drop_last: dropLast } = batching(config);
   const stepsPerEpoch = batchesPerEpoch(dataset.train.size, batchSize, dropLast);
   if (stepsPerEpoch === 0) {
     throw new DataError(configFile, `the training set has ${dataset.train.size} samples: no full batch of ${batchSize} with drop_last`);
   }
-  const plan = planModel(config.model.layers, dataset.inputShape);
+  const plan = problem?.plan ?? planModel(config.model!.layers, dataset.inputShape);
   const targets = matchTargets(dataset.targets, lossKind.targets, plan.outShape.reduce((a, b) => a * b, 1)) as Training['targets'];
   // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
   const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated(dataset)));
   const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed));
-  const init = config.model.init === undefined ? null : loadInit(model, config.model.init, resolveFromConfig(configFile, config.model.init.from));
+  const initConfig = config.model?.init;
+  const init = initConfig === undefined ? null : loadInit(model, initConfig, resolveFromConfig(configFile, initConfig.from));
   const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train, tensorViews(model)));
   const steps = plannedSteps(config, dataset.train.size);
   const length = scheduleLength(config, dataset.train.size);
@@ -84,6 +99,7 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
     warnings: scheduleWarnings(config, optimizer, length, stepsPerEpoch),
     groups: groupReports(config, tensorViews(model)),
     init,
+    objective: problem,
   };
 }
 

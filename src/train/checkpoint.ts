@@ -39,6 +39,8 @@ export interface LoopPosition {
   /** The shuffle stream before this epoch's shuffle: the data order is that shuffle, made again. */
   readonly shuffle_at_epoch_start: readonly number[];
   readonly seconds: number;
+  /** An objective run's regret so far (trajectory.ts), absent for other runs. */
+  readonly regret_sum?: number;
 }
 
 const words = z.array(z.int().min(0).max(0xffffffff)).length(4);
@@ -61,6 +63,7 @@ const stateSchema = z.object({
     tally: z.object({ loss_sum: z.number(), seen: count, correct: z.number().min(0) }),
     shuffle_at_epoch_start: words,
     seconds: z.number().min(0),
+    regret_sum: z.number().optional(),
   }),
   rng: z.object({ dropout: words, augment: words.nullable() }),
   schedule: z.object({ best: z.number().nullable(), bad_evaluations: count, cooldown_left: count, lrs: z.array(z.number()) }).nullable(),

@@ -13,6 +13,7 @@
  * afterwards (torch's swa_model is a copy; the training model's stream is not drawn from). An EMA is
  * evaluated with the trained model's statistics, as a copy made with use_buffers would carry them.
  */
+import { batching } from '../config/validate.js';
 import { allocFloat32 } from '../kernels/arena.js';
 import type { Training } from './build.js';
 
@@ -43,7 +44,7 @@ function batchNormUpdate(training: Training): () => () => void {
   const split = dataset.train;
   const order = Uint32Array.from({ length: split.size }, (_, i) => i);
   const targets = allocFloat32(model.maxBatch * match.width);
-  const batchSize = Math.min(config.data.batch_size, model.maxBatch);
+  const batchSize = Math.min(batching(config).batch_size, model.maxBatch);
   const saved = model.buffers.map((b) => b.value.slice());
   return () => {
     model.buffers.forEach((b, i) => saved[i].set(b.value));

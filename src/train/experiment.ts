@@ -23,6 +23,7 @@ import { evaluationPoint } from './evaluation-point.js';
 import type { EpochEvent, RunResult, TrainEvent } from './events.js';
 import { trainLoop, type Checkpointer } from './loop.js';
 import { openRun, reopenRun, type OpenRun, type RunPlacement } from './open-run.js';
+import { trajectoryColumns } from './trajectory.js';
 
 export interface ExperimentOptions extends RunPlacement {
   /** A dataset already loaded for this config's data block (shared across trials). */
@@ -99,6 +100,7 @@ function resumeRun(training: Training, options: ExperimentOptions): Opened {
   const { folder, state } = readCheckpoint(runDir, training.config, options.configFile);
   const from = restoreCheckpoint(training, folder, state);
   const run = reopenRun(training.config, { ...options, runDir }, training.plan.parameterCount, state.rows);
+  if (training.objective !== null) run.writer.resumeTrajectory(trajectoryColumns(training.objective), state.rows.steps);
   return { run, from, epochRows: run.epochRows };
 }
 
@@ -127,6 +129,7 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
     signal: options.signal,
     onSteps: (rows) => writer.appendSteps(rows),
     onInternals: (rows) => writer.appendInternals(training.config.optimizer.name, rows),
+    onTrajectory: (rows) => writer.appendTrajectory(trajectoryColumns(training.objective!), rows),
     onProgress: emit,
     onEpoch: (event) => {
       last = event;
@@ -137,6 +140,7 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
   }, opened.from ?? undefined);
   writer.finishSteps();
   writer.finishInternals();
+  writer.finishTrajectory();
   writer.writeEpochs(epochRows);
   writer.writeWeights(evaluationPoint(training)(() => encodeModelWeights(training.model)));
   const ended = { ended_at: new Date().toISOString(), steps: outcome.steps, epochs: epochRows.length };

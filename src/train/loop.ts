@@ -7,6 +7,7 @@
  * The loop is synchronous work, so it yields to the event loop every YIELD_MS: that is when
  * signal handlers run, progress is reported and pending steps.csv rows are handed over.
  */
+import { batching } from '../config/validate.js';
 import { Rng } from '../core/rng.js';
 import type { Metrics } from '../optim/schedules.js';
 import { formatFloat32, formatNumber, formatSeconds } from '../runs/numbers.js';
@@ -19,6 +20,7 @@ import type { EpochEvent, ProgressEvent } from './events.js';
 import { InternalsRecorder } from './internals.js';
 import { TrainStep } from './step.js';
 import { TrainTally } from './tally.js';
+import { TrajectoryRecorder, type TrajectoryRow } from './trajectory.js';
 
 const YIELD_MS = 50;
 
@@ -27,6 +29,8 @@ export interface LoopCallbacks {
   onSteps(rows: StepRow[]): void;
   /** internals.csv rows, handed over with the steps.csv rows (train.internals). */
   onInternals?(rows: InternalsRow[]): void;
+  /** trajectory.csv rows of an objective run, handed over with the steps.csv rows. */
+  onTrajectory?(rows: TrajectoryRow[]): void;
   onProgress(event: ProgressEvent): void;
   onEpoch(event: EpochEvent): void;
   /** Asked after every step whether a checkpoint is due, and told to write one then and when the run is interrupted. */
@@ -51,6 +55,7 @@ type Stop = LoopOutcome['status'] | null;
 export async function trainLoop(training: Training, callbacks: LoopCallbacks, from?: LoopPosition): Promise<LoopOutcome> {
   const loop = new Loop(training, callbacks);
   if (from !== undefined) loop.resume(from);
+  else loop.trajectory?.record(0);
   const epochs = training.config.train.epochs ?? null;
   let stop: Stop = null;
   for (loop.epoch = from?.epoch ?? 1; stop === null && (epochs === null || loop.epoch <= epochs); loop.epoch++) stop = await loop.runEpoch();
@@ -71,6 +76,8 @@ class Loop {
   private readonly evaluator: Evaluator;
   private readonly atEvaluationPoint: AtEvaluationPoint;
   private readonly internals: InternalsRecorder | null;
+  /** The path of an objective run's coordinates; null for a network. */
+  readonly trajectory: TrajectoryRecorder | null;
   private readonly order: Uint32Array;
   private readonly shuffleRng: Rng;
   /** The shuffle stream before this epoch's shuffle, which a checkpoint keeps in place of the order. */
@@ -88,12 +95,13 @@ class Loop {
     const { model, optimizer, lossKind, targets, accuracy, dataset, config } = t;
     this.trainer = new TrainStep(model, optimizer, lossKind, targets.encoding, targets.width, accuracy);
     this.atEvaluationPoint = evaluationPoint(t);
-    this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, config.data.eval_batch_size, largestEvaluated(dataset), dataset.classBuckets ?? null);
+    this.evaluator = new Evaluator(model, lossKind, targets.encoding, targets.width, accuracy, this.trainer.targets, batching(config).eval_batch_size, largestEvaluated(dataset), dataset.classBuckets ?? null);
     this.order = new Uint32Array(dataset.train.size);
     this.shuffleRng = new Rng(config.seed, 'shuffle');
     const every = config.train.internals?.every;
     this.internals = every === undefined ? null : new InternalsRecorder(every, config.optimizer, optimizer, model);
     this.trainer.observer = this.internals;
+    this.trajectory = t.objective === null ? null : new TrajectoryRecorder(t.objective, model.parameters[0].value);
   }
 
   /** One pass over the training data, ending with an evaluation unless eval_every places them. */
@@ -127,7 +135,7 @@ class Loop {
     dataset.beginEpoch(this.epoch);
     this.shuffleAtEpochStart = this.shuffleRng.state();
     for (let i = 0; i < this.order.length; i++) this.order[i] = i;
-    if (config.data.shuffle) this.shuffleRng.shuffle(this.order);
+    if (batching(config).shuffle) this.shuffleRng.shuffle(this.order);
     this.epochStep = 0;
   }
 
@@ -148,6 +156,7 @@ class Loop {
     this.lastEvaluated = p.last_evaluated;
     this.tally.restore(p.tally);
     this.lastCheckpoint = p.step;
+    if (this.trajectory !== null) this.trajectory.regretSum = p.regret_sum ?? 0;
     this.started = performance.now() - p.seconds * 1000;
   }
 
@@ -165,13 +174,14 @@ class Loop {
       tally: this.tally.snapshot(),
       shuffle_at_epoch_start: this.shuffleAtEpochStart,
       seconds: this.seconds(),
+      ...(this.trajectory === null ? {} : { regret_sum: this.trajectory.regretSum }),
     });
   }
 
   /** One optimizer step on the next batch; false when its loss is not finite. */
   private trainStep(): boolean {
     const { optimizer, schedule, dataset, config } = this.t;
-    const batchSize = config.data.batch_size;
+    const batchSize = batching(config).batch_size;
     const start = this.epochStep * batchSize;
     const count = Math.min(batchSize, dataset.train.size - start);
     schedule?.apply(schedule.interval === 'epoch' ? this.epoch - 1 : this.step, optimizer.hypers);
@@ -181,6 +191,7 @@ class Loop {
     this.epochStep++;
     this.pending.push(stepRow(this.step, this.epoch, loss, lr, this.trainer.gradNorm, this.seconds()));
     if (!Number.isFinite(loss)) return false;
+    this.trajectory?.record(this.step);
     this.tally.add(loss, count, this.trainer.correct);
     this.samples += count;
     return true;
@@ -218,6 +229,7 @@ class Loop {
   private flush(stop: Stop): Stop {
     this.callbacks.onSteps(this.pending);
     if (this.internals !== null) this.callbacks.onInternals?.(this.internals.take());
+    if (this.trajectory !== null) this.callbacks.onTrajectory?.(this.trajectory.take());
     this.pending = [];
     return stop;
   }

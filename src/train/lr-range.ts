@@ -14,6 +14,7 @@
  * own rate's ratio to the default group's (as a torch scheduler scales each group); the config's
  * scheduler is not used. The batches are the training loop's: shuffled per epoch by the seed.
  */
+import { batching } from '../config/validate.js';
 import { Rng } from '../core/rng.js';
 import type { Training } from './build.js';
 import { TrainStep } from './step.js';
@@ -75,13 +76,13 @@ export function rangeTest(training: Training, options: RangeOptions): RangeResul
   const ratios = optimizer.hypers.map((h) => h.lr / optimizer.hyper.lr);
   const order = new Uint32Array(dataset.train.size);
   const shuffle = new Rng(config.seed, 'shuffle');
-  const batchSize = config.data.batch_size;
+  const { batch_size: batchSize, shuffle: shuffled } = batching(config);
   const points: RangePoint[] = [];
   const smoothing = new SmoothedLoss(options);
   for (let i = 0, epoch = 1; ; epoch++) {
     dataset.beginEpoch(epoch);
     for (let j = 0; j < order.length; j++) order[j] = j;
-    if (config.data.shuffle) shuffle.shuffle(order);
+    if (shuffled) shuffle.shuffle(order);
     for (let batch = 0; batch < stepsPerEpoch; batch++, i++) {
       if (i >= options.iterations) return { points, stop: 'iterations' };
       const lr = rampLr(i, options);

@@ -30,8 +30,9 @@ export interface SampleOptions {
 /** The prompt followed by the generated characters. */
 export function sampleText(runDir: string, options: SampleOptions): string {
   const config = loadConfig(join(runDir, RUN_FILES.config));
-  if (config.data.dataset !== 'text') throw new DataError(join(runDir, RUN_FILES.config), `is a run on ${config.data.dataset} data; sample generates text from a run of dataset: text`);
-  const blockSize = config.data.block_size;
+  const data = config.data;
+  if (data?.dataset !== 'text') throw new DataError(join(runDir, RUN_FILES.config), `is a run on ${data === undefined ? 'an objective' : `${data.dataset} data`}; sample generates text from a run of dataset: text`);
+  const blockSize = data.block_size;
   const { characters } = readVocabulary(runDir);
   const ids = new Map(characters.map((c, i) => [c, i]));
   const context = Array.from(options.prompt).map((c) => {
@@ -40,7 +41,7 @@ export function sampleText(runDir: string, options: SampleOptions): string {
     return id;
   });
   if (context.length === 0) throw new UsageError('--prompt: give at least one character to start from');
-  const model = new Model(planModel(config.model.layers, [blockSize]), 1, 0);
+  const model = new Model(planModel(config.model!.layers, [blockSize]), 1, 0);
   const weights = join(runDir, RUN_FILES.weights);
   loadModelWeights(model, readWeightsFile(weights), weights);
   const classes = characters.length;

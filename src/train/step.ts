@@ -84,6 +84,7 @@ export class TrainStep {
     this.closure.loss = loss;
     this.closure.count = count;
     this.optimizer.apply(model.grads, this.gradNorm, this.closure);
+    model.project();
     this.observer?.afterUpdate();
     return loss;
   }

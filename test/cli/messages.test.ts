@@ -96,7 +96,7 @@ describe('bytes from files are escaped in messages', () => {
   it('control characters and escape sequences in a key or a value', async () => {
     const file = writeConfig(`${BASE}op\u001b[2Jt\u0007: 1\noptimizer: {name: "ad\\nam\\r"}\n`);
     const lines = await refused('validate', file);
-    expect(lines[0]).toBe(`${file}:3:1 op\\x1b[2Jt\\x07: unknown key 'op\\x1b[2Jt\\x07'; valid keys: name, seed, data, model, loss, optimizer, scheduler, train, seeds, sweep, compare, targets, expect, protocol`);
+    expect(lines[0]).toBe(`${file}:3:1 op\\x1b[2Jt\\x07: unknown key 'op\\x1b[2Jt\\x07'; valid keys: name, seed, data, model, objective, loss, optimizer, scheduler, train, seeds, sweep, compare, targets, expect, protocol`);
     expect(lines[1]).toMatch(new RegExp(`^${file}:4:19 optimizer\\.name: unknown optimizer 'ad\\\\nam\\\\r'`));
     expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });

@@ -70,8 +70,8 @@ describe('adam-lab schema', () => {
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout);
     expect(schema.$schema).toMatch(/json-schema\.org/);
-    expect(Object.keys(schema.properties)).toEqual(['name', 'seed', 'data', 'model', 'loss', 'optimizer', 'scheduler', 'train', 'seeds', 'sweep', 'compare', 'targets', 'expect', 'protocol']);
-    expect(schema.required).toEqual(['data', 'model']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'seed', 'data', 'model', 'objective', 'loss', 'optimizer', 'scheduler', 'train', 'seeds', 'sweep', 'compare', 'targets', 'expect', 'protocol']);
+    expect(schema.anyOf).toEqual([{ required: ['data', 'model'] }, { required: ['objective'] }]);
     const optimizers = JSON.stringify(schema.properties.optimizer);
     for (const name of ['"sgd"', '"rmsprop"', '"adam"', '"weight_decay"', '"amsgrad"']) expect(optimizers).toContain(name);
     // The layer list is recursive (a residual block holds layers), so it sits in $defs, referenced from model.layers.

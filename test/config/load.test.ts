@@ -110,7 +110,7 @@ describe('resolved config', () => {
   it('fills every default, the optimizer with torch defaults', () => {
     const config = resolveText(MNIST_MLP);
     expect(config.optimizer).toEqual({ name: 'adam', lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, decoupled_weight_decay: false });
-    expect(config.model.layers).toEqual([{ linear: { out_features: 128, bias: true } }, 'relu', { linear: { out_features: 10, bias: true } }]);
+    expect(config.model!.layers).toEqual([{ linear: { out_features: 128, bias: true } }, 'relu', { linear: { out_features: 10, bias: true } }]);
     expect(config.data).toMatchObject({ batch_size: 64, shuffle: true, drop_last: false });
     expect(config.train).toEqual({ epochs: 1 });
     expect(config.name).toBe('exp');
@@ -137,7 +137,7 @@ describe('--set overrides', () => {
     const config = resolveText(MNIST_MLP, ['optimizer.lr=3e-4', 'optimizer.betas.0=0.95', 'data.shuffle=false', 'train.epochs=2']);
     expect(config.optimizer.lr).toBe(3e-4);
     expect(config.optimizer.betas).toEqual([0.95, 0.999]);
-    expect(config.data.shuffle).toBe(false);
+    expect(config.data!.shuffle).toBe(false);
     expect(config.train.epochs).toBe(2);
   });
 
@@ -156,7 +156,7 @@ describe('--set overrides', () => {
 
   it('replaces a layer option through the list index', () => {
     const config = resolveText(MNIST_MLP, ['model.layers.0.linear=64']);
-    expect(config.model.layers[0]).toEqual({ linear: { out_features: 64, bias: true } });
+    expect(config.model!.layers[0]).toEqual({ linear: { out_features: 64, bias: true } });
   });
 });
 

@@ -12,8 +12,8 @@ const setProblems = (sets: string[]): string[] => issuesOf(MNIST_MLP, sets).map(
 describe('--set on a list', () => {
   it('indexes items and appends at the end', () => {
     expect(resolveText(MNIST_MLP, ['optimizer.betas.0=0.95']).optimizer.betas).toEqual([0.95, 0.999]);
-    expect(resolveText(MNIST_MLP, ['model.layers.1=tanh']).model.layers[1]).toBe('tanh');
-    expect(resolveText(MNIST_MLP, ['model.layers.3=relu']).model.layers).toHaveLength(4);
+    expect(resolveText(MNIST_MLP, ['model.layers.1=tanh']).model!.layers[1]).toBe('tanh');
+    expect(resolveText(MNIST_MLP, ['model.layers.3=relu']).model!.layers).toHaveLength(4);
   });
 
   it('refuses a name or a negative number where a list needs an index, naming the flag', () => {

@@ -148,7 +148,7 @@ describe('compare expansion', () => {
     expect(trials.map((t) => `${t.group}/${t.seed}`)).toEqual(['sgd/0', 'sgd/1', 'adam/0', 'adam/1', 'wide/0', 'wide/1']);
     expect(trials[0].config.optimizer).toEqual({ name: 'sgd', lr: 0.1, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false, maximize: false });
     expect(trials[2].config.optimizer).toMatchObject({ name: 'adam', lr: 0.003, betas: [0.9, 0.999] });
-    expect(trials[4].config.model.layers[0]).toEqual({ linear: { out_features: 32, bias: true } });
+    expect(trials[4].config.model!.layers[0]).toEqual({ linear: { out_features: 32, bias: true } });
   });
 
   it('compares optimizers named on the command line, at their defaults or a given lr', () => {

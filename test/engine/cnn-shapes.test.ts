@@ -116,7 +116,7 @@ describe('model.init.from is checked against the model, before any data is loade
   it('accepts the weights of the same model', () => {
     const file = weightsFor('same.safetensors', [{ conv2d: { out_channels: 4, kernel_size: 3, padding: 1 } }, 'batchnorm2d', 'relu', { maxpool2d: 2 }, 'flatten', { linear: 10 }]);
     const { text } = config(CIFAR, CONFIG_LAYERS, initLine(file));
-    expect(resolveConfig(parseConfigSource(text, 'exp.yaml'), []).model.init).toEqual({ from: file });
+    expect(resolveConfig(parseConfigSource(text, 'exp.yaml'), []).model!.init).toEqual({ from: file });
   });
 
   it('a channel mismatch: every layer whose tensors differ, with both shapes', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
+import type { DataConfig } from '../../src/config/schema.js';
 import { Split, type Dataset } from '../../src/data/dataset.js';
 import { buildTraining } from '../../src/train/build.js';
 import { resolveText } from '../config/helpers.js';
 import { thrown } from '../thrown.js';
 
-const config = resolveText('data: {dataset: synthetic, task: moons, batch_size: 16}\nmodel: {layers: [{linear: 2}]}\n');
+const config = resolveText('data: {dataset: synthetic, task: moons, batch_size: 16}\nmodel: {layers: [{linear: 2}]}\n') as DataConfig;
 
 /** A split of `size` two-feature samples with class targets. */
 function split(size: number): Split {

@@ -8,6 +8,8 @@ import type { Terminal } from '../progress.js';
 export function configJsonSchema(): object {
   return {
     ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    // The schema's refinement (a config trains on data or on an objective) does not export itself.
+    anyOf: [{ required: ['data', 'model'] }, { required: ['objective'] }],
     title: 'adam-lab experiment config',
   };
 }

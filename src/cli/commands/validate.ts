@@ -8,6 +8,7 @@ import { parseOverride } from '../../config/overrides.js';
 import { initMatch, readFacts } from '../../config/validate.js';
 import { requireDatasetFiles } from '../../data/registry.js';
 import { planModel, summarizeModel } from '../../engine/model.js';
+import { planObjective } from '../../engine/objectives/problem.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, setFlag } from '../flags.js';
 import { modelSummary } from '../model-summary.js';
@@ -30,11 +31,11 @@ export function registerValidate(program: Command, terminal: Terminal, done: (co
       for (const line of droppedNotes(dropped)) terminal.stderr.write(`${line}
 `);
       const facts = readFacts(config, file, source);
-      requireDatasetFiles(config.data, file);
+      if (config.data !== undefined) requireDatasetFiles(config.data, file);
       const init = initMatch(config, facts);
       const initNote = init === null ? '' : `\n model.init.from ${initLine(init.file, init)}`;
       // The summary goes into the leading comment, so that the output stays a config train accepts.
-      const plan = planModel(config.model.layers, facts.data.inputShape);
+      const plan = config.objective === undefined ? planModel(config.model.layers, facts.data.inputShape) : planObjective(config.objective).plan;
       const summary = modelSummary(summarizeModel(plan), plan.inputShape)
         .split('\n')
         .map((row) => `\n ${row}`)
