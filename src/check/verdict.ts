@@ -5,7 +5,8 @@
  */
 import type { TrialData } from '../runs/run-reader.js';
 import { firstReaching, trialResults } from '../runs/run-reader.js';
-import type { Expectations } from '../config/expect-schema.js';
+import type { VariantExpectations } from '../config/expect-schema.js';
+import { escapeStep, type Trajectory } from '../runs/trajectory-reader.js';
 
 export interface Verdict {
   /** What is expected, e.g. "final_train_loss", "steps_to test_accuracy 0.9". */
@@ -25,9 +26,18 @@ interface Bound {
   readonly worst: boolean;
 }
 
-export function judge(expect: Expectations, trials: readonly TrialData[]): Verdict[] {
+/**
+ * `trajectoryOf` reads a trial's trajectory.csv (an objective run's path), for final_coordinate and
+ * escape_step; `prefix` names a compare variant in front of each expectation.
+ */
+export function judge(expect: VariantExpectations, trials: readonly TrialData[], trajectoryOf: (trial: TrialData) => Trajectory | null = () => null, prefix = ''): Verdict[] {
+  return judgeAll(expect, trials, trajectoryOf).map((v) => ({ ...v, expectation: `${prefix}${v.expectation}` }));
+}
+
+function judgeAll(expect: VariantExpectations, trials: readonly TrialData[], trajectoryOf: (trial: TrialData) => Trajectory | null): Verdict[] {
   const verdicts: Verdict[] = [];
   const results = trials.map(trialResults);
+  if (expect.final_coordinate || expect.escape_step) verdicts.push(...trajectoryVerdicts(expect, trials.map(trajectoryOf), trials));
   if (expect.final_train_loss) verdicts.push(boundVerdict('final_train_loss', expect.final_train_loss, trials, results.map((r) => r.final_train_loss)));
   if (expect.final_test_loss) verdicts.push(boundVerdict('final_test_loss', expect.final_test_loss, trials, results.map((r) => r.final_test_loss)));
   if (expect.test_accuracy) {
@@ -55,6 +65,23 @@ export function judge(expect: Expectations, trials: readonly TrialData[]): Verdi
   return verdicts;
 }
 
+/** final_coordinate and escape_step, on each trial's trajectory.csv (a trial without one has no value). */
+function trajectoryVerdicts(expect: VariantExpectations, paths: readonly (Trajectory | null)[], trials: readonly TrialData[]): Verdict[] {
+  const verdicts: Verdict[] = [];
+  const missing = 'no trajectory.csv (not an objective run)';
+  if (expect.final_coordinate) {
+    const { index } = expect.final_coordinate;
+    const values = paths.map((p) => (p === null || index >= p.coordinates.length ? null : p.coordinates[index][p.steps.length - 1]));
+    verdicts.push(boundVerdict(`final_coordinate x${index}`, expect.final_coordinate, trials, values, missing));
+  }
+  if (expect.escape_step) {
+    const { coordinate, beyond } = expect.escape_step;
+    const values = paths.map((p) => (p === null || coordinate >= p.coordinates.length ? null : escapeStep(p, coordinate, beyond)));
+    verdicts.push(boundVerdict(`escape_step |x${coordinate}| ≥ ${beyond}`, expect.escape_step, trials, values, missing));
+  }
+  return verdicts;
+}
+
 function boundVerdict(name: string, bound: Bound, trials: readonly TrialData[], values: readonly (number | null)[], missing = 'no result'): Verdict {
   const limits = [bound.min === undefined ? null : `≥ ${bound.min}`, bound.max === undefined ? null : `≤ ${bound.max}`].filter((x) => x !== null).join(' and ');
   const text = `${limits} (${bound.worst ? 'every seed' : 'mean'})`;
@@ -74,5 +101,6 @@ function boundVerdict(name: string, bound: Bound, trials: readonly TrialData[], 
 }
 
 export function short(x: number): string {
+  if (x === Infinity) return 'never';
   return Number.isInteger(x) ? String(x) : Number(x.toPrecision(4)).toString();
 }

@@ -7,6 +7,9 @@
  *     steps_to: {test_accuracy: 0.90, max: 800}  # first evaluation at or past the target
  *     no_divergence: true
  *     max_update_ratio: 0.1                      # every row of internals.csv (needs train.internals)
+ *     final_coordinate: {index: 0, max: -0.9}    # an objective run's last point (trajectory.csv)
+ *     escape_step: {coordinate: 1, beyond: 1.0, max: 100}   # first step with |x1| ≥ 1.0
+ *     variants: {adam: {...}, amsgrad: {...}}    # per compare variant; check then runs compare:
  *
  * Bounds apply to the mean over `seeds:` unless `worst: true`, which applies them to every seed;
  * max_update_ratio is a ceiling on every recorded ratio of every seed.
@@ -21,6 +24,7 @@
  * by a one-sided Welch's t-test with p below `p`.
  */
 import { z } from 'zod';
+import { RUN_NAME_PATTERN } from './run-name.js';
 
 const worst = z.boolean().default(false).describe('apply the bound to the worst seed instead of the mean');
 
@@ -58,8 +62,33 @@ const betterClaim = z.strictObject({
 });
 export type BetterClaim = z.output<typeof betterClaim>;
 
-export const expectSchema = z
+/**
+ * What an objective run's trajectory.csv can be held to: where a coordinate ends, and when the
+ * path first leaves a band around an axis (|x_i| ≥ beyond: the saddle's escape).
+ */
+const coordinate = z.int().min(0).describe('which coordinate: 0 for x0 (trajectory.csv)');
+const trajectoryExpectations = {
+  final_coordinate: z
+    .strictObject({ index: coordinate, min: z.number().finite().optional(), max: z.number().finite().optional(), worst })
+    .superRefine(checkBound)
+    .optional()
+    .describe("an objective run's last point: bounds on one coordinate"),
+  escape_step: z
+    .strictObject({
+      coordinate,
+      beyond: z.number().gt(0).finite().describe('the path escapes at the first step where |x_coordinate| ≥ this'),
+      min: z.int().min(0).optional(),
+      max: z.int().min(0).optional(),
+      worst,
+    })
+    .superRefine(checkBound)
+    .optional()
+    .describe('steps until an objective run first leaves the band |x_coordinate| < beyond (a run that never does counts as ∞)'),
+};
+
+const expectations = z
   .strictObject({
+    ...trajectoryExpectations,
     final_train_loss: lossBound.optional().describe('the training loss of the last evaluation (epoch running mean)'),
     final_test_loss: lossBound.optional().describe('the test loss of the last evaluation'),
     test_accuracy: z
@@ -88,9 +117,30 @@ export const expectSchema = z
       .describe('no update ratio ‖Δθ‖/‖θ‖ in internals.csv (any tensor, any recorded step, any seed) may exceed this; needs train.internals'),
     no_divergence: z.literal(true).optional().describe('no seed may diverge (NaN or infinite loss)'),
     diverges: z.literal(true).optional().describe('every seed must diverge (for a learning rate known to be too large)'),
+  });
+
+const nonEmpty = (e: object): boolean => Object.keys(e).length > 0;
+const consistent = (e: { no_divergence?: true; diverges?: true }): boolean => !(e.no_divergence && e.diverges);
+
+/** One compare variant's expectations (expect.variants.<name>). */
+const variantExpectations = expectations.refine(nonEmpty, { message: 'needs at least one expectation' }).refine(consistent, { message: 'cannot expect both no_divergence and diverges' });
+
+/**
+ * With `variants`, `check` runs the compare: block (every variant × seed) and holds each named
+ * variant to its own expectations, the top-level ones to every trial: a published claim that one
+ * optimizer ends here and another there is one config.
+ */
+export const expectSchema = expectations
+  .safeExtend({
+    variants: z
+      .record(z.string().regex(RUN_NAME_PATTERN, 'names a compare variant: letters, digits, . _ -'), variantExpectations)
+      .refine(nonEmpty, { message: 'is empty: name at least one compare variant and its expectations' })
+      .optional()
+      .describe('per compare variant: its own expectations (check then runs the compare: block)'),
     better: z.array(betterClaim).min(1).optional().describe('claims between the variants of a tuned comparison (compare: and protocol:), judged on the reruns'),
   })
-  .refine((e) => Object.keys(e).length > 0, { message: 'needs at least one expectation' })
-  .refine((e) => !(e.no_divergence && e.diverges), { message: 'cannot expect both no_divergence and diverges' });
+  .refine(nonEmpty, { message: 'needs at least one expectation' })
+  .refine(consistent, { message: 'cannot expect both no_divergence and diverges' });
 
 export type Expectations = z.output<typeof expectSchema>;
+export type VariantExpectations = z.output<typeof variantExpectations>;

@@ -63,6 +63,8 @@ export function checkStatic(config: ExperimentConfig): PathIssue[] {
     issues.push({ path: ['expect', 'max_update_ratio'], problem: 'bounds the update ratios internals.csv records: add train.internals: {every: K}' });
   }
   issues.push(...checkClaims(config));
+  issues.push(...checkVariantExpectations(config), ...checkTrajectoryExpectations(config, ['expect'], config.expect));
+  for (const [name, expect] of Object.entries(config.expect?.variants ?? {})) issues.push(...checkTrajectoryExpectations(config, ['expect', 'variants', name], expect));
   return issues;
 }
 
@@ -100,6 +102,34 @@ function checkClosureOptimizer(config: ExperimentConfig): PathIssue[] {
   return (['clip_grad_norm', 'clip_grad_value'] as const)
     .filter((key) => config.train[key] !== undefined)
     .map((key) => ({ path: ['train', key], problem: 'lbfgs evaluates the loss several times per step and is not clipped: remove it' }));
+}
+
+/** expect.variants names variants of the compare: block, which check then runs. */
+function checkVariantExpectations(config: ExperimentConfig): PathIssue[] {
+  const variants = Object.keys(config.expect?.variants ?? {});
+  const compared = Object.keys(config.compare ?? {});
+  return variants
+    .filter((name) => !compared.includes(name))
+    .map((name) => ({
+      path: ['expect', 'variants', name],
+      atKey: true,
+      problem: compared.length === 0 ? 'names a compare variant, but the config has no compare: block' : `is not a variant of compare: (${compared.join(', ')})`,
+    }));
+}
+
+/** final_coordinate and escape_step read trajectory.csv: the config must train on an objective with that coordinate. */
+function checkTrajectoryExpectations(config: ExperimentConfig, at: string[], expect: { final_coordinate?: { index: number }; escape_step?: { coordinate: number } } | undefined): PathIssue[] {
+  const asked: [string, number][] = [
+    ['final_coordinate', expect?.final_coordinate?.index ?? -1],
+    ['escape_step', expect?.escape_step?.coordinate ?? -1],
+  ];
+  return asked.flatMap(([key, index]): PathIssue[] => {
+    if (index < 0) return [];
+    if (config.objective === undefined) return [{ path: [...at, key], problem: 'reads the trajectory of an objective run: the config trains on data' }];
+    const dimension = config.objective.start.length;
+    const field = key === 'final_coordinate' ? 'index' : 'coordinate';
+    return index < dimension ? [] : [{ path: [...at, key, field], problem: `is ${index}, but the objective has ${dimension} coordinate(s) (x0…x${dimension - 1})` }];
+  });
 }
 
 /** Phase 2: the config against what its data and init file are. */

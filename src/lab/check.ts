@@ -7,7 +7,7 @@ import { compareMetrics, compareTrajectories, makeBaseline, TRAJECTORY_COLUMNS, 
 import { judge, type Verdict } from '../check/verdict.js';
 import { readConfigSource } from '../config/load.js';
 import { parseOverride } from '../config/overrides.js';
-import { expandSeeds, type Expansion } from '../config/trials.js';
+import { expandCompare, expandSeeds, type Expansion } from '../config/trials.js';
 import { lossSpec } from '../report/plots/loss.js';
 import { renderSvg } from '../report/plots/render-svg.js';
 import type { ReportData } from '../report/report-data.js';
@@ -16,6 +16,7 @@ import { writeFiles } from '../report/write.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { createRunDirectory } from '../runs/layout.js';
 import { readStepColumns, type TrialData } from '../runs/run-reader.js';
+import { readTrajectory } from '../runs/trajectory-reader.js';
 import { asOutputFault, openSweepDirectory, sweepManifest, trialDirectory } from '../runs/sweep-dir.js';
 import { runSweep, type SweepEvent } from './trial-pool.js';
 
@@ -46,10 +47,15 @@ export interface SeedsOptions {
 /**
  * Reads, validates and expands each config into its seeds before anything runs, so that bad
  * input in any of them is exit 2 with nothing trained (rather than after the first ones ran).
+ * A config whose expect: names variants expands its compare: block (every variant × seed).
  */
 export function expandChecks(files: readonly string[], sets: readonly string[]): Expansion[] {
   const overrides = sets.map((s) => parseOverride(s));
-  return files.map((file) => expandSeeds(readConfigSource(file), overrides));
+  return files.map((file) => {
+    const source = readConfigSource(file);
+    const seeds = expandSeeds(source, overrides);
+    return seeds.base.expect?.variants === undefined ? seeds : expandCompare(source, overrides, null);
+  });
 }
 
 export async function runSeeds(file: string, expansion: Expansion, options: SeedsOptions): Promise<CheckedRun> {
@@ -72,9 +78,11 @@ export async function runSeeds(file: string, expansion: Expansion, options: Seed
  * (exact) every step. `tolerance` is the command line's, null for each metric's default.
  */
 export function judgeRun(run: CheckedRun, baseline: Baseline | null, tolerance: Tolerance | null, exact: boolean): Verdict[] {
-  const expect = run.expansion.base.expect;
+  const { variants = {}, ...overall } = run.expansion.base.expect ?? {};
+  const trajectoryOf = (trial: TrialData) => readTrajectory(trialDirectory(run.dir, trial.id));
   return [
-    ...(expect === undefined ? [] : judge(expect, run.trials)),
+    ...(Object.keys(overall).length === 0 ? [] : judge(overall, run.trials, trajectoryOf)),
+    ...Object.entries(variants).flatMap(([name, expect]) => judge(expect, run.trials.filter((t) => t.group === name), trajectoryOf, `${name}: `)),
     ...(baseline === null ? [] : compareMetrics(baseline, run.trials, tolerance)),
     ...(baseline !== null && exact ? compareTrajectories(baseline, run.steps) : []),
   ];

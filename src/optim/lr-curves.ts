@@ -85,6 +85,13 @@ export const curves = {
     options: z.strictObject({ factor: factor(1 / 3).describe('lr factor before total_iters'), total_iters: totalIters() }),
     curve: (o: { factor: number; total_iters: number }): LrCurve => (t, lr) => (t < o.total_iters ? lr * o.factor : lr),
   },
+  inverse_sqrt_lr: {
+    // No torch name: LambdaLR(lambda t: 1/sqrt(t + 1)), the α_t = α/√t of online convex optimization
+    // (Reddi et al. 2018, Theorem 4) with t counted from 1 as steps.csv counts steps.
+    rule: 'γ_t = γ/√(t + 1)',
+    options: z.strictObject({}),
+    curve: (): LrCurve => (t, lr) => lr / Math.sqrt(t + 1),
+  },
   polynomial_lr: {
     rule: 'γ_t = γ·(1 − min(t, total_iters)/total_iters)^power',
     options: z.strictObject({ total_iters: totalIters(), power: z.number().min(0).default(1).describe('power of the polynomial') }),

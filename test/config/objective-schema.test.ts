@@ -31,4 +31,17 @@ describe('objective:', () => {
   it('refuses data, model and loss beside it', () => {
     expect(issuesOf('objective: {name: saddle, start: [0, 0]}\nloss: mse\n')).toMatchObject([{ path: ['loss'], line: 2, column: 7 }]);
   });
+
+  it('holds expect.variants to the compare: block, and trajectory expectations to the objective', () => {
+    const base = 'objective: {name: saddle, start: [1, 0.001]}\ncompare: {adam: {optimizer: {name: adam}}, sgd: {optimizer: {name: sgd, lr: 0.1}}}\n';
+    expect(issuesOf(`${base}expect:\n  variants:\n    adma: {final_coordinate: {index: 0, max: 1}}\n`)).toMatchObject([
+      { path: ['expect', 'variants', 'adma'], line: 5, column: 5, problem: 'is not a variant of compare: (adam, sgd)' },
+    ]);
+    expect(issuesOf(`${base}expect: {escape_step: {coordinate: 2, beyond: 1, max: 10}}\n`)).toMatchObject([
+      { path: ['expect', 'escape_step', 'coordinate'], problem: 'is 2, but the objective has 2 coordinate(s) (x0…x1)' },
+    ]);
+    expect(issuesOf('data: {dataset: synthetic, task: moons}\nmodel: {layers: [{linear: 2}]}\nexpect: {final_coordinate: {index: 0, min: 0}}\n')).toMatchObject([
+      { path: ['expect', 'final_coordinate'], problem: 'reads the trajectory of an objective run: the config trains on data' },
+    ]);
+  });
 });
