@@ -14,11 +14,13 @@ import { importanceSpec } from './plots/importance.js';
 import { parallelSpec } from './plots/parallel.js';
 import { lossSpec } from './plots/loss.js';
 import { renderSvg } from './plots/render-svg.js';
+import { contourSvg } from './plots/contour.js';
+import { pathsAnimationSvg } from './plots/paths-animation.js';
 import type { ReportData } from './report-data.js';
 import type { TopLevelSpec } from 'vega-lite';
 
 export interface RenderedReport {
-  /** 'plots/loss.svg', 'plots/accuracy.svg', 'plots/heatmap.svg' (two-axis grids only), 'plots/internals.svg' (trials with train.internals only), …, 'report.html'. */
+  /** 'plots/loss.svg', 'plots/accuracy.svg', 'plots/heatmap.svg' (two-axis grids only), 'plots/internals.svg' (trials with train.internals only), …, 'plots/contour.svg' and 'plots/paths.svg' (two-dimensional objectives), 'report.html'. */
   readonly files: Record<string, string>;
   /** The plots among the files, for pages that show them too (a tuned comparison's shows its reruns'). */
   readonly plots: ReportPlots;
@@ -40,6 +42,10 @@ export async function renderReport(data: ReportData, options: PlotOptions = DEFA
   const plots: RenderedPlot[] = [];
   for (const [name, spec] of figureSpecs(data, options)) {
     if (spec !== null) plots.push({ file: `plots/${name}.svg`, svg: await renderSvg(spec, name) });
+  }
+  // An objective's paths on its contour plot, still and animated: drawn by hand, not by vega-lite.
+  for (const [name, svg] of [['contour', contourSvg(data)], ['paths', pathsAnimationSvg(data)]] as const) {
+    if (svg !== null) plots.push({ file: `plots/${name}.svg`, svg });
   }
   const files: Record<string, string> = Object.fromEntries(plots.map((p) => [p.file, p.svg]));
   files['report.html'] = reportHtml(data, plots);

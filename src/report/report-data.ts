@@ -3,6 +3,7 @@
  * runs/run-reader.ts). The summary and comparison tables, the plots and report.html are all
  * drawn from one ReportData.
  */
+import type { ObjectiveConfig } from '../engine/objectives/config.js';
 import type { TrialData } from '../runs/run-reader.js';
 
 /** A group aggregated over its seeds (one row of comparison.csv). */
@@ -35,4 +36,6 @@ export interface ReportData {
   readonly rankBy: { readonly metric: string; readonly higherIsBetter: boolean };
   /** The config's targets (epochs.csv metric → value), drawn as lines on the evaluation figure; none when absent. */
   readonly targets?: Readonly<Record<string, number>>;
+  /** The objective the trials minimize, when they train on one (its contour plot is drawn); the first trial's. */
+  readonly objective?: ObjectiveConfig;
 }

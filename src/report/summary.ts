@@ -21,7 +21,8 @@ export function collectReport(dir: string): ReportData {
   const trials = sweep.trials.map((t) => readTrialData(dir, t.id, t.group, t.seed, t.values as TrialData['values']));
   const rankBy = rankingMetric(trials);
   const groups = rank(groupSummaries(sweep, trials), rankBy);
-  return { kind: sweep.kind, name: sweep.name, id: sweep.id, axes: sweep.axes, trials, groups, rankBy, targets: sweep.targets };
+  const objective = sweep.trials[0]?.config.objective;
+  return { kind: sweep.kind, name: sweep.name, id: sweep.id, axes: sweep.axes, trials, groups, rankBy, targets: sweep.targets, ...(objective === undefined ? {} : { objective }) };
 }
 
 function rankingMetric(trials: readonly TrialData[]): ReportData['rankBy'] {

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { DataError, UnreadableFileError } from '../core/errors.js';
 import { readTextBounded } from '../core/read-file.js';
+import { readTrajectory } from './trajectory-reader.js';
 import { RUN_FILES } from './layout.js';
 import { bucketColumn } from './run-writer.js';
 import type { RecordedManifest } from './manifest.js';
@@ -51,6 +52,26 @@ export interface TrialData {
   readonly seconds: number | null;
   /** internals.csv, when the run recorded it (train.internals). */
   readonly internals?: TrialInternals | null;
+  /** An objective run's trajectory.csv, thinned for plotting; absent for a run on data. */
+  readonly path?: TrialPath | null;
+}
+
+/** An objective run's path, at most ~MAX_PATH_POINTS points (the start and the end always kept). */
+export interface TrialPath {
+  readonly steps: readonly number[];
+  /** coordinates[i][k]: x_i at steps[k]. */
+  readonly coordinates: readonly (readonly number[])[];
+}
+
+const MAX_PATH_POINTS = 600;
+
+function thinnedPath(runDir: string): TrialPath | null {
+  const trajectory = readTrajectory(runDir);
+  if (trajectory === null) return null;
+  const length = trajectory.steps.length;
+  const every = Math.max(1, Math.ceil(length / MAX_PATH_POINTS));
+  const kept = Array.from({ length }, (_, k) => k).filter((k) => k % every === 0 || k === length - 1);
+  return { steps: kept.map((k) => trajectory.steps[k]), coordinates: trajectory.coordinates.map((xs) => kept.map((k) => xs[k])) };
 }
 
 /** One internals.csv row as plots read it. */
@@ -120,6 +141,7 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
     divergedAtStep: manifest?.diverged_at_step ?? null,
     seconds: wallSeconds(manifest),
     internals: manifest === null ? null : readInternals(base),
+    path: manifest === null ? null : thinnedPath(base),
   };
 }
 
