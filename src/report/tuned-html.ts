@@ -24,8 +24,8 @@ export interface TunedPage {
   readonly rerunPlots: ReportPlots;
 }
 
-/** The reruns' figures the page shows: their curves (a heatmap of the tuned values would have one cell per variant). */
-const RERUN_FIGURES = ['plots/loss.svg', 'plots/accuracy.svg'];
+/** The reruns' figures the page shows: their curves (a heatmap of the tuned values would have one cell per variant), and an objective's tuned paths. */
+const RERUN_FIGURES = ['plots/loss.svg', 'plots/accuracy.svg', 'plots/contour.svg', 'plots/paths.svg'];
 
 function plainTable(rows: readonly (readonly string[])[]): string {
   const [header, ...body] = rows;

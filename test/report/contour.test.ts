@@ -83,4 +83,21 @@ compare:
     expect(existsSync(join(compareFolder(out, 'line'), 'plots', 'loss.svg'))).toBe(true);
     expect(existsSync(join(compareFolder(out, 'line'), 'plots', 'contour.svg'))).toBe(false);
   }, 120_000);
+
+  it('under the tuned protocol: lr tuned per variant on the objective value, then the tuned paths drawn', async () => {
+    const file = writeConfig(`name: tuned-paths
+objective: {name: rosenbrock, start: [-1.5, 2.0]}
+train: {max_steps: 60, eval_every: 30}
+compare:
+  sgd: {optimizer: {name: sgd, lr: 0.0005}}
+  adam: {optimizer: {name: adam, lr: 0.05}}
+protocol:
+  rerun: {seeds: 2}
+  tune: {budget: 2, space: {optimizer.lr: {log_uniform: [1.0e-4, 1.0e-1]}}}
+`);
+    const out = tempDir();
+    expect((await runCli('compare', file, '--protocol', 'tuned', '--out', out, '-q')).code).toBe(0);
+    const [folder] = readdirSync(join(out, 'tuned-paths')).filter((f) => f.startsWith('tuned-'));
+    expect(readFileSync(join(out, 'tuned-paths', folder, 'report.html'), 'utf8')).toContain('tuned-paths: paths on rosenbrock');
+  }, 120_000);
 });
