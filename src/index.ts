@@ -7,6 +7,8 @@ export { loadDataset, describeDataset } from './data/registry.js';
 export type { Dataset, Split } from './data/dataset.js';
 export { layerKinds, type LayerConfig } from './engine/layers/registry.js';
 export { lossKinds } from './engine/losses/registry.js';
+export { objectiveKinds } from './engine/objectives/registry.js';
+export { createObjective, type ObjectiveConfig } from './engine/objectives/config.js';
 export { Model, planModel } from './engine/model.js';
 export { Rng } from './core/rng.js';
 export { decodeSafetensors, encodeSafetensors } from './engine/safetensors.js';

@@ -59,8 +59,10 @@ export function createProgress(mode: ProgressMode, terminal: Terminal): { onEven
           print(`model   ${event.parameterCount.toLocaleString('en-US')} parameters, ${event.kernel} kernels, ${threadsNote()}`);
           if (kernelChoice().note !== null) print(`kernel  ${kernelChoice().note}`);
           if (kernelChoice().blas !== null) print(`blas    ${blasLine(kernelChoice().blas as BlasInfo)}`);
-          for (const row of modelSummary(event.layers, event.inputShape).split('\n')) print(`        ${row}`);
-          print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
+          if (event.objective === undefined) {
+            for (const row of modelSummary(event.layers, event.inputShape).split('\n')) print(`        ${row}`);
+            print(`data    ${event.trainSize} train / ${event.testSize ?? 'no'} test samples, ${event.stepsPerEpoch} steps per epoch`);
+          } else print(`minimize ${event.objective}; ${event.stepsPerEpoch} step${event.stepsPerEpoch > 1 ? 's' : ''} per epoch`);
           event.groups.forEach((g, i) => print(`${i === 0 ? 'groups ' : '       '} ${groupLine(g)}`));
           if (event.init !== null) print(`init    ${initLine(event.init.from, event.init)}`);
           if (event.resumedFrom !== null) print(`resume  from the checkpoint at step ${event.resumedFrom} of ${event.totalSteps}`);

@@ -27,6 +27,8 @@ export interface StartEvent {
   readonly init: InitRecord | null;
   /** The step a resumed run continues after, or null for a run from the start. */
   readonly resumedFrom: number | null;
+  /** What an objective run minimizes, in words ("rosenbrock, 2 coordinates from (-1.5, 2)"); absent for a run on data. */
+  readonly objective?: string;
 }
 
 /** A parameter group as the run took it: which tensors, how many parameters, its own options. */

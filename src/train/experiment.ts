@@ -67,6 +67,7 @@ export async function runExperiment(config: Training['config'], options: Experim
     groups: training.groups,
     init: training.init,
     resumedFrom: opened.from?.step ?? null,
+    ...(config.objective === undefined ? {} : { objective: objectiveLine(config.objective) }),
   });
   try {
     return await train(training, opened, options, emit);
@@ -169,6 +170,12 @@ async function train(training: Training, opened: Opened, options: ExperimentOpti
 /** The closure evaluations an optimizer that counts them (L-BFGS's func_evals, one segment) made over the run. */
 function functionEvaluations(training: Training): number | undefined {
   return training.optimizer.segmentScalars()[0]?.get('func_evals')?.[0];
+}
+
+/** An objective in words for the run's start: "rosenbrock, 2 coordinates from (-1.5, 2), domain [-1, 1], gradient noise 0.1". */
+function objectiveLine(o: NonNullable<Training['config']['objective']>): string {
+  const domain = o.domain === undefined ? '' : `, domain ${JSON.stringify(o.domain).replaceAll(',', ', ')}`;
+  return `${o.name}, ${o.start.length} coordinate${o.start.length > 1 ? 's' : ''} from (${o.start.join(', ')})${domain}${o.noise > 0 ? `, gradient noise ${o.noise}` : ''}`;
 }
 
 /** An evaluation as its epochs.csv row; a text run's (`bits`) adds its losses in bits per character. */
