@@ -100,7 +100,9 @@ async function check(files: string[], flags: CheckFlags, terminal: Terminal): Pr
         if (run.interrupted) return EXIT.interrupted;
         verdicts = judgeRun(run, baseline, commandLineTolerance(flags), flags.exact);
         suites.push({ name: run.expansion.base.name, file, seconds: run.seconds, verdicts });
-        print(`\n${file} (${run.trials.length} seed${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
+        // with expect.variants the run is the compare: block, every variant × seed
+        const unit = run.expansion.kind === 'compare' ? 'trial' : 'seed';
+        print(`\n${file} (${run.trials.length} ${unit}${run.trials.length > 1 ? 's' : ''}, ${run.seconds.toFixed(1)}s, ${run.dir})\n`);
         if (baseline !== null) {
           print(curves(baseline, run));
           await writeBaselinePlot(baseline, run);
