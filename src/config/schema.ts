@@ -144,8 +144,7 @@ const trainSchema = z
       .describe('weight averaging as torch.optim.swa_utils.AveragedModel, {kind: ema | swa, decay, start, every}: evaluation and the saved weights use the average'),
     checkpoint_every: z.int().positive().optional().describe('write checkpoint/ every this many steps (and when interrupted), so that --resume continues the run exactly'),
     checkpoint_every_seconds: z.number().gt(0).optional().describe('write checkpoint/ when this many seconds have passed since the last one (and when interrupted)'),
-  })
-  .transform((t) => (t.epochs === undefined && t.max_steps === undefined ? { ...t, epochs: 1 } : t));
+  });
 
 export const configSchema = z.strictObject({
   /** The run's folder under the runs root; defaults to the config file's name. */
@@ -185,6 +184,7 @@ export const configSchema = z.strictObject({
 })
   .superRefine(checkProblem)
   .transform(withLoss)
+  .transform(withTrainLength)
   .transform(withPlateauMetric);
 
 /** A config trains either on data (data, model, loss) or on an objective, never both. */
@@ -201,9 +201,30 @@ function checkProblem(config: { data?: unknown; model?: unknown; loss?: unknown;
   }
 }
 
+/** An objective run's length when train: gives none (an epoch of an objective is a single step). */
+export const OBJECTIVE_STEPS = 1000;
+/** An objective run evaluates about this many times unless train.eval_every says otherwise (each is a rewrite of epochs.csv). */
+const OBJECTIVE_EVALUATIONS = 100;
+
+/**
+ * A run without epochs or max_steps trains one epoch on data, OBJECTIVE_STEPS steps on an
+ * objective; an objective run evaluates every 1/OBJECTIVE_EVALUATIONS of a max_steps run.
+ */
+function withTrainLength<C extends { objective?: unknown; train: { epochs?: number; max_steps?: number; eval_every?: number } }>(config: C): C {
+  const { train } = config;
+  const length = train.epochs === undefined && train.max_steps === undefined ? (config.objective === undefined ? { epochs: 1 } : { max_steps: OBJECTIVE_STEPS }) : {};
+  const steps = train.max_steps ?? (length as { max_steps?: number }).max_steps;
+  const every = config.objective === undefined || train.eval_every !== undefined || steps === undefined ? {} : { eval_every: Math.max(1, Math.ceil(steps / OBJECTIVE_EVALUATIONS)) };
+  return { ...config, train: { ...train, ...length, ...every } };
+}
+
 /** The default loss, for a config on data. */
 function withLoss<C extends { objective?: unknown; loss?: LossName }>(config: C): C {
-  return config.objective === undefined && config.loss === undefined ? { ...config, loss: 'cross_entropy' } : config;
+  if (config.objective !== undefined || config.loss !== undefined) return config;
+  // in the key's place, after model:, as config.yaml has always listed it
+  const entries = Object.entries(config);
+  const at = entries.findIndex(([key]) => key === 'model') + 1;
+  return Object.fromEntries([...entries.slice(0, at), ['loss', 'cross_entropy'], ...entries.slice(at)]) as C;
 }
 
 /**

@@ -9,6 +9,16 @@ describe('objective:', () => {
     expect([config.data, config.model, config.loss]).toEqual([undefined, undefined, undefined]);
   });
 
+  it('runs 1000 steps unless train: says otherwise, evaluating about 100 times', () => {
+    expect(resolveText('objective: {name: saddle, start: [1, 0]}\n').train).toEqual({ max_steps: 1000, eval_every: 10 });
+    expect(resolveText('objective: {name: saddle, start: [1, 0]}\ntrain: {max_steps: 250}\n').train).toEqual({ max_steps: 250, eval_every: 3 });
+    expect(resolveText('objective: {name: saddle, start: [1, 0]}\ntrain: {epochs: 40, eval_every: 7}\n').train).toEqual({ epochs: 40, eval_every: 7 });
+    // a config on data keeps one epoch, and its loss in place after model:
+    const data = resolveText('data: {dataset: synthetic, task: moons}\nmodel: {layers: [{linear: 2}]}\n');
+    expect(data.train).toEqual({ epochs: 1 });
+    expect(Object.keys(data).slice(0, 5)).toEqual(['seed', 'data', 'model', 'loss', 'optimizer']);
+  });
+
   it('needs a start of the dimension the objective takes', () => {
     expect(issuesOf('objective:\n  name: beale\n  start: [1, 2, 3]\n')).toMatchObject([
       { path: ['objective', 'start'], line: 3, column: 10, problem: 'beale is 2-dimensional: start needs 2 coordinate(s), got 3' },
