@@ -34,3 +34,5 @@ export const toleranceFlag = (flag: string) => numberFlag(flag, (x) => x >= 0, '
 /** --set and -q: declared by most commands (options.ts), typed here. */
 export const setFlag = z.array(z.string());
 export const quietFlag = z.boolean();
+/** --optimizer-plugin (options.ts). */
+export const pluginFlag = z.array(z.string());

@@ -16,8 +16,8 @@ import type { ReportData } from '../report/report-data.js';
 import { comparisonTable, targetOf } from '../report/summary.js';
 import { kernelChoice } from '../kernels/choice.js';
 import { EXIT } from './exit-codes.js';
-import { heldWaitFlag, jobsFlag, quietFlag, setFlag } from './flags.js';
-import { debugOption, outOption, setOption } from './options.js';
+import { heldWaitFlag, jobsFlag, pluginFlag, quietFlag, setFlag } from './flags.js';
+import { debugOption, outOption, pluginOption, setOption } from './options.js';
 import { progressMode, type Terminal } from './progress.js';
 import { resolveShard, type ChosenShard } from './shard.js';
 import { abortOnSignals, announceStop } from './signals.js';
@@ -27,7 +27,7 @@ import { alignedTable, tableForScreen } from './table.js';
 
 /** The options `sweep` and `compare` share, and their schema. */
 export function withLabOptions(command: Command): Command {
-  return outOption(debugOption(setOption(command, 'override a config value for every trial (repeatable)')), 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
+  return outOption(debugOption(pluginOption(setOption(command, 'override a config value for every trial (repeatable)'))), 'runs root; the folder is <out>/<name>/<kind>-<id>', 'runs')
     .option('-j, --jobs <n>', 'trials at once, one per worker thread (default: the number of cores)')
     .option('--shard <K/N>', 'run only the K-th of N slices of the trials (Slurm array variables are read too)')
     .option('--shards <N>', 'the number of slices, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)')
@@ -47,6 +47,7 @@ export const labFlags = z.object({
   resume: z.string().optional(),
   dryRun: z.boolean(),
   quiet: quietFlag,
+  optimizerPlugin: pluginFlag,
 });
 export type LabFlags = z.output<typeof labFlags>;
 

@@ -10,6 +10,14 @@ export function setOption(command: Command, help = 'override a config value (rep
   return command.option('-s, --set <path=value>', help, collect, []);
 }
 
+/**
+ * `--optimizer-plugin <file>`, repeatable: an ES module with an optimizer of one's own (optim/plugins.ts).
+ * A flag only, never a config key, so that a YAML file can never run code.
+ */
+export function pluginOption(command: Command): Command {
+  return command.option('--optimizer-plugin <file>', 'load an optimizer of your own from this ES module (repeatable); see examples/plugins/', collect, []);
+}
+
 /** `--debug`: main() reads it from argv to show stack traces; declared so every command accepts it. */
 export function debugOption(command: Command): Command {
   return command.option('--debug', 'print stack traces of errors', false);

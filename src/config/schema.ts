@@ -10,7 +10,8 @@ import { layerKinds, layerNames, type LayerConfig } from '../engine/layers/regis
 import { lossNames } from '../engine/losses/registry.js';
 import { averageOptions } from '../optim/averaging.js';
 import { groupOptions, type ParamGroupConfig } from '../optim/groups.js';
-import { optimizerKinds, type OptimizerKind, type OptimizerName } from '../optim/registry.js';
+import { onPluginsChanged } from '../optim/plugins.js';
+import { allOptimizerKinds, optimizerKinds, type OptimizerKind, type OptimizerName } from '../optim/registry.js';
 import { scheduleKinds, type ScheduleConfig } from '../optim/schedules.js';
 import { RUN_NAME_PATTERN } from './run-name.js';
 import { keyedUnion, unionBySwitchKey } from './keyed-union.js';
@@ -114,10 +115,15 @@ function checkGroupOptions(kind: OptimizerKind) {
   };
 }
 
-const optimizerSchemas = Object.values(optimizerKinds).map((kind) =>
-  kind.schema.safeExtend({ param_groups: z.array(paramGroupSchema(kind)).min(1).optional().describe("parameter groups, as torch's param_groups") }).superRefine(checkGroupOptions(kind)),
-);
-export const optimizerSchema = z.discriminatedUnion('name', optimizerSchemas as unknown as [z.ZodObject, ...z.ZodObject[]]);
+/** The built-in optimizers and the plugins this process serves, told apart by `name`. */
+function buildOptimizerSchema() {
+  const optimizerSchemas = allOptimizerKinds().map(([, kind]) =>
+    kind.schema.safeExtend({ param_groups: z.array(paramGroupSchema(kind)).min(1).optional().describe("parameter groups, as torch's param_groups") }).superRefine(checkGroupOptions(kind)),
+  );
+  return z.discriminatedUnion('name', optimizerSchemas as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+/** Rebuilt (with configSchema, below) when --optimizer-plugin brings other optimizers (optim/plugins.ts). */
+export let optimizerSchema = buildOptimizerSchema();
 
 const scheduleSchemas = Object.values(scheduleKinds).map((kind) => kind.schema);
 export const scheduleSchema = z.discriminatedUnion('name', scheduleSchemas as [z.ZodObject, ...z.ZodObject[]]);
@@ -146,7 +152,7 @@ const trainSchema = z
     checkpoint_every_seconds: z.number().gt(0).optional().describe('write checkpoint/ when this many seconds have passed since the last one (and when interrupted)'),
   });
 
-export const configSchema = z.strictObject({
+const configObject = z.strictObject({
   /** The run's folder under the runs root; defaults to the config file's name. */
   name: z
     .string()
@@ -181,11 +187,16 @@ export const configSchema = z.strictObject({
   scheduler: scheduleSchema.optional(),
   train: trainSchema.prefault({}),
   ...labBlocks,
-})
-  .superRefine(checkProblem)
-  .transform(withLoss)
-  .transform(withTrainLength)
-  .transform(withPlateauMetric);
+});
+
+/** What holds for a config as a whole, over its fields (written once: the plugins' rebuild below uses it too). */
+const completed = (object: typeof configObject) => object.superRefine(checkProblem).transform(withLoss).transform(withTrainLength).transform(withPlateauMetric);
+export let configSchema = completed(configObject);
+
+onPluginsChanged(() => {
+  optimizerSchema = buildOptimizerSchema();
+  configSchema = completed(configObject.extend({ optimizer: optimizerSchema.prefault({ name: 'adam' }) }));
+});
 
 /** A config trains either on data (data, model, loss) or on an objective, never both. */
 function checkProblem(config: { data?: unknown; model?: unknown; loss?: unknown; objective?: unknown }, context: z.RefinementCtx): void {

@@ -23,7 +23,7 @@ import { matchState, readWeightsFile, type StateMatch } from '../engine/weights.
 import { globToRegExp } from '../core/glob.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import { unmatchedPatterns, type ParamGroupConfig } from '../optim/groups.js';
-import { groupOptimizer, optimizerGroups, optimizerKinds } from '../optim/registry.js';
+import { groupOptimizer, optimizerGroups, optimizerKind } from '../optim/registry.js';
 import { oneCyclePhaseEnds } from '../optim/schedules.js';
 import type { PathIssue } from './issues.js';
 import { planObjective } from '../engine/objectives/problem.js';
@@ -228,7 +228,7 @@ function checkTensorShapes(config: ExperimentConfig, plan: ModelPlan): PathIssue
     const name = groupOptimizer(config.optimizer, group);
     const path = group.index === null ? ['optimizer', 'name'] : ['optimizer', 'param_groups', group.index, 'optimizer'];
     return group.tensors.flatMap((t): PathIssue[] => {
-      const problem = optimizerKinds[name].tensorProblem(t.shape);
+      const problem = optimizerKind(name).tensorProblem(t.shape);
       return problem === null ? [] : [{ path, problem: `${name} cannot step ${t.name} ${formatShape(t.shape)}: ${problem}` }];
     });
   });
@@ -268,7 +268,7 @@ function checkMomentumCycling(config: ExperimentConfig): PathIssue[] {
   const scheduler = config.scheduler;
   if (scheduler?.name !== 'one_cycle_lr' || scheduler.cycle_momentum !== true) return [];
   const { name, ...options } = config.optimizer;
-  const { hyper } = optimizerKinds[name].create(options);
+  const { hyper } = optimizerKind(name).create(options);
   if (hyper.momentum !== undefined || hyper.beta1 !== undefined) return [];
   return [{ path: ['scheduler', 'cycle_momentum'], problem: `${name} has no momentum or β1 to cycle; set cycle_momentum: false` }];
 }

@@ -53,6 +53,13 @@ export class DataError extends AdamLabError {
  */
 export class CheckpointError extends DataError {}
 
+/**
+ * An optimizer plugin (--optimizer-plugin) that cannot be used: the file cannot be loaded, its
+ * exports are not a plugin's, its name clashes, or it changed since a run or sweep recorded it.
+ * A DataError to the CLI: exit 2, naming the file and what is wrong.
+ */
+export class PluginError extends DataError {}
+
 /** Why a file could not be read (core/read-file.ts): each reader words it for what it reads. */
 export type ReadFailure = 'missing' | 'directory' | 'special' | 'too-large' | 'silent-pipe' | 'unreadable';
 

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { pluginsUsedBy } from '../config/optimizer-plugins.js';
 import type { Expansion, Trial } from '../config/trials.js';
 import { loadSource, shareSource, sourceKey, type DataSource } from '../data/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
@@ -221,6 +222,7 @@ async function runOne(run: PoolRun, trial: Trial): Promise<void> {
     provenance: run.provenance,
     source: run.sources.get(trial.id) ?? null,
     port: port2,
+    plugins: pluginsUsedBy([trial.config.optimizer.name]),
   };
   try {
     const outcome = (await run.pool.run(task, { transferList: [port2] as never })) as TrialOutcome;

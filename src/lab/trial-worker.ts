@@ -7,9 +7,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import { requireOptimizerPlugins } from '../config/optimizer-plugins.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { CheckpointError } from '../core/errors.js';
 import { assembleDataset, reviveSource, type DataSource } from '../data/registry.js';
+import type { PluginRecord } from '../optim/plugins.js';
 import type { Provenance } from '../runs/provenance.js';
 import { freshTrialDirectory } from '../runs/sweep-dir.js';
 import type { RunResult } from '../train/events.js';
@@ -29,6 +31,8 @@ export interface TrialTask {
   /** The sweep's folder and the trial's id, to start the trial over when its checkpoint is refused. */
   readonly sweepDir: string;
   readonly trialId: string;
+  /** The --optimizer-plugin files the trial's optimizer needs: the worker loads them (bytes checked) before it runs. */
+  readonly plugins: readonly PluginRecord[];
 }
 
 export type TrialOutcome = Omit<RunResult, 'status'> & {
@@ -46,6 +50,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
   });
   const began = performance.now();
   try {
+    await requireOptimizerPlugins(task.plugins);
     const dataset =
       task.source === null || config.data === undefined || config.data.dataset === 'synthetic' || config.data.dataset === 'text' ? undefined : assembleDataset(reviveSource(task.source), config.data, config.seed);
     const run = (resume: boolean): Promise<RunResult> =>

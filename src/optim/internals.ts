@@ -159,7 +159,8 @@ function scheduleFreeRate({ hyper, options, step }: StepSizeInput, factor: numbe
 
 /** The optimizer-specific columns of internals.csv for this optimizer (none for SGD). */
 export function stepSizeColumns(kind: OptimizerName): readonly string[] {
-  return STEP_SIZES[kind] === null ? [] : STEP_SIZE_COLUMNS;
+  // A plugin (optim/plugins.ts) has no entry: its step sizes are its own.
+  return (STEP_SIZES[kind] ?? null) === null ? [] : STEP_SIZE_COLUMNS;
 }
 
 /**
@@ -169,7 +170,7 @@ export function stepSizeColumns(kind: OptimizerName): readonly string[] {
  * holds at least the tensor's length.
  */
 export function stepSizeQuantiles(kind: OptimizerName, input: StepSizeInput, scratch: StepSizeScratch, out: number[]): void {
-  const rule = STEP_SIZES[kind];
+  const rule = STEP_SIZES[kind] ?? null;
   out.length = 0;
   if (rule === null) return;
   const { values: all, size, increasing = false } = rule(input, scratch.values);

@@ -25,6 +25,7 @@ import * as rmspropModule from './rmsprop.js';
 import * as rpropModule from './rprop.js';
 import * as scheduleFreeModule from './schedule-free.js';
 import * as sgdModule from './sgd.js';
+import { activePlugins, type PluginRecord } from './plugins.js';
 import { resolveGroups, segmentsOf, type ParamGroupConfig, type ResolvedGroup, type TensorView } from './groups.js';
 import { chain, Optimizer, type GroupSetup, type OptimizerSetup } from './transform.js';
 
@@ -45,6 +46,8 @@ export interface OptimizerKind {
   readonly tensorProblem: (shape: readonly number[]) => string | null;
   /** Whether the torch class takes one parameter group only (LBFGS): param_groups is refused. */
   readonly singleGroup: boolean;
+  /** The file a plugin optimizer came from (plugins.ts); absent on a built-in. */
+  readonly plugin?: PluginRecord;
   create(options: Record<string, unknown>): OptimizerSetup;
 }
 
@@ -112,6 +115,23 @@ export const optimizerKinds = {
 export type OptimizerName = keyof typeof optimizerKinds;
 export const optimizerNames = Object.keys(optimizerKinds) as OptimizerName[];
 
+/** The built-in optimizers, then the plugins this process serves (plugins.ts). */
+export function allOptimizerKinds(): [string, OptimizerKind][] {
+  return [...Object.entries(optimizerKinds), ...activePlugins().map((kind): [string, OptimizerKind] => [kind.plugin.name, kind])];
+}
+
+/** The kind of a validated config's optimizer: a built-in, or a plugin this process serves. */
+export function optimizerKind(name: string): OptimizerKind {
+  const kind = Object.hasOwn(optimizerKinds, name) ? optimizerKinds[name as OptimizerName] : activePlugins().find((k) => k.plugin.name === name);
+  if (kind === undefined) throw new Error(`no optimizer '${name}' (a plugin's optimizer needs its --optimizer-plugin)`);
+  return kind;
+}
+
+/** The plugin file an optimizer of this name comes from; undefined for a built-in (or a name no plugin serves). */
+export function pluginOf(name: string): PluginRecord | undefined {
+  return activePlugins().find((k) => k.plugin.name === name)?.plugin;
+}
+
 /** An optimizer config as validated: its name and every option with defaults filled in. */
 export type OptimizerConfig = { readonly name: OptimizerName } & Record<string, unknown>;
 
@@ -134,7 +154,7 @@ export function createOptimizer(config: OptimizerConfig, params: Float32Array, c
   // Clipping by norm comes first, while the update is still the gradient whose norm the step context carries.
   const clip = [clipping.clip_grad_norm !== undefined && clipByGlobalNorm(clipping.clip_grad_norm), clipping.clip_grad_value !== undefined && clipByValue(clipping.clip_grad_value)];
   const setups = optimizerGroups(config, tensors).map((group): GroupSetup => {
-    const { transform, hyper } = optimizerKinds[groupOptimizer(config, group)].create(group.options);
+    const { transform, hyper } = optimizerKind(groupOptimizer(config, group)).create(group.options);
     const segments = group.frozen ? [] : transform.perTensor === true ? group.tensors : segmentsOf(group.tensors);
     // Outermost first (chain): the average sees the weights after Lookahead's synchronisation.
     const wrappers = [clipping.average !== undefined && averaged(clipping.average), lookaheadOf(group.options) !== undefined && lookahead(lookaheadOf(group.options)!)];
@@ -154,7 +174,7 @@ export function optimizerGroups(config: OptimizerConfig, tensors: readonly Tenso
   return resolveGroups(tensors, topLevel, groups).map((group) => {
     if (group.index === null) return group;
     const kindName = groupOptimizer(config, group);
-    return { ...group, options: withoutName(optimizerKinds[kindName].schema.parse({ ...group.options, name: kindName })) };
+    return { ...group, options: withoutName(optimizerKind(kindName).schema.parse({ ...group.options, name: kindName })) };
   });
 }
 

@@ -1,5 +1,6 @@
 /** manifest.json: what a run was, where it came from and how it ended. */
 import { z } from 'zod';
+import type { PluginRecord } from '../optim/plugins.js';
 import type { Provenance } from './provenance.js';
 
 /** Where early stopping stopped a run and where its watched metric was best. */
@@ -63,6 +64,8 @@ export interface Manifest {
   readonly function_evaluations?: number;
   /** Each time the run was resumed from its checkpoint: the step it continued after, and when. */
   readonly resumes?: readonly { readonly from_step: number; readonly at: string }[];
+  /** The --optimizer-plugin file of the run's optimizer, when it is a plugin's. */
+  readonly optimizer_plugin?: PluginRecord;
   /** The error message, when status is 'failed'. */
   readonly error: string | null;
   readonly provenance: Provenance;

@@ -10,7 +10,7 @@ import { UnreadableFileError, UsageError } from '../core/errors.js';
 import { specialKind } from '../core/read-file.js';
 import { outputError } from './atomic.js';
 import { prepareOutputDirectory } from './output-path.js';
-import { isFinished, openSweepDirectory, readSweepManifest, readTrialManifest, trialDirectory } from './sweep-dir.js';
+import { isFinished, openSweepDirectory, samePlugins, readSweepManifest, readTrialManifest, trialDirectory } from './sweep-dir.js';
 
 /** Copies every finished trial of the shard folders into `out`; returns how many were copied. */
 export function mergeShards(dirs: readonly string[], out: string): number {
@@ -18,6 +18,7 @@ export function mergeShards(dirs: readonly string[], out: string): number {
   const first = manifests[0].manifest;
   for (const { dir, manifest } of manifests) {
     if (manifest.id !== first.id) throw new UsageError(`${dir} holds ${manifest.kind}-${manifest.id}, not ${first.kind}-${first.id}: only shards of one sweep merge`);
+    if (!samePlugins(manifest.optimizer_plugins, first.optimizer_plugins)) throw new UsageError(`${dir} ran with other optimizer plugin files than ${manifests[0].dir} (sha256 differs): only shards of one sweep, run with the same plugins, merge`);
   }
   // Merging into a shard (or below one) would change it while it is read, and copy it into itself.
   prepareOutputDirectory(out, { inputs: dirs });

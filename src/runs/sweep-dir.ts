@@ -17,9 +17,11 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { protocolSchema } from '../config/lab-schema.js';
+import { checkRecordedPlugins, pluginRecordSchema, pluginsUsedBy } from '../config/optimizer-plugins.js';
 import { configSchema, type ExperimentConfig } from '../config/schema.js';
 import type { Expansion } from '../config/trials.js';
-import { DataError, OutputError, UnreadableFileError } from '../core/errors.js';
+import { DataError, OutputError, PluginError, UnreadableFileError } from '../core/errors.js';
+import type { PluginRecord } from '../optim/plugins.js';
 import { readTextBounded } from '../core/read-file.js';
 import { shortId } from '../core/short-id.js';
 import { outputError, writeFileAtomic } from './atomic.js';
@@ -42,6 +44,7 @@ export function sweepManifest(expansion: Expansion, configFile: string): SweepMa
     axes: expansion.axes,
     targets: { ...(expansion.base.targets ?? {}) } as Record<string, number>,
     trials: expansion.trials,
+    optimizer_plugins: pluginsUsedBy(expansion.trials.map((t) => t.config.optimizer.name)),
   };
 }
 
@@ -57,10 +60,25 @@ export function openSweepDirectory(dir: string, manifest: SweepManifest): void {
     if (existing.id !== manifest.id) {
       throw new DataError(file, `holds a different sweep (${existing.kind}-${existing.id}) than this config expands to (${manifest.kind}-${manifest.id})`, 'resume with the config that started it, or use another --out');
     }
+    if (!samePlugins(existing.optimizer_plugins, manifest.optimizer_plugins)) {
+      throw new PluginError(file, `was started with other optimizer plugins (${describePlugins(existing.optimizer_plugins)}) than this process has (${describePlugins(manifest.optimizer_plugins)})`, PLUGIN_HINT);
+    }
     return;
   }
   makeDirectories(join(dir, 'trials'));
   writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+const PLUGIN_HINT = 'give the --optimizer-plugin file the sweep was started with, unchanged, or use another --out';
+
+/** Whether two sweep records name the same plugin files' bytes (paths may differ between machines). */
+export function samePlugins(a: readonly PluginRecord[], b: readonly PluginRecord[]): boolean {
+  const key = (records: readonly PluginRecord[]): string => JSON.stringify(records.map((r) => [r.name, r.sha256]).sort());
+  return key(a) === key(b);
+}
+
+function describePlugins(records: readonly PluginRecord[]): string {
+  return records.length === 0 ? 'none' : records.map((r) => `${r.name} sha256 ${r.sha256.slice(0, 12)}… from ${r.path}`).join(', ');
 }
 
 export function readSweepManifest(dir: string): SweepManifest {
@@ -125,6 +143,8 @@ const sweepFileSchema = z.object({
       });
     })
     .readonly(),
+  /** The --optimizer-plugin files whose optimizers the trials use (none in folders of older adam-labs). */
+  optimizer_plugins: z.array(pluginRecordSchema).default([]),
 });
 
 export type SweepManifest = Readonly<z.output<typeof sweepFileSchema>>;
@@ -157,6 +177,8 @@ export function recordedExpansion(manifest: SweepManifest): Expansion {
  */
 export function withCheckedTrialConfigs(dir: string, manifest: SweepManifest): SweepManifest {
   const file = join(dir, SWEEP_FILE);
+  // Before the configs: a plugin's optimizer is not a config's until its plugin is given.
+  checkRecordedPlugins(file, manifest.optimizer_plugins, PLUGIN_HINT);
   manifest.trials.forEach((trial, i) => checked(file, configSchema, trial.config, SWEEP_HINT, ['trials', i, 'config']));
   return manifest;
 }

@@ -16,6 +16,7 @@
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { withAbsolutePaths } from '../config/format.js';
+import { pluginRecordSchema } from '../config/optimizer-plugins.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { CheckpointError, DataError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
@@ -23,7 +24,7 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engin
 import { encodeModelWeights, loadModelWeights } from '../engine/weights.js';
 import { kernelChoice } from '../kernels/choice.js';
 import type { ResolvedGroup } from '../optim/groups.js';
-import { optimizerGroups } from '../optim/registry.js';
+import { optimizerGroups, pluginOf } from '../optim/registry.js';
 import { checkpointFolder, readCheckpointFile, RESTART_HINT, type CheckpointFiles } from '../runs/checkpoint-dir.js';
 import { adamLabVersion } from '../runs/provenance.js';
 import { tensorViews, type Training } from './build.js';
@@ -68,6 +69,8 @@ const stateSchema = z.object({
   rng: z.object({ dropout: words, augment: words.nullable() }),
   schedule: z.object({ best: z.number().nullable(), bad_evaluations: count, cooldown_left: count, lrs: z.array(z.number()) }).nullable(),
   early_stopping: z.object({ best: z.number().nullable(), best_epoch: count.nullable(), best_step: count.nullable(), waited: count }).nullable(),
+  /** The --optimizer-plugin file whose optimizer took the steps (absent for a built-in). */
+  optimizer_plugin: pluginRecordSchema.optional(),
 });
 
 export type CheckpointState = z.output<typeof stateSchema>;
@@ -94,6 +97,7 @@ export function checkpointFiles(training: Training, runDir: string, configFile: 
     rng: { dropout: model.dropoutRng.state(), augment: dataset.train.augmentation?.rng.state() ?? null },
     schedule: plateau === undefined ? null : { ...plateau, lrs: [...plateau.lrs] },
     early_stopping: earlyStopping?.snapshot() ?? null,
+    ...pluginEntry(training.config),
   };
   const { tensors, json } = optimizerState(training);
   return new Map<string, string | Uint8Array>([
@@ -145,6 +149,12 @@ function torchOptions(options: Readonly<Record<string, unknown>>, hyper: Trainin
   return torch;
 }
 
+/** The plugin whose optimizer takes the steps, as state.json records it (nothing for a built-in). */
+function pluginEntry(config: ExperimentConfig): Pick<CheckpointState, 'optimizer_plugin'> {
+  const plugin = pluginOf(config.optimizer.name);
+  return plugin === undefined ? {} : { optimizer_plugin: plugin };
+}
+
 /**
  * What decides the bits of a run besides its config: adam-lab's version, the kernel path and, on
  * the blas path, the library's build, core type and threads (OpenBLAS cuts a product differently
@@ -180,6 +190,10 @@ export function readCheckpoint(runDir: string, config: ExperimentConfig, configF
   if (engineDiffers.length > 0) {
     const library = state.engine.blas === undefined || state.engine.blas === null ? '' : ' with that library, core type and threads (ADAM_LAB_BLAS, OPENBLAS_CORETYPE, ADAM_LAB_THREADS)';
     throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}), or ${RESTART_HINT}`);
+  }
+  const plugin = pluginOf(config.optimizer.name);
+  if (state.optimizer_plugin !== undefined && plugin !== undefined && state.optimizer_plugin.sha256 !== plugin.sha256) {
+    throw new CheckpointError(file, `was taken with another version of the optimizer plugin '${plugin.name}' (sha256 ${state.optimizer_plugin.sha256} there, ${plugin.sha256} here, from ${plugin.path}): the rest of the run would not be the steps it took`, `resume with the plugin file it ran with, or ${RESTART_HINT}`);
   }
   const differences = differingPaths(state.config, comparableConfig(config, configFile)).filter((d) => !FREE_TO_CHANGE.has(d.path));
   if (differences.length > 0) {

@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { formatConfig, withAbsolutePaths } from '../config/format.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { BLAS_MIN_PRODUCT, kernelChoice } from '../kernels/choice.js';
+import { pluginOf } from '../optim/registry.js';
 import { createRunDirectory } from '../runs/layout.js';
 import type { BlasRecord, InitRecord, Manifest } from '../runs/manifest.js';
 import { collectProvenance, type Provenance } from '../runs/provenance.js';
@@ -91,6 +92,7 @@ export function recordFailedRun(config: ExperimentConfig, placement: RunPlacemen
 }
 
 function runningManifest(config: ExperimentConfig, placement: RunPlacement, runDir: string, parameterCount: number | null): Manifest {
+  const plugin = pluginOf(config.optimizer.name);
   return {
     name: config.name,
     run_id: basename(runDir),
@@ -105,6 +107,7 @@ function runningManifest(config: ExperimentConfig, placement: RunPlacement, runD
     steps: 0,
     epochs: 0,
     diverged_at_step: null,
+    ...(plugin === undefined ? {} : { optimizer_plugin: plugin }),
     error: null,
     provenance: placement.provenance ?? collectProvenance(dirname(placement.configFile)),
     host: hostname(),

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { readConfigSource } from '../../config/load.js';
+import { loadOptimizerPlugins } from '../../config/optimizer-plugins.js';
 import { expandCompare, optimizerVariants } from '../../config/trials.js';
 import { UsageError } from '../../core/errors.js';
 import { isTunedDirectory } from '../../runs/sweep-dir.js';
@@ -43,6 +44,7 @@ Examples:
 
 async function compare(files: string[], flags: z.output<typeof compareFlags>, terminal: Terminal): Promise<number> {
   const file: string | undefined = files[0];
+  await loadOptimizerPlugins(flags.optimizerPlugin);
   const variants = flags.optimizers === undefined ? null : optimizerVariants(flags.optimizers);
   const tuned = flags.protocol === 'tuned' || (flags.protocol === undefined && file !== undefined && readConfigSource(file).value.protocol !== undefined);
   if (flags.resume !== undefined && (tuned || isTunedDirectory(flags.resume))) return resumeTuned(flags.resume, file, flags, terminal);

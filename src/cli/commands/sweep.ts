@@ -1,6 +1,7 @@
 /** `adam-lab sweep <config>`: every trial of the config's sweep: block, in parallel, resumably. */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { loadOptimizerPlugins } from '../../config/optimizer-plugins.js';
 import { expandSweep, parseGridOption } from '../../config/trials.js';
 import { parseFlags } from '../flags.js';
 import { labFlags, runLab, withLabOptions } from '../lab.js';
@@ -28,6 +29,7 @@ Examples:
     )
     .action(async (file: string | undefined, raw: unknown) => {
       const flags = parseFlags(sweepFlags, raw);
+      await loadOptimizerPlugins(flags.optimizerPlugin);
       const grid = flags.grid.map(parseGridOption);
       done(await runLab(file, flags, (source, sets) => expandSweep(source, sets, grid), terminal));
     });

@@ -6,6 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { checkRecordedPlugins, loadOptimizerPlugins, pluginRecordSchema } from '../../config/optimizer-plugins.js';
+import { readTextBounded } from '../../core/read-file.js';
 import { placedError, readConfigSource, resolveConfig, type DroppedOptions } from '../../config/load.js';
 import { droppedNotes } from '../notes.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
@@ -15,18 +17,18 @@ import { parseOverride } from '../../config/overrides.js';
 import { runExperiment } from '../../train/experiment.js';
 import type { RunResult } from '../../train/events.js';
 import { EXIT } from '../exit-codes.js';
-import { parseFlags, quietFlag, setFlag } from '../flags.js';
+import { parseFlags, pluginFlag, quietFlag, setFlag } from '../flags.js';
 import { createProgress, percent, progressMode, type Terminal } from '../progress.js';
-import { debugOption, outOption, setOption } from '../options.js';
+import { debugOption, outOption, pluginOption, setOption } from '../options.js';
 import { fitLine, screenOf } from '../screen.js';
 import { abortOnSignals, announceStop } from '../signals.js';
 
-const trainFlags = z.object({ set: setFlag, out: z.string(), quiet: quietFlag, resume: z.string().optional(), restart: z.boolean() });
+const trainFlags = z.object({ set: setFlag, out: z.string(), quiet: quietFlag, resume: z.string().optional(), restart: z.boolean(), optimizerPlugin: pluginFlag });
 export type TrainFlags = z.output<typeof trainFlags>;
 
 export function registerTrain(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('train');
-  outOption(debugOption(setOption(command)), 'runs root', 'runs')
+  outOption(debugOption(pluginOption(setOption(command))), 'runs root', 'runs')
     .description('train a model from a YAML experiment file; results go to <out>/<name>/<run-id>/')
     .argument('[config]', 'experiment file (YAML)')
     .option('--resume <run>', 'continue this run folder from its checkpoint (train.checkpoint_every), with its config.yaml')
@@ -39,7 +41,8 @@ Examples:
   $ adam-lab train configs/mnist-mlp-adam.yaml
   $ adam-lab train configs/mnist-mlp-adam.yaml --set optimizer.lr=3e-4 --set optimizer.betas.0=0.95
   $ adam-lab train configs/seed-simple-nn.yaml --out /tmp/runs --quiet
-  $ adam-lab train --resume runs/mnist-mlp-adam/20260101-120000`,
+  $ adam-lab train --resume runs/mnist-mlp-adam/20260101-120000
+  $ adam-lab train exp.yaml --optimizer-plugin examples/plugins/sign-momentum.mjs --set optimizer.name=sign_momentum`,
     )
     .action(async (file: string | undefined, flags: unknown) => done(await train(file, parseFlags(trainFlags, flags), terminal)));
 }
@@ -47,6 +50,8 @@ Examples:
 export async function train(given: string | undefined, flags: TrainFlags, terminal: Terminal): Promise<number> {
   const file = configOf(given, flags);
   const runDir = flags.resume === undefined ? undefined : resolve(flags.resume);
+  await loadOptimizerPlugins(flags.optimizerPlugin);
+  if (runDir !== undefined) checkRunPlugin(runDir);
   const overrides = flags.set.map((s) => parseOverride(s));
   // The source is kept to place the problems found only once the data are loaded (a model's
   // output against the dataset's classes), which come with a key path alone.
@@ -75,6 +80,19 @@ export async function train(given: string | undefined, flags: TrainFlags, termin
     progress.stop();
     signals.dispose();
   }
+}
+
+/** A run continued with its plugin's optimizer needs that plugin file again, with the same bytes. */
+function checkRunPlugin(runDir: string): void {
+  const file = join(runDir, 'manifest.json');
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(readTextBounded(file)) as { optimizer_plugin?: unknown }).optimizer_plugin;
+  } catch {
+    return; // a run without a manifest that reads is refused by its checkpoint, in the checkpoint's words
+  }
+  const record = pluginRecordSchema.safeParse(recorded);
+  if (record.success) checkRecordedPlugins(file, [record.data], 'resume with the plugin file the run started with, or --restart');
 }
 
 /** The config a run trains with: the file given, or the config.yaml of the run folder --resume names. */
