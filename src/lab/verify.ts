@@ -41,7 +41,7 @@ export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
 
 const CONVERGENCE = [
   { check: 'converges on the quadratic', problem: quadratic, steps: 5000, tolerance: 1e-6 },
-  { check: 'converges on Rosenbrock', problem: rosenbrock, steps: 20000, tolerance: 0.1 },
+  { check: 'converges on Rosenbrock', problem: rosenbrock, steps: 10000, tolerance: 0.1 },
 ] as const;
 
 /** Steps on Reddi et al.'s problem: 1000 periods of three. */
@@ -53,7 +53,7 @@ const WORKLOAD = `# optimizers verify: a small MLP on synthetic spirals
 name: verify
 seed: 0
 data: { dataset: synthetic, task: spirals, classes: 3, noise: 0.1, n_train: 256, n_test: 64, batch_size: 64, shuffle: true }
-model: { layers: [ { linear: 256 }, relu, { linear: 256 }, relu, { linear: 3 } ] }
+model: { layers: [ { linear: 64 }, relu, { linear: 64 }, relu, { linear: 3 } ] }
 loss: cross_entropy
 train: { epochs: 10, checkpoint_every: 100000 }
 `;

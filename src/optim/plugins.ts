@@ -77,7 +77,7 @@ export function pluginKind(exports: Exports, record: Omit<PluginRecord, 'name'>,
   const hasState = plugin.init !== undefined || plugin.update !== undefined;
   if (hasCreate === hasState) problems.push('must export either create(options, lab) or both init(size, options) and update(g, state, context, options)');
   for (const key of hasCreate ? ['create'] : ['init', 'update']) if (plugin[key] !== undefined && typeof plugin[key] !== 'function') problems.push(`exports ${key} as ${describe(plugin[key])}, not a function`);
-  if (hasState && (typeof plugin.init !== 'function' || typeof plugin.update !== 'function')) problems.push('exports only one of init and update: a plugin with state needs both');
+  if (hasState && (plugin.init === undefined || plugin.update === undefined)) problems.push('exports only one of init and update: a plugin with state needs both');
   if (problems.length > 0 || schema === null) throw new PluginError(record.path, problems.join('; '));
   const file = record.path;
   return {
