@@ -17,6 +17,11 @@ export { optimizerKinds, createOptimizer } from './optim/registry.js';
 export { chain, namedBy, Optimizer, type Hyperparams, type NamedState, type OptimizerSetup, type Segment, type StepContext, type Transform } from './optim/transform.js';
 export type { TensorView } from './optim/groups.js';
 export * as pieces from './optim/library.js';
+export { pluginKind, usePlugins, activePlugins, type PluginKind, type PluginRecord } from './optim/plugins.js';
+export { loadOptimizerPlugins } from './config/optimizer-plugins.js';
+export { verifyOptimizer, type VerifyCheck } from './lab/verify.js';
+/** The zod adam-lab validates with: a plugin's options schema made with it is taken as it is. */
+export { z } from 'zod';
 export { runExperiment, type ExperimentOptions } from './train/experiment.js';
 export type { RunResult, TrainEvent } from './train/events.js';
 export { AdamLabError, ConfigError, DataError, OutputError, UsageError } from './core/errors.js';
