@@ -115,4 +115,31 @@ describe('--optimizer-plugin', () => {
     expect(resumedWithout.code).toBe(2);
     expect(resumedWithout.stderr).toContain('sweep.json: was made with the optimizer plugin');
   });
+
+  it('takes part in a tuned comparison: tuned, then rerun over seeds on worker threads', async () => {
+    const config = writeConfig(`${CONFIG.replace('name: plugin-run', 'name: plugin-tuned').replace('n_train: 128', 'n_train: 128, validation: 0.25')}protocol:
+  tune: { metric: val_accuracy, search: grid, budget: 2, space: { optimizer.lr: { log_uniform: [1.0e-3, 1.0e-2] } } }
+  rerun: { seeds: 2 }
+`);
+    const out = tempDir();
+    const tuned = await runCli('compare', config, '--out', out, '-q', '-j', '2', '--optimizer-plugin', EXAMPLE, '--optimizer-plugin', join(FIXTURES, 'heavy-ball.mjs'));
+    expect(tuned.stderr).toBe('');
+    expect(tuned.code).toBe(0);
+    expect(tuned.stdout).toMatch(/^ +\d +sign +optimizer\.lr=0\.0\d+ +0\/2 /m);
+    const folder = join(out, 'plugin-tuned', readdirSync(join(out, 'plugin-tuned'))[0]);
+    for (const phase of ['tuning', 'rerun']) expect(JSON.parse(readFileSync(join(folder, phase, 'sweep.json'), 'utf8')).optimizer_plugins).toHaveLength(2);
+  });
+
+  it('merges shards only when they ran with the same plugin bytes', async () => {
+    const config = writeConfig(CONFIG);
+    const { same, changed } = pluginCopies();
+    const ball = join(FIXTURES, 'heavy-ball.mjs');
+    const [one, two] = [tempDir(), tempDir()];
+    expect((await runCli('compare', config, '--out', one, '-q', '-j', '1', '--shard', '1/2', '--optimizer-plugin', same, '--optimizer-plugin', ball)).code).toBe(0);
+    expect((await runCli('compare', config, '--out', two, '-q', '-j', '1', '--shard', '2/2', '--optimizer-plugin', changed, '--optimizer-plugin', ball)).code).toBe(0);
+    const folder = (out: string): string => join(out, 'plugin-run', readdirSync(join(out, 'plugin-run'))[0]);
+    const merged = await runCli('merge', folder(one), folder(two), '--out', join(tempDir(), 'merged'));
+    expect(merged.code).toBe(2);
+    expect(merged.stderr).toContain(`${folder(two)} ran with other optimizer plugin files than ${folder(one)} (sha256 differs)`);
+  });
 });
