@@ -82,6 +82,24 @@ describe('optimizer plugins', () => {
     expect(problemOf({ default: { name: 'mine', options, init, update: 3 } })).toBe('exports update as a number, not a function');
   });
 
+  it('sees one tensor at a time, with its shape, in either form', () => {
+    const seen: string[] = [];
+    const options = (z: typeof import('zod').z) => z.strictObject({ lr: z.number().default(0.1) });
+    const record = { path: '/p/my-opt.mjs', sha256: '0' };
+    const withState = pluginKind(
+      { name: 'shapes', options, init: (size: number, _o: unknown, shape: number[]) => (seen.push(`init ${size} [${shape}]`), {}), update: (g: Float32Array, _s: unknown, c: { shape: number[] }) => seen.push(`update ${g.length} [${c.shape}]`) },
+      record,
+      optimizerNames,
+    );
+    const composed = pluginKind({ name: 'composed', options, create: (_o: unknown, lab: { chain: (...t: unknown[]) => unknown; pieces: { scaleByLearningRate: () => unknown } }) => lab.chain(lab.pieces.scaleByLearningRate()) }, record, optimizerNames);
+    usePlugins([withState, composed]);
+    const model = [{ name: '0.weight', shape: [2, 3], offset: 0, length: 6 }, { name: '0.bias', shape: [2], offset: 6, length: 2 }];
+    createOptimizer(optimizerSchema.parse({ name: 'shapes' }) as OptimizerConfig, new Float32Array(8), {}, model).apply(new Float32Array(8));
+    expect(seen).toEqual(['init 6 [2,3]', 'init 2 [2]', 'update 6 [2,3]', 'update 2 [2]']);
+    const optimizer = createOptimizer(optimizerSchema.parse({ name: 'composed' }) as OptimizerConfig, new Float32Array(8), {}, model);
+    expect(optimizer.segmentScalars()).toHaveLength(2);
+  });
+
   it('refuses a state that is not named arrays of the tensor size, when the optimizer is built', () => {
     const kind = pluginKind({ name: 'mine', options: (z: typeof import('zod').z) => z.strictObject({ lr: z.number().default(0.1) }), init: () => ({ m: [0, 0] }), update: () => {} }, { path: '/p/my-opt.mjs', sha256: '0' }, optimizerNames);
     usePlugins([kind]);
