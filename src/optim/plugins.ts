@@ -10,6 +10,7 @@
  *              (schedules and the tuned protocol move optimizer.lr); or a function (z) => schema
  *              that adam-lab calls with its own zod, so the plugin needs no zod of its own
  *   rule, algorithm   (optional) the update in one line, and in full, for `adam-lab optimizers`
+ *   tensorProblem(shape)   (optional) why it cannot step a tensor of this shape, or null
  * and then either
  *   create(options, lab)          a Transform (transform.ts), typically lab.chain(...) of the
  *                                 built-in lab.pieces ending in lab.pieces.scaleByLearningRate()
@@ -50,6 +51,8 @@ export interface PluginKind {
   readonly plugin: PluginRecord;
   /** A plugin takes param_groups as any optimizer does. */
   readonly singleGroup: false;
+  /** Why it cannot step a tensor of this shape (the plugin's tensorProblem), or null. */
+  readonly tensorProblem: (shape: readonly number[]) => string | null;
   create(options: Record<string, unknown>): OptimizerSetup;
 }
 
@@ -72,6 +75,7 @@ export function pluginKind(exports: Exports, record: Omit<PluginRecord, 'name'>,
   if (typeof name !== 'string' || !NAME.test(name)) problems.push(`exports no valid name (got ${describe(name)}): export const name = 'my_optimizer' (lower case, digits and '_')`);
   else if (builtIn.includes(name)) problems.push(`its name '${name}' is a built-in optimizer's: choose another name`);
   const schema = optionsSchema(plugin.options, problems);
+  if (plugin.tensorProblem !== undefined && typeof plugin.tensorProblem !== 'function') problems.push(`exports tensorProblem as ${describe(plugin.tensorProblem)}, not a function`);
   for (const key of ['rule', 'algorithm']) if (plugin[key] !== undefined && typeof plugin[key] !== 'string') problems.push(`exports ${key} as ${describe(plugin[key])}: a string, or leave it out`);
   const hasCreate = plugin.create !== undefined;
   const hasState = plugin.init !== undefined || plugin.update !== undefined;
@@ -89,6 +93,7 @@ export function pluginKind(exports: Exports, record: Omit<PluginRecord, 'name'>,
     constructorOnly: [],
     singleGroup: false,
     plugin: { name: name as string, ...record },
+    tensorProblem: (shape) => (plugin.tensorProblem === undefined ? null : ((call(file, 'tensorProblem', () => (plugin.tensorProblem as (s: readonly number[]) => unknown)(shape)) as string | null) ?? null)),
     create: (o) => ({
       hyper: hyperparams(o),
       transform: hasCreate ? createdTransform(file, plugin.create as CreateFunction, o) : stateTransform(file, plugin as unknown as StatePlugin, o),
