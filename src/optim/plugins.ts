@@ -84,6 +84,7 @@ export function pluginKind(exports: Exports, record: Omit<PluginRecord, 'name'>,
   if (hasState && (plugin.init === undefined || plugin.update === undefined)) problems.push('exports only one of init and update: a plugin with state needs both');
   if (problems.length > 0 || schema === null) throw new PluginError(record.path, problems.join('; '));
   const file = record.path;
+  const tensorProblem = plugin.tensorProblem as ((shape: readonly number[]) => string | null) | undefined;
   return {
     schema: schema.extend({ name: z.literal(name as string) }),
     options: schema,
@@ -93,7 +94,7 @@ export function pluginKind(exports: Exports, record: Omit<PluginRecord, 'name'>,
     constructorOnly: [],
     singleGroup: false,
     plugin: { name: name as string, ...record },
-    tensorProblem: (shape) => (plugin.tensorProblem === undefined ? null : ((call(file, 'tensorProblem', () => (plugin.tensorProblem as (s: readonly number[]) => unknown)(shape)) as string | null) ?? null)),
+    tensorProblem: (shape) => (tensorProblem === undefined ? null : (call(file, 'tensorProblem', () => tensorProblem(shape)) ?? null)),
     create: (o) => ({
       hyper: hyperparams(o),
       transform: hasCreate ? createdTransform(file, plugin.create as CreateFunction, o) : stateTransform(file, plugin as unknown as StatePlugin, o),
