@@ -10,7 +10,7 @@
  * (These stand in for the objectives the `objectives` branch adds to training; verify moves to
  * them once they are on main.)
  */
-import { createOptimizer, type OptimizerConfig } from '../optim/registry.js';
+import { createOptimizer, optimizerKind, type OptimizerConfig } from '../optim/registry.js';
 
 export interface Problem {
   readonly start: readonly number[];
@@ -52,7 +52,7 @@ export const reddiOnline: Problem = {
 /** Where a problem's parameters end after `steps` steps of the optimizer `config`, and f there. */
 export function minimize(config: OptimizerConfig, problem: Problem, steps: number, project?: (x: Float32Array) => void): { x: Float32Array; value: number } {
   const params = Float32Array.from(problem.start);
-  const optimizer = createOptimizer(config, params);
+  const optimizer = createOptimizer(config, params, {}, [{ name: 'x', shape: parameterShape(config.name, params.length), offset: 0, length: params.length }]);
   const grads = new Float32Array(params.length);
   for (let t = 1; t <= steps; t++) {
     problem.gradient(params, grads, t);
@@ -61,6 +61,14 @@ export function minimize(config: OptimizerConfig, problem: Problem, steps: numbe
     if (!params.every(Number.isFinite)) break;
   }
   return { x: params, value: problem.value(params) };
+}
+
+/**
+ * The coordinates as one tensor: a vector [n], or a row [1, n] for an optimizer that steps only
+ * matrices (Muon), as a problem's coordinates are when a model holds them.
+ */
+function parameterShape(name: string, n: number): number[] {
+  return optimizerKind(name).tensorProblem([n]) === null ? [n] : [1, n];
 }
 
 /** The projection of the Reddi problem: x clipped to [−1, 1]. */

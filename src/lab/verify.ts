@@ -21,7 +21,7 @@ import { parseConfigSource, resolveConfig } from '../config/load.js';
 import { pluginsUsedBy } from '../config/optimizer-plugins.js';
 import { parseOverride } from '../config/overrides.js';
 import { optimizerSchema, type ExperimentConfig } from '../config/schema.js';
-import type { OptimizerConfig } from '../optim/registry.js';
+import { optimizerKind, type OptimizerConfig } from '../optim/registry.js';
 import { readStepColumns } from '../runs/run-reader.js';
 import { runExperiment } from '../train/experiment.js';
 import { minimize, projectToUnitInterval, quadratic, reddiOnline, rosenbrock, type Problem } from './verify-problems.js';
@@ -36,8 +36,8 @@ export interface VerifyCheck {
   readonly reason: string | null;
 }
 
-/** The learning rates the convergence checks try: half-decades from 1e-4 to 1. */
-export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
+/** The learning rates the convergence checks try: half-decades from 1e-4 to 10 (LARS's trust ratio wants a few). */
+export const LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10];
 
 const CONVERGENCE = [
   { check: 'converges on the quadratic', problem: quadratic, steps: 5000, tolerance: 1e-6 },
@@ -81,8 +81,14 @@ export async function verifyOptimizer(name: string, scratch: string, onCheck: (c
   return checks;
 }
 
+/**
+ * The training workload with this optimizer at its defaults. One that steps only matrices (Muon)
+ * gives the biases to AdamW in a param group, as its reference usage does.
+ */
 function workload(configFile: string, name: string, sets: readonly string[] = []): ExperimentConfig {
-  return resolveConfig(parseConfigSource(WORKLOAD, configFile), [`optimizer.name=${name}`, ...sets].map((s) => parseOverride(s)));
+  const matricesOnly = optimizerKind(name).tensorProblem([1]) !== null;
+  const groups = matricesOnly ? ["optimizer.param_groups=[{params: ['*.bias'], optimizer: adamw}]"] : [];
+  return resolveConfig(parseConfigSource(WORKLOAD, configFile), [`optimizer.name=${name}`, ...groups, ...sets].map((s) => parseOverride(s)));
 }
 
 /** steps.csv without its seconds column, row by row: what must be the same bits. */

@@ -56,7 +56,7 @@ describe('optimizers verify', () => {
       'divergence handled (lr 1000000000000)': 'pass',
     });
     expect(checks[1].reason).toMatch(/^steps\.csv differs from step 15: .* \(is all of its state in init's arrays\?\)$/);
-    expect(checks[2].reason).toBe('no lr in 0.0001…1 brought f to 0.000001 or below in 5000 steps');
+    expect(checks[2].reason).toBe('no lr in 0.0001…10 brought f to 0.000001 or below in 5000 steps');
     const { code, stdout } = await runCli('optimizers', 'verify', BROKEN);
     expect(code).toBe(1);
     expect(stdout).toContain('broken_exploding: 3 check(s) failed\n');
