@@ -86,6 +86,13 @@ describe('--optimizer-plugin', () => {
     expect(valid.stdout).toMatch(/beta: 0\.9/);
   });
 
+  it('runs the learning-rate range test (lr-find)', async () => {
+    const { code, stdout, stderr } = await runCli('lr-find', writeConfig(CONFIG), '--out', tempDir(), '-q', '--seeds', '0', '--num-iter', '20', '--optimizer-plugin', EXAMPLE);
+    expect(stderr).toBe('');
+    expect([0, 1]).toContain(code);
+    expect(stdout).toMatch(/^suggested lr /m);
+  });
+
   it('is listed and shown by adam-lab optimizers', async () => {
     const { code, stdout } = await runCli('optimizers', 'sign_momentum', '--optimizer-plugin', EXAMPLE);
     expect(code).toBe(0);

@@ -4,10 +4,11 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { loadOptimizerPlugins } from '../../config/optimizer-plugins.js';
 import { lrFind, type SeedRange } from '../../lab/lr-find.js';
 import { EXIT } from '../exit-codes.js';
-import { parseFlags, quietFlag, setFlag } from '../flags.js';
-import { debugOption, outOption, setOption } from '../options.js';
+import { parseFlags, pluginFlag, quietFlag, setFlag } from '../flags.js';
+import { debugOption, outOption, pluginOption, setOption } from '../options.js';
 import type { Terminal } from '../progress.js';
 import { alignedTable } from '../table.js';
 
@@ -25,6 +26,7 @@ const lrFindFlags = z
     set: setFlag,
     out: z.string(),
     quiet: quietFlag,
+    optimizerPlugin: pluginFlag,
     startLr: positive('start-lr'),
     endLr: positive('end-lr'),
     numIter: z.string().regex(/^[1-9]\d*$/, '--num-iter: expected a positive integer').transform(Number),
@@ -39,7 +41,7 @@ const lrFindFlags = z
 
 export function registerLrFind(program: Command, terminal: Terminal, done: (code: number) => void): void {
   const command = program.command('lr-find');
-  outOption(debugOption(setOption(command)), 'runs root; the test writes <out>/<name>/lr-find-<time>/', 'runs')
+  outOption(debugOption(pluginOption(setOption(command))), 'runs root; the test writes <out>/<name>/lr-find-<time>/', 'runs')
     .description('learning-rate range test (Smith 2017, fastai lr_find): raise the rate exponentially, record the smoothed loss, suggest a rate (valley, steepest descent) over seeds')
     .argument('<config>', 'experiment file (YAML); its model, data, loss and optimizer (its lr is replaced by the ramp)')
     .option('--start-lr <x>', 'first learning rate of the ramp', '1e-7')
@@ -52,6 +54,7 @@ export function registerLrFind(program: Command, terminal: Terminal, done: (code
     .addHelpText('after', '\nExamples:\n  $ adam-lab lr-find configs/mnist-mlp-adam.yaml\n  $ adam-lab lr-find configs/mnist-mlp-adam.yaml --set optimizer.name=sgd --end-lr 100')
     .action(async (file: string, raw: unknown) => {
       const flags = parseFlags(lrFindFlags, raw);
+      await loadOptimizerPlugins(flags.optimizerPlugin);
       const request = { file, set: flags.set, out: flags.out, seeds: flags.seeds, startLr: flags.startLr, endLr: flags.endLr, iterations: flags.numIter, divergence: flags.divergence, beta: flags.beta };
       const result = await lrFind(request, (seed) => {
         if (!flags.quiet) terminal.stdout.write(`${seedLine(seed)}\n`);
