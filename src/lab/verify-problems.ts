@@ -56,7 +56,15 @@ export function minimize(config: OptimizerConfig, problem: Problem, steps: numbe
   const grads = new Float32Array(params.length);
   for (let t = 1; t <= steps; t++) {
     problem.gradient(params, grads, t);
-    optimizer.apply(grads);
+    // torch's closure, for an optimizer that evaluates again within a step (L-BFGS); the others ignore it
+    const closure = {
+      loss: problem.value(params),
+      evaluate: (): number => {
+        problem.gradient(params, grads, t);
+        return problem.value(params);
+      },
+    };
+    optimizer.apply(grads, undefined, closure);
     project?.(params);
     if (!params.every(Number.isFinite)) break;
   }
