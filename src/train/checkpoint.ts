@@ -75,12 +75,23 @@ const stateSchema = z.object({
 
 export type CheckpointState = z.output<typeof stateSchema>;
 
+/**
+ * A scalar of optimizer state as JSON holds it. JSON has no NaN or ±∞ (JSON.stringify writes
+ * null), and a scalar may be one — L-BFGS's prev_loss before its first iteration — so those are
+ * written as the names JavaScript gives them ("NaN", "Infinity", "-Infinity") and read back.
+ */
+const finiteOrNamed = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
+
+function scalarAsJson(value: number): z.input<typeof finiteOrNamed> {
+  return Number.isFinite(value) ? value : (String(value) as 'NaN' | 'Infinity' | '-Infinity');
+}
+
 const optimizerSchema = z.object({
   /** Optimizer steps taken (torch keeps it per tensor, in `state`; a stateless SGD has none there). */
   step: count,
   state: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number()]))),
   param_groups: z.array(z.record(z.string(), z.unknown())),
-  segment_scalars: z.array(z.record(z.string(), z.number())),
+  segment_scalars: z.array(z.record(z.string(), finiteOrNamed)),
 });
 
 /** The checkpoint's files for the loop at `position`, with `epochRows` rows in epochs.csv. */
@@ -133,7 +144,7 @@ function optimizerState(training: Training): { tensors: NamedTensor[]; json: z.i
     }
     return { ...torchOptions(group.options, optimizer.hypers[g]), params };
   });
-  const segmentScalars = optimizer.segmentScalars().map((scalars) => Object.fromEntries([...scalars].map(([name, value]) => [name, value[0]])));
+  const segmentScalars = optimizer.segmentScalars().map((scalars) => Object.fromEntries([...scalars].map(([name, value]) => [name, scalarAsJson(value[0])])));
   return { tensors, json: { step: optimizer.step, state, param_groups: paramGroups, segment_scalars: segmentScalars } };
 }
 

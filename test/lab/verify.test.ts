@@ -27,14 +27,8 @@ function verdicts(checks: readonly VerifyCheck[]): Record<string, string> {
 }
 
 describe('optimizers verify', () => {
-  /**
-   * Known failures the battery found, each to be fixed where it lies (it.fails turns red once it is):
-   * lbfgs's checkpoint writes its non-finite prev_loss as null in optimizer.json, which the resume
-   * then refuses as damaged (segment_scalars.0.prev_loss).
-   */
-  const KNOWN_FAILING = new Set(['lbfgs']);
   for (const name of optimizerNames) {
-    (KNOWN_FAILING.has(name) ? it.fails : it)(`passes every check on ${name}`, { timeout: 120_000 }, async () => {
+    it(`passes every check on ${name}`, { timeout: 120_000 }, async () => {
       const checks = await verifyOptimizer(name, mkdtempSync(join(scratch, `${name}-`)));
       expect(checks.filter((c) => c.verdict === 'fail'), JSON.stringify(checks, null, 1)).toEqual([]);
       expect(checks).toHaveLength(6);
