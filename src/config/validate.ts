@@ -17,7 +17,7 @@ import { describeDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets } from '../data/targets.js';
 import { layerName } from '../engine/layers/registry.js';
 import { lossKinds } from '../engine/losses/registry.js';
-import { LayerShapeError, parameterNames, planModel, type ModelPlan } from '../engine/model.js';
+import { LayerShapeError, ownParameters, parameterNames, planModel, type ModelPlan } from '../engine/model.js';
 import { decodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import { matchState, readWeightsFile, type StateMatch } from '../engine/weights.js';
 import { globToRegExp } from '../core/glob.js';
@@ -144,7 +144,7 @@ export function checkAgainstFacts(config: ExperimentConfig, facts: InputFacts): 
     plan = planModel(config.model.layers, facts.data.inputShape);
   } catch (error) {
     if (!(error instanceof LayerShapeError)) throw error;
-    return [...issues, { path: ['model', 'layers', error.index], problem: error.problem }];
+    return [...issues, { path: ['model', 'layers', error.index, ...error.at], problem: error.problem }];
   }
   if (facts.data.targets !== null) {
     const match = matchTargets(facts.data.targets, lossKinds[config.loss].targets, sizeOf(plan.outShape));
@@ -222,7 +222,7 @@ function checkGroupPatterns(config: ExperimentConfig, plan: ModelPlan): PathIssu
  * it cannot is named, at the group that gives it (optimizer.name for the default group).
  */
 function checkTensorShapes(config: ExperimentConfig, plan: ModelPlan): PathIssue[] {
-  const tensors = plan.layers.flatMap(({ plan: layerPlan }, layer) => layerPlan.parameters.map((p) => ({ name: `${layer}.${p.name}`, shape: p.shape, offset: 0, length: 0 })));
+  const tensors = plan.layers.flatMap((planned, layer) => ownParameters(planned).map((p) => ({ name: `${layer}.${p.name}`, shape: p.shape, offset: 0, length: 0 })));
   return optimizerGroups(config.optimizer, tensors).flatMap((group) => {
     if (group.frozen) return [];
     const name = groupOptimizer(config.optimizer, group);

@@ -11,7 +11,8 @@ import { CIFAR10_CLASSES, CIFAR10_SHAPE, loadCifar10, requireCifar10Files } from
 import { bundledMnistFolder, loadMnistLike, MNIST_CLASSES, MNIST_SHAPE, requireMnistFiles } from './mnist.js';
 import { requireDataFile } from './files.js';
 import { syntheticDataset, syntheticShape } from './synthetic.js';
-import { bundledMobyDick, loadText, textOptions } from './text.js';
+import { bundledNameLists, namesCharacters, NAMES_SOURCE } from './names.js';
+import { bundledMobyDick, loadText, textDataset, textOptions, type TextDataset } from './text.js';
 
 const batching = {
   batch_size: z.int().positive().default(64),
@@ -74,7 +75,9 @@ export const dataSchema = z.discriminatedUnion('dataset', [
     num_classes: z.int().min(2).optional(),
     ...batching,
   }),
-  z.strictObject({ dataset: z.literal('text'), ...batching, ...textOptions, eval_batch_size: z.int().positive().default(64) }),
+  z
+    .strictObject({ dataset: z.literal('text'), ...batching, ...textOptions, eval_batch_size: z.int().positive().default(64) })
+    .refine((d) => d.path === undefined || d.corpus === undefined, { message: 'names a bundled text, and path names a file: give one of them', path: ['corpus'] }),
   z.discriminatedUnion('task', [
     z.strictObject({ ...synthetic, task: z.literal('uniform'), features: z.int().positive().default(2), targets: z.int().positive().default(1) }).superRefine(fitsInMemory),
     z.strictObject({ ...synthetic, task: z.literal('moons'), noise: z.number().min(0).default(0.1) }),
@@ -110,12 +113,23 @@ export function resolveFromConfig(configFile: string, path: string): string {
 export function requireDatasetFiles(data: DataConfig, configFile: string): void {
   if (data.dataset === 'mnist' || data.dataset === 'fashion-mnist') requireMnistFiles(data.dataset, data.path === undefined ? bundledMnistFolder() : resolveFromConfig(configFile, data.path));
   if (data.dataset === 'cifar10') requireCifar10Files(resolveFromConfig(configFile, data.path));
-  if (data.dataset === 'text') requireDataFile(textFile(data, configFile), 'point data.path at a UTF-8 text file');
+  if (data.dataset === 'text') for (const file of textFiles(data, configFile)) requireDataFile(file, 'point data.path at a UTF-8 text file');
 }
 
-/** The text a `dataset: text` config reads: its path, or the bundled Moby-Dick. */
-export function textFile(data: Extract<DataConfig, { dataset: 'text' }>, configFile: string): string {
+type TextData = Extract<DataConfig, { dataset: 'text' }>;
+
+/** The one file a `dataset: text` config reads unless its corpus is names: its path, or the bundled Moby-Dick. */
+export function textFile(data: TextData, configFile: string): string {
   return data.path === undefined ? bundledMobyDick() : resolveFromConfig(configFile, data.path);
+}
+
+function textFiles(data: TextData, configFile: string): string[] {
+  return data.corpus === 'names' ? bundledNameLists() : [textFile(data, configFile)];
+}
+
+function loadTextData(data: TextData, configFile: string, seed: number): TextDataset {
+  if (data.corpus === 'names') return textDataset(data, namesCharacters(), NAMES_SOURCE, seed);
+  return loadText(data, textFile(data, configFile), seed);
 }
 
 export function describeDataset(data: DataConfig, configFile: string): DatasetDescription {
@@ -137,7 +151,7 @@ export function describeDataset(data: DataConfig, configFile: string): DatasetDe
       return syntheticShape(data);
     case 'text': {
       // The vocabulary is the text's: reading it is the only way to know the class count.
-      const text = loadText(data, textFile(data, configFile), 0);
+      const text = loadTextData(data, configFile, 0);
       return { inputShape: text.inputShape, targets: text.targets };
     }
   }
@@ -158,7 +172,7 @@ type FileData = Exclude<DataConfig, { dataset: 'synthetic' | 'text' }>;
 
 export function loadDataset(data: DataConfig, configFile: string, targetKind: 'class' | 'values', seed: number): Dataset {
   if (data.dataset === 'synthetic') return limited(syntheticDataset(data, seed), data);
-  if (data.dataset === 'text') return loadText(data, textFile(data, configFile), seed);
+  if (data.dataset === 'text') return loadTextData(data, configFile, seed);
   return assembleDataset(loadSource(data, configFile, targetKind), data, seed);
 }
 

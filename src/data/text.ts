@@ -32,7 +32,8 @@ export function bundledMobyDick(): string {
 }
 
 export const textOptions = {
-  path: z.string().min(1).optional().describe('UTF-8 text file; relative paths start at the config file (default: Moby-Dick, bundled)'),
+  path: z.string().min(1).optional().describe('UTF-8 text file; relative paths start at the config file (default: the bundled corpus)'),
+  corpus: z.enum(['moby-dick', 'names']).optional().describe('bundled text when path is absent: moby-dick (default) or names (one first name per line, as makemore)'),
   block_size: z.int().positive().max(4096).default(64).describe('characters per sample (the context length T)'),
   windows: z.enum(['random', 'sequential']).default('random').describe('random: each epoch cuts the text into blocks at a random offset; sequential: always at 0'),
   validation: z.number().min(0).lt(1).default(0.05).describe('share of the text after the training part for val_loss/val_accuracy (0: none)'),
@@ -41,6 +42,7 @@ export const textOptions = {
 
 export interface TextConfig {
   readonly path?: string;
+  readonly corpus?: 'moby-dick' | 'names';
   readonly block_size: number;
   readonly windows: 'random' | 'sequential';
   readonly validation: number;
@@ -76,7 +78,11 @@ export function buildVocabulary(characters: readonly string[]): Vocabulary {
 }
 
 export function loadText(config: TextConfig, file: string, seed: number): TextDataset {
-  const characters = decodeText(readDataFile(file, 'point data.path at a UTF-8 text file'), file);
+  return textDataset(config, decodeText(readDataFile(file, 'point data.path at a UTF-8 text file'), file), file, seed);
+}
+
+/** A text's characters as a dataset; `file` names the text in errors. */
+export function textDataset(config: TextConfig, characters: readonly string[], file: string, seed: number): TextDataset {
   const n = characters.length;
   const trainEnd = Math.floor(n * (1 - config.validation - config.test));
   const validationEnd = trainEnd + Math.floor(n * config.validation);

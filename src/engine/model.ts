@@ -6,9 +6,15 @@
  * gradient norm is one loop. Activations are one buffer per layer boundary, sized for the
  * largest batch at construction: acts[0] is the input batch, acts[i+1] is layer i's output,
  * and grads[i] = ∂loss/∂acts[i]. A step (forward + backward) allocates nothing.
+ *
+ * Weight tying (a head's `tie_weight: <embedding index>`): the head's weight is the embedding's
+ * weight, one tensor in `values` under the embedding's name, as torch's parameters() yields a
+ * tied tensor once. Its gradient is the sum of both uses; since every layer's backward *writes*
+ * its gradients, the head writes into a scratch buffer of its own, which backward adds to the
+ * embedding's gradient once the whole stack is through.
  */
-import { layerName, planLayer, type LayerConfig } from './layers/registry.js';
-import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter } from './layer.js';
+import { layerName, planLayer, tiedEmbedding, type LayerConfig } from './layers/registry.js';
+import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter, type ParameterSpec } from './layer.js';
 import { Rng } from '../core/rng.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { allocFloat32 } from '../kernels/arena.js';
@@ -17,6 +23,13 @@ export interface PlannedLayer {
   readonly config: LayerConfig;
   readonly inShape: Shape;
   readonly plan: LayerPlan;
+  /** The index of the embedding whose weight this head shares (`tie_weight`). */
+  readonly tiedTo?: number;
+}
+
+/** A layer's parameters that the model holds itself: all but a tied head's weight, which is its embedding's. */
+export function ownParameters(layer: PlannedLayer): readonly ParameterSpec[] {
+  return layer.tiedTo === undefined ? layer.plan.parameters : layer.plan.parameters.filter((p) => p.name !== 'weight');
 }
 
 export interface ModelPlan {
@@ -38,6 +51,8 @@ export class LayerShapeError extends Error {
   constructor(
     readonly index: number,
     readonly problem: string,
+    /** The option at fault, below the layer (e.g. ['linear', 'tie_weight']); empty for the layer as a whole. */
+    readonly at: readonly string[] = [],
   ) {
     super(`layer ${index}: ${problem}`);
   }
@@ -56,11 +71,29 @@ export function planModel(configs: readonly LayerConfig[], inputShape: Shape): M
       if (error instanceof ShapeMismatch) throw new LayerShapeError(index, error.problem);
       throw error;
     }
-    layers.push({ config, inShape: shape, plan });
-    for (const p of plan.parameters) parameterCount += sizeOf(p.shape);
+    const tiedTo = tiedEmbedding(config);
+    if (tiedTo !== undefined) checkTie(layers, tiedTo, index, plan);
+    const planned: PlannedLayer = tiedTo === undefined ? { config, inShape: shape, plan } : { config, inShape: shape, plan, tiedTo };
+    layers.push(planned);
+    for (const p of ownParameters(planned)) parameterCount += sizeOf(p.shape);
     shape = plan.outShape;
   });
   return { inputShape, outShape: shape, layers, parameterCount };
+}
+
+/** A head may share the weight of an earlier embedding of the same shape ([num_embeddings, embedding_dim] = [out_features, in]). */
+function checkTie(layers: readonly PlannedLayer[], tiedTo: number, index: number, head: LayerPlan): void {
+  const fail = (problem: string): never => {
+    throw new LayerShapeError(index, problem, ['linear', 'tie_weight']);
+  };
+  if (tiedTo >= index) fail(`is ${tiedTo}: it must name an embedding before this layer (index < ${index})`);
+  const embedding = layers[tiedTo];
+  if (layerName(embedding.config) !== 'embedding') fail(`is ${tiedTo}, a ${layerName(embedding.config)} layer: it must name an embedding`);
+  const [vocabulary, width] = embedding.plan.parameters[0].shape;
+  const [out, inFeatures] = head.parameters[0].shape;
+  if (out !== vocabulary || inFeatures !== width) {
+    fail(`ties a weight [${out}, ${inFeatures}] to embedding ${tiedTo}'s [${vocabulary}, ${width}]: out_features must be its num_embeddings and this layer's input width its embedding_dim`);
+  }
 }
 
 /** One entry of the model's state_dict: a parameter or a buffer, with its safetensors name. */
@@ -74,15 +107,15 @@ export interface StateEntry {
 
 /** The state_dict a plan will have, in torch's order (per layer: parameters, then buffers). */
 export function plannedState(plan: ModelPlan): StateEntry[] {
-  return plan.layers.flatMap(({ plan: layerPlan }, layer) => [
-    ...layerPlan.parameters.map((p) => ({ fullName: stateName(plan, layer, p.name), shape: p.shape, dtype: 'F32' as const, layer })),
-    ...(layerPlan.buffers ?? []).map((b) => ({ fullName: stateName(plan, layer, b.name), shape: b.shape, dtype: b.dtype, layer })),
+  return plan.layers.flatMap((planned, layer) => [
+    ...ownParameters(planned).map((p) => ({ fullName: stateName(plan, layer, p.name), shape: p.shape, dtype: 'F32' as const, layer })),
+    ...(planned.plan.buffers ?? []).map((b) => ({ fullName: stateName(plan, layer, b.name), shape: b.shape, dtype: b.dtype, layer })),
   ]);
 }
 
 /** The names of the plan's parameters (not its buffers), in the model's order. */
 export function parameterNames(plan: ModelPlan): string[] {
-  return plan.layers.flatMap(({ plan: layerPlan }, layer) => layerPlan.parameters.map((p) => stateName(plan, layer, p.name)));
+  return plan.layers.flatMap((planned, layer) => ownParameters(planned).map((p) => stateName(plan, layer, p.name)));
 }
 
 /** A parameter with its safetensors name, "<layer index>.<name>" as nn.Sequential names it. */
@@ -106,6 +139,8 @@ export class Model {
   private readonly layers: readonly Layer[];
   private readonly acts: readonly Float32Array[];
   private readonly actGrads: readonly Float32Array[];
+  /** Per tied head: the embedding's gradient and the head's own scratch gradient, added to it after backward. */
+  private readonly ties: readonly { readonly shared: Float32Array; readonly own: Float32Array }[];
 
   constructor(
     readonly plan: ModelPlan,
@@ -119,9 +154,17 @@ export class Model {
     const dropoutRng = new Rng(seed, 'dropout');
     this.dropoutRng = dropoutRng;
     let offset = 0;
-    this.layers = plan.layers.map(({ plan: layerPlan }, index) => {
+    const boundByLayer: NamedParameter[][] = [];
+    const ties: { shared: Float32Array; own: Float32Array }[] = [];
+    this.layers = plan.layers.map(({ plan: layerPlan, tiedTo }, index) => {
       const bound = layerPlan.parameters.map((spec) => {
         const size = sizeOf(spec.shape);
+        if (tiedTo !== undefined && spec.name === 'weight') {
+          const embedding = boundByLayer[tiedTo][0];
+          const own = allocFloat32(size);
+          ties.push({ shared: embedding.grad, own });
+          return { ...spec, fullName: embedding.fullName, value: embedding.value, grad: own };
+        }
         const parameter: NamedParameter = {
           ...spec,
           fullName: stateName(plan, index, spec.name),
@@ -132,6 +175,7 @@ export class Model {
         parameters.push(parameter);
         return parameter;
       });
+      boundByLayer.push(bound);
       const state = (layerPlan.buffers ?? []).map((spec) => {
         const size = sizeOf(spec.shape);
         const buffer: NamedBuffer = { ...spec, fullName: stateName(plan, index, spec.name), value: spec.dtype === 'I64' ? new Float64Array(size) : allocFloat32(size) };
@@ -142,6 +186,7 @@ export class Model {
     });
     this.parameters = parameters;
     this.buffers = buffers;
+    this.ties = ties;
     const shapes = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)];
     this.acts = shapes.map((s) => allocFloat32(maxBatch * sizeOf(s)));
     this.actGrads = shapes.map((s, i) => (i === 0 ? allocFloat32(0) : allocFloat32(maxBatch * sizeOf(s))));
@@ -171,6 +216,7 @@ export class Model {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       this.layers[i].backward(this.acts[i], this.acts[i + 1], this.actGrads[i + 1], i === 0 ? null : this.actGrads[i], batch);
     }
+    for (const { shared, own } of this.ties) for (let j = 0; j < own.length; j++) shared[j] += own[j];
   }
 
   /** Puts every parameter that has an allowed set back onto it; called after each optimizer step. */
@@ -206,9 +252,9 @@ export interface LayerSummary {
 }
 
 export function summarizeModel(plan: ModelPlan): LayerSummary[] {
-  return plan.layers.map(({ config, plan: layerPlan }, index) => ({
-    layer: `${index} ${layerName(config)}`,
-    outShape: layerPlan.outShape,
-    parameters: layerPlan.parameters.reduce((n, p) => n + sizeOf(p.shape), 0),
+  return plan.layers.map((planned, index) => ({
+    layer: `${index} ${layerName(planned.config)}`,
+    outShape: planned.plan.outShape,
+    parameters: ownParameters(planned).reduce((n, p) => n + sizeOf(p.shape), 0),
   }));
 }

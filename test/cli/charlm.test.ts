@@ -69,3 +69,46 @@ describe('a character language model from the command line', () => {
     expect(wrongHead.stderr).toMatch(new RegExp(`^${config}:11:7 model\\.layers\\.5: the model gives 40 output\\(s\\) per sample but the text needs \\[8, 10\\]`));
   });
 });
+
+describe('the names task (data.corpus: names) from the command line', () => {
+  it('trains briefly and samples names, one per line, from a newline prompt', async () => {
+    const out = tempDir();
+    const config = writeConfig(`name: tiny-names
+seed: 0
+data: {dataset: text, corpus: names, block_size: 8, batch_size: 32}
+model:
+  layers:
+    - embedding: {num_embeddings: 28, embedding_dim: 16}
+    - lstm: {hidden_size: 32}
+    - linear: 28
+optimizer: {name: adam, lr: 0.01}
+train: {max_steps: 60, eval_every: 60}
+`);
+    const trained = await runCli('train', config, '--out', out, '--quiet');
+    expect(trained.stderr).toBe('');
+    expect(trained.code).toBe(0);
+    const run = onlyRun(out, 'tiny-names');
+    expect(JSON.parse(readFileSync(join(run, 'vocab.json'), 'utf8')).characters).toEqual(['\n', '-', ...'abcdefghijklmnopqrstuvwxyz']);
+    const sample = await runCli('sample', run, '--prompt', '\n', '--tokens', '200', '--temperature', '0.8', '--seed', '0');
+    expect(sample.code).toBe(0);
+    expect(sample).toEqual(await runCli('sample', run, '--prompt', '\n', '--tokens', '200', '--temperature', '0.8', '--seed', '0'));
+    // Between the prompt's newline and the last, unfinished line: whole names.
+    const names = sample.stdout.split('\n').slice(1, -2);
+    for (const name of names) expect(name).toMatch(/^[a-z-]*$/);
+    // An untrained model ends a line once in 28 characters; names are about 6 long.
+    const meanLength = names.join('').length / names.length;
+    expect(meanLength).toBeGreaterThan(3);
+    expect(meanLength).toBeLessThan(10);
+  });
+
+  it('refuses corpus: names beside a path at the key, with exit code 2', async () => {
+    const config = writeConfig(`name: both
+data: {dataset: text, corpus: names, path: names.txt}
+model: {layers: [{embedding: {num_embeddings: 28, embedding_dim: 4}}, {linear: 28}]}
+optimizer: sgd
+`);
+    const refused = await runCli('validate', config);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^${config}:2:\\d+ data\\.corpus: names a bundled text, and path names a file: give one of them`));
+  });
+});

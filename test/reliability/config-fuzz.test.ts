@@ -435,6 +435,8 @@ describe('config fuzzing', () => {
       [`${toy}model: &m {layers: [{linear: 2}], init: *m}\n`, ['validate']],
       [`${cnn.replace('mnist', 'cifar10').replace('../data/mnist', '../data/cifar')}  augment: {random_crop: 2147483648}\nmodel: {layers: [{linear: 10}]}\n`, ['train']],
       [`${toy}model: {layers: [{linear: 2}]}\nsweep: {random: {trials: 2, space: {data.n_train: {int_uniform: [1, 10000000000000]}}}}\n`, ['sweep']],
+      // a recurrent layer planned each of its num_layers layers at validation time: a hang
+      [readFileSync(join(ROOT, 'charlm-lstm.yaml'), 'utf8').replace('num_layers: 2', 'num_layers: 1868194962'), ['validate']],
       [`${toy}model: {layers: [{linear: 2}]}\nsweep: {random: {trials: 1127998019, space: {optimizer.lr: {uniform: [0.1, 0.2]}}}}\n`, ['sweep']],
     ];
     for (const [text, commands] of found) {

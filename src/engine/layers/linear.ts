@@ -19,6 +19,11 @@ import { sizeOf, type Shape } from '../../core/shape.js';
 export const linearOptions = z.strictObject({
   out_features: z.int().positive(),
   bias: z.boolean().default(true),
+  tie_weight: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("index in model.layers of an earlier embedding whose weight this layer uses as its own (weight tying, Press & Wolf 2017; GPT-2's lm_head.weight = wte.weight)"),
 });
 export type LinearOptions = z.infer<typeof linearOptions>;
 

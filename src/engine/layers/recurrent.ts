@@ -35,7 +35,8 @@ import { matmulAB, matmulABt, matmulAtB } from '../../kernels/matmul.js';
 
 export const recurrentOptions = z.strictObject({
   hidden_size: z.int().positive().describe('width H of the hidden state (and of the output at every step)'),
-  num_layers: z.int().positive().default(1).describe('stacked layers, each reading the sequence of the one below'),
+  // Planning lists every layer's tensors, so a count of billions would hang validation; 1024 is far past any real stack.
+  num_layers: z.int().positive().max(1024).default(1).describe('stacked layers, each reading the sequence of the one below (at most 1024)'),
   bias: z.boolean().default(true).describe('learn bias_ih and bias_hh'),
 });
 export type RecurrentOptions = z.output<typeof recurrentOptions>;

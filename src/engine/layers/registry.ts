@@ -13,7 +13,7 @@
  * keys: the config schema looks layers up by a name it has validated as a string.
  */
 import { z } from 'zod';
-import type { LayerPlan } from '../layer.js';
+import { ShapeMismatch, type LayerPlan } from '../layer.js';
 import type { Shape } from '../../core/shape.js';
 import { gelu, leakyRelu, leakyReluOptions, relu, sigmoid, tanh } from './activations.js';
 import { batchNormOptions, planBatchNorm } from './batchnorm.js';
@@ -82,7 +82,10 @@ export const layerKinds: Readonly<Record<string, LayerKind>> = {
   ),
   residual: withOptions(residualOptions, 'layers', 'x + f(x), f being its own list of layers (names <index>.<inner index>.weight)', (o, s) =>
     planResidual(
-      (o.layers as LayerConfig[]).map((inner) => (shape: Shape) => planLayer(inner, shape)),
+      (o.layers as LayerConfig[]).map((inner) => (shape: Shape) => {
+        if (tiedEmbedding(inner) !== undefined) throw new ShapeMismatch('tie_weight ties a layer of model.layers itself, not one inside a residual block');
+        return planLayer(inner, shape);
+      }),
       s,
     ),
   ),
@@ -116,4 +119,10 @@ export function planLayer(config: LayerConfig, inShape: Shape): LayerPlan {
   const kind = layerKinds[name];
   const options = typeof config === 'string' ? (kind.options?.parse({}) ?? {}) : config[name];
   return kind.plan(options, inShape);
+}
+
+/** The index of the embedding whose weight a linear layer shares (`tie_weight`), if it has one. */
+export function tiedEmbedding(config: LayerConfig): number | undefined {
+  if (typeof config === 'string' || layerName(config) !== 'linear') return undefined;
+  return config.linear.tie_weight as number | undefined;
 }
