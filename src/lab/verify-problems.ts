@@ -1,15 +1,17 @@
 /**
- * The analytic problems of `optimizers verify`, stepped straight through the optimizer
- * (createOptimizer over a 2- or 1-element parameter vector), without data or layers:
- *  - a badly scaled quadratic ½(x² + 10y²) from (3, −2), and Rosenbrock (1−x)² + 100(y−x²)²
- *    from (−1.2, 1): optax's convergence table, as test/optim/convergence.test.ts has it;
+ * The analytic problems of `optimizers verify`, the engine's objectives (engine/objectives/)
+ * stepped straight through the optimizer (createOptimizer over a 2- or 1-element parameter
+ * vector), without a training loop:
+ *  - the badly scaled quadratic ½(x² + 10y²) (condition number 10) from (3, −2), and Rosenbrock
+ *    (1−x)² + 100(y−x²)² from (−1.2, 1): optax's convergence table, as test/optim/convergence.test.ts
+ *    has it;
  *  - the online problem of Reddi, Kale & Kumar 2018 ("On the Convergence of Adam and Beyond",
- *    §3): on x ∈ [−1, 1], f_t(x) = C·x when t mod 3 = 1, else −x, with C = 3; the regret is
- *    minimized at x = −1, and Adam with β2 small enough goes to +1. Projected onto [−1, 1]
- *    after every step, as the paper's algorithm does.
- * (These stand in for the objectives the `objectives` branch adds to training; verify moves to
- * them once they are on main.)
+ *    Theorem 1): on x ∈ [−1, 1], f_t(x) = C·x when t mod 3 = 1, else −x, with C = 3 (any C > 2 makes
+ *    x = −1 optimal; 3 is the smallest whole one); Adam with β2 small enough goes to +1. Projected
+ *    onto [−1, 1] after every step, as the paper's algorithm does.
  */
+import { createObjective, domainBox, type ObjectiveConfig } from '../engine/objectives/config.js';
+import { expectedValue, projectOnto, type Objective } from '../engine/objectives/objective.js';
 import { createOptimizer, optimizerKind, type OptimizerConfig } from '../optim/registry.js';
 
 export interface Problem {
@@ -17,40 +19,34 @@ export interface Problem {
   value(x: Float32Array): number;
   /** Writes ∂f/∂x at x into `into`; `t` is the 1-based step (online problems change with it). */
   gradient(x: Float32Array, into: Float32Array, t: number): void;
+  /** Puts x back into the domain after a step, where the problem has one. */
+  project?(x: Float32Array): void;
 }
 
-export const quadratic: Problem = {
-  start: [3, -2],
-  value: ([x, y]) => 0.5 * (x * x + 10 * y * y),
-  gradient([x, y], into) {
-    into[0] = x;
-    into[1] = 10 * y;
-  },
-};
+/** An objective config (with its defaults written out) as a problem: step t sees the member training's step t would. */
+function problemOf(config: ObjectiveConfig): Problem {
+  const objective: Objective = createObjective(config);
+  const box = domainBox(config);
+  const grad = new Float64Array(objective.dimension);
+  const { family } = objective;
+  const member = (t: number): number => (family.kind === 'cycle' ? (t - 1) % family.period : 0);
+  return {
+    start: config.start,
+    value: (x) => expectedValue(objective, x),
+    gradient(x, into, t) {
+      objective.evaluate(x, member(t), grad);
+      into.set(grad);
+    },
+    project: box === null ? undefined : (x) => projectOnto(box, x),
+  };
+}
 
-export const rosenbrock: Problem = {
-  start: [-1.2, 1],
-  value: ([x, y]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2,
-  gradient([x, y], into) {
-    into[0] = -2 * (1 - x) - 400 * x * (y - x * x);
-    into[1] = 200 * (y - x * x);
-  },
-};
-
-/** Reddi et al. 2018's C: any C > 2 makes x = −1 optimal; 3 is the smallest whole one. */
-const REDDI_C = 3;
-
-export const reddiOnline: Problem = {
-  start: [0],
-  // The average of f_t over one period of three steps: (C − 2)/3 · x.
-  value: ([x]) => ((REDDI_C - 2) / 3) * x,
-  gradient(_x, into, t) {
-    into[0] = t % 3 === 1 ? REDDI_C : -1;
-  },
-};
+export const quadratic = problemOf({ name: 'quadratic', start: [3, -2], noise: 0, condition_number: 10, rotation: 0 });
+export const rosenbrock = problemOf({ name: 'rosenbrock', start: [-1.2, 1], noise: 0, a: 1, b: 100 });
+export const reddiOnline = problemOf({ name: 'reddi2018_online', start: [0], noise: 0, domain: [-1, 1], c: 3, otherwise: -1, period: 3 });
 
 /** Where a problem's parameters end after `steps` steps of the optimizer `config`, and f there. */
-export function minimize(config: OptimizerConfig, problem: Problem, steps: number, project?: (x: Float32Array) => void): { x: Float32Array; value: number } {
+export function minimize(config: OptimizerConfig, problem: Problem, steps: number): { x: Float32Array; value: number } {
   const params = Float32Array.from(problem.start);
   const optimizer = createOptimizer(config, params, {}, [{ name: 'x', shape: parameterShape(config.name, params.length), offset: 0, length: params.length }]);
   const grads = new Float32Array(params.length);
@@ -65,7 +61,7 @@ export function minimize(config: OptimizerConfig, problem: Problem, steps: numbe
       },
     };
     optimizer.apply(grads, undefined, closure);
-    project?.(params);
+    problem.project?.(params);
     if (!params.every(Number.isFinite)) break;
   }
   return { x: params, value: problem.value(params) };
@@ -77,9 +73,4 @@ export function minimize(config: OptimizerConfig, problem: Problem, steps: numbe
  */
 function parameterShape(name: string, n: number): number[] {
   return optimizerKind(name).tensorProblem([n]) === null ? [n] : [1, n];
-}
-
-/** The projection of the Reddi problem: x clipped to [−1, 1]. */
-export function projectToUnitInterval(x: Float32Array): void {
-  for (let i = 0; i < x.length; i++) x[i] = Math.min(1, Math.max(-1, x[i]));
 }

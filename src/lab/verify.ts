@@ -24,7 +24,7 @@ import { optimizerSchema, type ExperimentConfig } from '../config/schema.js';
 import { optimizerKind, type OptimizerConfig } from '../optim/registry.js';
 import { readStepColumns } from '../runs/run-reader.js';
 import { runExperiment } from '../train/experiment.js';
-import { minimize, projectToUnitInterval, quadratic, reddiOnline, rosenbrock, type Problem } from './verify-problems.js';
+import { minimize, quadratic, reddiOnline, rosenbrock, type Problem } from './verify-problems.js';
 import type { VerifyRun, VerifyRunResult } from './verify-worker.js';
 
 export interface VerifyCheck {
@@ -180,7 +180,7 @@ function convergence(name: string, check: string, problem: Problem, steps: numbe
 
 function reddi(name: string): VerifyCheck {
   const defaults = optimizerSchema.parse({ name }) as OptimizerConfig & { lr: number };
-  const { x } = minimize(defaults, reddiOnline, REDDI_STEPS, projectToUnitInterval);
+  const { x } = minimize(defaults, reddiOnline, REDDI_STEPS);
   return {
     check: 'AMSGrad counterexample (Reddi et al. 2018)',
     verdict: 'info',

@@ -13,7 +13,7 @@
  * stream), which checkpoints save and restore, so a resumed run sees the same draws.
  */
 import type { Layer, LayerPlan, Parameter } from '../layer.js';
-import { expectedValue, memberFor, type Box, type Objective } from './objective.js';
+import { expectedValue, memberFor, projectOnto, type Box, type Objective } from './objective.js';
 
 /** What the last training step saw, for the trajectory's regret. */
 export interface ObjectiveTrace {
@@ -56,9 +56,7 @@ export function planObjectiveLayer(objective: Objective, start: readonly number[
         project:
           domain === null
             ? undefined
-            : () => {
-                for (let i = 0; i < x.value.length; i++) x.value[i] = Math.min(domain.high[i], Math.max(domain.low[i], x.value[i]));
-              },
+            : () => projectOnto(domain, x.value),
       };
     },
   };

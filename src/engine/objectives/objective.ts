@@ -33,6 +33,11 @@ export interface Box {
   readonly high: readonly number[];
 }
 
+/** x clamped to the box, coordinate by coordinate: the projection after every optimizer step. */
+export function projectOnto(box: Box, x: Float32Array): void {
+  for (let i = 0; i < x.length; i++) x[i] = Math.min(box.high[i], Math.max(box.low[i], x[i]));
+}
+
 /** The family's member a training step sees: from its sample index (cycle) or drawn (random). */
 export function memberFor(family: Family, sample: number, rng: Rng): number {
   if (family.kind === 'fixed') return 0;
