@@ -24,6 +24,7 @@ const NOT_HERE: readonly [RegExp, string][] = [
   [/^(SHARD=\S+ )?sbatch\b/, 'needs a Slurm cluster (examples/slurm/README.md has a one-node test)'],
   [/^npx adam-lab train configs\/charlm-lstm\.yaml$/, 'trains for an hour or more on 2 cores; test/cli/charlm.test.ts trains and samples a small character model'],
   [/^npx adam-lab compare configs\/fair-compare-charlm\.yaml$/, '72 Transformer runs, hours on 2 cores; a reduced run is in the README with its figures'],
+  [/^npx adam-lab compare configs\/fair-compare-modern\.yaml configs\/fair-compare-modern-cnn\.yaml --protocol tuned$/, '23 variants × 13 trials × 2 workloads, hours on 2 cores; a reduced run is in the README with its figures'],
   [/^npx adam-lab compare configs\/finetune-fashion\.yaml\b/, "needs the Fashion-MNIST files (Debian's dataset-fashion-mnist, datasets/README.md); test/cli/init-subset.test.ts resolves its every variant"],
 ];
 
