@@ -29,32 +29,13 @@ import { z } from 'zod';
 import { PluginError } from '../core/errors.js';
 import { isPrototypeKey } from '../core/keys.js';
 import * as pieces from './library.js';
-import { chain, type Hyperparams, type NamedState, type OptimizerSetup, type Transform } from './transform.js';
+import type { OptimizerKind, PluginRecord } from './kind.js';
 
-/** Which file a plugin came from, and its content: what manifests and sweep folders record. */
-export interface PluginRecord {
-  readonly name: string;
-  /** Absolute. */
-  readonly path: string;
-  /** SHA-256 of the file's bytes, hex. */
-  readonly sha256: string;
-}
+export type { PluginRecord } from './kind.js';
+import { chain, type Hyperparams, type NamedState, type Transform } from './transform.js';
 
-/** A plugin as the registry serves it (the shape of registry.ts's OptimizerKind). */
-export interface PluginKind {
-  readonly schema: z.ZodObject;
-  readonly options: z.ZodObject;
-  readonly torch: string;
-  readonly rule: string;
-  readonly algorithm: string;
-  readonly constructorOnly: readonly string[];
-  readonly plugin: PluginRecord;
-  /** A plugin takes param_groups as any optimizer does. */
-  readonly singleGroup: false;
-  /** Why it cannot step a tensor of this shape (the plugin's tensorProblem), or null. */
-  readonly tensorProblem: (shape: readonly number[]) => string | null;
-  create(options: Record<string, unknown>): OptimizerSetup;
-}
+/** A plugin as the registry serves it: an OptimizerKind that always has its file, and takes param groups. */
+export type PluginKind = OptimizerKind & { readonly plugin: PluginRecord; readonly singleGroup: false };
 
 /** What a plugin's create() receives besides its options: the library's pieces and zod. */
 export const pluginLibrary = Object.freeze({ z, chain, pieces });

@@ -25,31 +25,11 @@ import * as rmspropModule from './rmsprop.js';
 import * as rpropModule from './rprop.js';
 import * as scheduleFreeModule from './schedule-free.js';
 import * as sgdModule from './sgd.js';
-import { activePlugins, type PluginRecord } from './plugins.js';
+import type { OptimizerKind, PluginRecord } from './kind.js';
+export type { OptimizerKind } from './kind.js';
+import { activePlugins } from './plugins.js';
 import { resolveGroups, segmentsOf, type ParamGroupConfig, type ResolvedGroup, type TensorView } from './groups.js';
 import { chain, Optimizer, type GroupSetup, type OptimizerSetup } from './transform.js';
-
-export interface OptimizerKind {
-  /** The option schema, torch's defaults filled in, with the `name` discriminator. */
-  readonly schema: z.ZodObject;
-  /** The same options without `name`. */
-  readonly options: z.ZodObject;
-  /** Which torch class it reproduces. */
-  readonly torch: string;
-  /** The update rule in one line. */
-  readonly rule: string;
-  /** The whole algorithm, one formula per line, in torch's notation. */
-  readonly algorithm: string;
-  /** Options torch reads once, from the constructor, for every group: a param group may not set them. */
-  readonly constructorOnly: readonly string[];
-  /** Why it cannot step a tensor of this shape (Muon: only 2-D matrices), or null when it can. */
-  readonly tensorProblem: (shape: readonly number[]) => string | null;
-  /** Whether the torch class takes one parameter group only (LBFGS): param_groups is refused. */
-  readonly singleGroup: boolean;
-  /** The file a plugin optimizer came from (plugins.ts); absent on a built-in. */
-  readonly plugin?: PluginRecord;
-  create(options: Record<string, unknown>): OptimizerSetup;
-}
 
 interface Family {
   readonly rule: string;
