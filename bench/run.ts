@@ -10,7 +10,8 @@
  * bench/results.md, then runs bench/sweep.ts (parallel trials: speed-up and memory).
  *
  *   --quick    a smoke run (6000 samples, one epoch, short budgets; writes no results file)
- *   --scaling  adds the scaling rows (bench/workloads.ts SCALING, 1 thread each, on the first
+ *   --scaling  adds the scaling rows (bench/workloads.ts SCALING, 1 thread each — adam-lab on its
+ *              default and, where a library loads, its blas path — on the first
  *              20 000 images, best of 2 epochs): a few more minutes
  *
  * Timed loop = gather batch + forward + backward + optimizer step, float32, data in memory and
@@ -174,7 +175,10 @@ let scalingRatios = new Map<string, number>();
 if (scaling) {
   progress('scaling rows');
   const scalingNames = SCALING.map((w) => w.name);
+  // adam-lab's two kernel paths on one thread, as PyTorch's two OpenBLAS kernels: the scaling
+  // rows are where large products dominate, which is what the blas path is for.
   const mine = [ours(folder, 1, scalingNames, scalingSamples, scalingRepeats)];
+  if (ourRows.some((r) => r.label.startsWith('adam-lab blas'))) mine.push(ours(folder, 1, scalingNames, scalingSamples, scalingRepeats, 'blas (detected)'));
   const theirs = setup === null ? [] : setup.kernels.map((kernel) => torchRow(folder, setup, { kernel, ompThreads: 1, blasThreads: 1 }, scalingSamples, scalingRepeats, scalingNames, quick));
   const versus = versusTable(SCALING, mine, theirs, theirs.filter((r) => r.label.includes('(environment)')));
   scalingText = versus.text;
