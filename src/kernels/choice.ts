@@ -5,9 +5,11 @@
  *
  *   path      'wasm-simd' by default; 'js' when ADAM_LAB_KERNEL=js (for debugging and
  *             comparing) or when WebAssembly is unavailable; 'wasm-relaxed-simd' only when
- *             ADAM_LAB_KERNEL=wasm-relaxed-simd and this Node.js validates relaxed SIMD —
- *             fused multiply-adds, faster but no longer bit-identical to the reference,
- *             hence never the default; 'blas' when ADAM_LAB_KERNEL=blas and a CBLAS library
+ *             ADAM_LAB_KERNEL=wasm-relaxed-simd and this Node.js validates relaxed SIMD (on
+ *             Node 20 once gemm.ts has turned on V8's flag for it) — fused multiply-adds,
+ *             faster but no longer bit-identical to the reference (their own twins are in
+ *             reference-fused.ts), hence never the default;
+ *             'blas' when ADAM_LAB_KERNEL=blas and a CBLAS library
  *             loads (blas.ts): products of at least BLAS_MIN_PRODUCT multiply-adds go to its
  *             sgemm, smaller ones and every element-wise kernel stay on wasm-simd. Its bits
  *             are the same run after run, but depend on the library, its version, the core

@@ -1,6 +1,6 @@
 /**
- * The layers' kernels (wasm/layer-kernels.wat): WebAssembly SIMD twins of ReLU and of the data
- * movement of conv2d and max pooling.
+ * The layers' kernels (wasm/layer-kernels.wat): WebAssembly SIMD twins of ReLU, of conv2d's
+ * batched product and of the data movement of conv2d and max pooling.
  *
  * Naming, as for every kernel here: `fooWasm` is the fast kernel and `fooReference` its plain
  * TypeScript twin, which defines the bits. The plain twins of these are the layers' own loops
@@ -28,7 +28,7 @@ interface LayerExports {
   maxPool2x2Backward(dy: number, dx: number, winner: number, planes: number, height: number, width: number): void;
 }
 
-const kernels = lazyKernels<LayerExports>('layer-kernels.wasm');
+const kernels = lazyKernels<LayerExports>('layer-kernels.wasm', 'layer-kernels-relaxed-simd.wasm');
 
 /** Whether the layers' `*Wasm` kernels run (they follow the matmul's kernel choice). */
 export function layerWasmRuns(): boolean {
@@ -124,7 +124,8 @@ function stridedExtent(s: Strided, rows: number, positions: number, batch: numbe
 /**
  * conv2d's products, as its loop (conv2d.ts multiply): for b < batch, o < outs, p < positions,
  * y[b, o, p] = bias[o] + Σ_t w[o, t]·x[b, t, p] (float32, increasing t) over strided y and x,
- * with w packed in panels of four rows (conv2d.ts pack).
+ * with w packed in panels of four rows (conv2d.ts pack). On the wasm-relaxed-simd path its
+ * multiply-adds are fused from 8 positions up: its twin there is batchedProductFusedReference.
  */
 export function batchedProductWasm(y: Strided, x: Strided, packed: Float32Array, bias: Float32Array, outs: number, k: number, positions: number, batch: number): boolean {
   const kernel = kernels();

@@ -13,11 +13,13 @@ import { wasm } from './wasm-api.js';
  * A getter of the exports of the built module `file` (in dist/src/kernels/wasm/), instantiated
  * on its first call: null when the kernels are off (they follow the matmul's kernel choice:
  * ADAM_LAB_KERNEL=js, or no WebAssembly), the module is not built or this Node.js cannot run it.
+ * On the wasm-relaxed-simd path `relaxedFile`, when given, replaces `file` (assemble.ts derives
+ * it; the kernel choice has made sure this Node.js validates relaxed SIMD).
  */
-export function lazyKernels<Exports>(file: string): () => Exports | null {
+export function lazyKernels<Exports>(file: string, relaxedFile?: string): () => Exports | null {
   let exports: Exports | null | undefined;
   return () => {
-    if (exports === undefined) exports = instantiate<Exports>(file);
+    if (exports === undefined) exports = instantiate<Exports>(relaxedFile !== undefined && kernelChoice().path === 'wasm-relaxed-simd' ? relaxedFile : file);
     return exports;
   };
 }

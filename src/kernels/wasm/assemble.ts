@@ -2,20 +2,25 @@
  * Build step (`npm run build`, after tsc): assembles the WAT sources into the modules the
  * engine loads, next to this file's compiled copy in dist/:
  *
- *   gemm-simd.wasm          the deterministic default: f32x4 multiply, then add
- *   gemm-relaxed-simd.wasm  the same kernel with every multiply-add fused (f32x4.relaxed_madd)
- *   optimizer-kernels.wasm  the optimizer's element-wise pieces and the sum of squares
- *   layer-kernels.wasm      ReLU and the data movement of conv2d and max pooling
+ *   gemm-simd.wasm                   the deterministic default: f32x4 multiply, then add
+ *   gemm-relaxed-simd.wasm           the same kernel with every multiply-add fused (f32x4.relaxed_madd)
+ *   optimizer-kernels.wasm           the optimizer's element-wise pieces and the sum of squares
+ *   layer-kernels.wasm               ReLU, conv2d's batched product, the data movement of conv2d and max pooling
+ *   layer-kernels-relaxed-simd.wasm  the same with the batched product's vector multiply-adds fused
  *
  * Why hand-written WAT assembled by wabt rather than AssemblyScript: the micro-kernel's
  * value is in its exact instruction sequence and register count (see gemm.wat), which WAT
  * states directly and no optimizer rewrites; the source also stays outside tsc's `src/**.ts`,
  * and the toolchain is one registry package with no native parts.
  *
- * The relaxed module is derived here by rewriting each accumulate
- *   (f32x4.add (local.get $c) (f32x4.mul (local.get $a) (local.get $b)))
- * into (f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c)), so the two can
- * never drift apart; the build fails if the pattern stops matching the micro-kernel's 8.
+ * The relaxed modules are derived here by rewriting each accumulate
+ *   (f32x4.add (local.get $c) (f32x4.mul (local.get $a) B)),  B a local or a v128.load,
+ * into (f32x4.relaxed_madd (local.get $a) B (local.get $c)), so a kernel and its relaxed
+ * variant can never drift apart; the build fails if the pattern stops matching the count
+ * expected (the GEMM micro-kernel's 8; the batched product's 8 in its tile and 2 in its edge
+ * loop). Scalar f32 code has no relaxed multiply-add and stays as it is. The optimizer
+ * kernels have no relaxed variant: fusing Adam's two moment updates did not make its pass
+ * faster (bench/NOTES.md, "Relaxed SIMD").
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,23 +32,26 @@ const root = join(here, '../../../..');
 const source = join(root, 'src/kernels/wasm/gemm.wat');
 const optimizerSource = join(root, 'src/kernels/wasm/optimizer-kernels.wat');
 const layerSource = join(root, 'src/kernels/wasm/layer-kernels.wat');
-const MULTIPLY_ADDS = 8;
 
-const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
+const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) (\(local\.get \$\w+\)|\(v128\.load(?: offset=\d+)? \(local\.get \$\w+\)\))\)\)/g;
 
-function fused(text: string): string {
+function fused(file: string, text: string, expected: number): string {
   const count = text.match(accumulate)?.length ?? 0;
-  if (count !== MULTIPLY_ADDS) throw new Error(`gemm.wat: expected ${MULTIPLY_ADDS} multiply-adds to fuse, found ${count}`);
-  return text.replace(accumulate, '(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))');
+  if (count !== expected) throw new Error(`${file}: expected ${expected} multiply-adds to fuse, found ${count}`);
+  return text.replace(accumulate, '(f32x4.relaxed_madd (local.get $2) $3 (local.get $1))');
 }
 
 const wabt = await wabtInit();
 const text = readFileSync(source, 'utf8');
+const layerText = readFileSync(layerSource, 'utf8');
+const simd = { simd: true, threads: true };
+const relaxed = { ...simd, relaxed_simd: true };
 const outputs = [
-  { file: 'gemm-simd.wasm', source, text, features: { simd: true, threads: true } },
-  { file: 'gemm-relaxed-simd.wasm', source, text: fused(text), features: { simd: true, threads: true, relaxed_simd: true } },
-  { file: 'optimizer-kernels.wasm', source: optimizerSource, text: readFileSync(optimizerSource, 'utf8'), features: { simd: true, threads: true } },
-  { file: 'layer-kernels.wasm', source: layerSource, text: readFileSync(layerSource, 'utf8'), features: { simd: true, threads: true } },
+  { file: 'gemm-simd.wasm', source, text, features: simd },
+  { file: 'gemm-relaxed-simd.wasm', source, text: fused('gemm.wat', text, 8), features: relaxed },
+  { file: 'optimizer-kernels.wasm', source: optimizerSource, text: readFileSync(optimizerSource, 'utf8'), features: simd },
+  { file: 'layer-kernels.wasm', source: layerSource, text: layerText, features: simd },
+  { file: 'layer-kernels-relaxed-simd.wasm', source: layerSource, text: fused('layer-kernels.wat', layerText, 10), features: relaxed },
 ];
 mkdirSync(here, { recursive: true });
 for (const output of outputs) {

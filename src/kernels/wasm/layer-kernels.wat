@@ -258,7 +258,8 @@
   ;; matmul would first have packed x and would have written a plain [outs, N] matrix to be
   ;; copied where conv2d wants it. A sample's last tile overlaps the one before when
   ;; $positions is not a multiple of 8 (those outputs are computed twice, the same both
-  ;; times); under 8 positions they go one at a time.
+  ;; times); under 8 positions they go one at a time. The relaxed-SIMD build (assemble.ts)
+  ;; fuses the vector multiply-adds (f32x4.relaxed_madd); the scalar ones stay unfused.
   (func (export "batchedProduct") (param $y i32) (param $yRow i32) (param $ySample i32) (param $x i32) (param $xRow i32) (param $xSample i32)
     (param $w i32) (param $bias i32) (param $outs i32) (param $k i32) (param $positions i32) (param $batch i32)
     (local $b i32) (local $p i32) (local $o i32) (local $t i32) (local $rowBytes i32) (local $panelBytes i32) (local $outBytes i32)
