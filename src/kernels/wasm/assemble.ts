@@ -6,6 +6,7 @@
  *   gemm-relaxed-simd.wasm  the same kernel with every multiply-add fused (f32x4.relaxed_madd)
  *   optimizer-kernels.wasm  the optimizer's element-wise pieces and the sum of squares
  *   layer-kernels.wasm      ReLU and the data movement of conv2d and max pooling
+ *   data-kernels.wasm       the batch's uint8 → float32 scaling
  *
  * Why hand-written WAT assembled by wabt rather than AssemblyScript: the micro-kernel's
  * value is in its exact instruction sequence and register count (see gemm.wat), which WAT
@@ -27,6 +28,7 @@ const root = join(here, '../../../..');
 const source = join(root, 'src/kernels/wasm/gemm.wat');
 const optimizerSource = join(root, 'src/kernels/wasm/optimizer-kernels.wat');
 const layerSource = join(root, 'src/kernels/wasm/layer-kernels.wat');
+const dataSource = join(root, 'src/kernels/wasm/data-kernels.wat');
 const MULTIPLY_ADDS = 8;
 
 const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
@@ -44,6 +46,7 @@ const outputs = [
   { file: 'gemm-relaxed-simd.wasm', source, text: fused(text), features: { simd: true, threads: true, relaxed_simd: true } },
   { file: 'optimizer-kernels.wasm', source: optimizerSource, text: readFileSync(optimizerSource, 'utf8'), features: { simd: true, threads: true } },
   { file: 'layer-kernels.wasm', source: layerSource, text: readFileSync(layerSource, 'utf8'), features: { simd: true, threads: true } },
+  { file: 'data-kernels.wasm', source: dataSource, text: readFileSync(dataSource, 'utf8'), features: { simd: true, threads: true } },
 ];
 mkdirSync(here, { recursive: true });
 for (const output of outputs) {
