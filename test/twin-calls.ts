@@ -1,6 +1,6 @@
 /**
  * Which of the engine's WebAssembly twins did the work. Each twin (a `*Wasm` export of
- * kernels/optimizer-kernels.ts or kernels/layer-kernels.ts) returns false when it leaves the
+ * kernels/optimizer-kernels.ts, layer-kernels.ts or data-kernels.ts) returns false when it leaves the
  * work to the TypeScript loop beside it (a buffer outside the engine's memory, an extent it
  * cannot reach); a test comparing
  * a twin with that loop would then compare the loop with itself and pass. Tests that compare

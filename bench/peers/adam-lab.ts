@@ -8,9 +8,9 @@
  * "peak_rss_mb"}.
  *
  * The timed loop is the training loop's own step (src/train/step.ts): gather batch + forward +
- * loss + backward + gradient norm + optimizer step, float32, data in memory. The images are
- * scaled to float32 [0, 1] once at load, and every step copies its shuffled batch's rows into
- * the model's input (PyTorch's side indexes its pre-scaled tensor the same way). The toy draws
+ * loss + backward + gradient norm + optimizer step, float32, data in memory. The images stay
+ * bytes, as a run keeps them, and every step gathers its shuffled batch's rows into the model's
+ * input scaled to float32 [0, 1] (Split.gather, on its WebAssembly kernel). The toy draws
  * its fresh batch of 100 uniform points and targets straight into the model's input with the
  * engine's generator (PyTorch's side calls torch.rand). MNIST workloads report the best of
  * `repeats` shuffled epochs of the first `samples` images.

@@ -192,7 +192,7 @@ export function arenaScratch(bytes: number): number {
 }
 
 /** Byte offset of `array` in the arena, or -1 when it lives anywhere else. */
-export function arenaOffset(array: Float32Array | Int32Array): number {
+export function arenaOffset(array: Float32Array | Int32Array | Uint8Array): number {
   const buffer = array.buffer;
   for (let i = buffers.length - 1; i >= 0; i--) if (buffers[i] === buffer) return array.byteOffset;
   return -1;

@@ -37,6 +37,6 @@ function instantiate<Exports>(file: string): Exports | null {
  * Byte offset of `array` in the engine memory when it lives there and holds at least `extent`
  * elements (the memory beyond an array is another array's); −1 else.
  */
-export function placed(array: Float32Array | Int32Array, extent: number): number {
+export function placed(array: Float32Array | Int32Array | Uint8Array, extent: number): number {
   return extent > array.length ? -1 : arenaOffset(array);
 }

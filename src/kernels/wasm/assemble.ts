@@ -7,6 +7,7 @@
  *   optimizer-kernels.wasm           the optimizer's element-wise pieces and the sum of squares
  *   layer-kernels.wasm               ReLU, conv2d's batched product, the data movement of conv2d and max pooling
  *   layer-kernels-relaxed-simd.wasm  the same with the batched product's vector multiply-adds fused
+ *   data-kernels.wasm                the batch's uint8 → float32 scaling
  *
  * Why hand-written WAT assembled by wabt rather than AssemblyScript: the micro-kernel's
  * value is in its exact instruction sequence and register count (see gemm.wat), which WAT
@@ -32,6 +33,7 @@ const root = join(here, '../../../..');
 const source = join(root, 'src/kernels/wasm/gemm.wat');
 const optimizerSource = join(root, 'src/kernels/wasm/optimizer-kernels.wat');
 const layerSource = join(root, 'src/kernels/wasm/layer-kernels.wat');
+const dataSource = join(root, 'src/kernels/wasm/data-kernels.wat');
 
 const accumulate = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) (\(local\.get \$\w+\)|\(v128\.load(?: offset=\d+)? \(local\.get \$\w+\)\))\)\)/g;
 
@@ -52,6 +54,7 @@ const outputs = [
   { file: 'optimizer-kernels.wasm', source: optimizerSource, text: readFileSync(optimizerSource, 'utf8'), features: simd },
   { file: 'layer-kernels.wasm', source: layerSource, text: layerText, features: simd },
   { file: 'layer-kernels-relaxed-simd.wasm', source: layerSource, text: fused('layer-kernels.wat', layerText, 10), features: relaxed },
+  { file: 'data-kernels.wasm', source: dataSource, text: readFileSync(dataSource, 'utf8'), features: simd },
 ];
 mkdirSync(here, { recursive: true });
 for (const output of outputs) {
