@@ -45,7 +45,9 @@ export const prodigyOptions = z.strictObject({
   safeguard_warmup: z.boolean().default(false).describe('leave the lr out of s, for runs with a warm-up'),
   d0: z.number().gt(0).finite().default(1e-6).describe('initial estimate d₀ of the step size'),
   d_coef: z.number().gt(0).finite().default(1).describe('factor on the estimate d̂'),
-  growth_rate: z.number().gt(0).default(Infinity).describe('largest factor by which d may grow in a step'),
+  // Infinity (torch's default, YAML .inf) spelled out: z.number() refuses it, and a parameter group's
+  // options are parsed again with this default filled in.
+  growth_rate: z.union([z.number().gt(0), z.literal(Infinity)]).default(Infinity).describe('largest factor by which d may grow in a step'),
 });
 
 /** One group's step-size estimate (checkpointed) and what the step in progress has summed so far. */

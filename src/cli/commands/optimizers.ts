@@ -20,13 +20,16 @@ interface OptionInfo {
   readonly description: string;
 }
 
+/** A default as YAML would take it: JSON, except that Infinity (prodigy's growth_rate) is not null. */
+const shown = (value: unknown): string => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value));
+
 function optionsOf(schema: z.ZodObject): OptionInfo[] {
   return Object.entries(schema.shape)
     .filter(([key]) => key !== 'name')
     .map(([key, field]) => {
       const type = field as z.ZodType;
       const parsed = type.safeParse(undefined);
-      const value = !parsed.success ? '(required)' : parsed.data === undefined ? '(optional)' : `= ${JSON.stringify(parsed.data)}`;
+      const value = !parsed.success ? '(required)' : parsed.data === undefined ? '(optional)' : `= ${shown(parsed.data)}`;
       return { key, value, description: type.description ?? '' };
     });
 }
