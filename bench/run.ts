@@ -2,7 +2,8 @@
  * `npm run bench`: training speed of adam-lab's engine on fixed workloads (bench/workloads.ts),
  * its matrix product alone, and the whole job, next to peers measured in the same run, each
  * engine in a process of its own (bench/peers/): adam-lab at its default thread count and at one
- * other (1, or 2 when 1 is the default), and on its blas kernel path (ADAM_LAB_KERNEL=blas) where
+ * other (1, or 2 when 1 is the default), on 2 threads with each batch in 2 shards (ADAM_LAB_SHARDS=2)
+ * where there is a second core, and on its blas kernel path (ADAM_LAB_KERNEL=blas) where
  * a CBLAS library loads: with the environment's OPENBLAS_CORETYPE on 1 thread and with the core
  * OpenBLAS detects on 1 and 2 threads, as PyTorch's rows; PyTorch via /usr/bin/python3 when `import torch` works
  * there, in its best configurations (bench/torch.ts); TensorFlow.js with its cpu and wasm
@@ -46,14 +47,15 @@ const progress = (what: string): void => void process.stderr.write(`bench: ${wha
 /** How adam-lab's process runs: the default kernels, or the blas path with the environment's or the detected OpenBLAS core. */
 type OurKernel = 'default' | 'blas (environment)' | 'blas (detected)';
 
-function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number, kernel: OurKernel = 'default'): Row {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }), ...(kernel === 'default' ? {} : { ADAM_LAB_KERNEL: 'blas' }) };
+function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number, kernel: OurKernel = 'default', shards = 1): Row {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }), ...(kernel === 'default' ? {} : { ADAM_LAB_KERNEL: 'blas' }), ADAM_LAB_SHARDS: String(shards) };
   if (kernel === 'blas (detected)') delete env.OPENBLAS_CORETYPE;
   const j = runPeer(process.execPath, ['dist/bench/peers/adam-lab.js', folder, String(count), String(epochs), ...names, ...(quick ? ['--quick'] : [])], env);
   if (typeof j.note === 'string' && !notes.some((n) => n.endsWith(j.note as string))) notes.push(`adam-lab kernel: ${j.note}`);
   const t = j.threads as number;
   const core = typeof j.blas_core === 'string' ? ` ${j.blas_core} ${kernel.replace('blas ', '')}` : '';
-  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string}${core}, ${plural(t)}${threads === null ? ' (default)' : ''}`, results: j.results, gemm: j.gemm_gflops, rss: j.peak_rss_mb, threads: t };
+  const cut = shards === 1 ? '' : `, batch in ${shards} shards`;
+  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string}${core}, ${plural(t)}${cut}${threads === null ? ' (default)' : ''}`, results: j.results, gemm: j.gemm_gflops, rss: j.peak_rss_mb, threads: t };
 }
 
 /** adam-lab's blas rows, or none (with a note) where no CBLAS library loads. */
@@ -138,7 +140,9 @@ const defaultRow = ours(folder, null, MAIN_NAMES, samples, repeats);
 // The other thread count beside the default: 1 when the default shares products, else 2
 // where there is a second core (the evidence for matmul.ts's default).
 const other = defaultRow.threads !== 1 ? 1 : availableParallelism() >= 2 ? 2 : null;
-const ourRows = [defaultRow, ...(other === null ? [] : [ours(folder, other, MAIN_NAMES, samples, repeats)]), ...blasRows(folder, MAIN_NAMES, samples, repeats)];
+// Both cores for one run: each batch in 2 shards, one per thread (engine/batch-shards.ts).
+const shardRows = availableParallelism() >= 2 ? [ours(folder, 2, MAIN_NAMES, samples, repeats, 'default', 2)] : [];
+const ourRows = [defaultRow, ...(other === null ? [] : [ours(folder, other, MAIN_NAMES, samples, repeats)]), ...shardRows, ...blasRows(folder, MAIN_NAMES, samples, repeats)];
 
 const setup: TorchSetup | null = torchSetup(folder);
 const torchRows: Row[] = [];
