@@ -68,12 +68,16 @@ export function unshardableLayer(plan: ModelPlan): number | null {
 /** What BatchShards takes from the model it cuts batches for. */
 export interface ShardedModel {
   readonly plan: ModelPlan;
+  /** The flat parameters every replica reads, and the gradient shard 0 writes. */
   readonly values: Float32Array;
   readonly grads: Float32Array;
+  /** The model's own layers: shard 0's replica. */
   readonly layers: readonly Layer[];
+  /** Per layer boundary, [maxBatch, width]: the activations and their gradients, whose rows the shards share out. */
   readonly acts: readonly Float32Array[];
   readonly actGrads: readonly Float32Array[];
   readonly maxBatch: number;
+  /** The dropout stream a layer's build takes (no layer a shard runs draws from it). */
   readonly rng: Rng;
 }
 
@@ -196,14 +200,14 @@ export class BatchShards {
         arenaRegion: { memory, start, end: start + regionBytes },
         layers: model.plan.layers.map((l) => l.config),
         inputShape: model.plan.inputShape,
-        parameterCount: model.plan.parameterCount,
-        values: arenaOffset(model.values),
-        shardGrads: this.shardGrads.map(arenaOffset),
-        acts: model.acts.map(arenaOffset),
-        actGrads: model.actGrads.map((g, i) => (i === 0 ? -1 : arenaOffset(g))),
-        maxBatch: model.maxBatch,
-        shards: this.count,
-        control: arenaOffset(control),
+        offsets: {
+          values: arenaOffset(model.values),
+          shardGrads: this.shardGrads.map(arenaOffset),
+          acts: model.acts.map(arenaOffset),
+          actGrads: model.actGrads.map((g, i) => (i === 0 ? -1 : arenaOffset(g))),
+          control: arenaOffset(control),
+        },
+        sizes: { parameters: model.plan.parameterCount, maxBatch: model.maxBatch, shards: this.count },
         thread,
       };
       // No inherited execArgv, as for the matmul workers (gemm-team.ts).

@@ -67,21 +67,25 @@ export function claimShard(ctl: Int32Array, job: number, shards: number, thread:
   }
 }
 
+/** Byte offsets in the engine memory of what a shard worker works on. */
+export interface ShardOffsets {
+  readonly values: number;
+  /** Per shard, its gradient (shard 0's is the model's). */
+  readonly shardGrads: readonly number[];
+  /** Per layer boundary, the activations and their gradients (−1 for the input's, which has none). */
+  readonly acts: readonly number[];
+  readonly actGrads: readonly number[];
+  readonly control: number;
+}
+
 /** Everything a shard worker needs to build its replicas over its parent's memory (plain data: it is posted to the worker). */
 export interface ShardWorkerSetup {
   readonly arenaRegion: ArenaRegion;
   /** The model's layer configs and input shape, planned again in the worker (a plan holds functions, which cannot be posted). */
   readonly layers: readonly LayerConfig[];
   readonly inputShape: Shape;
-  readonly parameterCount: number;
-  /** Byte offsets in the memory: the parameters, each shard's gradient (shard 0's is the model's), the activations and their gradients per layer boundary (−1 for the input's). */
-  readonly values: number;
-  readonly shardGrads: readonly number[];
-  readonly acts: readonly number[];
-  readonly actGrads: readonly number[];
-  readonly maxBatch: number;
-  readonly shards: number;
-  readonly control: number;
+  readonly offsets: ShardOffsets;
+  readonly sizes: { readonly parameters: number; readonly maxBatch: number; readonly shards: number };
   /** This worker's number in the owner words (1, 2, …). */
   readonly thread: number;
 }

@@ -15,24 +15,23 @@ import { Rng } from '../core/rng.js';
 import { arenaView } from '../kernels/arena.js';
 import { waitWhile } from '../kernels/gemm-team.js';
 
-const setup = workerData as ShardWorkerSetup;
-const { shards, thread } = setup;
-const ctl = new Int32Array(arenaView(setup.control, controlWords(shards)).buffer, setup.control, controlWords(shards));
+const { layers: configs, inputShape, offsets, sizes, thread } = workerData as ShardWorkerSetup;
+const { shards, maxBatch, parameters } = sizes;
+const ctl = new Int32Array(arenaView(offsets.control, controlWords(shards)).buffer, offsets.control, controlWords(shards));
 
 function buildReplicas(): ShardReplica[] {
-  const plan = planModel(setup.layers, setup.inputShape);
-  const sizes = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)].map((s) => s.reduce((a, b) => a * b, 1));
-  const acts = setup.acts.map((offset, i) => arenaView(offset, setup.maxBatch * sizes[i]));
-  const actGrads = setup.actGrads.map((offset, i) => (offset < 0 ? acts[0].subarray(0, 0) : arenaView(offset, setup.maxBatch * sizes[i])));
-  const values = arenaView(setup.values, setup.parameterCount);
+  const plan = planModel(configs, inputShape);
+  const widths = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)].map((shape) => shape.reduce((a, b) => a * b, 1));
+  const acts = offsets.acts.map((offset, i) => arenaView(offset, maxBatch * widths[i]));
+  const actGrads = offsets.actGrads.map((offset, i) => (offset < 0 ? acts[0].subarray(0, 0) : arenaView(offset, maxBatch * widths[i])));
+  const values = arenaView(offsets.values, parameters);
   // No layer a shard runs draws from the dropout stream; the context still has to name one.
   const rng = new Rng(0, 'dropout');
   const replicas: ShardReplica[] = [];
   for (let s = 0; s < shards; s++) {
-    const grads = arenaView(setup.shardGrads[s], setup.parameterCount);
-    // Shard 0 always runs on the main thread: no replica for it here.
-    const layers = s === 0 ? [] : bindLayers(plan, values, grads, { maxBatch: largestShard(setup.maxBatch, shards), rng }).layers;
-    replicas.push(new ShardReplica(layers, acts, actGrads, sizes));
+    // Shard 0 always runs on the main thread: no layers for it here.
+    const layers = s === 0 ? [] : bindLayers(plan, values, arenaView(offsets.shardGrads[s], parameters), { maxBatch: largestShard(maxBatch, shards), rng }).layers;
+    replicas.push(new ShardReplica(layers, acts, actGrads, widths));
   }
   return replicas;
 }
