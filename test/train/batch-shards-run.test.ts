@@ -1,12 +1,14 @@
 /**
  * Runs with batch shards (ADAM_LAB_SHARDS, engine/batch-shards.ts), each in a fresh Node.js since
- * the kernel choice is made once per process: with 2 shards a run writes the same steps.csv (apart
- * from `seconds`) and model.safetensors on 1 thread and on 2; the manifest records the shard count;
+ * the kernel choice is made once per process: with 2 shards a run (an MLP, and W3's CNN on MNIST)
+ * writes the same steps.csv and epochs.csv (apart from `seconds`) and model.safetensors on 1
+ * thread and on 2; the manifest records the shard count;
  * a run interrupted at its first evaluation and resumed equals the uninterrupted one, and resuming
  * with another shard count is refused; 2 shards stay within float32 rounding of 1; a bad value of
  * the variable, or a model it cannot cut, stops with a message naming it.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBuilt } from '../engine/run-built.js';
@@ -24,16 +26,18 @@ train: {max_steps: 24, eval_every: 8, checkpoint_every: 1000}
 
 interface Outcome {
   readonly steps: string;
+  readonly epochs: string;
   readonly weights: string;
-  readonly resumedSteps: string;
-  readonly resumedWeights: string;
-  readonly stoppedAt: number;
-  readonly stoppedDir: string;
   readonly manifestShards: number | null;
+  /** With `resume`: the run interrupted at its first evaluation, and resumed. */
+  readonly resumedSteps?: string;
+  readonly resumedWeights?: string;
+  readonly stoppedAt?: number;
+  readonly stoppedDir?: string;
 }
 
-/** Trains CONFIG uninterrupted, then interrupted at its first evaluation and resumed, in a process of its own with `env`. */
-function outcome(file: string, env: Record<string, string>): Outcome {
+/** Trains the config in `file` uninterrupted (and with `resume`, interrupted at its first evaluation and resumed), in a process of its own with `env`. */
+function outcome(file: string, env: Record<string, string>, resume: boolean): Outcome {
   const code = `
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,15 +47,19 @@ import { runExperiment } from '${DIST}train/experiment.js';
 const file = ${JSON.stringify(file)};
 const out = ${JSON.stringify(join(tempDir(), 'runs'))};
 const config = resolveConfig(readConfigSource(file), []);
-const steps = (dir) => { const lines = readFileSync(join(dir, 'steps.csv'), 'utf8').trim().split('\\n'); const at = lines[0].split(',').indexOf('seconds'); return lines.map((l) => l.split(',').filter((_, i) => i !== at).join(',')).join('\\n'); };
+const csv = (dir, name) => { const lines = readFileSync(join(dir, name), 'utf8').trim().split('\\n'); const at = lines[0].split(',').indexOf('seconds'); return lines.map((l) => l.split(',').filter((_, i) => i !== at).join(',')).join('\\n'); };
 const weights = (dir) => createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex');
 const reference = await runExperiment(config, { configFile: file, outRoot: out });
-const abort = new AbortController();
-const stopped = await runExperiment(config, { configFile: file, outRoot: out, signal: abort.signal, onEvent: (e) => e.type === 'epoch' && abort.abort() });
-const stoppedAt = stopped.steps;
-const resumed = await runExperiment(config, { configFile: file, runDir: stopped.runDir, resume: true });
 const manifest = JSON.parse(readFileSync(join(reference.runDir, 'manifest.json'), 'utf8'));
-console.log(JSON.stringify({ steps: steps(reference.runDir), weights: weights(reference.runDir), resumedSteps: steps(resumed.runDir), resumedWeights: weights(resumed.runDir), stoppedAt, stoppedDir: stopped.runDir, manifestShards: manifest.batch_shards ?? null }));
+const result = { steps: csv(reference.runDir, 'steps.csv'), epochs: csv(reference.runDir, 'epochs.csv'), weights: weights(reference.runDir), manifestShards: manifest.batch_shards ?? null };
+if (${resume}) {
+  const abort = new AbortController();
+  const stopped = await runExperiment(config, { configFile: file, outRoot: out, signal: abort.signal, onEvent: (e) => e.type === 'epoch' && abort.abort() });
+  const stoppedAt = stopped.steps;
+  const resumed = await runExperiment(config, { configFile: file, runDir: stopped.runDir, resume: true });
+  Object.assign(result, { resumedSteps: csv(resumed.runDir, 'steps.csv'), resumedWeights: weights(resumed.runDir), stoppedAt, stoppedDir: stopped.runDir });
+}
+console.log(JSON.stringify(result));
 `;
   return JSON.parse(runBuilt(code, env)) as Outcome;
 }
@@ -63,9 +71,10 @@ function losses(steps: string): number[] {
 describe('a run with batch shards', () => {
   it('gives the same bits on 1 and 2 threads, records its shard count, resumes exactly, and stays within rounding of 1 shard', () => {
     const file = writeConfig(CONFIG);
-    const one = outcome(file, { ADAM_LAB_SHARDS: '2', ADAM_LAB_THREADS: '1' });
-    const two = outcome(file, { ADAM_LAB_SHARDS: '2', ADAM_LAB_THREADS: '2' });
+    const one = outcome(file, { ADAM_LAB_SHARDS: '2', ADAM_LAB_THREADS: '1' }, true);
+    const two = outcome(file, { ADAM_LAB_SHARDS: '2', ADAM_LAB_THREADS: '2' }, true);
     expect(two.steps).toBe(one.steps);
+    expect(two.epochs).toBe(one.epochs);
     expect(two.weights).toBe(one.weights);
     expect(one.manifestShards).toBe(2);
     for (const run of [one, two]) {
@@ -73,7 +82,7 @@ describe('a run with batch shards', () => {
       expect(run.resumedSteps).toBe(run.steps);
       expect(run.resumedWeights).toBe(run.weights);
     }
-    const uncut = outcome(file, { ADAM_LAB_SHARDS: '', ADAM_LAB_THREADS: '1' });
+    const uncut = outcome(file, { ADAM_LAB_SHARDS: '', ADAM_LAB_THREADS: '1' }, false);
     expect(uncut.manifestShards).toBeNull();
     const [cutLosses, uncutLosses] = [losses(one.steps), losses(uncut.steps)];
     expect(cutLosses).toHaveLength(24);
@@ -82,10 +91,20 @@ describe('a run with batch shards', () => {
     cutLosses.forEach((loss, i) => expect(Math.abs(loss - uncutLosses[i])).toBeLessThan(1e-4 * uncutLosses[i]));
 
     // The checkpoint of a 2-shard run is not resumed with 1 shard.
-    const refused = spawnSync(process.execPath, [BIN, 'train', '--resume', one.stoppedDir], { encoding: 'utf8', env: { ...process.env, ADAM_LAB_SHARDS: '1', ADAM_LAB_THREADS: '1' } });
+    const refused = spawnSync(process.execPath, [BIN, 'train', '--resume', one.stoppedDir as string], { encoding: 'utf8', env: { ...process.env, ADAM_LAB_SHARDS: '1', ADAM_LAB_THREADS: '1' } });
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/batch_shards 2 there, none here/);
     expect(refused.stderr).toMatch(/ADAM_LAB_SHARDS=2/);
+  });
+
+  it('a CNN on MNIST (W3) gives the same steps.csv, epochs.csv and weights on 1 and 2 threads', () => {
+    const file = writeConfig(readFileSync(new URL('../../configs/mnist-cnn-small.yaml', import.meta.url), 'utf8').replace('train: {epochs: 6}', 'train: {max_steps: 12, eval_every: 6}'));
+    const [one, two] = ['1', '2'].map((threads) => outcome(file, { ADAM_LAB_SHARDS: '2', ADAM_LAB_THREADS: threads }, false));
+    expect(losses(one.steps)).toHaveLength(12);
+    expect(one.epochs.split('\n')).toHaveLength(3);
+    expect(two.steps).toBe(one.steps);
+    expect(two.epochs).toBe(one.epochs);
+    expect(two.weights).toBe(one.weights);
   });
 
   it('refuses a bad ADAM_LAB_SHARDS, naming the variable', () => {
