@@ -12,7 +12,7 @@
  * which the cut splits into partial sums, so `count` decides bits and is recorded as a run
  * setting (kernels/choice.ts). The threads decide none: a shard computes the same bits on any
  * thread, and the sum's order is the shards' order. Evaluation (eval mode) is cut the same way,
- * with the same bits as an uncut pass.
+ * with the same bits as an uncut pass, in rounds when its batch is larger than a training one.
  *
  * Threads: shard 0 always runs on the main thread, on the model's own layers (writing the model's
  * gradient); every other shard is claimed by whichever thread takes it first — the main thread,
@@ -41,6 +41,13 @@ export interface ShardSetting {
   readonly count: number;
   /** Threads that run them at once, this one included (kernelChoice().shardThreads). */
   readonly threads: number;
+  /**
+   * The largest batch a training step gives (the model's maxBatch when absent): the replicas are
+   * sized for its shards, and a larger batch — evaluation's — goes forward in rounds of that many
+   * rows, which a row-wise forward pass does not notice. Evaluation batches are often far larger
+   * than training ones, and replicas sized for them would hold most of the model's memory again.
+   */
+  readonly trainBatch?: number;
 }
 
 export const ONE_SHARD: ShardSetting = { count: 1, threads: 1 };
@@ -97,6 +104,8 @@ export class BatchShards {
   private readonly shardGrads: readonly Float32Array[];
   /** The control block (shard-control.ts), null when no worker runs shards. */
   private readonly ctl: Int32Array | null;
+  /** Rows a forward round takes: the training batch, whose shards the replicas are sized for. */
+  private readonly round: number;
   private job = 0;
 
   constructor(model: ShardedModel, setting: ShardSetting) {
@@ -104,7 +113,9 @@ export class BatchShards {
     if (unshardableLayer(model.plan) !== null) throw new RangeError(`layer ${unshardableLayer(model.plan)} cannot run on shards of a batch`);
     this.count = count;
     const widths = model.acts.map((a) => a.length / model.maxBatch);
-    const largest = largestShard(model.maxBatch, count);
+    const trainBatch = Math.min(setting.trainBatch ?? model.maxBatch, model.maxBatch);
+    const largest = largestShard(trainBatch, count);
+    this.round = trainBatch;
     const used = arenaUsage().used;
     const shardGrads = [model.grads];
     const replicas = [new ShardReplica(model.layers, model.acts, model.actGrads, widths)];
@@ -118,7 +129,7 @@ export class BatchShards {
     const replicaBytes = arenaUsage().used - used;
     this.replicas = replicas;
     this.shardGrads = shardGrads;
-    this.ctl = setting.threads > 1 && count > 1 ? this.startWorkers(model, Math.min(setting.threads, count) - 1, replicaBytes + WORKER_EXTRA_BYTES) : null;
+    this.ctl = setting.threads > 1 && count > 1 ? this.startWorkers(model, largest, Math.min(setting.threads, count) - 1, replicaBytes + WORKER_EXTRA_BYTES) : null;
   }
 
   /** Shards the worker threads have run forward so far: whether sharing between threads actually happens. */
@@ -126,17 +137,23 @@ export class BatchShards {
     return this.ctl === null ? 0 : Atomics.load(this.ctl, CTL.taken);
   }
 
-  /** Runs every shard of a batch of `batch` rows forward; the output lands in the model's last activation buffer, whole. */
+  /** Runs every shard of a batch of `batch` rows forward, in rounds of a training batch; the output lands in the model's last activation buffer, whole. */
   forward(batch: number, mode: Mode): void {
+    if (mode !== 'eval' && batch > this.round) throw new RangeError(`a ${mode} batch of ${batch} rows, more than the ${this.round} the shards were made for`);
+    for (let start = 0; start < batch; start += this.round) this.forwardRound(start, Math.min(this.round, batch - start), mode);
+  }
+
+  /** Rows [start, start + batch) forward, cut into the shards. */
+  private forwardRound(start: number, batch: number, mode: Mode): void {
     const { ctl, count } = this;
     if (ctl === null) {
-      for (let s = 0; s < count; s++) this.forwardShard(s, batch, mode);
+      for (let s = 0; s < count; s++) this.forwardShard(s, start, batch, mode);
       return;
     }
-    this.post(ctl, MODES.indexOf(mode), batch, 1);
-    this.forwardShard(0, batch, mode);
+    this.post(ctl, MODES.indexOf(mode), start, batch, 1);
+    this.forwardShard(0, start, batch, mode);
     let mine = 0;
-    for (let s = claimShard(ctl, this.job, count, MAIN_THREAD); s >= 0; s = claimShard(ctl, this.job, count, MAIN_THREAD), mine++) this.forwardShard(s, batch, mode);
+    for (let s = claimShard(ctl, this.job, count, MAIN_THREAD); s >= 0; s = claimShard(ctl, this.job, count, MAIN_THREAD), mine++) this.forwardShard(s, start, batch, mode);
     this.waitForWorkers(ctl, count - 1 - mine);
   }
 
@@ -147,7 +164,7 @@ export class BatchShards {
     else {
       let theirs = 0;
       for (let s = 1; s < count; s++) if (Atomics.load(ctl, OWNER + s) !== MAIN_THREAD) theirs++;
-      if (theirs > 0) this.post(ctl, BACKWARD, batch, count);
+      if (theirs > 0) this.post(ctl, BACKWARD, 0, batch, count);
       for (let s = 0; s < count; s++) if (Atomics.load(ctl, OWNER + s) === MAIN_THREAD) this.backwardShard(s, batch);
       if (theirs > 0) this.waitForWorkers(ctl, theirs);
     }
@@ -160,9 +177,9 @@ export class BatchShards {
     }
   }
 
-  private forwardShard(s: number, batch: number, mode: Mode): void {
+  private forwardShard(s: number, start: number, batch: number, mode: Mode): void {
     const rows = shardRows(batch, this.count, s);
-    if (rows > 0) this.replicas[s].forward(shardStart(batch, this.count, s), rows, mode);
+    if (rows > 0) this.replicas[s].forward(start + shardStart(batch, this.count, s), rows, mode);
   }
 
   private backwardShard(s: number, batch: number): void {
@@ -170,10 +187,11 @@ export class BatchShards {
     if (rows > 0) this.replicas[s].backward(shardStart(batch, this.count, s), rows);
   }
 
-  /** Posts job `op` on a batch of `batch` rows, its shards claimable from `first` on. */
-  private post(ctl: Int32Array, op: number, batch: number, first: number): void {
+  /** Posts job `op` on a batch of `batch` rows from row `start` on, its shards claimable from `first` on. */
+  private post(ctl: Int32Array, op: number, start: number, batch: number, first: number): void {
     if (Atomics.load(ctl, CTL.failed) !== 0) throw new Error(WORKER_FAILED);
     this.job++;
+    Atomics.store(ctl, CTL.start, start);
     Atomics.store(ctl, CTL.batch, batch);
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.claim, claimWord(this.job, first));
@@ -186,8 +204,8 @@ export class BatchShards {
     if (Atomics.load(ctl, CTL.failed) !== 0) throw new Error(WORKER_FAILED);
   }
 
-  /** Starts `workers` shard workers, each with `regionBytes` of the memory for its replicas; null when there is no shared memory or no built worker. */
-  private startWorkers(model: ShardedModel, workers: number, regionBytes: number): Int32Array | null {
+  /** Starts `workers` shard workers, each with `regionBytes` of the memory for its replicas of `rows` rows; null when there is no shared memory or no built worker. */
+  private startWorkers(model: ShardedModel, rows: number, workers: number, regionBytes: number): Int32Array | null {
     const file = builtFile('../engine/shard-worker.js');
     if (memory === null || file === null) return null;
     const control = arenaInt32(controlWords(this.count));
@@ -207,7 +225,7 @@ export class BatchShards {
           actGrads: model.actGrads.map((g, i) => (i === 0 ? -1 : arenaOffset(g))),
           control: arenaOffset(control),
         },
-        sizes: { parameters: model.plan.parameterCount, maxBatch: model.maxBatch, shards: this.count },
+        sizes: { parameters: model.plan.parameterCount, maxBatch: model.maxBatch, rows, shards: this.count },
         thread,
       };
       // No inherited execArgv, as for the matmul workers (gemm-team.ts).

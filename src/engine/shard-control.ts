@@ -6,7 +6,8 @@
  *   seq      the last job posted, (job number << 3) | what it is — a forward pass in a mode
  *            (its index in MODES), BACKWARD or QUIT — in one word, so that a worker never reads
  *            one job's number with another's kind; workers wait for it to change
- *   batch    the rows of the job's batch
+ *   start    the job's first row in the model's buffers (a forward round of a larger batch)
+ *   batch    the rows of the job's batch, which its shards cut
  *   claim    (job number << 8) | the next shard to claim, for a forward job; a shard is taken
  *            by whichever thread moves this word on (compare-and-swap), as gemm-team.ts claims
  *            bands, so a worker that is late, slow or gone only leaves more to the main thread
@@ -22,7 +23,7 @@ import type { ArenaRegion } from '../kernels/arena.js';
 import type { Shape } from '../core/shape.js';
 import type { LayerConfig } from './layers/registry.js';
 
-export const CTL = { seq: 0, batch: 1, claim: 2, done: 3, failed: 4, taken: 5 } as const;
+export const CTL = { seq: 0, start: 1, batch: 2, claim: 3, done: 4, failed: 5, taken: 6 } as const;
 export const OWNER = 8;
 export const MODES: readonly Mode[] = ['train', 'eval', 'update_bn'];
 export const BACKWARD = MODES.length;
@@ -85,7 +86,8 @@ export interface ShardWorkerSetup {
   readonly layers: readonly LayerConfig[];
   readonly inputShape: Shape;
   readonly offsets: ShardOffsets;
-  readonly sizes: { readonly parameters: number; readonly maxBatch: number; readonly shards: number };
+  /** Parameters, the rows of the model's buffers, the rows of a replica (the largest shard of a training batch), shards. */
+  readonly sizes: { readonly parameters: number; readonly maxBatch: number; readonly rows: number; readonly shards: number };
   /** This worker's number in the owner words (1, 2, …). */
   readonly thread: number;
 }

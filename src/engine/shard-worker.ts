@@ -10,13 +10,13 @@ import { workerData } from 'node:worker_threads';
 import { bindLayers } from './bind.js';
 import { planModel } from './model-plan.js';
 import { BACKWARD, claimShard, controlWords, CTL, jobOf, MODES, opOf, OWNER, QUIT, type ShardWorkerSetup } from './shard-control.js';
-import { largestShard, ShardReplica, shardRows, shardStart } from './shard-replica.js';
+import { ShardReplica, shardRows, shardStart } from './shard-replica.js';
 import { Rng } from '../core/rng.js';
 import { arenaView } from '../kernels/arena.js';
 import { waitWhile } from '../kernels/gemm-team.js';
 
 const { layers: configs, inputShape, offsets, sizes, thread } = workerData as ShardWorkerSetup;
-const { shards, maxBatch, parameters } = sizes;
+const { shards, maxBatch, rows, parameters } = sizes;
 const ctl = new Int32Array(arenaView(offsets.control, controlWords(shards)).buffer, offsets.control, controlWords(shards));
 
 function buildReplicas(): ShardReplica[] {
@@ -30,7 +30,7 @@ function buildReplicas(): ShardReplica[] {
   const replicas: ShardReplica[] = [];
   for (let s = 0; s < shards; s++) {
     // Shard 0 always runs on the main thread: no layers for it here.
-    const layers = s === 0 ? [] : bindLayers(plan, values, arenaView(offsets.shardGrads[s], parameters), { maxBatch: largestShard(maxBatch, shards), rng }).layers;
+    const layers = s === 0 ? [] : bindLayers(plan, values, arenaView(offsets.shardGrads[s], parameters), { maxBatch: rows, rng }).layers;
     replicas.push(new ShardReplica(layers, acts, actGrads, widths));
   }
   return replicas;
@@ -40,25 +40,26 @@ function buildReplicas(): ShardReplica[] {
 function serve(replicas: readonly ShardReplica[], word: number): boolean {
   const op = opOf(word);
   if (op === QUIT) return false;
+  const start = Atomics.load(ctl, CTL.start);
   const batch = Atomics.load(ctl, CTL.batch);
   if (op === BACKWARD) {
-    for (let s = 1; s < shards; s++) if (Atomics.load(ctl, OWNER + s) === thread) finish(replicas[s], op, batch, s);
+    for (let s = 1; s < shards; s++) if (Atomics.load(ctl, OWNER + s) === thread) finish(replicas[s], op, start, batch, s);
   } else {
     for (let s = claimShard(ctl, jobOf(word), shards, thread); s >= 0; s = claimShard(ctl, jobOf(word), shards, thread)) {
       Atomics.add(ctl, CTL.taken, 1);
-      finish(replicas[s], op, batch, s);
+      finish(replicas[s], op, start, batch, s);
     }
   }
   return true;
 }
 
 /** Runs job `op` on shard `s` (nothing for an empty shard) and counts it done, failed or not, so that the main thread never waits forever. */
-function finish(replica: ShardReplica, op: number, batch: number, s: number): void {
-  const rows = shardRows(batch, shards, s);
-  const from = shardStart(batch, shards, s);
+function finish(replica: ShardReplica, op: number, start: number, batch: number, s: number): void {
+  const count = shardRows(batch, shards, s);
+  const from = start + shardStart(batch, shards, s);
   try {
-    if (rows > 0 && op === BACKWARD) replica.backward(from, rows);
-    else if (rows > 0) replica.forward(from, rows, MODES[op]);
+    if (count > 0 && op === BACKWARD) replica.backward(from, count);
+    else if (count > 0) replica.forward(from, count, MODES[op]);
   } catch {
     Atomics.store(ctl, CTL.failed, 1);
   }

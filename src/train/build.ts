@@ -80,7 +80,8 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
   const targets = matchTargets(dataset.targets, lossKind.targets, plan.outShape.reduce((a, b) => a * b, 1)) as Training['targets'];
   // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
   const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated(dataset)));
-  const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed, shardSetting(config, plan, configFile)));
+  const shards = { ...shardSetting(config, plan, configFile), trainBatch: Math.min(batchSize, dataset.train.size) };
+  const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed, shards));
   const initConfig = config.model?.init;
   const init = initConfig === undefined ? null : loadInit(model, initConfig, resolveFromConfig(configFile, initConfig.from));
   const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train, tensorViews(model)));

@@ -141,6 +141,20 @@ describe('batch shards', () => {
     });
   }
 
+  it('CNN: an evaluation batch larger than a training one goes forward in rounds, the bits of an uncut pass, on 1 thread and on 2', () => {
+    const split = data(CNN.shape);
+    const order = Uint32Array.from({ length: SAMPLES }, (_, i) => i);
+    const outputs = [ONE_SHARD, { count: 2, threads: 1, trainBatch: BATCH }, { count: 3, threads: 2, trainBatch: BATCH }].map((setting) => {
+      const model = new Model(planModel(CNN.layers, CNN.shape), SAMPLES, 3, setting);
+      if (setting.threads > 1) untilWorkerShares(model);
+      split.gather(order, 0, SAMPLES, model.input, new Float32Array(SAMPLES), 'index', 1);
+      return model.forward(SAMPLES, 'eval').slice();
+    });
+    for (const output of outputs.slice(1)) expect(Buffer.from(output.buffer).equals(Buffer.from(outputs[0].buffer))).toBe(true);
+    const model = new Model(planModel(CNN.layers, CNN.shape), SAMPLES, 3, { count: 2, threads: 1, trainBatch: BATCH });
+    expect(() => model.forward(BATCH + 1, 'train')).toThrow(/more than the 24 the shards were made for/);
+  });
+
   it('a layer that mixes samples or draws randomness cannot be cut, nor a tied head', () => {
     const plan = (list: unknown[], shape: number[]): ReturnType<typeof planModel> => planModel(layers(list), shape);
     expect(unshardableLayer(plan([{ linear: 4 }, 'relu', { linear: 2 }], [3]))).toBeNull();
