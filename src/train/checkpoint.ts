@@ -206,7 +206,8 @@ export function readCheckpoint(runDir: string, config: ExperimentConfig, configF
   const engineDiffers = (['adam_lab', 'kernel', 'blas', 'batch_shards'] as const).filter((key) => (state.engine[key] ?? null) !== (engine[key] ?? null)).map((key) => `${key} ${state.engine[key] ?? 'none'} there, ${engine[key] ?? 'none'} here`);
   if (engineDiffers.length > 0) {
     const library = state.engine.blas === undefined || state.engine.blas === null ? '' : ' with that library, core type and threads (ADAM_LAB_BLAS, OPENBLAS_CORETYPE, ADAM_LAB_THREADS)';
-    throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}, ${SHARDS_VARIABLE}=${state.engine.batch_shards ?? 1}), or ${RESTART_HINT}`);
+    const shards = (state.engine.batch_shards ?? 1) === (engine.batch_shards ?? 1) ? '' : ` ${SHARDS_VARIABLE}=${state.engine.batch_shards ?? 1}`;
+    throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}${shards}), or ${RESTART_HINT}`);
   }
   const plugin = pluginOf(config.optimizer.name);
   if (state.optimizer_plugin !== undefined && plugin !== undefined && state.optimizer_plugin.sha256 !== plugin.sha256) {
