@@ -66,9 +66,10 @@ export const MAX_SHARDS = 16;
 
 /**
  * ADAM_LAB_SHARDS, 1 when unset or empty; a UsageError naming the variable for anything but a
- * whole number 1..MAX_SHARDS. Why 1 by default: the shard count decides bits, and 2 shards on one
- * thread cost 4–23 % (bench/NOTES.md, "Batch shards"), while on two threads they help the CNN
- * (+46–54 %) but not the MLPs, whose large products the GEMM team already shares.
+ * whole number 1..MAX_SHARDS. Why 1 by default: the shard count decides bits, 2 shards on one
+ * thread were not shown to cost nothing (0–23 % slower in noisy rounds: bench/NOTES.md, "Batch
+ * shards"), and on two threads they help the CNN (+46–54 %) but not the MLPs, whose large products
+ * the GEMM team already shares.
  */
 function shardsWanted(): number {
   const asked = process.env[SHARDS_VARIABLE] ?? '';
