@@ -2,9 +2,10 @@
  * `npm run bench`: training speed of adam-lab's engine on fixed workloads (bench/workloads.ts),
  * its matrix product alone, and the whole job, next to peers measured in the same run, each
  * engine in a process of its own (bench/peers/): adam-lab at its default thread count and at one
- * other (1, or 2 when 1 is the default), on its relaxed-SIMD kernel path (ADAM_LAB_KERNEL=
- * wasm-relaxed-simd: fused multiply-adds in the products) at the same two, and on its blas
- * kernel path (ADAM_LAB_KERNEL=blas) where
+ * other (1, or 2 when 1 is the default), on 2 threads with each batch in 2 shards (ADAM_LAB_SHARDS=2)
+ * where there is a second core, on its relaxed-SIMD kernel path (ADAM_LAB_KERNEL=
+ * wasm-relaxed-simd: fused multiply-adds in the products) at the same two thread counts, and on
+ * its blas kernel path (ADAM_LAB_KERNEL=blas) where
  * a CBLAS library loads: with the environment's OPENBLAS_CORETYPE on 1 thread and with the core
  * OpenBLAS detects on 1 and 2 threads, as PyTorch's rows; PyTorch via /usr/bin/python3 when `import torch` works
  * there, in its best configurations (bench/torch.ts); TensorFlow.js with its cpu and wasm
@@ -48,14 +49,16 @@ const progress = (what: string): void => void process.stderr.write(`bench: ${wha
 /** How adam-lab's process runs: the default kernels, relaxed SIMD, or the blas path with the environment's or the detected OpenBLAS core. */
 type OurKernel = 'default' | 'relaxed-simd' | 'blas (environment)' | 'blas (detected)';
 
-function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number, kernel: OurKernel = 'default'): Row {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }), ...(kernel === 'default' ? {} : { ADAM_LAB_KERNEL: kernel === 'relaxed-simd' ? 'wasm-relaxed-simd' : 'blas' }) };
+function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number, kernel: OurKernel = 'default', shards = 1): Row {
+  const path = kernel === 'default' ? {} : { ADAM_LAB_KERNEL: kernel === 'relaxed-simd' ? 'wasm-relaxed-simd' : 'blas' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }), ...path, ADAM_LAB_SHARDS: String(shards) };
   if (kernel === 'blas (detected)') delete env.OPENBLAS_CORETYPE;
   const j = runPeer(process.execPath, ['dist/bench/peers/adam-lab.js', folder, String(count), String(epochs), ...names, ...(quick ? ['--quick'] : [])], env);
   if (typeof j.note === 'string' && !notes.some((n) => n.endsWith(j.note as string))) notes.push(`adam-lab kernel: ${j.note}`);
   const t = j.threads as number;
   const core = typeof j.blas_core === 'string' ? ` ${j.blas_core} ${kernel.replace('blas ', '')}` : '';
-  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string}${core}, ${plural(t)}${threads === null ? ' (default)' : ''}`, results: j.results, gemm: j.gemm_gflops, rss: j.peak_rss_mb, threads: t };
+  const cut = shards === 1 ? '' : `, batch in ${shards} shards`;
+  return { engine: 'adam-lab', label: `adam-lab ${j.kernel as string}${core}, ${plural(t)}${cut}${threads === null ? ' (default)' : ''}`, results: j.results, gemm: j.gemm_gflops, rss: j.peak_rss_mb, threads: t };
 }
 
 /** adam-lab's relaxed-SIMD rows at `threadCounts`, or none (with a note) where this Node.js cannot run relaxed SIMD. */
@@ -152,9 +155,12 @@ const defaultRow = ours(folder, null, MAIN_NAMES, samples, repeats);
 // The other thread count beside the default: 1 when the default shares products, else 2
 // where there is a second core (the evidence for matmul.ts's default).
 const other = defaultRow.threads !== 1 ? 1 : availableParallelism() >= 2 ? 2 : null;
+// Both cores for one run: each batch in 2 shards, one per thread (engine/batch-shards.ts).
+const shardRows = availableParallelism() >= 2 ? [ours(folder, 2, MAIN_NAMES, samples, repeats, 'default', 2)] : [];
 const ourRows = [
   defaultRow,
   ...(other === null ? [] : [ours(folder, other, MAIN_NAMES, samples, repeats)]),
+  ...shardRows,
   ...relaxedRows(folder, other === null ? [defaultRow.threads] : [defaultRow.threads, other], MAIN_NAMES, samples, repeats),
   ...blasRows(folder, MAIN_NAMES, samples, repeats),
 ];

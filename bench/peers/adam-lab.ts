@@ -3,8 +3,9 @@
  * its thread count (ADAM_LAB_THREADS, fixed when the engine loads) and its peak RSS are its own.
  *
  * Usage: node dist/bench/peers/adam-lab.js <mnist folder> <samples> <repeats> <workload>... [--quick]
- * Workloads are named as in bench/workloads.ts, plus `gemm`. Prints one JSON object: {"kernel",
- * "note", "blas_core" (the library's core type on the blas path, else null), "threads", "results": {workload: figure}, "gemm_gflops": {"512", "1024"} or null,
+ * Workloads are named as in bench/workloads.ts, plus `gemm`. ADAM_LAB_THREADS and ADAM_LAB_SHARDS
+ * (each batch cut into shards, engine/batch-shards.ts) apply. Prints one JSON object: {"kernel",
+ * "note", "blas_core" (the library's core type on the blas path, else null), "threads", "shards", "results": {workload: figure}, "gemm_gflops": {"512", "1024"} or null,
  * "peak_rss_mb"}.
  *
  * The timed loop is the training loop's own step (src/train/step.ts): gather batch + forward +
@@ -23,6 +24,7 @@ import { blasLibrary, kernelChoice } from '../../src/kernels/choice.js';
 import { createTeam, matmulABReference } from '../../src/kernels/matmul.js';
 import type { LayerConfig } from '../../src/engine/layers/registry.js';
 import { lossKinds, type LossName } from '../../src/engine/losses/registry.js';
+import { chosenShards } from '../../src/engine/batch-shards.js';
 import { Model, planModel } from '../../src/engine/model.js';
 import { Rng } from '../../src/core/rng.js';
 import { allocFloat32 } from '../../src/kernels/arena.js';
@@ -37,7 +39,7 @@ const repeats = Number(repeatsArg);
 const workloads = rest.filter((a) => !a.startsWith('--'));
 
 function trainer(layers: readonly LayerConfig[], inputShape: number[], loss: LossName, batch: number, encoding: 'index' | 'value'): TrainStep {
-  const model = new Model(planModel(layers, inputShape), batch, 0);
+  const model = new Model(planModel(layers, inputShape), batch, 0, chosenShards());
   const optimizer = createOptimizer(optimizerSchema.parse({ name: 'adam', lr: 1e-3 }) as OptimizerConfig, model.values);
   return new TrainStep(model, optimizer, lossKinds[loss], encoding, 1, null);
 }
@@ -134,6 +136,7 @@ const result = {
   note: kernelChoice().note,
   blas_core: kernelChoice().blas?.core ?? null,
   threads: kernelChoice().threads,
+  shards: kernelChoice().shards,
   results: Object.fromEntries(workloads.filter((w) => w !== 'gemm').map((w) => [w, figure(train, w)])),
   gemm_gflops: workloads.includes('gemm') ? { 512: gemm(512), 1024: gemm(1024) } : null,
   peak_rss_mb: peakRssMb(),

@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { BlasInfo } from '../kernels/blas.js';
-import { BLAS_MIN_PRODUCT, kernelChoice } from '../kernels/choice.js';
+import { BLAS_MIN_PRODUCT, kernelChoice, SHARDS_VARIABLE, teamThreads } from '../kernels/choice.js';
 import type { InitRecord } from '../runs/manifest.js';
 import type { EpochEvent, GroupReport, ProgressEvent, StartEvent, TrainEvent, TrainWarning } from '../train/events.js';
 import { modelSummary } from './model-summary.js';
@@ -195,10 +195,12 @@ export function blasLine(info: BlasInfo): string {
   return `${info.library}${build}${core}${threads}, products of ≥ ${BLAS_MIN_PRODUCT} multiply-adds; smaller ones on wasm-simd`;
 }
 
-/** How many threads share a large matrix product, and where that number came from. */
+/** How many threads share a large matrix product, and where that number came from; with batch shards, how many run on how many threads. */
 function threadsNote(): string {
-  const { threads, threadsWhy } = kernelChoice();
-  return `${threads} matmul thread${threads > 1 ? 's' : ''} (${threadsWhy})`;
+  const { threads, threadsWhy, shards, shardThreads } = kernelChoice();
+  const plural = (n: number, word: string): string => `${n} ${word}${n > 1 ? 's' : ''}`;
+  if (shards === 1) return `${plural(threads, 'matmul thread')} (${threadsWhy})`;
+  return `${plural(threads, 'thread')} (${threadsWhy}), each batch in ${plural(shards, 'shard')} (${SHARDS_VARIABLE}) on ${plural(shardThreads, 'thread')}, ${plural(teamThreads(kernelChoice()), 'matmul thread')} each`;
 }
 
 export function percent(x: number): string {

@@ -2,131 +2,37 @@
  * A Sequential model (torch.nn.Sequential) over flat buffers.
  *
  * All parameters live in one flat Float32Array and all gradients in another; each layer's
- * weight and bias are views into them. Optimizers therefore see one vector, and a global
- * gradient norm is one loop. Activations are one buffer per layer boundary, sized for the
- * largest batch at construction: acts[0] is the input batch, acts[i+1] is layer i's output,
+ * weight and bias are views into them (bind.ts). Optimizers therefore see one vector, and a
+ * global gradient norm is one loop. Activations are one buffer per layer boundary, sized for
+ * the largest batch at construction: acts[0] is the input batch, acts[i+1] is layer i's output,
  * and grads[i] = ∂loss/∂acts[i]. A step (forward + backward) allocates nothing.
  *
- * Weight tying (a head's `tie_weight: <embedding index>`): the head's weight is the embedding's
- * weight, one tensor in `values` under the embedding's name, as torch's parameters() yields a
- * tied tensor once. Its gradient is the sum of both uses; since every layer's backward *writes*
- * its gradients, the head writes into a scratch buffer of its own, which backward adds to the
- * embedding's gradient once the whole stack is through.
+ * With more than one batch shard (batch-shards.ts), forward and backward cut the batch into
+ * shards of rows, run on one thread or several, and backward leaves the shards' gradients added
+ * in `grads`; the buffers and what a caller sees are the same.
  */
-import { layerName, planLayer, tiedEmbedding, type LayerConfig } from './layers/registry.js';
-import { ShapeMismatch, type Layer, type LayerPlan, type Mode, type ModelBuffer, type Parameter, type ParameterSpec } from './layer.js';
+import { BatchShards, ONE_SHARD, type ShardSetting } from './batch-shards.js';
+import { bindLayers, type Tie } from './bind.js';
+import type { Layer, Mode } from './layer.js';
+import type { ModelPlan, NamedBuffer, NamedParameter } from './model-plan.js';
 import { Rng } from '../core/rng.js';
-import { sizeOf, type Shape } from '../core/shape.js';
+import { sizeOf } from '../core/shape.js';
 import { allocFloat32 } from '../kernels/arena.js';
 
-export interface PlannedLayer {
-  readonly config: LayerConfig;
-  readonly inShape: Shape;
-  readonly plan: LayerPlan;
-  /** The index of the embedding whose weight this head shares (`tie_weight`). */
-  readonly tiedTo?: number;
-}
-
-/** A layer's parameters that the model holds itself: all but a tied head's weight, which is its embedding's. */
-export function ownParameters(layer: PlannedLayer): readonly ParameterSpec[] {
-  return layer.tiedTo === undefined ? layer.plan.parameters : layer.plan.parameters.filter((p) => p.name !== 'weight');
-}
-
-export interface ModelPlan {
-  readonly inputShape: Shape;
-  readonly outShape: Shape;
-  readonly layers: readonly PlannedLayer[];
-  readonly parameterCount: number;
-  /** 'sequential' (the default): tensors named "<layer index>.<name>" as nn.Sequential; 'bare': by their own name (an objective's `x`). */
-  readonly naming?: 'sequential' | 'bare';
-}
-
-/** A parameter's or buffer's state_dict name in the plan's naming. */
-function stateName(plan: ModelPlan, layer: number, name: string): string {
-  return plan.naming === 'bare' ? name : `${layer}.${name}`;
-}
-
-/** A layer whose shapes do not fit, with its index in the config's layer list. */
-export class LayerShapeError extends Error {
-  constructor(
-    readonly index: number,
-    readonly problem: string,
-    /** The option at fault, below the layer (e.g. ['linear', 'tie_weight']); empty for the layer as a whole. */
-    readonly at: readonly string[] = [],
-  ) {
-    super(`layer ${index}: ${problem}`);
-  }
-}
-
-/** Shape inference through the whole stack, without allocating anything. */
-export function planModel(configs: readonly LayerConfig[], inputShape: Shape): ModelPlan {
-  const layers: PlannedLayer[] = [];
-  let shape = inputShape;
-  let parameterCount = 0;
-  configs.forEach((config, index) => {
-    let plan: LayerPlan;
-    try {
-      plan = planLayer(config, shape);
-    } catch (error) {
-      if (error instanceof ShapeMismatch) throw new LayerShapeError(index, error.problem);
-      throw error;
-    }
-    const tiedTo = tiedEmbedding(config);
-    if (tiedTo !== undefined) checkTie(layers, tiedTo, index, plan);
-    const planned: PlannedLayer = tiedTo === undefined ? { config, inShape: shape, plan } : { config, inShape: shape, plan, tiedTo };
-    layers.push(planned);
-    for (const p of ownParameters(planned)) parameterCount += sizeOf(p.shape);
-    shape = plan.outShape;
-  });
-  return { inputShape, outShape: shape, layers, parameterCount };
-}
-
-/** A head may share the weight of an earlier embedding of the same shape ([num_embeddings, embedding_dim] = [out_features, in]). */
-function checkTie(layers: readonly PlannedLayer[], tiedTo: number, index: number, head: LayerPlan): void {
-  const fail = (problem: string): never => {
-    throw new LayerShapeError(index, problem, ['linear', 'tie_weight']);
-  };
-  if (tiedTo >= index) fail(`is ${tiedTo}: it must name an embedding before this layer (index < ${index})`);
-  const embedding = layers[tiedTo];
-  if (layerName(embedding.config) !== 'embedding') fail(`is ${tiedTo}, a ${layerName(embedding.config)} layer: it must name an embedding`);
-  const [vocabulary, width] = embedding.plan.parameters[0].shape;
-  const [out, inFeatures] = head.parameters[0].shape;
-  if (out !== vocabulary || inFeatures !== width) {
-    fail(`ties a weight [${out}, ${inFeatures}] to embedding ${tiedTo}'s [${vocabulary}, ${width}]: out_features must be its num_embeddings and this layer's input width its embedding_dim`);
-  }
-}
-
-/** One entry of the model's state_dict: a parameter or a buffer, with its safetensors name. */
-export interface StateEntry {
-  readonly fullName: string;
-  readonly shape: Shape;
-  readonly dtype: 'F32' | 'I64';
-  /** Index of the layer in the config's list. */
-  readonly layer: number;
-}
-
-/** The state_dict a plan will have, in torch's order (per layer: parameters, then buffers). */
-export function plannedState(plan: ModelPlan): StateEntry[] {
-  return plan.layers.flatMap((planned, layer) => [
-    ...ownParameters(planned).map((p) => ({ fullName: stateName(plan, layer, p.name), shape: p.shape, dtype: 'F32' as const, layer })),
-    ...(planned.plan.buffers ?? []).map((b) => ({ fullName: stateName(plan, layer, b.name), shape: b.shape, dtype: b.dtype, layer })),
-  ]);
-}
-
-/** The names of the plan's parameters (not its buffers), in the model's order. */
-export function parameterNames(plan: ModelPlan): string[] {
-  return plan.layers.flatMap((planned, layer) => ownParameters(planned).map((p) => stateName(plan, layer, p.name)));
-}
-
-/** A parameter with its safetensors name, "<layer index>.<name>" as nn.Sequential names it. */
-export interface NamedParameter extends Parameter {
-  readonly fullName: string;
-}
-
-/** A buffer (running statistics) with its safetensors name. */
-export interface NamedBuffer extends ModelBuffer {
-  readonly fullName: string;
-}
+export {
+  LayerShapeError,
+  ownParameters,
+  parameterNames,
+  plannedState,
+  planModel,
+  summarizeModel,
+  type LayerSummary,
+  type ModelPlan,
+  type NamedBuffer,
+  type NamedParameter,
+  type PlannedLayer,
+  type StateEntry,
+} from './model-plan.js';
 
 export class Model {
   readonly values: Float32Array;
@@ -139,59 +45,31 @@ export class Model {
   private readonly layers: readonly Layer[];
   private readonly acts: readonly Float32Array[];
   private readonly actGrads: readonly Float32Array[];
-  /** Per tied head: the embedding's gradient and the head's own scratch gradient, added to it after backward. */
-  private readonly ties: readonly { readonly shared: Float32Array; readonly own: Float32Array }[];
+  private readonly ties: readonly Tie[];
+  /** The batch's shards, null for one shard (the whole batch through `layers`). */
+  readonly batchShards: BatchShards | null;
 
   constructor(
     readonly plan: ModelPlan,
     readonly maxBatch: number,
     seed: number,
+    /** How many shards a batch is cut into and on how many threads; unshardableLayer (batch-shards.ts) says whether the plan allows more than one. */
+    shards: ShardSetting = ONE_SHARD,
   ) {
     this.values = allocFloat32(plan.parameterCount);
     this.grads = allocFloat32(plan.parameterCount);
-    const parameters: NamedParameter[] = [];
-    const buffers: NamedBuffer[] = [];
-    const dropoutRng = new Rng(seed, 'dropout');
-    this.dropoutRng = dropoutRng;
-    let offset = 0;
-    const boundByLayer: NamedParameter[][] = [];
-    const ties: { shared: Float32Array; own: Float32Array }[] = [];
-    this.layers = plan.layers.map(({ plan: layerPlan, tiedTo }, index) => {
-      const bound = layerPlan.parameters.map((spec) => {
-        const size = sizeOf(spec.shape);
-        if (tiedTo !== undefined && spec.name === 'weight') {
-          const embedding = boundByLayer[tiedTo][0];
-          const own = allocFloat32(size);
-          ties.push({ shared: embedding.grad, own });
-          return { ...spec, fullName: embedding.fullName, value: embedding.value, grad: own };
-        }
-        const parameter: NamedParameter = {
-          ...spec,
-          fullName: stateName(plan, index, spec.name),
-          value: this.values.subarray(offset, offset + size),
-          grad: this.grads.subarray(offset, offset + size),
-        };
-        offset += size;
-        parameters.push(parameter);
-        return parameter;
-      });
-      boundByLayer.push(bound);
-      const state = (layerPlan.buffers ?? []).map((spec) => {
-        const size = sizeOf(spec.shape);
-        const buffer: NamedBuffer = { ...spec, fullName: stateName(plan, index, spec.name), value: spec.dtype === 'I64' ? new Float64Array(size) : allocFloat32(size) };
-        buffers.push(buffer);
-        return buffer;
-      });
-      return layerPlan.build(bound, { maxBatch, rng: dropoutRng }, state);
-    });
-    this.parameters = parameters;
-    this.buffers = buffers;
-    this.ties = ties;
+    this.dropoutRng = new Rng(seed, 'dropout');
+    const bound = bindLayers(plan, this.values, this.grads, { maxBatch, rng: this.dropoutRng });
+    this.layers = bound.layers;
+    this.parameters = bound.parameters;
+    this.buffers = bound.buffers;
+    this.ties = bound.ties;
     const shapes = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)];
     this.acts = shapes.map((s) => allocFloat32(maxBatch * sizeOf(s)));
     this.actGrads = shapes.map((s, i) => (i === 0 ? allocFloat32(0) : allocFloat32(maxBatch * sizeOf(s))));
     this.outputWidth = sizeOf(plan.outShape);
     this.initialize(seed);
+    this.batchShards = shards.count > 1 ? new BatchShards({ plan, values: this.values, grads: this.grads, layers: this.layers, acts: this.acts, actGrads: this.actGrads, maxBatch, rng: this.dropoutRng }, shards) : null;
   }
 
   /** Where the caller writes the input batch, [maxBatch, input size]. */
@@ -206,13 +84,18 @@ export class Model {
 
   forward(batch: number, mode: Mode): Float32Array {
     this.checkBatch(batch);
-    for (let i = 0; i < this.layers.length; i++) this.layers[i].forward(this.acts[i], this.acts[i + 1], batch, mode);
+    if (this.batchShards !== null) this.batchShards.forward(batch, mode);
+    else for (let i = 0; i < this.layers.length; i++) this.layers[i].forward(this.acts[i], this.acts[i + 1], batch, mode);
     return this.acts[this.acts.length - 1];
   }
 
   /** Backpropagates outputGrad through the stack; fills `grads`. Call after forward(batch, 'train'). */
   backward(batch: number): void {
     this.checkBatch(batch);
+    if (this.batchShards !== null) {
+      this.batchShards.backward(batch);
+      return; // no ties: a tied head is never sharded
+    }
     for (let i = this.layers.length - 1; i >= 0; i--) {
       this.layers[i].backward(this.acts[i], this.acts[i + 1], this.actGrads[i + 1], i === 0 ? null : this.actGrads[i], batch);
     }
@@ -240,21 +123,4 @@ export class Model {
   private checkBatch(batch: number): void {
     if (!(batch >= 1 && batch <= this.maxBatch)) throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
   }
-}
-
-/** One row of a model summary (Keras's model.summary()): what a layer is, gives and holds. */
-export interface LayerSummary {
-  /** "<index> <layer name>", as the config lists it. */
-  readonly layer: string;
-  /** One sample's output shape (the batch dimension left out). */
-  readonly outShape: Shape;
-  readonly parameters: number;
-}
-
-export function summarizeModel(plan: ModelPlan): LayerSummary[] {
-  return plan.layers.map((planned, index) => ({
-    layer: `${index} ${layerName(planned.config)}`,
-    outShape: planned.plan.outShape,
-    parameters: ownParameters(planned).reduce((n, p) => n + sizeOf(p.shape), 0),
-  }));
 }

@@ -15,9 +15,22 @@
  *
  * If the memory cannot be created (an address space too small for the reservation), the
  * arena is absent, allocFloat32 falls back to ordinary arrays and the kernels to plain JS.
+ *
+ * A worker thread started with `workerData.arenaRegion` (a batch shard's worker,
+ * engine/shard-worker.ts) has no memory of its own: its arena is that region of its parent's
+ * memory, so its kernels work in place on the parent's parameters and activations (arenaView)
+ * and its own buffers lie where the parent reserved room for them. The region never grows.
  */
+import { isMainThread, workerData } from 'node:worker_threads';
 import { AllocationError } from '../core/errors.js';
 import { wasm, type WasmMemory } from './wasm-api.js';
+
+/** Bytes [start, end) of a parent thread's engine memory, reserved for a worker's arena. */
+export interface ArenaRegion {
+  readonly memory: WasmMemory;
+  readonly start: number;
+  readonly end: number;
+}
 
 const PAGE = 65536;
 const ALIGN = 64;
@@ -98,8 +111,9 @@ function createMemory(): WasmMemory | null {
   return null;
 }
 
-export const memory: WasmMemory | null = createMemory();
-const allocator = new BlockAllocator(RESERVED);
+const region: ArenaRegion | null = isMainThread ? null : ((workerData as { arenaRegion?: ArenaRegion } | null)?.arenaRegion ?? null);
+export const memory: WasmMemory | null = region === null ? createMemory() : region.memory;
+const allocator = new BlockAllocator(region === null ? RESERVED : region.start);
 /** Every SharedArrayBuffer object the memory has had: each growth yields a new one, and views made earlier keep theirs. */
 const buffers: ArrayBufferLike[] = memory === null ? [] : [memory.buffer];
 const released = new FinalizationRegistry<{ offset: number; bytes: number }>((block) => allocator.release(block.offset, block.bytes));
@@ -109,6 +123,11 @@ function currentBuffer(): ArrayBufferLike {
 }
 
 function reserve(bytes: number): number {
+  if (region !== null) {
+    const offset = allocator.allocate(bytes, region.end);
+    if (offset < 0) throw new RangeError(`engine memory: the ${region.end - region.start} bytes reserved for this worker cannot hold ${bytes} more`);
+    return offset;
+  }
   const mem = memory as WasmMemory;
   let offset = allocator.allocate(bytes, currentBuffer().byteLength);
   if (offset >= 0) return offset;
@@ -189,6 +208,18 @@ export function arenaScratch(bytes: number): number {
   const offset = reserve(rounded);
   new Uint8Array(currentBuffer(), offset, rounded).fill(0);
   return offset;
+}
+
+/**
+ * A Float32Array over `length` floats at `byteOffset` of the engine memory that another thread
+ * allocated (a worker's view of its parent's parameters and activations), which the kernels
+ * then find in the arena like this thread's own arrays. The memory may have grown since this
+ * thread last looked at it.
+ */
+export function arenaView(byteOffset: number, length: number): Float32Array {
+  const mem = memory as WasmMemory;
+  if (mem.buffer.byteLength > currentBuffer().byteLength) buffers.push(mem.buffer);
+  return new Float32Array(currentBuffer(), byteOffset, length);
 }
 
 /** Byte offset of `array` in the arena, or -1 when it lives anywhere else. */

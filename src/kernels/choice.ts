@@ -26,11 +26,19 @@
  *             the library is too small to share.
  *   module    the compiled GEMM module behind the path (null on the js path), for the
  *             matmul's thread team and for tests and benchmarks that build their own teams.
+ *   shards    ADAM_LAB_SHARDS: how many shards a training step cuts its batch into
+ *             (engine/batch-shards.ts). Unlike the threads it decides bits — each shard's
+ *             gradient is reduced over its own rows, then the shards' gradients are added — so a
+ *             run records it beside the kernel and resumes only with the same count.
+ *   shardThreads  how many of the threads run a step's shards at once: min(shards, threads),
+ *             1 on the blas path, whose library threads are the process's (one library for every
+ *             thread). The threads left over share each thread's large products (teamThreads).
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { memory } from './arena.js';
 import { BLAS_VARIABLE, loadBlas, type Blas, type BlasInfo } from './blas.js';
+import { UsageError } from '../core/errors.js';
 import { compileGemm, type GemmVariant } from './gemm.js';
 
 export type KernelPath = 'wasm-simd' | 'wasm-relaxed-simd' | 'blas' | 'js';
@@ -50,6 +58,32 @@ export interface KernelChoice {
   readonly threads: number;
   readonly threadsWhy: string;
   readonly module: object | null;
+  readonly shards: number;
+  readonly shardThreads: number;
+}
+
+export const SHARDS_VARIABLE = 'ADAM_LAB_SHARDS';
+/** The most shards a batch is cut into: past the threads a machine has, more shards only cost. */
+export const MAX_SHARDS = 16;
+
+/**
+ * ADAM_LAB_SHARDS, 1 when unset or empty; a UsageError naming the variable for anything but a
+ * whole number 1..MAX_SHARDS. Why 1 by default: the shard count decides bits, 2 shards on one
+ * thread were not shown to cost nothing (0–23 % slower in noisy rounds: bench/NOTES.md, "Batch
+ * shards"), and on two threads they help the CNN (+46–54 %) but not the MLPs, whose large products
+ * the GEMM team already shares.
+ */
+function shardsWanted(): number {
+  const asked = process.env[SHARDS_VARIABLE] ?? '';
+  if (asked === '') return 1;
+  const shards = /^[0-9]+$/.test(asked) ? Number(asked) : NaN;
+  if (!(shards >= 1 && shards <= MAX_SHARDS)) throw new UsageError(`${SHARDS_VARIABLE}=${asked}: the shards a batch is cut into must be a whole number from 1 to ${MAX_SHARDS}`);
+  return shards;
+}
+
+/** Threads that share one thread's large matrix products: the threads left once each running shard has its own (1 on the blas path, whose library has its own threads). */
+export function teamThreads(choice: KernelChoice): number {
+  return choice.path === 'blas' ? 1 : Math.max(1, Math.floor(choice.threads / choice.shardThreads));
 }
 
 /**
@@ -104,15 +138,16 @@ let library: Blas | null = null;
  */
 export function kernelChoice(): KernelChoice {
   if (chosen === null) {
+    const shards = shardsWanted();
     const asked = pathAsked();
     const { path, module, note } = pathWanted(asked);
     const { threads, why } = module === null ? { threads: 1, why: 'the js kernels run on one thread' } : threadsWanted();
     const loaded = asked === 'blas' && module !== null && memory !== null ? loadBlas(memory, threads) : null;
     if (loaded === null || typeof loaded === 'string') {
-      chosen = { path, blas: null, note: typeof loaded === 'string' ? `blas unavailable, ${path} instead: ${loaded}` : note, threads, threadsWhy: why, module };
+      chosen = { path, blas: null, note: typeof loaded === 'string' ? `blas unavailable, ${path} instead: ${loaded}` : note, threads, threadsWhy: why, module, shards, shardThreads: Math.min(shards, threads) };
     } else {
       library = loaded;
-      chosen = { path: 'blas', blas: loaded.info, note, threads: loaded.info.threads ?? threads, threadsWhy: loaded.info.threads === null ? 'the library’s own setting' : why, module };
+      chosen = { path: 'blas', blas: loaded.info, note, threads: loaded.info.threads ?? threads, threadsWhy: loaded.info.threads === null ? 'the library’s own setting' : why, module, shards, shardThreads: 1 };
     }
   }
   return chosen;

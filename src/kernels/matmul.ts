@@ -25,7 +25,7 @@
  */
 import { arenaOffset, arenaScratch, memory } from './arena.js';
 import type { Blas } from './blas.js';
-import { BLAS_MIN_PRODUCT, blasLibrary, kernelChoice, type KernelPath } from './choice.js';
+import { BLAS_MIN_PRODUCT, blasLibrary, kernelChoice, teamThreads, type KernelPath } from './choice.js';
 import { Gemm, SCRATCH_BYTES, type GemmScratch } from './gemm.js';
 import { CONTROL_BYTES, GemmTeam, type WorkerSetup } from './gemm-team.js';
 import { matmulABReference, matmulABtReference, matmulAtBReference } from './reference.js';
@@ -50,9 +50,8 @@ let engineTeam: GemmTeam | null | undefined;
 
 function team(): GemmTeam | null {
   if (engineTeam === undefined) {
-    const { module, threads, path } = kernelChoice();
-    // On the blas path the threads are the library's; the products left to WebAssembly are small.
-    engineTeam = module === null ? null : createTeam(module, path === 'blas' ? 1 : threads);
+    const choice = kernelChoice();
+    engineTeam = choice.module === null ? null : createTeam(choice.module, teamThreads(choice));
   }
   return engineTeam;
 }

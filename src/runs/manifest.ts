@@ -50,6 +50,8 @@ export interface Manifest {
   readonly kernel: string;
   /** On the blas path: the library, its build and core type, its threads, and the smallest product sent to it. */
   readonly blas?: BlasRecord;
+  /** Shards each batch was cut into (ADAM_LAB_SHARDS), when more than one: they decide the gradient's bits as the kernel does. */
+  readonly batch_shards?: number;
   readonly started_at: string;
   readonly ended_at: string | null;
   readonly steps: number;

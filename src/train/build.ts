@@ -19,7 +19,10 @@ import { loadDataset, resolveFromConfig } from '../data/registry.js';
 import { matchTargets, type TargetMatch } from '../data/targets.js';
 import type { LossKind } from '../engine/losses/loss.js';
 import { lossKinds } from '../engine/losses/registry.js';
+import { chosenShards, SAMPLE_WISE, unshardableLayer, type ShardSetting } from '../engine/batch-shards.js';
+import { layerName } from '../engine/layers/registry.js';
 import { Model, planModel, type ModelPlan } from '../engine/model.js';
+import { SHARDS_VARIABLE } from '../kernels/choice.js';
 import { loadModelWeights, readWeightsFile } from '../engine/weights.js';
 import { resolveGroups, type ParamGroupConfig, type TensorView } from '../optim/groups.js';
 import { createOptimizer } from '../optim/registry.js';
@@ -77,7 +80,8 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
   const targets = matchTargets(dataset.targets, lossKind.targets, plan.outShape.reduce((a, b) => a * b, 1)) as Training['targets'];
   // Buffers are sized for the largest batch that can occur, and no batch holds more samples than its split.
   const maxBatch = Math.max(Math.min(batchSize, dataset.train.size), Math.min(evalBatchSize, largestEvaluated(dataset)));
-  const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed));
+  const shards = { ...shardSetting(config, plan, configFile), trainBatch: Math.min(batchSize, dataset.train.size) };
+  const model = withinMemory(configFile, ['model', 'layers'], `the model (${plan.parameterCount} parameters, batches of ${maxBatch})`, () => new Model(plan, maxBatch, config.seed, shards));
   const initConfig = config.model?.init;
   const init = initConfig === undefined ? null : loadInit(model, initConfig, resolveFromConfig(configFile, initConfig.from));
   const optimizer = withinMemory(configFile, ['optimizer'], `the optimizer's state for ${plan.parameterCount} parameters`, () => createOptimizer(config.optimizer, model.values, config.train, tensorViews(model)));
@@ -101,6 +105,22 @@ export function buildTraining(config: ExperimentConfig, configFile: string, give
     init,
     objective: problem,
   };
+}
+
+/**
+ * The batch shards a step cuts its batch into (ADAM_LAB_SHARDS, kernels/choice.ts) and the threads
+ * that run them; more than one is refused at the first layer that cannot run on a shard (one that
+ * mixes the batch's samples or draws randomness), or for an objective, which has no batch to cut.
+ */
+function shardSetting(config: ExperimentConfig, plan: ModelPlan, configFile: string): ShardSetting {
+  const setting = chosenShards();
+  const index = setting.count === 1 ? null : unshardableLayer(plan);
+  if (index === null) return setting;
+  const shards = setting.count;
+  const fix = `unset ${SHARDS_VARIABLE} or set it to 1`;
+  if (config.objective !== undefined) throw new ConfigError(configFile, [{ path: ['objective'], problem: `${SHARDS_VARIABLE}=${shards} cuts each batch into shards, and an objective has no batch to cut: ${fix}` }]);
+  const problem = `${layerName(plan.layers[index].config)} cannot run on shards of a batch (${SHARDS_VARIABLE}=${shards}): only layers that take every sample on its own and draw no randomness can (${SAMPLE_WISE.join(', ')}, without tie_weight); ${fix}`;
+  throw new ConfigError(configFile, [{ path: ['model', 'layers', index], problem }]);
 }
 
 /** Loads model.init.from into the model; what was loaded and what kept its fresh init, for the start and the manifest. */

@@ -22,7 +22,7 @@ import { CheckpointError, DataError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import { encodeModelWeights, loadModelWeights } from '../engine/weights.js';
-import { kernelChoice } from '../kernels/choice.js';
+import { kernelChoice, SHARDS_VARIABLE } from '../kernels/choice.js';
 import type { ResolvedGroup } from '../optim/groups.js';
 import { optimizerGroups, pluginOf } from '../optim/registry.js';
 import { checkpointFolder, readCheckpointFile, RESTART_HINT, type CheckpointFiles } from '../runs/checkpoint-dir.js';
@@ -50,8 +50,8 @@ const count = z.int().min(0);
 const stateSchema = z.object({
   format: z.literal(1),
   run_id: z.string(),
-  /** `blas`: the library and core type on the blas kernel path, whose bits are theirs (absent before it existed). */
-  engine: z.object({ adam_lab: z.string(), kernel: z.string(), blas: z.string().nullable().optional() }),
+  /** `blas`: the library and core type on the blas kernel path, whose bits are theirs (absent before it existed); `batch_shards`: ADAM_LAB_SHARDS when more than one. */
+  engine: z.object({ adam_lab: z.string(), kernel: z.string(), blas: z.string().nullable().optional(), batch_shards: z.int().positive().optional() }),
   config: z.record(z.string(), z.unknown()),
   rows: z.object({ steps: count, epochs: count }),
   position: z.object({
@@ -167,14 +167,20 @@ function pluginEntry(config: ExperimentConfig): Pick<CheckpointState, 'optimizer
 }
 
 /**
- * What decides the bits of a run besides its config: adam-lab's version, the kernel path and, on
- * the blas path, the library's build, core type and threads (OpenBLAS cuts a product differently
- * for another thread count: bench/NOTES.md) (read once: package.json is a file).
+ * What decides the bits of a run besides its config: adam-lab's version, the kernel path, on
+ * the blas path the library's build, core type and threads (OpenBLAS cuts a product differently
+ * for another thread count: bench/NOTES.md), and the batch shards, which cut the gradient's sums
+ * (engine/batch-shards.ts) (read once: package.json is a file).
  */
 let thisBuild: CheckpointState['engine'] | null = null;
 function engineBuild(): CheckpointState['engine'] {
-  const { path, blas } = kernelChoice();
-  thisBuild ??= { adam_lab: adamLabVersion(), kernel: path, ...(blas === null ? {} : { blas: `${blas.config ?? blas.library}, core ${blas.core ?? 'unknown'}, ${blas.threads ?? 'its own'} threads` }) };
+  const { path, blas, shards } = kernelChoice();
+  thisBuild ??= {
+    adam_lab: adamLabVersion(),
+    kernel: path,
+    ...(blas === null ? {} : { blas: `${blas.config ?? blas.library}, core ${blas.core ?? 'unknown'}, ${blas.threads ?? 'its own'} threads` }),
+    ...(shards === 1 ? {} : { batch_shards: shards }),
+  };
   return thisBuild;
 }
 
@@ -197,10 +203,11 @@ export function readCheckpoint(runDir: string, config: ExperimentConfig, configF
   const state = parsedJson(file, readCheckpointFile(folder, 'state.json'), stateSchema);
   if (state.run_id !== basename(runDir)) throw new CheckpointError(file, `belongs to run ${state.run_id}, not to ${basename(runDir)}`, RESTART_HINT);
   const engine = engineBuild();
-  const engineDiffers = (['adam_lab', 'kernel', 'blas'] as const).filter((key) => (state.engine[key] ?? null) !== (engine[key] ?? null)).map((key) => `${key} ${state.engine[key] ?? 'none'} there, ${engine[key] ?? 'none'} here`);
+  const engineDiffers = (['adam_lab', 'kernel', 'blas', 'batch_shards'] as const).filter((key) => (state.engine[key] ?? null) !== (engine[key] ?? null)).map((key) => `${key} ${state.engine[key] ?? 'none'} there, ${engine[key] ?? 'none'} here`);
   if (engineDiffers.length > 0) {
     const library = state.engine.blas === undefined || state.engine.blas === null ? '' : ' with that library, core type and threads (ADAM_LAB_BLAS, OPENBLAS_CORETYPE, ADAM_LAB_THREADS)';
-    throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}), or ${RESTART_HINT}`);
+    const shards = (state.engine.batch_shards ?? 1) === (engine.batch_shards ?? 1) ? '' : ` ${SHARDS_VARIABLE}=${state.engine.batch_shards ?? 1}`;
+    throw new CheckpointError(file, `was taken by another engine build (${engineDiffers.join('; ')}): the rest of the run would not be the bits an uninterrupted run writes`, `resume with the same build (ADAM_LAB_KERNEL=${state.engine.kernel}${library}${shards}), or ${RESTART_HINT}`);
   }
   const plugin = pluginOf(config.optimizer.name);
   if (state.optimizer_plugin !== undefined && plugin !== undefined && state.optimizer_plugin.sha256 !== plugin.sha256) {

@@ -102,6 +102,7 @@ function runningManifest(config: ExperimentConfig, placement: RunPlacement, runD
     parameter_count: parameterCount,
     kernel: kernelChoice().path,
     ...blasRecord(),
+    ...(kernelChoice().shards === 1 ? {} : { batch_shards: kernelChoice().shards }),
     started_at: new Date().toISOString(),
     ended_at: null,
     steps: 0,
