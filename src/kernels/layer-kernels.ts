@@ -23,9 +23,9 @@ interface LayerExports {
   scatterAdd(dst: number, src: number, map: number, n: number): void;
   unfold(dst: number, x: number, geometry: number, batch: number): void;
   fold(dx: number, col: number, geometry: number, batch: number): void;
-  batchedProduct(y: number, yRow: number, ySample: number, yLine: number, x: number, xChannel: number, xRow: number, xStep: number, xSample: number, xLine: number,
-    w: number, bias: number, outs: number, channels: number, kh: number, kw: number, width: number, lines: number, batch: number): void;
-  convWeightGrad3x3(dw: number, dwRow: number, dy: number, dySample: number, x: number, xSample: number, xRow: number, outs: number, outH: number, outW: number, batch: number): void;
+  batchedProduct(y: number, yRow: number, ySample: number, yLine: number, x: number, xRow: number, xStep: number, xSample: number, xLine: number,
+    w: number, bias: number, outs: number, kh: number, kw: number, width: number, lines: number, batch: number): void;
+  convWeightGrad3x3(dw: number, dy: number, dySample: number, x: number, xSample: number, xRow: number, outs: number, outH: number, outW: number, batch: number): void;
   copyRuns(dst: number, dstStride: number, src: number, srcStride: number, len: number, count: number): void;
   rowSums(dst: number, src: number, rows: number, cols: number): void;
   maxPool(x: number, y: number, winner: number, windows: number, planes: number, inPlane: number, positions: number, size: number): void;
@@ -111,26 +111,24 @@ export function foldWasm(dx: Float32Array, dxAt: number, col: Float32Array, geom
 }
 
 /**
- * Where a batched product's operand lies: in `array` from `at`; channels `channel`, rows
- * `row`, samples `sample` and lines `line` floats apart. Mutable, so a caller can keep one and
- * repoint it without allocating.
+ * Where a batched product's operand lies: in `array` from `at`, rows `row`, samples `sample`
+ * and lines `line` floats apart. Mutable, so a caller can keep one and repoint it without
+ * allocating.
  */
 export interface Strided {
   array: Float32Array;
   at: number;
-  channel: number;
   row: number;
   sample: number;
   line: number;
 }
 
 /**
- * How a batched product's terms lie in x: `channels` × `rows` × `perRow`, term (c, i, j) at
- * c·x.channel + i·x.row + j·step floats from a position, in that order (t = (c·rows + i)·perRow + j).
- * A col's K rows are 1 × 1 × K with step = its row.
+ * How a batched product's terms lie in x: `rows` × `perRow`, term (i, j) at i·x.row + j·step
+ * floats from a position, in that order (t = i·perRow + j). A col's K rows are 1 × K with step
+ * = its row.
  */
 export interface Terms {
-  readonly channels: number;
   readonly rows: number;
   readonly perRow: number;
   step: number;
@@ -144,33 +142,33 @@ export interface Terms {
 export function batchedProductWasm(y: Strided, x: Strided, terms: Terms, packed: Float32Array, bias: Float32Array, outs: number, width: number, lines: number, batch: number): boolean {
   const kernel = kernels();
   if (kernel === null || batch === 0) return false;
-  const { channels, rows, perRow, step } = terms;
+  const { rows, perRow, step } = terms;
   const last = (s: Strided): number => s.at + (batch - 1) * s.sample + (lines - 1) * s.line + width;
   const py = placed(y.array, last(y) + (outs - 1) * y.row);
-  const px = placed(x.array, last(x) + (channels - 1) * x.channel + (rows - 1) * x.row + (perRow - 1) * step);
-  const pw = placed(packed, Math.ceil(outs / 4) * 4 * channels * rows * perRow);
+  const px = placed(x.array, last(x) + (rows - 1) * x.row + (perRow - 1) * step);
+  const pw = placed(packed, Math.ceil(outs / 4) * 4 * rows * perRow);
   const pb = placed(bias, outs);
   if (py < 0 || px < 0 || pw < 0 || pb < 0) return false;
-  kernel.batchedProduct(py + y.at * 4, y.row, y.sample, y.line, px + x.at * 4, x.channel, x.row, step, x.sample, x.line, pw, pb, outs, channels, rows, perRow, width, lines, batch);
+  kernel.batchedProduct(py + y.at * 4, y.row, y.sample, y.line, px + x.at * 4, x.row, step, x.sample, x.line, pw, pb, outs, rows, perRow, width, lines, batch);
   return true;
 }
 
 /**
- * One input channel's part of the weight gradient of conv2d's direct 3×3 convolution at stride
- * 1, as its loop (conv2d.ts directWeightGradient): dw[dwAt + o·dwRow + i·3 + j] =
- * Σ_{b, oh, ow} dy[b, o, oh, ow]·x[b, oh + i, ow + j] from +0 in increasing (b, oh, ow), with dy
- * [batch, ≥ outs, outH, outW] from dyAt, samples dySample floats apart, and x the channel's
- * zero-padded input from xAt, rows xRow and samples xSample floats apart (the fourth lane
- * reads one float past a row's last tap: past the last sample's last row too).
+ * The weight gradient of conv2d's direct 3×3 convolution of one input channel at stride 1, as
+ * its loop (conv2d.ts directWeightGradient): dw[o·9 + i·3 + j] = Σ_{b, oh, ow} dy[b, o, oh, ow]·
+ * x[b, oh + i, ow + j] from +0 in increasing (b, oh, ow), with dy [batch, ≥ outs, outH, outW]
+ * from dyAt, samples dySample floats apart, and x the zero-padded input, rows xRow and samples
+ * xSample floats apart (the fourth lane reads one float past a row's last tap: past the last
+ * sample's last row too).
  */
-export function convWeightGrad3x3Wasm(dw: Float32Array, dwAt: number, dwRow: number, dy: Float32Array, dyAt: number, dySample: number, x: Float32Array, xAt: number, xSample: number, xRow: number, outs: number, outH: number, outW: number, batch: number): boolean {
+export function convWeightGrad3x3Wasm(dw: Float32Array, dy: Float32Array, dyAt: number, dySample: number, x: Float32Array, xSample: number, xRow: number, outs: number, outH: number, outW: number, batch: number): boolean {
   const kernel = kernels();
   if (kernel === null || batch === 0) return false;
-  const pd = placed(dw, dwAt + (outs - 1) * dwRow + 9);
+  const pd = placed(dw, outs * 9);
   const py = placed(dy, dyAt + (batch - 1) * dySample + outs * outH * outW);
-  const px = placed(x, xAt + (batch - 1) * xSample + (outH + 2) * xRow + 1);
+  const px = placed(x, (batch - 1) * xSample + (outH + 2) * xRow + 1);
   if (pd < 0 || py < 0 || px < 0) return false;
-  kernel.convWeightGrad3x3(pd + dwAt * 4, dwRow, py + dyAt * 4, dySample, px + xAt * 4, xSample, xRow, outs, outH, outW, batch);
+  kernel.convWeightGrad3x3(pd, py + dyAt * 4, dySample, px, xSample, xRow, outs, outH, outW, batch);
   return true;
 }
 

@@ -22,11 +22,11 @@
  * over increasing output position, which is why fold visits k downwards), so the results kept
  * their bits (bench/NOTES.md has what this layout bought).
  *
- * The direct 3×3 convolution (stride 1, dilation 1; see directOf for which) makes no col at
- * all. Col's rows would be shifted copies of the input, so forward runs the batched product
- * straight over a zero-padded copy of the input (each output row a line, the terms (c, i, j)
- * channel c's padded rows oh..oh+2 shifted by 0..2), and dW sums dy times the shifted input
- * directly (convWeightGrad3x3 in wasm/layer-kernels.wat, a channel at a time) instead of
+ * The direct 3×3 convolution (one input channel per group, stride 1, dilation 1; see
+ * directOf) makes no col at all. Col's nine rows would be shifted copies of the input, so
+ * forward runs the batched product straight over a zero-padded copy of the input (each output
+ * row a line, the terms (i, j) its padded rows oh..oh+2 shifted by 0..2), and dW sums dy times
+ * the shifted input directly (convWeightGrad3x3 in wasm/layer-kernels.wat) instead of
  * unfolding, packing and multiplying in the matmul. Every sum keeps the terms (the padding's
  * zeros included) and the order of the unfolded form, so the bits are the same; dx (dcol, then
  * fold) and db are as above. The choice is the shape's alone, hence the same on every kernel
@@ -129,20 +129,22 @@ interface Conv {
   readonly dyTerms: Terms;
 }
 
-/** The direct 3×3 convolution's input: per group, maxBatch samples of C_g zero-padded planes of `plane` floats in rows of `row`. */
+/** The direct 3×3 convolution's input: per group, maxBatch zero-padded samples of `plane` floats in rows of `row`. */
 interface Direct {
   /** Written inside the border only, so the border stays 0; one float of room at the end (convWeightGrad3x3Wasm). */
   readonly padded: readonly Float32Array[];
   readonly row: number;
   readonly plane: number;
-  /** The product's terms in a padded sample: C_g × 3 × 3. */
+  /** The product's terms in a padded sample: 3 × 3. */
   readonly terms: Terms;
 }
 
 /**
- * Whether the conv runs directly (see the header): 3×3, stride 1, dilation 1, and one input
- * channel per group (W3's first layer, 1 → 8 channels on 28×28), where it was measured faster
- * (bench/NOTES.md, "conv2d's direct 3×3 convolution").
+ * Whether the conv runs directly (see the header): 3×3, stride 1, dilation 1 and one input
+ * channel per group. Measured (bench/NOTES.md, "conv2d's direct 3×3 convolution"): W3's first
+ * layer (1 → 8) about 10 % faster and without its col; 1 → 16 and 1 → 32 as fast as unfolded,
+ * without col. With more input channels the direct forward was faster but the direct dW 40–50 %
+ * slower than the matmul's, so those convs unfold.
  */
 function directOf(g: Geometry): boolean {
   return g.groupChannels === 1 && [...g.kernel, ...g.stride, ...g.dilation].join() === '3,3,1,1,1,1';
@@ -185,8 +187,7 @@ function allocateConv(g: Geometry, outChannels: number, groups: number, weight: 
   const biasGrads = perGroup((gi) => bias?.grad.subarray(gi * groupOut, (gi + 1) * groupOut) ?? null);
   const row = g.width + 2 * g.padding[1];
   const plane = (g.height + 2 * g.padding[0]) * row;
-  const terms: Terms = { channels: g.groupChannels, rows: 3, perRow: 3, step: 1 };
-  const direct = directOf(g) ? { padded: perGroup(() => allocFloat32(maxBatch * g.groupChannels * plane + 1)), row, plane, terms } : null;
+  const direct = directOf(g) ? { padded: perGroup(() => allocFloat32(maxBatch * plane + 1)), row, plane, terms: { rows: 3, perRow: 3, step: 1 } } : null;
   const cols = direct === null ? perGroup(() => allocFloat32(k * maxN)) : [];
   const packed = allocFloat32(Math.ceil(groupOut / 4) * 4 * k);
   const packedT = allocFloat32(Math.ceil(k / 4) * 4 * groupOut);
@@ -199,10 +200,10 @@ function allocateConv(g: Geometry, outChannels: number, groups: number, weight: 
   const tiles = (m: number, n: number): number => Math.ceil(m / MR) * Math.ceil(n / NR);
   const gradT = direct === null && tiles(k, groupOut) < tiles(groupOut, k) ? allocFloat32(k * groupOut) : null;
   const geometry = unfoldGeometry(g);
-  const into: Strided = { array: dcol, at: 0, channel: 0, row: 0, sample: 0, line: 0 };
-  const from: Strided = { array: dcol, at: 0, channel: 0, row: 0, sample: 0, line: 0 };
-  const colTerms: Terms = { channels: 1, rows: 1, perRow: k, step: 0 };
-  const dyTerms: Terms = { channels: 1, rows: 1, perRow: groupOut, step: positions };
+  const into: Strided = { array: dcol, at: 0, row: 0, sample: 0, line: 0 };
+  const from: Strided = { array: dcol, at: 0, row: 0, sample: 0, line: 0 };
+  const colTerms: Terms = { rows: 1, perRow: k, step: 0 };
+  const dyTerms: Terms = { rows: 1, perRow: groupOut, step: positions };
   return { g, outChannels, groupOut, k, positions, sampleSize, groupInputs, weights, weightGrads, biases, biasGrads, cols, direct, packed, packedT, zeros, dyc, dcol, gradT, geometry, into, from, colTerms, dyTerms };
 }
 
@@ -215,29 +216,25 @@ function groupForward(conv: Conv, x: Float32Array, y: Float32Array, group: numbe
   const { groupOut, k, positions } = conv;
   unfold(conv.cols[group], x, group * conv.groupInputs, conv.g, conv.geometry, batch);
   pack(conv.packed, conv.weights[group], groupOut, k, false);
-  point(conv.into, y, group * groupOut * positions, 0, positions, conv.outChannels * positions, 0);
-  point(conv.from, conv.cols[group], 0, 0, batch * positions, positions, 0);
+  point(conv.into, y, group * groupOut * positions, positions, conv.outChannels * positions, 0);
+  point(conv.from, conv.cols[group], 0, batch * positions, positions, 0);
   conv.colTerms.step = batch * positions;
   multiply(conv, conv.weights[group], false, conv.packed, conv.biases[group], groupOut, conv.colTerms, batch);
 }
 
-/** groupForward for a direct conv: pad the group's input channels, then one product over the output rows. */
+/** groupForward for a direct conv: pad the group's input channel, then one product over the output rows. */
 function directForward(conv: Conv, direct: Direct, x: Float32Array, y: Float32Array, group: number, batch: number): void {
-  const { g, groupOut, positions, k } = conv;
+  const { g, groupOut, positions } = conv;
   const padded = direct.padded[group];
-  const sample = g.groupChannels * direct.plane;
   const inside = g.padding[0] * direct.row + g.padding[1];
   for (let s = 0; s < batch; s++) {
-    for (let c = 0; c < g.groupChannels; c++) {
-      const from = s * conv.sampleSize + group * conv.groupInputs + c * g.height * g.width;
-      const to = s * sample + c * direct.plane + inside;
-      if (copyRunsWasm(padded, to, direct.row, x, from, g.width, g.width, g.height)) continue;
-      for (let h = 0; h < g.height; h++) padded.set(x.subarray(from + h * g.width, from + (h + 1) * g.width), to + h * direct.row);
-    }
+    const from = s * conv.sampleSize + group * conv.groupInputs;
+    if (copyRunsWasm(padded, s * direct.plane + inside, direct.row, x, from, g.width, g.width, g.height)) continue;
+    for (let h = 0; h < g.height; h++) padded.set(x.subarray(from + h * g.width, from + (h + 1) * g.width), s * direct.plane + inside + h * direct.row);
   }
-  pack(conv.packed, conv.weights[group], groupOut, k, false);
-  point(conv.into, y, group * groupOut * positions, 0, positions, conv.outChannels * positions, g.outWidth);
-  point(conv.from, padded, 0, direct.plane, direct.row, sample, direct.row);
+  pack(conv.packed, conv.weights[group], groupOut, 9, false);
+  point(conv.into, y, group * groupOut * positions, positions, conv.outChannels * positions, g.outWidth);
+  point(conv.from, padded, 0, direct.row, direct.plane, direct.row);
   product(conv, conv.packed, conv.biases[group] ?? conv.zeros, groupOut, direct.terms, g.outWidth, g.outHeight, batch);
 }
 
@@ -254,32 +251,25 @@ function weightGradient(conv: Conv, group: number, batch: number): void {
   for (let o = 0; o < groupOut; o++) for (let t = 0; t < k; t++) weightGrad[o * k + t] = gradT[t * groupOut + o];
 }
 
-/**
- * weightGradient for a direct conv: dW_g[o, c, i, j] = Σ_n dy[o, n]·(padded channel c shifted
- * by (i, j))[n], from +0 in increasing n, a channel at a time.
- */
+/** weightGradient for a direct conv: dW_g[o, i·3 + j] = Σ_n dy[o, n]·(the padded input shifted by (i, j))[n], from +0 in increasing n. */
 function directWeightGradient(conv: Conv, direct: Direct, dy: Float32Array, group: number, batch: number): void {
-  const { g, groupOut, positions, k } = conv;
+  const { g, groupOut, positions } = conv;
   const grad = conv.weightGrads[group];
   const padded = direct.padded[group];
-  const sample = g.groupChannels * direct.plane;
   const dyAt = group * groupOut * positions;
   const dySample = conv.outChannels * positions;
-  for (let c = 0; c < g.groupChannels; c++) {
-    const xAt = c * direct.plane;
-    if (convWeightGrad3x3Wasm(grad, c * 9, k, dy, dyAt, dySample, padded, xAt, sample, direct.row, groupOut, g.outHeight, g.outWidth, batch)) continue;
-    for (let o = 0; o < groupOut; o++) {
-      for (let t = 0; t < 9; t++) {
-        const shift = xAt + Math.floor(t / 3) * direct.row + (t % 3);
-        let sum = 0;
-        for (let s = 0; s < batch; s++) {
-          for (let p = 0; p < positions; p++) {
-            const at = s * sample + Math.floor(p / g.outWidth) * direct.row + (p % g.outWidth) + shift;
-            sum = Math.fround(sum + Math.fround(dy[dyAt + s * dySample + o * positions + p] * padded[at]));
-          }
+  if (convWeightGrad3x3Wasm(grad, dy, dyAt, dySample, padded, direct.plane, direct.row, groupOut, g.outHeight, g.outWidth, batch)) return;
+  for (let o = 0; o < groupOut; o++) {
+    for (let t = 0; t < 9; t++) {
+      const shift = Math.floor(t / 3) * direct.row + (t % 3);
+      let sum = 0;
+      for (let s = 0; s < batch; s++) {
+        for (let p = 0; p < positions; p++) {
+          const at = s * direct.plane + Math.floor(p / g.outWidth) * direct.row + (p % g.outWidth) + shift;
+          sum = Math.fround(sum + Math.fround(dy[dyAt + s * dySample + o * positions + p] * padded[at]));
         }
-        grad[o * k + c * 9 + t] = sum;
       }
+      grad[o * 9 + t] = sum;
     }
   }
 }
@@ -300,9 +290,9 @@ function biasGradient(conv: Conv, group: number, batch: number): void {
 function inputGradient(conv: Conv, dy: Float32Array, dx: Float32Array, group: number, batch: number): void {
   const { groupOut, k, positions } = conv;
   pack(conv.packedT, conv.weights[group], k, groupOut, true);
-  point(conv.into, conv.dcol, 0, 0, positions, 0, 0);
+  point(conv.into, conv.dcol, 0, positions, 0, 0);
   for (let s = 0; s < batch; s++) {
-    point(conv.from, dy, (s * conv.outChannels + group * groupOut) * positions, 0, positions, 0, 0);
+    point(conv.from, dy, (s * conv.outChannels + group * groupOut) * positions, positions, 0, 0);
     multiply(conv, conv.weights[group], true, conv.packedT, null, k, conv.dyTerms, 1);
     fold(dx, s * conv.sampleSize + group * conv.groupInputs, conv.dcol, conv.g, conv.geometry);
   }
@@ -321,14 +311,14 @@ function multiply(conv: Conv, weights: Float32Array, transposed: boolean, w: Flo
 }
 
 /**
- * into[b, l, o, p] ← bias[o] + Σ_t w[o, t]·from[b, l, p + c·from.channel + i·from.row + j·step]
- * for l < lines, o < outs, p < width, t = (c·rows + i)·perRow + j in increasing t (float32),
- * w packed (see pack): col's or dy's rows (1 × 1 × perRow), or a direct conv's padded input.
+ * into[b, l, o, p] ← bias[o] + Σ_t w[o, t]·from[b, l, p + i·from.row + j·step] for l < lines,
+ * o < outs, p < width, t = i·perRow + j in increasing t (float32), w packed (see pack): col's
+ * or dy's rows (1 × perRow), or a direct conv's padded input (3 × 3).
  */
 function product(conv: Conv, w: Float32Array, biasOf: Float32Array, outs: number, terms: Terms, width: number, lines: number, batch: number): void {
   const { into, from } = conv;
   if (batchedProductWasm(into, from, terms, w, biasOf, outs, width, lines, batch)) return;
-  const { channels, rows, perRow, step } = terms;
+  const { rows, perRow, step } = terms;
   const y = into.array;
   const x = from.array;
   for (let s = 0; s < batch; s++) {
@@ -336,12 +326,11 @@ function product(conv: Conv, w: Float32Array, biasOf: Float32Array, outs: number
       const base = from.at + s * from.sample + l * from.line;
       for (let o = 0; o < outs; o++) {
         const out = into.at + s * into.sample + l * into.line + o * into.row;
-        const panel = (o >> 2) * channels * rows * perRow * 4 + (o & 3);
+        const panel = (o >> 2) * rows * perRow * 4 + (o & 3);
         for (let p = 0; p < width; p++) {
           let sum = biasOf[o];
-          for (let t = 0; t < channels * rows * perRow; t++) {
-            const at = Math.floor(t / (rows * perRow)) * from.channel + (Math.floor(t / perRow) % rows) * from.row + (t % perRow) * step;
-            sum = Math.fround(sum + Math.fround(w[panel + t * 4] * x[base + at + p]));
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < perRow; j++) sum = Math.fround(sum + Math.fround(w[panel + (i * perRow + j) * 4] * x[base + i * from.row + j * step + p]));
           }
           y[out + p] = sum;
         }
@@ -362,10 +351,9 @@ function gatherChannels(conv: Conv, dy: Float32Array, group: number, batch: numb
 }
 
 /** Repoints a product operand (no allocation: the training step runs this). */
-function point(operand: Strided, array: Float32Array, at: number, channel: number, row: number, sample: number, line: number): void {
+function point(operand: Strided, array: Float32Array, at: number, row: number, sample: number, line: number): void {
   operand.array = array;
   operand.at = at;
-  operand.channel = channel;
   operand.row = row;
   operand.sample = sample;
   operand.line = line;
