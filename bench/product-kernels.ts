@@ -54,12 +54,13 @@ function product(form: 'ABt' | 'AB' | 'AtB', m: number, k: number, n: number): (
 
 /** conv2d's batched product over plain [batch, rows, positions] operands. */
 function batched(outs: number, k: number, positions: number, batch: number): () => void {
-  const x: Strided = { array: filled(batch * k * positions), at: 0, row: positions, sample: k * positions };
-  const y: Strided = { array: allocFloat32(batch * outs * positions), at: 0, row: positions, sample: outs * positions };
+  const x: Strided = { array: filled(batch * k * positions), at: 0, row: positions, sample: k * positions, line: 0 };
+  const y: Strided = { array: allocFloat32(batch * outs * positions), at: 0, row: positions, sample: outs * positions, line: 0 };
+  const terms = { rows: 1, perRow: k, step: positions };
   const packed = filled(Math.ceil(outs / 4) * 4 * k);
   const bias = filled(outs);
   return () => {
-    if (!batchedProductWasm(y, x, packed, bias, outs, k, positions, batch)) throw new Error('the batched product kernel did not run');
+    if (!batchedProductWasm(y, x, terms, packed, bias, outs, positions, 1, batch)) throw new Error('the batched product kernel did not run');
   };
 }
 

@@ -158,3 +158,8 @@ export function blasLibrary(): Blas | null {
   kernelChoice();
   return library;
 }
+
+/** The library for a product of m·k·n multiply-adds on the blas path, or null when it stays in WebAssembly. */
+export function blasFor(m: number, k: number, n: number): Blas | null {
+  return m * k * n >= BLAS_MIN_PRODUCT ? blasLibrary() : null;
+}

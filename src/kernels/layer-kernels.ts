@@ -11,7 +11,10 @@
  * (kernelChoice() chose the js path) or an operand lives outside the engine memory. Index
  * maps (Int32Array) must live there too: allocate them with arenaInt32. The length checks
  * guard the memory outside the arrays; the maps' entries are the callers' to keep in range.
+ *
+ * One kernel here is not WebAssembly: batchedProductBlas, conv2d's products on the blas path.
  */
+import { blasFor } from './choice.js';
 import { lazyKernels, placed } from './wasm-kernels.js';
 
 interface LayerExports {
@@ -20,7 +23,9 @@ interface LayerExports {
   scatterAdd(dst: number, src: number, map: number, n: number): void;
   unfold(dst: number, x: number, geometry: number, batch: number): void;
   fold(dx: number, col: number, geometry: number, batch: number): void;
-  batchedProduct(y: number, yRow: number, ySample: number, x: number, xRow: number, xSample: number, w: number, bias: number, outs: number, k: number, positions: number, batch: number): void;
+  batchedProduct(y: number, yRow: number, ySample: number, yLine: number, x: number, xRow: number, xStep: number, xSample: number, xLine: number,
+    w: number, bias: number, outs: number, kh: number, kw: number, width: number, lines: number, batch: number): void;
+  convWeightGrad3x3(dw: number, dy: number, dySample: number, x: number, xSample: number, xRow: number, outs: number, outH: number, outW: number, batch: number): void;
   copyRuns(dst: number, dstStride: number, src: number, srcStride: number, len: number, count: number): void;
   rowSums(dst: number, src: number, rows: number, cols: number): void;
   maxPool(x: number, y: number, winner: number, windows: number, planes: number, inPlane: number, positions: number, size: number): void;
@@ -106,36 +111,93 @@ export function foldWasm(dx: Float32Array, dxAt: number, col: Float32Array, geom
 }
 
 /**
- * Where a batched product's operand lies: in `array` from `at`, rows `row` and samples
- * `sample` floats apart. Mutable, so a caller can keep one and repoint it without allocating.
+ * Where a batched product's operand lies: in `array` from `at`, rows `row`, samples `sample`
+ * and lines `line` floats apart. Mutable, so a caller can keep one and repoint it without
+ * allocating.
  */
 export interface Strided {
   array: Float32Array;
   at: number;
   row: number;
   sample: number;
-}
-
-/** The last float of `rows` rows of `positions` floats in `batch` samples of a strided operand, plus one. */
-function stridedExtent(s: Strided, rows: number, positions: number, batch: number): number {
-  return s.at + (batch - 1) * s.sample + (rows - 1) * s.row + positions;
+  line: number;
 }
 
 /**
- * conv2d's products, as its loop (conv2d.ts multiply): for b < batch, o < outs, p < positions,
- * y[b, o, p] = bias[o] + Σ_t w[o, t]·x[b, t, p] (float32, increasing t) over strided y and x,
- * with w packed in panels of four rows (conv2d.ts pack). On the wasm-relaxed-simd path its
- * multiply-adds are fused from 8 positions up: its twin there is batchedProductFusedReference.
+ * How a batched product's terms lie in x: `rows` × `perRow`, term (i, j) at i·x.row + j·step
+ * floats from a position, in that order (t = i·perRow + j). A col's K rows are 1 × K with step
+ * = its row.
  */
-export function batchedProductWasm(y: Strided, x: Strided, packed: Float32Array, bias: Float32Array, outs: number, k: number, positions: number, batch: number): boolean {
+export interface Terms {
+  readonly rows: number;
+  readonly perRow: number;
+  step: number;
+}
+
+/**
+ * conv2d's products, as its loop (conv2d.ts product): for b < batch, l < lines, o < outs,
+ * p < width, y[b, l, o, p] = bias[o] + Σ_t w[o, t]·x[b, l, p + (term t's offset)] (float32,
+ * increasing t) over strided y and x, with w packed in panels of four rows (conv2d.ts pack).
+ * On the wasm-relaxed-simd path its vector multiply-adds are fused (from 8 positions a line up):
+ * its twin there is batchedProductFusedReference.
+ */
+export function batchedProductWasm(y: Strided, x: Strided, terms: Terms, packed: Float32Array, bias: Float32Array, outs: number, width: number, lines: number, batch: number): boolean {
   const kernel = kernels();
   if (kernel === null || batch === 0) return false;
-  const py = placed(y.array, stridedExtent(y, outs, positions, batch));
-  const px = placed(x.array, stridedExtent(x, k, positions, batch));
-  const pw = placed(packed, Math.ceil(outs / 4) * 4 * k);
+  const { rows, perRow, step } = terms;
+  const last = (s: Strided): number => s.at + (batch - 1) * s.sample + (lines - 1) * s.line + width;
+  const py = placed(y.array, last(y) + (outs - 1) * y.row);
+  const px = placed(x.array, last(x) + (rows - 1) * x.row + (perRow - 1) * step);
+  const pw = placed(packed, Math.ceil(outs / 4) * 4 * rows * perRow);
   const pb = placed(bias, outs);
   if (py < 0 || px < 0 || pw < 0 || pb < 0) return false;
-  kernel.batchedProduct(py + y.at * 4, y.row, y.sample, px + x.at * 4, x.row, x.sample, pw, pb, outs, k, positions, batch);
+  kernel.batchedProduct(py + y.at * 4, y.row, y.sample, y.line, px + x.at * 4, x.row, step, x.sample, x.line, pw, pb, outs, rows, perRow, width, lines, batch);
+  return true;
+}
+
+/**
+ * The weight gradient of conv2d's direct 3×3 convolution of one input channel at stride 1, as
+ * its loop (conv2d.ts directWeightGradient): dw[o·9 + i·3 + j] = Σ_{b, oh, ow} dy[b, o, oh, ow]·
+ * x[b, oh + i, ow + j] from +0 in increasing (b, oh, ow), with dy [batch, ≥ outs, outH, outW]
+ * from dyAt, samples dySample floats apart, and x the zero-padded input, rows xRow and samples
+ * xSample floats apart (the fourth lane reads one float past a row's last tap: past the last
+ * sample's last row too).
+ */
+export function convWeightGrad3x3Wasm(dw: Float32Array, dy: Float32Array, dyAt: number, dySample: number, x: Float32Array, xSample: number, xRow: number, outs: number, outH: number, outW: number, batch: number): boolean {
+  const kernel = kernels();
+  if (kernel === null || batch === 0) return false;
+  const pd = placed(dw, outs * 9);
+  const py = placed(dy, dyAt + (batch - 1) * dySample + outs * outH * outW);
+  const px = placed(x, (batch - 1) * xSample + (outH + 2) * xRow + 1);
+  if (pd < 0 || py < 0 || px < 0) return false;
+  kernel.convWeightGrad3x3(pd, py + dyAt * 4, dySample, px, xSample, xRow, outs, outH, outW, batch);
+  return true;
+}
+
+/**
+ * conv2d's products on the blas path (choice.ts), through the library's sgemm in place, one call
+ * per sample: y_b[outs, positions] ← bias + op(w)·x_b[k, positions], with y_b and x_b strided as
+ * for batchedProductWasm (one line, a term per row of x: x.row apart) and w not packed: [outs, k], or
+ * `transposed` stored [k, outs] (dcol = W_gᵀ·dy_b). Each sample's operands are already plain row-major matrices with leading
+ * dimensions y.row and x.row, so nothing is copied. False, and nothing done, off the blas path,
+ * when one sample's product is under BLAS_MIN_PRODUCT multiply-adds (batchedProductWasm is
+ * faster there), or when an operand lives outside the engine memory. The bits are the
+ * library's, within float32 rounding of batchedProductWasm's, as for the matmul on that path.
+ */
+export function batchedProductBlas(y: Strided, x: Strided, w: Float32Array, transposed: boolean, bias: Float32Array | null, outs: number, k: number, positions: number, batch: number): boolean {
+  const blas = batch === 0 ? null : blasFor(outs, k, positions);
+  if (blas === null) return false;
+  const extent = (s: Strided, rows: number): number => s.at + (batch - 1) * s.sample + (rows - 1) * s.row + positions;
+  const py = placed(y.array, extent(y, outs));
+  const px = placed(x.array, extent(x, k));
+  const pw = placed(w, outs * k);
+  if (py < 0 || px < 0 || pw < 0 || (bias !== null && bias.length < outs)) return false;
+  for (let b = 0; b < batch; b++) {
+    const yAt = y.at + b * y.sample;
+    // The library adds the product to the bias rows (beta = 1), as matmulABt does on this path.
+    if (bias !== null) for (let o = 0; o < outs; o++) y.array.fill(bias[o], yAt + o * y.row, yAt + o * y.row + positions);
+    blas.sgemm(py + yAt * 4, y.row, pw, transposed ? outs : k, transposed, px + (x.at + b * x.sample) * 4, x.row, false, outs, k, positions, bias === null ? 0 : 1);
+  }
   return true;
 }
 

@@ -24,8 +24,7 @@
  * library's own, close to the reference within float32 rounding but not equal to it.
  */
 import { arenaOffset, arenaScratch, memory } from './arena.js';
-import type { Blas } from './blas.js';
-import { BLAS_MIN_PRODUCT, blasLibrary, kernelChoice, teamThreads, type KernelPath } from './choice.js';
+import { blasFor, kernelChoice, teamThreads, type KernelPath } from './choice.js';
 import { Gemm, SCRATCH_BYTES, type GemmScratch } from './gemm.js';
 import { CONTROL_BYTES, GemmTeam, type WorkerSetup } from './gemm-team.js';
 import { matmulABReference, matmulABtReference, matmulAtBReference } from './reference.js';
@@ -54,11 +53,6 @@ function team(): GemmTeam | null {
     engineTeam = choice.module === null ? null : createTeam(choice.module, teamThreads(choice));
   }
   return engineTeam;
-}
-
-/** The library for a product of m·k·n multiply-adds, or null when it stays in WebAssembly. */
-function blasFor(m: number, k: number, n: number): Blas | null {
-  return m * k * n >= BLAS_MIN_PRODUCT ? blasLibrary() : null;
 }
 
 function checkSizes(c: Float32Array, cLength: number, a: Float32Array, aLength: number, b: Float32Array, bLength: number, bias: Float32Array | null, n: number): void {

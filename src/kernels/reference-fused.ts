@@ -7,7 +7,7 @@
  * only: on the relaxed path a product the kernels cannot take falls back to the unfused loops.
  */
 import { fmaf32 } from './fma.js';
-import type { Strided } from './layer-kernels.js';
+import type { Strided, Terms } from './layer-kernels.js';
 
 /**
  * The matrix product of gemm-relaxed-simd.wasm: C[m,n] = op(A)·op(B) (+ bias[n]), each element
@@ -38,25 +38,33 @@ export function matmulFusedReference(
 
 /**
  * conv2d's batched product (layer-kernels.ts batchedProductWasm) as the relaxed layer module
- * computes it where relaxed_madd is fused: for b < batch, o < outs, p < positions,
- * y[b, o, p] = bias[o] + Σ_t w[o, t]·x[b, t, p] in increasing t, each step one fmaf32. That
- * holds from 8 positions up; under 8 the kernel runs scalar f32 code, which has no relaxed
- * multiply-add, so there each step is a rounded product and a rounded sum, as by default.
- * w comes packed in panels of four rows (conv2d.ts pack).
+ * computes it where relaxed_madd is fused: for b < batch, l < lines, o < outs, p < width,
+ * y[b, l, o, p] = bias[o] + Σ_t w[o, t]·x[b, l, p + i·x.row + j·step] over t = i·perRow + j in
+ * increasing t, each step one fmaf32 — the loop of conv2d.ts product with the multiply-add fused.
+ * That holds from 8 positions a line up; under 8 the kernel runs scalar f32 code, which has no
+ * relaxed multiply-add, so there each step is a rounded product and a rounded sum, as by
+ * default. w comes packed in panels of four rows (conv2d.ts pack).
  */
-export function batchedProductFusedReference(y: Strided, x: Strided, packed: Float32Array, bias: Float32Array, outs: number, k: number, positions: number, batch: number): void {
-  const fused = positions >= 8;
+export function batchedProductFusedReference(y: Strided, x: Strided, terms: Terms, packed: Float32Array, bias: Float32Array, outs: number, width: number, lines: number, batch: number): void {
+  const { rows, perRow, step } = terms;
+  const fused = width >= 8;
   for (let s = 0; s < batch; s++) {
-    for (let o = 0; o < outs; o++) {
-      const panel = (o >> 2) * k * 4 + (o & 3);
-      for (let p = 0; p < positions; p++) {
-        let sum = bias[o];
-        for (let t = 0; t < k; t++) {
-          const w = packed[panel + t * 4];
-          const v = x.array[x.at + s * x.sample + t * x.row + p];
-          sum = fused ? fmaf32(w, v, sum) : Math.fround(sum + Math.fround(w * v));
+    for (let l = 0; l < lines; l++) {
+      const base = x.at + s * x.sample + l * x.line;
+      for (let o = 0; o < outs; o++) {
+        const out = y.at + s * y.sample + l * y.line + o * y.row;
+        const panel = (o >> 2) * rows * perRow * 4 + (o & 3);
+        for (let p = 0; p < width; p++) {
+          let sum = bias[o];
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < perRow; j++) {
+              const w = packed[panel + (i * perRow + j) * 4];
+              const v = x.array[base + i * x.row + j * step + p];
+              sum = fused ? fmaf32(w, v, sum) : Math.fround(sum + Math.fround(w * v));
+            }
+          }
+          y.array[out + p] = sum;
         }
-        y.array[y.at + s * y.sample + o * y.row + p] = sum;
       }
     }
   }

@@ -1,8 +1,9 @@
 /**
  * Finite-difference gradient checks for the CNN layers: conv2d (stride, padding, dilation,
- * groups, rectangular kernels, no bias), maxpool2d, avgpool2d (both count_include_pad),
- * batchnorm1d/2d in training and in evaluation, dropout2d and global_avg_pool, and one small
- * CNN end to end through Model and cross_entropy.
+ * groups, rectangular kernels, no bias, the direct 3×3 convolution of one input channel),
+ * maxpool2d, avgpool2d (both count_include_pad), batchnorm1d/2d in training and in
+ * evaluation, dropout2d and global_avg_pool, and one small CNN end to end through Model and
+ * cross_entropy.
  *
  * As in gradcheck.test.ts (same helpers, finite-difference.ts): the objective is L = Σ y·r for a
  * fixed random r (so dy = r exactly), summed in float64 from the float32 outputs, and the
@@ -140,6 +141,8 @@ describe('conv2d gradients (finite differences)', () => {
     ['depthwise (groups = channels = 3), stride 2', { conv2d: { out_channels: 3, kernel_size: 3, stride: 2, padding: 1, groups: 3 } }, [3, 5, 5]],
     ['1×1', { conv2d: { out_channels: 3, kernel_size: 1 } }, [4, 3, 3]],
     ['no bias', { conv2d: { out_channels: 2, kernel_size: 2, bias: false } }, [3, 4, 4]],
+    ['direct 3×3 on one channel, padding 1', { conv2d: { out_channels: 5, kernel_size: 3, padding: 1 } }, [1, 5, 9]],
+    ['direct 3×3 per group (depthwise), padding 0, no bias', { conv2d: { out_channels: 4, kernel_size: 3, groups: 2, bias: false } }, [2, 6, 5]],
   ];
   for (const [name, config, inShape] of cases) {
     it(`${name}: dx, weight${(config as { conv2d: { bias?: boolean } }).conv2d.bias === false ? '' : ' and bias'}`, () => {

@@ -318,6 +318,9 @@ describe('CNN layers match torch (cnn_layers.json)', () => {
       'batchnorm1d_features_eval',
       'batchnorm1d_length_train',
       'batchnorm1d_length_cumulative',
+      'conv_direct_1ch_pad1',
+      'conv_direct_depthwise_pad0',
+      'conv_direct_1ch_pad2_no_bias',
     ]);
   });
 

@@ -222,7 +222,7 @@ describe.skipIf(team === null)(`the relaxed-SIMD product (relaxed_madd observed 
  * conv2d's batched product in a child process on `kernel` (the layer module follows the
  * process's kernel choice): strided x and y with gaps between rows and samples, a whole panel
  * of four outputs and two more, 8+ positions (the vector tile and its overlapping last tile)
- * and under 8 (scalar). Prints the bits of y, of the fused twin's y, and whether the kernel ran.
+ * and under 8 (scalar), over a col's terms and over a direct 3×3 convolution's lines. Prints the bits of y, of the fused twin's y, and whether the kernel ran.
  */
 const BATCHED = `
 import { allocFloat32 } from '${DIST}kernels/arena.js';
@@ -234,15 +234,29 @@ const rng = new Rng(5, 'data');
 const filled = (n) => { const a = allocFloat32(n); for (let i = 0; i < n; i++) a[i] = rng.uniformIn(-1, 1); return a; };
 const bits = (a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 const cases = [];
+// A col's terms (one line, k rows), then a direct 3×3 convolution's (lines of a padded input).
 for (const [outs, k, positions, batch] of [[6, 9, 30, 2], [8, 72, 196, 2], [3, 4, 5, 2]]) {
   const xRow = positions + 3, xSample = k * xRow + 5, yRow = positions + 1, ySample = outs * yRow + 2;
-  const x = { array: filled(batch * xSample), at: 1, row: xRow, sample: xSample };
+  const x = { array: filled(batch * xSample), at: 1, row: xRow, sample: xSample, line: 0 };
   const packed = filled(Math.ceil(outs / 4) * 4 * k);
   const bias = filled(outs);
-  const y = { array: allocFloat32(batch * ySample + 1), at: 1, row: yRow, sample: ySample };
+  const y = { array: allocFloat32(batch * ySample + 1), at: 1, row: yRow, sample: ySample, line: 0 };
   const twin = { ...y, array: allocFloat32(batch * ySample + 1) };
-  const ran = batchedProductWasm(y, x, packed, bias, outs, k, positions, batch);
-  batchedProductFusedReference(twin, x, packed, bias, outs, k, positions, batch);
+  const terms = { rows: 1, perRow: k, step: xRow };
+  const ran = batchedProductWasm(y, x, terms, packed, bias, outs, positions, 1, batch);
+  batchedProductFusedReference(twin, x, terms, packed, bias, outs, positions, 1, batch);
+  cases.push({ ran, kernel: bits(y.array), fusedTwin: bits(twin.array) });
+}
+{
+  const outs = 5, width = 12, lines = 12, batch = 2, xRow = width + 2, xSample = (lines + 2) * xRow + 1;
+  const x = { array: filled(batch * xSample + 1), at: 0, row: xRow, sample: xSample, line: xRow };
+  const packed = filled(Math.ceil(outs / 4) * 4 * 9);
+  const bias = filled(outs);
+  const y = { array: allocFloat32(batch * outs * lines * width), at: 0, row: width, sample: outs * lines * width, line: outs * width };
+  const twin = { ...y, array: allocFloat32(y.array.length) };
+  const terms = { rows: 3, perRow: 3, step: 1 };
+  const ran = batchedProductWasm(y, x, terms, packed, bias, outs, width, lines, batch);
+  batchedProductFusedReference(twin, x, terms, packed, bias, outs, width, lines, batch);
   cases.push({ ran, kernel: bits(y.array), fusedTwin: bits(twin.array) });
 }
 console.log(JSON.stringify({ path: kernelChoice().path, cases }));`;

@@ -1,6 +1,6 @@
 /**
  * The layers' WebAssembly twins (kernels/layer-kernels.ts: ReLU, conv2d's unfold, fold,
- * batched products, layout copy and bias sums, max pooling) against the layers' own loops, bit
+ * batched products, direct 3×3 weight gradient, layout copy and bias sums, max pooling) against the layers' own loops, bit
  * for bit. A layer runs its twins when every buffer lives in the engine memory and its loops
  * otherwise, so each case builds the same layer twice: once over engine buffers, once over
  * ordinary arrays, with the same parameters and inputs, and compares outputs, input gradients
@@ -116,6 +116,12 @@ const CASES: { config: Record<string, unknown> | string; inShape: number[]; spec
   { config: { conv2d: { out_channels: 6, kernel_size: 3, groups: 3, padding: 1 } }, inShape: [3, 4, 4], special: false },
   { config: { conv2d: { out_channels: 3, kernel_size: 3 } }, inShape: [2, 3, 3], special: false },
   { config: { conv2d: { out_channels: 1, kernel_size: 1 } }, inShape: [1, 1, 1], special: false },
+  // The direct 3×3 convolution (one input channel per group, stride 1): channel counts around
+  // its triples and panels, lines of 8, more and fewer positions, padding 0 to 2, groups.
+  { config: { conv2d: { out_channels: 5, kernel_size: 3 } }, inShape: [1, 13, 10], special: true },
+  { config: { conv2d: { out_channels: 4, kernel_size: 3, padding: 2, bias: false } }, inShape: [1, 4, 3], special: false },
+  { config: { conv2d: { out_channels: 7, kernel_size: 3, padding: 1 } }, inShape: [1, 28, 28], special: false },
+  { config: { conv2d: { out_channels: 6, kernel_size: 3, padding: 1, groups: 3 } }, inShape: [3, 9, 17], special: true },
   { config: { maxpool2d: 2 }, inShape: [3, 8, 8], special: true },
   { config: { maxpool2d: 2 }, inShape: [2, 7, 9], special: false },
   // Rows of 1, 3, 5, 7 and 9 windows: the four-window groups, the overlapping last group, scalar rows.
@@ -177,6 +183,6 @@ describe.skipIf(!layerWasmRuns() || kernelChoice().path === 'wasm-relaxed-simd')
   });
 
   it('each layer twin did the work in some case above (none fell back to its loop everywhere)', () => {
-    expect([...twinsSeen].sort()).toEqual(['batchedProductWasm', 'copyRunsWasm', 'foldWasm', 'maxPool2x2BackwardWasm', 'maxPool2x2Wasm', 'maxPoolWasm', 'reluBackwardWasm', 'reluWasm', 'rowSumsWasm', 'scatterAddWasm', 'unfoldWasm']);
+    expect([...twinsSeen].sort()).toEqual(['batchedProductWasm', 'convWeightGrad3x3Wasm', 'copyRunsWasm', 'foldWasm', 'maxPool2x2BackwardWasm', 'maxPool2x2Wasm', 'maxPoolWasm', 'reluBackwardWasm', 'reluWasm', 'rowSumsWasm', 'scatterAddWasm', 'unfoldWasm']);
   });
 });

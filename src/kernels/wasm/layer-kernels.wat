@@ -247,41 +247,51 @@
         (br $eachI)))
       (br $eachChannel))))
 
-  ;; conv2d's products with its (packed, tiny) weights: for each sample b < $batch, output
-  ;; row o < $outs and position p < $positions,
-  ;;   y[b·$ySample + o·$yRow + p] = bias[o] + Σ_t w[o, t]·x[b·$xSample + t·$xRow + p]
-  ;; over t < $k in increasing t, one f32 multiply and one f32 add each: the sum and order of
-  ;; the matmul's micro-kernel started from the bias (gemm.wat), so the same bits. Strides are
-  ;; in floats; the weights come packed in panels of four rows, t-major ($w + (o/4)·$k·16 +
-  ;; t·16 + (o%4)·4 bytes). A tile is four rows × eight positions (eight accumulators, as
-  ;; gemm.wat's 4×8), read from x and written to y in place, whatever their strides: the
-  ;; matmul would first have packed x and would have written a plain [outs, N] matrix to be
-  ;; copied where conv2d wants it. A sample's last tile overlaps the one before when
-  ;; $positions is not a multiple of 8 (those outputs are computed twice, the same both
-  ;; times); under 8 positions they go one at a time. The relaxed-SIMD build (assemble.ts)
-  ;; fuses the vector multiply-adds (f32x4.relaxed_madd); the scalar ones stay unfused.
-  (func (export "batchedProduct") (param $y i32) (param $yRow i32) (param $ySample i32) (param $x i32) (param $xRow i32) (param $xSample i32)
-    (param $w i32) (param $bias i32) (param $outs i32) (param $k i32) (param $positions i32) (param $batch i32)
-    (local $b i32) (local $p i32) (local $o i32) (local $t i32) (local $rowBytes i32) (local $panelBytes i32) (local $outBytes i32)
+  ;; conv2d's products with its (packed, tiny) weights: for each sample b < $batch, line
+  ;; l < $lines, output row o < $outs and position p < $width,
+  ;;   y[b·$ySample + l·$yLine + o·$yRow + p] = bias[o] + Σ_t w[o, t]·x[b·$xSample + l·$xLine + i·$xRow + j·$xStep + p]
+  ;; over the k = $kh·$kw terms t = i·$kw + j in increasing t, one f32 multiply and one f32 add
+  ;; each: the sum and order of the matmul's micro-kernel started from the bias (gemm.wat), so
+  ;; the same bits. A col (conv2d's [K, N]) is one line with $kh = 1, $kw = K and $xStep its
+  ;; row; the padded input of the direct 3×3 convolution is $lines output rows with terms
+  ;; (i, j) at i·$xRow + j (see conv2d.ts). Strides are in floats; the weights come packed
+  ;; in panels of four rows, t-major ($w + (o/4)·k·16 + t·16 + (o%4)·4 bytes). A tile is four
+  ;; rows × eight positions (eight accumulators, as gemm.wat's 4×8), read from x and written to
+  ;; y in place, whatever their strides: the matmul would first have packed x and would have
+  ;; written a plain [outs, N] matrix to be copied where conv2d wants it. A line's last tile
+  ;; overlaps the one before when $width is not a multiple of 8 (those outputs are computed
+  ;; twice, the same both times); under 8 positions they go one at a time. The relaxed-SIMD
+  ;; build (assemble.ts) fuses the vector multiply-adds (f32x4.relaxed_madd); the scalar ones stay unfused.
+  (func (export "batchedProduct") (param $y i32) (param $yRow i32) (param $ySample i32) (param $yLine i32)
+    (param $x i32) (param $xRow i32) (param $xStep i32) (param $xSample i32) (param $xLine i32)
+    (param $w i32) (param $bias i32) (param $outs i32) (param $kh i32) (param $kw i32) (param $width i32) (param $lines i32) (param $batch i32)
+    (local $b i32) (local $l i32) (local $p i32) (local $o i32) (local $i i32) (local $j i32) (local $stepBytes i32) (local $skipBytes i32)
+    (local $panelBytes i32) (local $outBytes i32)
     (local $c i32) (local $a i32) (local $out i32) (local $sampleCol i32) (local $sampleY i32)
     (local $av v128) (local $c0 v128) (local $c1 v128)
     (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128) (local $y20 v128) (local $y21 v128) (local $y30 v128) (local $y31 v128)
     (local $acc f32)
-    (local.set $rowBytes (i32.shl (local.get $xRow) (i32.const 2)))
+    ;; after a row of $kw terms, c moves on by $skipBytes to the next row's first
+    (local.set $stepBytes (i32.shl (local.get $xStep) (i32.const 2)))
+    (local.set $skipBytes (i32.shl (i32.sub (local.get $xRow) (i32.mul (local.get $kw) (local.get $xStep))) (i32.const 2)))
     (local.set $outBytes (i32.shl (local.get $yRow) (i32.const 2)))
-    (local.set $panelBytes (i32.shl (local.get $k) (i32.const 4)))
-    (block $bdone (loop $eachSample
+    (local.set $panelBytes (i32.shl (i32.mul (local.get $kh) (local.get $kw)) (i32.const 4)))
+    (block $bdone (loop $eachLine
+      (if (i32.ge_u (local.get $l) (local.get $lines))
+        (then
+          (local.set $l (i32.const 0))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))))
       (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
-      (local.set $sampleCol (i32.add (local.get $x) (i32.shl (i32.mul (local.get $b) (local.get $xSample)) (i32.const 2))))
-      (local.set $sampleY (i32.add (local.get $y) (i32.shl (i32.mul (local.get $b) (local.get $ySample)) (i32.const 2))))
-      (if (i32.ge_u (local.get $positions) (i32.const 8))
+      (local.set $sampleCol (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $xSample)) (i32.mul (local.get $l) (local.get $xLine))) (i32.const 2))))
+      (local.set $sampleY (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $ySample)) (i32.mul (local.get $l) (local.get $yLine))) (i32.const 2))))
+      (if (i32.ge_u (local.get $width) (i32.const 8))
         (then
           (local.set $p (i32.const 0))
           (block $pdone (loop $eachTile
-            (if (i32.gt_u (i32.add (local.get $p) (i32.const 8)) (local.get $positions))
+            (if (i32.gt_u (i32.add (local.get $p) (i32.const 8)) (local.get $width))
               (then
-                (br_if $pdone (i32.ge_u (local.get $p) (local.get $positions)))
-                (local.set $p (i32.sub (local.get $positions) (i32.const 8)))))
+                (br_if $pdone (i32.ge_u (local.get $p) (local.get $width)))
+                (local.set $p (i32.sub (local.get $width) (i32.const 8)))))
             ;; four outputs at a time
             (local.set $o (i32.const 0))
             (block $odone (loop $eachPanel
@@ -296,26 +306,31 @@
               (local.set $y31 (local.get $y30))
               (local.set $c (i32.add (local.get $sampleCol) (i32.shl (local.get $p) (i32.const 2))))
               (local.set $a (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $panelBytes))))
-              (local.set $t (local.get $k))
-              (loop $eachT
-                (local.set $c0 (v128.load (local.get $c)))
-                (local.set $c1 (v128.load offset=16 (local.get $c)))
-                (local.set $av (v128.load32_splat (local.get $a)))
-                (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $av) (local.get $c0))))
-                (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $av) (local.get $c1))))
-                (local.set $av (v128.load32_splat offset=4 (local.get $a)))
-                (local.set $y10 (f32x4.add (local.get $y10) (f32x4.mul (local.get $av) (local.get $c0))))
-                (local.set $y11 (f32x4.add (local.get $y11) (f32x4.mul (local.get $av) (local.get $c1))))
-                (local.set $av (v128.load32_splat offset=8 (local.get $a)))
-                (local.set $y20 (f32x4.add (local.get $y20) (f32x4.mul (local.get $av) (local.get $c0))))
-                (local.set $y21 (f32x4.add (local.get $y21) (f32x4.mul (local.get $av) (local.get $c1))))
-                (local.set $av (v128.load32_splat offset=12 (local.get $a)))
-                (local.set $y30 (f32x4.add (local.get $y30) (f32x4.mul (local.get $av) (local.get $c0))))
-                (local.set $y31 (f32x4.add (local.get $y31) (f32x4.mul (local.get $av) (local.get $c1))))
-                (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))
-                (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-                (br_if $eachT (local.get $t)))
+              (local.set $i (local.get $kh))
+              (loop $eachI
+                (local.set $j (local.get $kw))
+                (loop $eachJ
+                  (local.set $c0 (v128.load (local.get $c)))
+                  (local.set $c1 (v128.load offset=16 (local.get $c)))
+                  (local.set $av (v128.load32_splat (local.get $a)))
+                  (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $av) (local.get $c0))))
+                  (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $av) (local.get $c1))))
+                  (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+                  (local.set $y10 (f32x4.add (local.get $y10) (f32x4.mul (local.get $av) (local.get $c0))))
+                  (local.set $y11 (f32x4.add (local.get $y11) (f32x4.mul (local.get $av) (local.get $c1))))
+                  (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+                  (local.set $y20 (f32x4.add (local.get $y20) (f32x4.mul (local.get $av) (local.get $c0))))
+                  (local.set $y21 (f32x4.add (local.get $y21) (f32x4.mul (local.get $av) (local.get $c1))))
+                  (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+                  (local.set $y30 (f32x4.add (local.get $y30) (f32x4.mul (local.get $av) (local.get $c0))))
+                  (local.set $y31 (f32x4.add (local.get $y31) (f32x4.mul (local.get $av) (local.get $c1))))
+                  (local.set $c (i32.add (local.get $c) (local.get $stepBytes)))
+                  (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                  (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+                  (br_if $eachJ (local.get $j)))
+                (local.set $c (i32.add (local.get $c) (local.get $skipBytes)))
+                (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                (br_if $eachI (local.get $i)))
               (local.set $out (i32.add (local.get $sampleY) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $yRow)) (local.get $p)) (i32.const 2))))
               (v128.store (local.get $out) (local.get $y00))
               (v128.store offset=16 (local.get $out) (local.get $y01))
@@ -338,15 +353,20 @@
               (local.set $c (i32.add (local.get $sampleCol) (i32.shl (local.get $p) (i32.const 2))))
               (local.set $a (i32.add (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $panelBytes)))
                 (i32.shl (i32.and (local.get $o) (i32.const 3)) (i32.const 2))))
-              (local.set $t (local.get $k))
-              (loop $eachT
-                (local.set $av (v128.load32_splat (local.get $a)))
-                (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $av) (v128.load (local.get $c)))))
-                (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $av) (v128.load offset=16 (local.get $c)))))
-                (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))
-                (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-                (br_if $eachT (local.get $t)))
+              (local.set $i (local.get $kh))
+              (loop $eachI
+                (local.set $j (local.get $kw))
+                (loop $eachJ
+                  (local.set $av (v128.load32_splat (local.get $a)))
+                  (local.set $y00 (f32x4.add (local.get $y00) (f32x4.mul (local.get $av) (v128.load (local.get $c)))))
+                  (local.set $y01 (f32x4.add (local.get $y01) (f32x4.mul (local.get $av) (v128.load offset=16 (local.get $c)))))
+                  (local.set $c (i32.add (local.get $c) (local.get $stepBytes)))
+                  (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                  (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+                  (br_if $eachJ (local.get $j)))
+                (local.set $c (i32.add (local.get $c) (local.get $skipBytes)))
+                (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                (br_if $eachI (local.get $i)))
               (local.set $out (i32.add (local.get $sampleY) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $yRow)) (local.get $p)) (i32.const 2))))
               (v128.store (local.get $out) (local.get $y00))
               (v128.store offset=16 (local.get $out) (local.get $y01))
@@ -360,26 +380,120 @@
             (br_if $odone (i32.ge_u (local.get $o) (local.get $outs)))
             (local.set $p (i32.const 0))
             (block $pdone (loop $eachPosition
-              (br_if $pdone (i32.ge_u (local.get $p) (local.get $positions)))
+              (br_if $pdone (i32.ge_u (local.get $p) (local.get $width)))
               (local.set $acc (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
               (local.set $c (i32.add (local.get $sampleCol) (i32.shl (local.get $p) (i32.const 2))))
               (local.set $a (i32.add (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $o) (i32.const 2)) (local.get $panelBytes)))
                 (i32.shl (i32.and (local.get $o) (i32.const 3)) (i32.const 2))))
-              (local.set $t (local.get $k))
-              (loop $eachT
-                (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $c)))))
-                (local.set $c (i32.add (local.get $c) (local.get $rowBytes)))
-                (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-                (br_if $eachT (local.get $t)))
+              (local.set $i (local.get $kh))
+              (loop $eachI
+                (local.set $j (local.get $kw))
+                (loop $eachJ
+                  (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $c)))))
+                  (local.set $c (i32.add (local.get $c) (local.get $stepBytes)))
+                  (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                  (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+                  (br_if $eachJ (local.get $j)))
+                (local.set $c (i32.add (local.get $c) (local.get $skipBytes)))
+                (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                (br_if $eachI (local.get $i)))
               (f32.store (i32.add (local.get $sampleY) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $yRow)) (local.get $p)) (i32.const 2)))
                 (local.get $acc))
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (br $eachPosition)))
             (local.set $o (i32.add (local.get $o) (i32.const 1)))
             (br $eachOutput)))))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $eachSample))))
+      (local.set $l (i32.add (local.get $l) (i32.const 1)))
+      (br $eachLine))))
+
+  ;; The weight gradient of the direct 3×3 convolution of one input channel at stride 1 (see
+  ;; conv2d.ts): for o < $outs and taps (i, j) < 3×3,
+  ;;   dW[o·9 + i·3 + j] = Σ_{b, oh, ow} dy[b·$dySample + o·outH·outW + oh·$outW + ow] · x[b·$xSample + (oh + i)·$xRow + ow + j]
+  ;; over the $batch samples of the zero-padded input x, starting from +0, in increasing
+  ;; (b, oh, ow), one f32 multiply and one f32 add each: the terms and order of the matmul's
+  ;; dW = dyc·colᵀ over the unfolded col, so the same bits, without writing col or packing it.
+  ;; Lanes are the taps j = 0, 1, 2 of one kernel row (the fourth lane reads one float past
+  ;; it and is dropped: x needs a float of room after its last row); three output channels
+  ;; at a time, nine accumulators (o + 1 and o + 2 repeat the last channel past $outs).
+  (func (export "convWeightGrad3x3") (param $dw i32) (param $dy i32) (param $dySample i32) (param $x i32) (param $xSample i32) (param $xRow i32)
+    (param $outs i32) (param $outH i32) (param $outW i32) (param $batch i32)
+    (local $o i32) (local $o1 i32) (local $o2 i32) (local $b i32) (local $oh i32) (local $ow i32) (local $plane i32) (local $rowBytes i32)
+    (local $d0 i32) (local $d1 i32) (local $d2 i32) (local $xp i32) (local $out i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $dv v128)
+    (local $a00 v128) (local $a01 v128) (local $a02 v128) (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a20 v128) (local $a21 v128) (local $a22 v128)
+    (local.set $plane (i32.shl (i32.mul (local.get $outH) (local.get $outW)) (i32.const 2)))
+    (local.set $rowBytes (i32.shl (local.get $xRow) (i32.const 2)))
+    (block $odone (loop $eachTriple
+      (br_if $odone (i32.ge_u (local.get $o) (local.get $outs)))
+      (local.set $o1 (select (i32.add (local.get $o) (i32.const 1)) (local.get $o) (i32.lt_u (i32.add (local.get $o) (i32.const 1)) (local.get $outs))))
+      (local.set $o2 (select (i32.add (local.get $o) (i32.const 2)) (local.get $o1) (i32.lt_u (i32.add (local.get $o) (i32.const 2)) (local.get $outs))))
+      (local.set $a00 (v128.const i32x4 0 0 0 0))
+      (local.set $a01 (local.get $a00))
+      (local.set $a02 (local.get $a00))
+      (local.set $a10 (local.get $a00))
+      (local.set $a11 (local.get $a00))
+      (local.set $a12 (local.get $a00))
+      (local.set $a20 (local.get $a00))
+      (local.set $a21 (local.get $a00))
+      (local.set $a22 (local.get $a00))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $eachSample
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $d0 (i32.add (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $b) (local.get $dySample)) (i32.const 2))) (i32.mul (local.get $o) (local.get $plane))))
+        (local.set $d1 (i32.add (local.get $d0) (i32.mul (i32.sub (local.get $o1) (local.get $o)) (local.get $plane))))
+        (local.set $d2 (i32.add (local.get $d0) (i32.mul (i32.sub (local.get $o2) (local.get $o)) (local.get $plane))))
+        (local.set $oh (i32.const 0))
+        (block $hdone (loop $eachRow
+          (br_if $hdone (i32.ge_u (local.get $oh) (local.get $outH)))
+          (local.set $xp (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $xSample)) (i32.mul (local.get $oh) (local.get $xRow))) (i32.const 2))))
+          (local.set $ow (local.get $outW))
+          (loop $eachColumn
+            (local.set $x0 (v128.load (local.get $xp)))
+            (local.set $x1 (v128.load (i32.add (local.get $xp) (local.get $rowBytes))))
+            (local.set $x2 (v128.load (i32.add (local.get $xp) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+            (local.set $dv (v128.load32_splat (local.get $d0)))
+            (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $x0) (local.get $dv))))
+            (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $x1) (local.get $dv))))
+            (local.set $a02 (f32x4.add (local.get $a02) (f32x4.mul (local.get $x2) (local.get $dv))))
+            (local.set $dv (v128.load32_splat (local.get $d1)))
+            (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $x0) (local.get $dv))))
+            (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $x1) (local.get $dv))))
+            (local.set $a12 (f32x4.add (local.get $a12) (f32x4.mul (local.get $x2) (local.get $dv))))
+            (local.set $dv (v128.load32_splat (local.get $d2)))
+            (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (local.get $x0) (local.get $dv))))
+            (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $x1) (local.get $dv))))
+            (local.set $a22 (f32x4.add (local.get $a22) (f32x4.mul (local.get $x2) (local.get $dv))))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+            (local.set $d0 (i32.add (local.get $d0) (i32.const 4)))
+            (local.set $d1 (i32.add (local.get $d1) (i32.const 4)))
+            (local.set $d2 (i32.add (local.get $d2) (i32.const 4)))
+            (local.set $ow (i32.sub (local.get $ow) (i32.const 1)))
+            (br_if $eachColumn (local.get $ow)))
+          (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+          (br $eachRow)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $eachSample)))
+      ;; lanes 0–2 of a_ri are dW[o_r, i, 0..2] (a repeated channel's copies hold the same sums)
+      (local.set $out (i32.add (local.get $dw) (i32.mul (local.get $o2) (i32.const 36))))
+      (call $storeTaps (local.get $out) (local.get $a20) (local.get $a21) (local.get $a22))
+      (local.set $out (i32.add (local.get $dw) (i32.mul (local.get $o1) (i32.const 36))))
+      (call $storeTaps (local.get $out) (local.get $a10) (local.get $a11) (local.get $a12))
+      (local.set $out (i32.add (local.get $dw) (i32.mul (local.get $o) (i32.const 36))))
+      (call $storeTaps (local.get $out) (local.get $a00) (local.get $a01) (local.get $a02))
+      (local.set $o (i32.add (local.get $o) (i32.const 3)))
+      (br $eachTriple))))
+
+  ;; the nine taps of one output channel from lanes 0–2 of three kernel rows' accumulators
+  (func $storeTaps (param $out i32) (param $r0 v128) (param $r1 v128) (param $r2 v128)
+    (f32.store (local.get $out) (f32x4.extract_lane 0 (local.get $r0)))
+    (f32.store offset=4 (local.get $out) (f32x4.extract_lane 1 (local.get $r0)))
+    (f32.store offset=8 (local.get $out) (f32x4.extract_lane 2 (local.get $r0)))
+    (f32.store offset=12 (local.get $out) (f32x4.extract_lane 0 (local.get $r1)))
+    (f32.store offset=16 (local.get $out) (f32x4.extract_lane 1 (local.get $r1)))
+    (f32.store offset=20 (local.get $out) (f32x4.extract_lane 2 (local.get $r1)))
+    (f32.store offset=24 (local.get $out) (f32x4.extract_lane 0 (local.get $r2)))
+    (f32.store offset=28 (local.get $out) (f32x4.extract_lane 1 (local.get $r2)))
+    (f32.store offset=32 (local.get $out) (f32x4.extract_lane 2 (local.get $r2))))
 
   ;; $count runs of $len floats: dst[q·$dstStride + t] ← src[q·$srcStride + t] (strides in
   ;; floats): a channel of conv2d's dy from NCHW into [channels, batch·positions], a run a sample.
