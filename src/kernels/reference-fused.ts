@@ -7,6 +7,7 @@
  * only: on the relaxed path a product the kernels cannot take falls back to the unfused loops.
  */
 import { fmaf32 } from './fma.js';
+import { batchedProductReference, roundedMultiplyAdd } from './batched-product-reference.js';
 import type { Strided, Terms } from './layer-kernels.js';
 
 /**
@@ -40,32 +41,11 @@ export function matmulFusedReference(
  * conv2d's batched product (layer-kernels.ts batchedProductWasm) as the relaxed layer module
  * computes it where relaxed_madd is fused: for b < batch, l < lines, o < outs, p < width,
  * y[b, l, o, p] = bias[o] + Σ_t w[o, t]·x[b, l, p + i·x.row + j·step] over t = i·perRow + j in
- * increasing t, each step one fmaf32 — the loop of conv2d.ts product with the multiply-add fused.
+ * increasing t, each step one fmaf32 (batched-product-reference.ts with the multiply-add fused).
  * That holds from 8 positions a line up; under 8 the kernel runs scalar f32 code, which has no
  * relaxed multiply-add, so there each step is a rounded product and a rounded sum, as by
  * default. w comes packed in panels of four rows (conv2d.ts pack).
  */
 export function batchedProductFusedReference(y: Strided, x: Strided, terms: Terms, packed: Float32Array, bias: Float32Array, outs: number, width: number, lines: number, batch: number): void {
-  const { rows, perRow, step } = terms;
-  const fused = width >= 8;
-  for (let s = 0; s < batch; s++) {
-    for (let l = 0; l < lines; l++) {
-      const base = x.at + s * x.sample + l * x.line;
-      for (let o = 0; o < outs; o++) {
-        const out = y.at + s * y.sample + l * y.line + o * y.row;
-        const panel = (o >> 2) * rows * perRow * 4 + (o & 3);
-        for (let p = 0; p < width; p++) {
-          let sum = bias[o];
-          for (let i = 0; i < rows; i++) {
-            for (let j = 0; j < perRow; j++) {
-              const w = packed[panel + (i * perRow + j) * 4];
-              const v = x.array[base + i * x.row + j * step + p];
-              sum = fused ? fmaf32(w, v, sum) : Math.fround(sum + Math.fround(w * v));
-            }
-          }
-          y.array[out + p] = sum;
-        }
-      }
-    }
-  }
+  batchedProductReference(y, x, terms, packed, bias, outs, width, lines, batch, width >= 8 ? (sum, w, v) => fmaf32(w, v, sum) : roundedMultiplyAdd);
 }

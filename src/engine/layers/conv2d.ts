@@ -47,6 +47,7 @@ import { MR, NR } from '../../kernels/gemm.js';
 import { matmulABt } from '../../kernels/matmul.js';
 import { type Shape } from '../../core/shape.js';
 import { allocFloat32 } from '../../kernels/arena.js';
+import { batchedProductReference, roundedMultiplyAdd } from '../../kernels/batched-product-reference.js';
 import { fold, unfold, unfoldGeometry } from './im2col.js';
 import { imageShape, outputSize, pair, sizePair, type Geometry } from './spatial.js';
 
@@ -318,25 +319,7 @@ function multiply(conv: Conv, weights: Float32Array, transposed: boolean, w: Flo
 function product(conv: Conv, w: Float32Array, biasOf: Float32Array, outs: number, terms: Terms, width: number, lines: number, batch: number): void {
   const { into, from } = conv;
   if (batchedProductWasm(into, from, terms, w, biasOf, outs, width, lines, batch)) return;
-  const { rows, perRow, step } = terms;
-  const y = into.array;
-  const x = from.array;
-  for (let s = 0; s < batch; s++) {
-    for (let l = 0; l < lines; l++) {
-      const base = from.at + s * from.sample + l * from.line;
-      for (let o = 0; o < outs; o++) {
-        const out = into.at + s * into.sample + l * into.line + o * into.row;
-        const panel = (o >> 2) * rows * perRow * 4 + (o & 3);
-        for (let p = 0; p < width; p++) {
-          let sum = biasOf[o];
-          for (let i = 0; i < rows; i++) {
-            for (let j = 0; j < perRow; j++) sum = Math.fround(sum + Math.fround(w[panel + (i * perRow + j) * 4] * x[base + i * from.row + j * step + p]));
-          }
-          y[out + p] = sum;
-        }
-      }
-    }
-  }
+  batchedProductReference(into, from, terms, w, biasOf, outs, width, lines, batch, roundedMultiplyAdd);
 }
 
 /** dyc ← the group's channels of dy, as [O_g, N]. */
