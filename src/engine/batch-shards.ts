@@ -110,7 +110,8 @@ export class BatchShards {
 
   constructor(model: ShardedModel, setting: ShardSetting) {
     const { count } = setting;
-    if (unshardableLayer(model.plan) !== null) throw new RangeError(`layer ${unshardableLayer(model.plan)} cannot run on shards of a batch`);
+    const unshardable = unshardableLayer(model.plan);
+    if (unshardable !== null) throw new RangeError(`layer ${unshardable} cannot run on shards of a batch`);
     this.count = count;
     const widths = model.acts.map((a) => a.length / model.maxBatch);
     const trainBatch = Math.min(setting.trainBatch ?? model.maxBatch, model.maxBatch);

@@ -12,6 +12,7 @@ import { planModel } from './model-plan.js';
 import { BACKWARD, claimShard, controlWords, CTL, jobOf, MODES, opOf, OWNER, QUIT, type ShardWorkerSetup } from './shard-control.js';
 import { ShardReplica, shardRows, shardStart } from './shard-replica.js';
 import { Rng } from '../core/rng.js';
+import { sizeOf } from '../core/shape.js';
 import { arenaView } from '../kernels/arena.js';
 import { waitWhile } from '../kernels/gemm-team.js';
 
@@ -21,7 +22,7 @@ const ctl = new Int32Array(arenaView(offsets.control, controlWords(shards)).buff
 
 function buildReplicas(): ShardReplica[] {
   const plan = planModel(configs, inputShape);
-  const widths = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)].map((shape) => shape.reduce((a, b) => a * b, 1));
+  const widths = [plan.inputShape, ...plan.layers.map((l) => l.plan.outShape)].map(sizeOf);
   const acts = offsets.acts.map((offset, i) => arenaView(offset, maxBatch * widths[i]));
   const actGrads = offsets.actGrads.map((offset, i) => (offset < 0 ? acts[0].subarray(0, 0) : arenaView(offset, maxBatch * widths[i])));
   const values = arenaView(offsets.values, parameters);

@@ -141,13 +141,17 @@ export interface Terms {
  * On the wasm-relaxed-simd path its vector multiply-adds are fused (from 8 positions a line up):
  * its twin there is batchedProductFusedReference.
  */
+/** One past the last float a strided operand of `rows` rows, `lines` lines and `batch` samples, each row `width` floats, reaches. */
+function stridedEnd(s: Strided, rows: number, width: number, lines: number, batch: number): number {
+  return s.at + (batch - 1) * s.sample + (lines - 1) * s.line + (rows - 1) * s.row + width;
+}
+
 export function batchedProductWasm(y: Strided, x: Strided, terms: Terms, packed: Float32Array, bias: Float32Array, outs: number, width: number, lines: number, batch: number): boolean {
   const kernel = kernels();
   if (kernel === null || batch === 0) return false;
   const { rows, perRow, step } = terms;
-  const last = (s: Strided): number => s.at + (batch - 1) * s.sample + (lines - 1) * s.line + width;
-  const py = placed(y.array, last(y) + (outs - 1) * y.row);
-  const px = placed(x.array, last(x) + (rows - 1) * x.row + (perRow - 1) * step);
+  const py = placed(y.array, stridedEnd(y, outs, width, lines, batch));
+  const px = placed(x.array, stridedEnd(x, rows, width, lines, batch) + (perRow - 1) * step);
   const pw = placed(packed, Math.ceil(outs / 4) * 4 * rows * perRow);
   const pb = placed(bias, outs);
   if (py < 0 || px < 0 || pw < 0 || pb < 0) return false;
@@ -187,9 +191,8 @@ export function convWeightGrad3x3Wasm(dw: Float32Array, dy: Float32Array, dyAt: 
 export function batchedProductBlas(y: Strided, x: Strided, w: Float32Array, transposed: boolean, bias: Float32Array | null, outs: number, k: number, positions: number, batch: number): boolean {
   const blas = batch === 0 ? null : blasFor(outs, k, positions);
   if (blas === null) return false;
-  const extent = (s: Strided, rows: number): number => s.at + (batch - 1) * s.sample + (rows - 1) * s.row + positions;
-  const py = placed(y.array, extent(y, outs));
-  const px = placed(x.array, extent(x, k));
+  const py = placed(y.array, stridedEnd(y, outs, positions, 1, batch));
+  const px = placed(x.array, stridedEnd(x, k, positions, 1, batch));
   const pw = placed(w, outs * k);
   if (py < 0 || px < 0 || pw < 0 || (bias !== null && bias.length < outs)) return false;
   for (let b = 0; b < batch; b++) {

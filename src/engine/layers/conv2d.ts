@@ -231,7 +231,12 @@ function directForward(conv: Conv, direct: Direct, x: Float32Array, y: Float32Ar
   for (let s = 0; s < batch; s++) {
     const from = s * conv.sampleSize + group * conv.groupInputs;
     if (copyRunsWasm(padded, s * direct.plane + inside, direct.row, x, from, g.width, g.width, g.height)) continue;
-    for (let h = 0; h < g.height; h++) padded.set(x.subarray(from + h * g.width, from + (h + 1) * g.width), s * direct.plane + inside + h * direct.row);
+    // Element by element: a subarray per row would allocate on every step.
+    for (let h = 0; h < g.height; h++) {
+      const src = from + h * g.width;
+      const dst = s * direct.plane + inside + h * direct.row;
+      for (let w = 0; w < g.width; w++) padded[dst + w] = x[src + w];
+    }
   }
   pack(conv.packed, conv.weights[group], groupOut, 9, false);
   point(conv.into, y, group * groupOut * positions, positions, conv.outChannels * positions, g.outWidth);

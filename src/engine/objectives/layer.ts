@@ -32,18 +32,18 @@ export function planObjectiveLayer(objective: Objective, start: readonly number[
       const grad = new Float64Array(objective.dimension);
       return {
         forward(input, y, batch, mode) {
+          if (mode === 'eval' && objective.family.kind === 'random') {
+            y.fill(expectedValue(objective, x.value), 0, batch);
+            return;
+          }
           for (let b = 0; b < batch; b++) {
-            if (mode === 'eval' && objective.family.kind === 'random') {
-              y[b] = expectedValue(objective, x.value);
-              continue;
-            }
             members[b] = mode === 'train' ? memberFor(objective.family, input[b], context.rng) : input[b];
-            y[b] = objective.evaluate(x.value, members[b], null);
+            const value = objective.evaluate(x.value, members[b], null);
+            y[b] = value;
+            // The float64 value, before y's float32 rounding.
+            if (b === 0 && mode === 'train') trace.value = value;
           }
-          if (mode === 'train') {
-            trace.member = members[0];
-            trace.value = objective.evaluate(x.value, members[0], null);
-          }
+          if (mode === 'train') trace.member = members[0];
         },
         backward(_input, _y, dy, _dx, batch) {
           x.grad.fill(0);

@@ -2,7 +2,7 @@
  * An objective config → the model that trains on it: one layer holding the coordinates as the
  * tensor `x`, and the trace of which member of the family each step saw.
  */
-import type { ModelPlan } from '../model.js';
+import type { ModelPlan } from '../model-plan.js';
 import { createObjective, domainBox, type ObjectiveConfig } from './config.js';
 import { planObjectiveLayer, type ObjectiveTrace } from './layer.js';
 import type { Box, Objective } from './objective.js';
