@@ -42,10 +42,6 @@ export class TrainStep {
   private readonly positions: number;
 
   /**
-   * Trains on samples order[start .. start+count) of `split` and returns the batch loss
-   * computed before the update. A non-finite loss returns at once, leaving the parameters as they were.
-   */
-  /**
    * torch's closure, for an optimizer that evaluates again within the step (L-BFGS): forward and
    * backward on the same batch at the parameters as they are then, the gradient written into
    * model.grads. Made once; `loss` and `count` are set per step.
@@ -55,28 +51,38 @@ export class TrainStep {
     count: 0,
     evaluate: (): number => {
       const { model } = this;
-      const out = model.forward(this.closure.count, 'train');
-      const loss = Math.fround(this.lossKind.loss.compute(out, this.targets, this.closure.count, model.outputWidth, model.outputGrad));
+      const loss = this.lossOf(model.forward(this.closure.count, 'train'), this.closure.count);
       model.backward(this.closure.count);
       return loss;
     },
   };
 
+  /**
+   * The batch loss of the model's output for `count` samples, its gradient written into
+   * model.outputGrad: over count·positions rows of the classes' width (a sequence's loss is the
+   * mean over every position). Float32, as torch computes it and steps.csv records it: a mean that
+   * overflows float32 is a divergence even where the float64 sum behind it is still finite.
+   */
+  private lossOf(out: Float32Array, count: number): number {
+    const { model } = this;
+    return Math.fround(this.lossKind.loss.compute(out, this.targets, count * this.positions, model.outputWidth / this.positions, model.outputGrad));
+  }
+
+  /**
+   * Trains on samples order[start .. start+count) of `split` and returns the batch loss
+   * computed before the update. A non-finite loss returns at once, leaving the parameters as they were.
+   */
   run(split: Split, order: Uint32Array, start: number, count: number): number {
     const { model, targets } = this;
     split.gather(order, start, count, model.input, targets, this.encoding, this.targetWidth);
     const out = model.forward(count, 'train');
-    // Float32, as torch computes it and steps.csv records it: a mean that overflows float32 is
-    // a divergence even where the float64 sum behind it is still finite.
-    const rows = count * this.positions;
-    const width = model.outputWidth / this.positions;
-    const loss = Math.fround(this.lossKind.loss.compute(out, targets, rows, width, model.outputGrad));
+    const loss = this.lossOf(out, count);
     if (!Number.isFinite(loss)) {
       this.gradNorm = NaN;
       this.correct = 0;
       return loss;
     }
-    this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, rows, width, this.encoding) / this.positions;
+    this.correct = this.accuracy === null ? 0 : countCorrect(this.accuracy, out, targets, count * this.positions, model.outputWidth / this.positions, this.encoding) / this.positions;
     model.backward(count);
     this.gradNorm = this.optimizer.gradNorm(model.grads);
     // Handed on, so that clipping by the global norm does not compute it a second time.
