@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { PluginError, UnreadableFileError } from '../core/errors.js';
 import { readFileBounded } from '../core/read-file.js';
 import { activePlugins, pluginKind, usePlugins, type PluginKind, type PluginRecord } from '../optim/plugins.js';
-import { optimizerNames } from '../optim/registry.js';
+import { optimizerNames, pluginOf } from '../optim/registry.js';
 
 /** A PluginRecord as a file (manifest.json, sweep.json, state.json) holds it. */
 export const pluginRecordSchema = z.object({ name: z.string(), path: z.string(), sha256: z.string() });
@@ -48,7 +48,7 @@ export async function requireOptimizerPlugins(records: readonly PluginRecord[]):
  */
 export function checkRecordedPlugins(what: string, recorded: readonly PluginRecord[], hint: string): void {
   for (const record of recorded) {
-    const served = activePlugins().find((k) => k.plugin.name === record.name)?.plugin;
+    const served = pluginOf(record.name);
     if (served === undefined) throw new PluginError(what, `was made with the optimizer plugin '${record.name}' (${record.path}): give --optimizer-plugin ${record.path}`);
     if (served.sha256 !== record.sha256) throw new PluginError(what, `was made with another version of the optimizer plugin '${record.name}': sha256 ${record.sha256} there (${record.path}), ${served.sha256} here (${served.path})`, hint);
   }

@@ -273,9 +273,12 @@ function checkMomentumCycling(config: ExperimentConfig): PathIssue[] {
   return [{ path: ['scheduler', 'cycle_momentum'], problem: `${name} has no momentum or β1 to cycle; set cycle_momentum: false` }];
 }
 
+/** How an objective batches: one sample per step, in order. */
+const ONE_AT_A_TIME = Object.freeze({ batch_size: 1, drop_last: false, shuffle: false, eval_batch_size: 1 });
+
 /** How a config batches its training samples: as its data block says, or for an objective one sample per step, in order. */
 export function batching(config: ExperimentConfig): { readonly batch_size: number; readonly drop_last: boolean; readonly shuffle: boolean; readonly eval_batch_size: number } {
-  return config.data ?? { batch_size: 1, drop_last: false, shuffle: false, eval_batch_size: 1 };
+  return config.data ?? ONE_AT_A_TIME;
 }
 
 /** Steps in one epoch over `size` samples. */

@@ -92,7 +92,7 @@ export async function runSweep(expansion: Expansion, dir: string, options: Sweep
 
   const jobs = Math.max(1, Math.min(options.jobs, todo.length + busy.length));
   // Started first: the workers load their modules while this thread reads the data files.
-  const pool = new Piscina({ filename: workerScript(), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+  const pool = new Piscina({ filename: compiledWorker('trial-worker'), minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
   let run: PoolRun;
   try {
     const provenance = collectProvenance(dirname(options.configFile));
@@ -260,12 +260,13 @@ function loadSharedSources(trials: readonly Trial[], configFile: string): Map<st
 }
 
 /**
- * The compiled worker module. Tests run this file from src/ (TypeScript), but a worker thread
- * needs JavaScript, so it always runs the build in dist/ (npm test builds first).
+ * The compiled module of a worker in this folder (`name`, e.g. trial-worker). Tests run this file
+ * from src/ (TypeScript), but a worker thread needs JavaScript, so it always runs the build in
+ * dist/ (npm test builds first).
  */
-function workerScript(): string {
+export function compiledWorker(name: string): string {
   const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/lab/trial-worker.js', import.meta.url)) : fileURLToPath(new URL('./trial-worker.js', import.meta.url));
-  if (!existsSync(compiled)) throw new Error(`the compiled trial worker is missing (${compiled}): run npm run build`);
+  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL(`../../dist/src/lab/${name}.js`, import.meta.url)) : fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  if (!existsSync(compiled)) throw new Error(`the compiled ${name.replace('-', ' ')} is missing (${compiled}): run npm run build`);
   return compiled;
 }

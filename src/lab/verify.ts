@@ -13,9 +13,8 @@
  *   divergence handled           a far too large lr ends the run as `diverged`, not in a crash
  * The training checks run a small MLP on synthetic spirals in a scratch folder.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseConfigSource, resolveConfig } from '../config/load.js';
 import { pluginsUsedBy } from '../config/optimizer-plugins.js';
@@ -24,6 +23,7 @@ import { optimizerSchema, type ExperimentConfig } from '../config/schema.js';
 import { optimizerKind, type OptimizerConfig } from '../optim/registry.js';
 import { readStepColumns } from '../runs/run-reader.js';
 import { runExperiment } from '../train/experiment.js';
+import { compiledWorker } from './trial-pool.js';
 import { minimize, quadratic, reddiOnline, rosenbrock, type Problem } from './verify-problems.js';
 import type { VerifyRun, VerifyRunResult } from './verify-worker.js';
 
@@ -131,7 +131,7 @@ async function threadDeterminism(config: ExperimentConfig, configFile: string, s
 
 function onThread(run: VerifyRun, threads: number): Promise<VerifyRunResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript(), { workerData: run, env: { ...process.env, ADAM_LAB_THREADS: String(threads) } });
+    const worker = new Worker(compiledWorker('verify-worker'), { workerData: run, env: { ...process.env, ADAM_LAB_THREADS: String(threads) } });
     worker.once('message', (result: VerifyRunResult) => resolve(result));
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the verify worker exited with code ${code}`))));
@@ -203,10 +203,3 @@ async function divergence(config: ExperimentConfig, configFile: string, scratch:
   }
 }
 
-/** The compiled worker module (a worker thread runs JavaScript; see trial-pool.ts's workerScript). */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/src/lab/verify-worker.js', import.meta.url)) : fileURLToPath(new URL('./verify-worker.js', import.meta.url));
-  if (!existsSync(compiled)) throw new Error(`the compiled verify worker is missing (${compiled}): run npm run build`);
-  return compiled;
-}

@@ -139,7 +139,7 @@ const STEP_SIZES: Record<OptimizerName, StepSizeRule | null> = {
   // ASGD's η, the same for every element: γ/(1 + λγ(t−1))^α with a constant γ (asgd.ts).
   asgd: (input) => {
     const { lr } = input.hyper;
-    const eta = input.step === 1 ? lr : lr / (1 + num(input.options, 'lambd') * lr * (input.step - 1)) ** num(input.options, 'alpha');
+    const eta = lr / (1 + num(input.options, 'lambd') * lr * (input.step - 1)) ** num(input.options, 'alpha');
     return { values: stateOf(input, 'ax'), size: () => eta };
   },
   // Schedule-free: the rate of the base iterate z, γ_t (warmup included).

@@ -161,7 +161,12 @@ function stateTransform(file: string, plugin: StatePlugin, options: Record<strin
       return { elements: entries.filter(([, v]) => v.length === size), scalars: entries.filter(([, v]) => v.length !== size) };
     },
     update(u, { values }, context) {
-      call(file, 'update', () => plugin.update(u, values, context, options));
+      // Not through call(): a closure per tensor per step would be an allocation on the hot path.
+      try {
+        plugin.update(u, values, context, options);
+      } catch (error) {
+        throw pluginFailure(file, 'update', error);
+      }
     },
   };
 }
@@ -183,9 +188,13 @@ function call<T>(file: string, what: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof PluginError) throw error;
-    throw new PluginError(file, `${what}() threw: ${messageOf(error)}`);
+    throw pluginFailure(file, what, error);
   }
+}
+
+/** What a plugin's function threw, as a PluginError naming the file and the function. */
+function pluginFailure(file: string, what: string, error: unknown): PluginError {
+  return error instanceof PluginError ? error : new PluginError(file, `${what}() threw: ${messageOf(error)}`);
 }
 
 function messageOf(error: unknown): string {

@@ -102,14 +102,19 @@ export function allOptimizerKinds(): [string, OptimizerKind][] {
 
 /** The kind of a validated config's optimizer: a built-in, or a plugin this process serves. */
 export function optimizerKind(name: string): OptimizerKind {
-  const kind = Object.hasOwn(optimizerKinds, name) ? optimizerKinds[name as OptimizerName] : activePlugins().find((k) => k.plugin.name === name);
+  const kind = Object.hasOwn(optimizerKinds, name) ? optimizerKinds[name as OptimizerName] : servedPlugin(name);
   if (kind === undefined) throw new Error(`no optimizer '${name}' (a plugin's optimizer needs its --optimizer-plugin)`);
   return kind;
 }
 
 /** The plugin file an optimizer of this name comes from; undefined for a built-in (or a name no plugin serves). */
 export function pluginOf(name: string): PluginRecord | undefined {
-  return activePlugins().find((k) => k.plugin.name === name)?.plugin;
+  return servedPlugin(name)?.plugin;
+}
+
+/** The plugin this process serves under `name`, if any. */
+function servedPlugin(name: string): ReturnType<typeof activePlugins>[number] | undefined {
+  return activePlugins().find((k) => k.plugin.name === name);
 }
 
 /** An optimizer config as validated: its name and every option with defaults filled in. */
@@ -137,7 +142,8 @@ export function createOptimizer(config: OptimizerConfig, params: Float32Array, c
     const { transform, hyper } = optimizerKind(groupOptimizer(config, group)).create(group.options);
     const segments = group.frozen ? [] : transform.perTensor === true ? group.tensors : segmentsOf(group.tensors);
     // Outermost first (chain): the average sees the weights after Lookahead's synchronisation.
-    const wrappers = [clipping.average !== undefined && averaged(clipping.average), lookaheadOf(group.options) !== undefined && lookahead(lookaheadOf(group.options)!)];
+    const ahead = lookaheadOf(group.options);
+    const wrappers = [clipping.average !== undefined && averaged(clipping.average), ahead !== undefined && lookahead(ahead)];
     const wrapped = [...wrappers, ...clip].some(Boolean) ? chain(...wrappers, ...clip, transform) : transform;
     return { transform: wrapped, hyper, segments };
   });

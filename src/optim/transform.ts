@@ -166,7 +166,12 @@ export function chain(...parts: (Transform | false)[]): Transform<unknown[]> {
   const finish = active[last]?.finish;
   if (finish !== undefined) chained.finish = (updates, state, context) => finish(updates, state[last], context);
   const after = active.map((t, i) => [t, i] as const).filter(([t]) => t.afterStep !== undefined).reverse();
-  if (after.length > 0) chained.afterStep = (state, context) => after.forEach(([t, i]) => t.afterStep!(state[i], context));
+  if (after.length > 0) {
+    // An indexed loop, not forEach: a callback made per step would be an allocation on the hot path.
+    chained.afterStep = (state, context) => {
+      for (let k = 0; k < after.length; k++) after[k][0].afterStep!(state[after[k][1]], context);
+    };
+  }
   const evaluated = active.findIndex((t) => t.evaluationPoint !== undefined);
   if (evaluated >= 0) chained.evaluationPoint = (state, params, out) => active[evaluated].evaluationPoint!(state[evaluated], params, out);
   return chained;
