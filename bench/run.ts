@@ -17,8 +17,9 @@
  *              default and, where a library loads, its blas path — on the first
  *              20 000 images, best of 2 epochs): a few more minutes
  *
- * Timed loop = gather batch + forward + backward + optimizer step, float32, data in memory and
- * scaled once at load on every side. The machine may be shared with other work, so training
+ * Timed loop = gather batch + forward + backward + optimizer step, float32, data in memory:
+ * PyTorch's images scaled to float32 once at load, adam-lab's kept as bytes and scaled per batch
+ * as its training runs do (extra work on adam-lab's side). The machine may be shared with other work, so training
  * figures are the best of several epochs (3, or 1 with --quick), GEMM the best of 10 products
  * and whole jobs the best of 3 runs, on every side alike.
  */
@@ -30,7 +31,7 @@ import { bundledMnistFolder } from '../src/data/mnist.js';
 import { machineLine, verdict } from './common.js';
 import { ensurePeerPackages, PEERS_FOLDER } from './peer-packages.js';
 import { plural, runPeer, type Row } from './rows.js';
-import { describe, MALLOC_TUNABLES, mainConfigs, torchEnv, torchRow, torchSetup, type TorchSetup } from './torch.js';
+import { describe, detectedCoreEnv, MALLOC_TUNABLES, mainConfigs, torchEnv, torchRow, torchSetup, type TorchSetup } from './torch.js';
 import { adamLabJob, torchJob, type JobFigure } from './whole-job.js';
 import { lowerIsBetter, MAIN, SCALING, W0, W1, W2, W3, type Workload } from './workloads.js';
 
@@ -52,8 +53,7 @@ type OurKernel = 'default' | 'relaxed-simd' | 'blas (environment)' | 'blas (dete
 function ours(folder: string, threads: number | null, names: readonly string[], count: number, epochs: number, kernel: OurKernel = 'default', shards = 1): Row {
   const path = kernel === 'default' ? {} : { ADAM_LAB_KERNEL: kernel === 'relaxed-simd' ? 'wasm-relaxed-simd' : 'blas' };
   const env: NodeJS.ProcessEnv = { ...process.env, ...(threads === null ? {} : { ADAM_LAB_THREADS: String(threads) }), ...path, ADAM_LAB_SHARDS: String(shards) };
-  if (kernel === 'blas (detected)') delete env.OPENBLAS_CORETYPE;
-  const j = runPeer(process.execPath, ['dist/bench/peers/adam-lab.js', folder, String(count), String(epochs), ...names, ...(quick ? ['--quick'] : [])], env);
+  const j = runPeer(process.execPath, ['dist/bench/peers/adam-lab.js', folder, String(count), String(epochs), ...names, ...(quick ? ['--quick'] : [])], kernel === 'blas (detected)' ? detectedCoreEnv(env) : env);
   if (typeof j.note === 'string' && !notes.some((n) => n.endsWith(j.note as string))) notes.push(`adam-lab kernel: ${j.note}`);
   const t = j.threads as number;
   const core = typeof j.blas_core === 'string' ? ` ${j.blas_core} ${kernel.replace('blas ', '')}` : '';
@@ -184,8 +184,7 @@ const rows = [...ourRows, ...torchRows, ...tfjsRows];
 progress('whole jobs');
 const jobs: JobFigure[] = (other === null ? [defaultRow.threads] : [defaultRow.threads, other]).map((t) => adamLabJob(`adam-lab train, ${plural(t)}`, t, jobRepeats));
 if (ourRows.some((r) => r.label.startsWith('adam-lab blas'))) {
-  const { OPENBLAS_CORETYPE: _environmentCore, ...detected } = process.env;
-  jobs.push(adamLabJob('adam-lab train, blas (detected core), 1 thread', 1, jobRepeats, { ...detected, ADAM_LAB_KERNEL: 'blas' }));
+  jobs.push(adamLabJob('adam-lab train, blas (detected core), 1 thread', 1, jobRepeats, { ...detectedCoreEnv(process.env), ADAM_LAB_KERNEL: 'blas' }));
 }
 const ourJobCount = jobs.length;
 if (setup !== null) {
@@ -266,7 +265,7 @@ const report = [
   '## Every configuration',
   allRows,
   gemmTable,
-  `${machineLine(loadBefore)}; ${run}. "adam-lab ×": how many times faster adam-lab's best figure is than that one (above 1: adam-lab faster). Every PyTorch run sets GLIBC_TUNABLES=${MALLOC_TUNABLES}; "(environment)": OpenBLAS with the machine's own ${coreTypeVariables()}; "(detected)": those unset, so OpenBLAS picks its kernels for this CPU. Both sides scale the images to float32 once at load and gather each batch's rows per step.`,
+  `${machineLine(loadBefore)}; ${run}. "adam-lab ×": how many times faster adam-lab's best figure is than that one (above 1: adam-lab faster). Every PyTorch run sets GLIBC_TUNABLES=${MALLOC_TUNABLES}; "(environment)": OpenBLAS with the machine's own ${coreTypeVariables()}; "(detected)": those unset, so OpenBLAS picks its kernels for this CPU. PyTorch scales the images to float32 once at load and gathers each batch's rows per step; adam-lab gathers the rows as bytes and scales them per step, as its runs do.`,
   '## Goals',
   goals().join('\n\n'),
   ...notes,

@@ -47,11 +47,13 @@ export function torchEnv(setup: TorchSetup, config: TorchConfig): NodeJS.Process
     GLIBC_TUNABLES: [process.env.GLIBC_TUNABLES, MALLOC_TUNABLES].filter((t) => t !== undefined && t !== '').join(':'),
     ...(setup.libraryPath === null ? {} : { LD_LIBRARY_PATH: setup.libraryPath }),
   };
-  if (config.kernel === 'detected') {
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-  }
-  return env;
+  return config.kernel === 'detected' ? detectedCoreEnv(env) : env;
+}
+
+/** `env` without the machine's OpenBLAS settings (core type, L2 size), so that OpenBLAS picks its kernels for this CPU: every "(detected)" row, PyTorch's and adam-lab's blas path alike. */
+export function detectedCoreEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { OPENBLAS_CORETYPE: _core, OPENBLAS_L2_SIZE: _l2, ...detected } = env;
+  return detected;
 }
 
 /** Whether torch imports, which BLAS it maps, and which kernel choices differ on this machine; null without torch. */

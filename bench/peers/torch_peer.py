@@ -12,9 +12,9 @@ threads), OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE (unset: OpenBLAS picks its ker
 CPU) and GLIBC_TUNABLES (a high malloc mmap/trim threshold keeps the step's short-lived
 tensors off mmap, which otherwise faults fresh pages in on every step).
 
-Same work as adam-lab's side: the images are scaled to float32 [0, 1] once at load (adam-lab's
-loader does the same), and every step gathers its shuffled batch's rows (`images[idx]`, as
-adam-lab's gather copies its rows into the model's input) + forward + backward + Adam step.
+The images are scaled to float32 [0, 1] once at load (adam-lab's side keeps them as bytes and
+scales each batch as it gathers it: more work there, not less), and every step gathers its
+shuffled batch's rows (`images[idx]`) + forward + backward + Adam step.
 """
 import ctypes
 import json
