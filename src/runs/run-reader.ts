@@ -65,12 +65,16 @@ export interface TrialPath {
 
 const MAX_PATH_POINTS = 600;
 
+/** The indices of a series of `length` points that a plot of at most about `max` points keeps: every k-th, and the last. */
+export function keptIndices(length: number, max: number): number[] {
+  const every = Math.max(1, Math.ceil(length / max));
+  return Array.from({ length }, (_, k) => k).filter((k) => k % every === 0 || k === length - 1);
+}
+
 function thinnedPath(runDir: string): TrialPath | null {
   const trajectory = readTrajectory(runDir);
   if (trajectory === null) return null;
-  const length = trajectory.steps.length;
-  const every = Math.max(1, Math.ceil(length / MAX_PATH_POINTS));
-  const kept = Array.from({ length }, (_, k) => k).filter((k) => k % every === 0 || k === length - 1);
+  const kept = keptIndices(trajectory.steps.length, MAX_PATH_POINTS);
   return { steps: kept.map((k) => trajectory.steps[k]), coordinates: trajectory.coordinates.map((xs) => kept.map((k) => xs[k])) };
 }
 
@@ -113,8 +117,7 @@ export function readTrialData(dir: string, id: string, group: string, seed: numb
   const manifest = readTrialManifest(dir, id);
   const base = join(trialDirectory(dir, id));
   const steps = manifest === null ? [] : readRows(join(base, 'steps.csv'), STEP_ROW);
-  const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
-  const losses = steps.filter((_, i) => i % every === 0 || i === steps.length - 1).map((r) => [Number(r.step), Number(r.loss), Number(r.seconds)] as const);
+  const losses = keptIndices(steps.length, MAX_PLOT_POINTS).map((i) => [Number(steps[i].step), Number(steps[i].loss), Number(steps[i].seconds)] as const);
   const firstEpoch = steps.filter((r) => r.epoch === steps[0].epoch).length;
   const evaluations = (manifest === null ? [] : readRows(join(base, 'epochs.csv'), EPOCH_ROW)).map(
     (r): EvaluationPoint => ({
@@ -156,8 +159,7 @@ export function readInternals(runDir: string): TrialInternals | null {
   if (!existsSync(file)) return null;
   const rows = readRows(file, INTERNALS_ROW);
   const steps = [...new Set(rows.map((r) => r.step))];
-  const every = Math.max(1, Math.ceil(steps.length / MAX_PLOT_POINTS));
-  const kept = new Set(steps.filter((_, i) => i % every === 0 || i === steps.length - 1));
+  const kept = new Set(keptIndices(steps.length, MAX_PLOT_POINTS).map((i) => steps[i]));
   const ratios = rows.map((r) => Number(r.update_ratio));
   const points = rows
     .filter((r) => kept.has(r.step))

@@ -72,7 +72,7 @@ export function reopenRun(config: ExperimentConfig, placement: RunPlacement & { 
 }
 
 /** The manifest a run wrote before it stopped, or null when it left none that reads. */
-function earlierManifest(runDir: string): Manifest | null {
+export function earlierManifest(runDir: string): Manifest | null {
   try {
     return JSON.parse(readTextBounded(join(runDir, 'manifest.json'))) as Manifest;
   } catch {

@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { ownEntry } from '../../core/keys.js';
 import { allOptimizerKinds, type OptimizerKind } from '../../optim/registry.js';
 import { scheduleKinds } from '../../optim/schedules.js';
-import { closest } from '../../config/suggest.js';
+import { didYouMean } from '../../config/suggest.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, pluginFlag } from '../flags.js';
 import { debugOption, pluginOption } from '../options.js';
@@ -58,8 +58,7 @@ export function describeOptimizers(name: string | undefined): string {
   const schedule = ownEntry(scheduleKinds, name);
   if (schedule !== undefined) return detail(`${name} — torch.optim.lr_scheduler`, `  ${schedule.rule}`, schedule.schema);
   const names = [...allOptimizerKinds().map(([n]) => n), ...Object.keys(scheduleKinds)];
-  const guess = closest(name, names);
-  throw new UsageError(`no optimizer or schedule named '${name}'${guess === null ? '' : ` (did you mean '${guess}'?)`}; see adam-lab optimizers`);
+  throw new UsageError(`no optimizer or schedule named '${name}'${didYouMean(name, names)}; see adam-lab optimizers`);
 }
 
 const optimizersFlags = z.object({ optimizerPlugin: pluginFlag });

@@ -7,14 +7,14 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { checkRecordedPlugins, loadOptimizerPlugins, pluginRecordSchema } from '../../config/optimizer-plugins.js';
-import { readTextBounded } from '../../core/read-file.js';
 import { placedError, readConfigSource, resolveConfig, type DroppedOptions } from '../../config/load.js';
 import { droppedNotes } from '../notes.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { removeCheckpoints } from '../../runs/checkpoint-dir.js';
-import { removeRunFiles } from '../../runs/layout.js';
+import { removeRunFiles, RUN_FILES } from '../../runs/layout.js';
 import { parseOverride } from '../../config/overrides.js';
 import { runExperiment } from '../../train/experiment.js';
+import { earlierManifest } from '../../train/open-run.js';
 import type { RunResult } from '../../train/events.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, pluginFlag, quietFlag, setFlag } from '../flags.js';
@@ -84,15 +84,9 @@ export async function train(given: string | undefined, flags: TrainFlags, termin
 
 /** A run continued with its plugin's optimizer needs that plugin file again, with the same bytes. */
 function checkRunPlugin(runDir: string): void {
-  const file = join(runDir, 'manifest.json');
-  let recorded: unknown;
-  try {
-    recorded = (JSON.parse(readTextBounded(file)) as { optimizer_plugin?: unknown }).optimizer_plugin;
-  } catch {
-    return; // a run without a manifest that reads is refused by its checkpoint, in the checkpoint's words
-  }
-  const record = pluginRecordSchema.safeParse(recorded);
-  if (record.success) checkRecordedPlugins(file, [record.data], 'resume with the plugin file the run started with, or --restart');
+  // A run without a manifest that reads is refused by its checkpoint, in the checkpoint's words.
+  const record = pluginRecordSchema.safeParse(earlierManifest(runDir)?.optimizer_plugin);
+  if (record.success) checkRecordedPlugins(join(runDir, RUN_FILES.manifest), [record.data], 'resume with the plugin file the run started with, or --restart');
 }
 
 /** The config a run trains with: the file given, or the config.yaml of the run folder --resume names. */

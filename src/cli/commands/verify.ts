@@ -12,7 +12,7 @@ import { loadOptimizerPlugins } from '../../config/optimizer-plugins.js';
 import { UsageError } from '../../core/errors.js';
 import { verifyOptimizer, type VerifyCheck } from '../../lab/verify.js';
 import { allOptimizerKinds } from '../../optim/registry.js';
-import { closest } from '../../config/suggest.js';
+import { didYouMean } from '../../config/suggest.js';
 import { EXIT } from '../exit-codes.js';
 import { parseFlags, pluginFlag } from '../flags.js';
 import { debugOption, pluginOption } from '../options.js';
@@ -35,13 +35,11 @@ function isFile(target: string): boolean {
 }
 
 async function verify(target: string, pluginFiles: readonly string[], terminal: Terminal): Promise<number> {
-  const records = await loadOptimizerPlugins(isFile(target) ? [...pluginFiles, target] : pluginFiles);
-  const name = isFile(target) ? records.at(-1)!.name : target;
+  const file = isFile(target);
+  const records = await loadOptimizerPlugins(file ? [...pluginFiles, target] : pluginFiles);
+  const name = file ? records.at(-1)!.name : target;
   const names = allOptimizerKinds().map(([n]) => n);
-  if (!names.includes(name)) {
-    const guess = closest(name, names);
-    throw new UsageError(`no optimizer named '${name}'${guess === null ? '' : ` (did you mean '${guess}'?)`}; give a plugin file, or its name with --optimizer-plugin`);
-  }
+  if (!names.includes(name)) throw new UsageError(`no optimizer named '${name}'${didYouMean(name, names)}; give a plugin file, or its name with --optimizer-plugin`);
   const scratch = mkdtempSync(join(tmpdir(), 'adam-lab-verify-'));
   try {
     terminal.stderr.write(`verifying ${name} (training runs in ${scratch})\n`);

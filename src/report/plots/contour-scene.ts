@@ -10,7 +10,8 @@ import { createObjective, domainBox } from '../../engine/objectives/config.js';
 import type { ReportData } from '../report-data.js';
 import { contourLevels, contourLines, sampleGrid, type Rectangle } from './contour-lines.js';
 import { groupColour } from './palette.js';
-import { escapeXml, numberLabel } from './svg-text.js';
+import { escapeHtml } from '../html-page.js';
+import { numberLabel } from './svg-text.js';
 
 export const WIDTH = 720;
 export const HEIGHT = 580;
@@ -58,9 +59,9 @@ export function contourScene(data: ReportData, subtitle: string): Scene | null {
     return [{ group: groups[index], colour: groupColour(index), points: finite.map(([x, y]) => [r(px(clamp(x, box.x0, box.x1))), r(py(clamp(y, box.y0, box.y1)))] as const), steps: trial.path.steps.slice(0, finite.length) }];
   });
   const levels = minimum === null ? 'contours evenly spaced' : 'contours log-spaced above the minimum ★';
-  const title = `<text x="${PLOT.left}" y="24" font-size="15" font-weight="bold">${escapeXml(`${data.name}: paths on ${config.name}`)}</text><text x="${PLOT.left}" y="44" font-size="11" fill="#555">${escapeXml(`${levels}; ${subtitle}`)}</text>`;
+  const title = `<text x="${PLOT.left}" y="24" font-size="15" font-weight="bold">${escapeHtml(`${data.name}: paths on ${config.name}`)}</text><text x="${PLOT.left}" y="44" font-size="11" fill="#555">${escapeHtml(`${levels}; ${subtitle}`)}</text>`;
   const legend = paths
-    .map((p, k) => `<g transform="translate(${PLOT.right + 24},${PLOT.top + 8 + 20 * k})"><line x1="0" y1="0" x2="22" y2="0" stroke="${p.colour}" stroke-width="3"/><text x="30" y="4" font-size="12">${escapeXml(p.group)}</text></g>`)
+    .map((p, k) => `<g transform="translate(${PLOT.right + 24},${PLOT.top + 8 + 20 * k})"><line x1="0" y1="0" x2="22" y2="0" stroke="${p.colour}" stroke-width="3"/><text x="30" y="4" font-size="12">${escapeHtml(p.group)}</text></g>`)
     .join('\n');
   const background = [
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,

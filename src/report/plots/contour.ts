@@ -4,13 +4,13 @@
  */
 import type { ReportData } from '../report-data.js';
 import { contourScene, HEIGHT, WIDTH } from './contour-scene.js';
-import { escapeXml } from './svg-text.js';
+import { escapeHtml } from '../html-page.js';
 
 export function contourSvg(data: ReportData): string | null {
   const scene = contourScene(data, 'one path per variant (its first seed), from the start ●');
   if (scene === null) return null;
   const paths = scene.paths
-    .map((p) => `<polyline points="${p.points.map(([x, y]) => `${x},${y}`).join(' ')}" fill="none" stroke="${p.colour}" stroke-width="2" stroke-linejoin="round" opacity="0.9"><title>${escapeXml(p.group)}</title></polyline>`)
+    .map((p) => `<polyline points="${p.points.map(([x, y]) => `${x},${y}`).join(' ')}" fill="none" stroke="${p.colour}" stroke-width="2" stroke-linejoin="round" opacity="0.9"><title>${escapeHtml(p.group)}</title></polyline>`)
     .join('\n');
   return svg([scene.background, paths, scene.foreground].join('\n'));
 }

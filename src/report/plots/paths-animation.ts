@@ -8,7 +8,8 @@
 import type { ReportData } from '../report-data.js';
 import { contourScene, HEIGHT, WIDTH, type ScenePath } from './contour-scene.js';
 import { svg } from './contour.js';
-import { escapeXml } from './svg-text.js';
+import { keptIndices } from '../../runs/run-reader.js';
+import { escapeHtml } from '../html-page.js';
 
 const DURATION = '10s';
 /** Frames of the animation: a path's recorded points are thinned to this many key points. */
@@ -25,8 +26,7 @@ export function pathsAnimationSvg(data: ReportData): string | null {
 }
 
 function animatedPath(p: ScenePath, lastStep: number, timing: string): string {
-  const every = Math.max(1, Math.ceil(p.points.length / FRAMES));
-  const kept = p.points.map((_, k) => k).filter((k) => k % every === 0 || k === p.points.length - 1);
+  const kept = keptIndices(p.points.length, FRAMES);
   const points = kept.map((k) => p.points[k]);
   // distance along the path at each kept point, for the drawn share of the line and the dot's place
   const along = [0];
@@ -43,7 +43,7 @@ function animatedPath(p: ScenePath, lastStep: number, timing: string): string {
   const line = points.map(([x, y]) => `${x},${y}`).join(' ');
   const motion = `M${points.map(([x, y]) => `${x} ${y}`).join('L')}`;
   return [
-    `<polyline points="${line}" fill="none" stroke="${p.colour}" stroke-width="2" stroke-linejoin="round" opacity="0.9" stroke-dasharray="${round(length)} ${round(length)}" stroke-dashoffset="0"><title>${escapeXml(p.group)}</title>`,
+    `<polyline points="${line}" fill="none" stroke="${p.colour}" stroke-width="2" stroke-linejoin="round" opacity="0.9" stroke-dasharray="${round(length)} ${round(length)}" stroke-dashoffset="0"><title>${escapeHtml(p.group)}</title>`,
     `<animate attributeName="stroke-dashoffset" values="${along.map((a) => round(length - a)).join(';')}" keyTimes="${keyTimes}" ${timing}/></polyline>`,
     // the dot is placed by its motion alone, so it is hidden where nothing animates it
     `<circle r="5" fill="${p.colour}" stroke="white" stroke-width="1.5" visibility="hidden"><set attributeName="visibility" to="visible" begin="0s"/>`,
