@@ -49,6 +49,7 @@ train: {max_steps: ${fixture.steps}, eval_every: ${fixture.eval_at[0]}, average:
     const result = await runExperiment(resolveConfig(readConfigSource(file), []), { configFile: file, outRoot: join(tempDir(), 'runs') });
     expect(result.status).toBe('completed');
     const losses = column(join(result.runDir, 'steps.csv'), 'loss');
+    expect(losses).toHaveLength(fixture.loss.length);
     losses.forEach((loss, i) => expect(close(loss, fixture.loss[i]), `step ${i + 1}: ours ${loss}, torch ${fixture.loss[i]}`).toBe(true));
     const steps = column(join(result.runDir, 'epochs.csv'), 'step');
     const testLosses = column(join(result.runDir, 'epochs.csv'), 'test_loss');
